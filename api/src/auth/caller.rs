@@ -1,0 +1,131 @@
+//! The authenticated caller, extracted from the `Authorization: Bearer` header.
+
+use super::tokens::{verify_access, TokenError};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use tingke_models::members::{self, Membership};
+use tingke_models::users::{self, User};
+use tingke_models::{auth, roles::Role};
+
+/// Who is calling, with every membership they hold; loaded fresh on each request so that a
+/// deleted user, a revoked session or a changed role takes effect at once.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session_id: String,
+    pub memberships: Vec<Membership>,
+}
+
+impl Caller {
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin
+    }
+
+    /// The caller's roles in one school.
+    pub fn school_roles(&self, school_id: &str) -> Vec<Role> {
+        self.memberships
+            .iter()
+            .filter(|m| m.school_id.as_deref() == Some(school_id))
+            .flat_map(|m| m.roles.iter().copied())
+            .collect()
+    }
+
+    pub fn has_school_role(&self, school_id: &str, role: Role) -> bool {
+        self.school_roles(school_id).contains(&role)
+    }
+
+    /// Whether the caller holds `role` at district level in `district_id`.
+    pub fn has_district_role(&self, district_id: &str, role: Role) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.school_id.is_none() && m.district_id == district_id && m.has_role(role))
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing_token"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized("invalid_token"));
+    }
+    Ok(token.trim().to_string())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let claims = verify_access(&state.config.jwt_secret, &token?).map_err(|e| match e {
+                TokenError::Expired => ApiError::unauthorized("token_expired"),
+                TokenError::Invalid => ApiError::unauthorized("invalid_token"),
+            })?;
+            state
+                .read(move |conn| {
+                    let session = auth::find_session(conn, &claims.sid)?
+                        .filter(|s| s.user_id == claims.sub)
+                        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+                    let user = users::find_active(conn, &claims.sub)?
+                        .ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
+                    if session.revoked_at.is_some() {
+                        return Err(ApiError::unauthorized("token_revoked"));
+                    }
+                    let memberships = members::for_user(conn, &user.id)?;
+                    Ok(Caller {
+                        user,
+                        session_id: session.id,
+                        memberships,
+                    })
+                })
+                .await
+        })
+    }
+}
+
+/// Who may see what; every handler asks one of these before it touches data.
+impl Caller {
+    /// Admins, members of the school, and researchers of its district see a school.
+    pub fn can_view_school(&self, school_id: &str, district_id: &str) -> bool {
+        self.is_admin()
+            || !self.school_roles(school_id).is_empty()
+            || self.has_district_role(district_id, Role::Researcher)
+    }
+
+    /// Admins and principals of the school manage its people.
+    pub fn can_manage_school(&self, school_id: &str) -> bool {
+        self.is_admin() || self.has_school_role(school_id, Role::Principal)
+    }
+
+    /// Anyone with a membership in the district (or an admin) sees its terms.
+    pub fn can_view_district(&self, district_id: &str) -> bool {
+        self.is_admin()
+            || self
+                .memberships
+                .iter()
+                .any(|m| m.district_id == district_id)
+    }
+
+    /// Admins and the district's own researchers see the district's members.
+    pub fn can_view_district_members(&self, district_id: &str) -> bool {
+        self.is_admin() || self.has_district_role(district_id, Role::Researcher)
+    }
+}

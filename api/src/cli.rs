@@ -1,0 +1,138 @@
+//! The `tingke` command line: serve, migrate, create-admin.
+
+use crate::auth::password;
+use crate::config::Config;
+use crate::demo;
+use crate::startup::{open_database, Application};
+use clap::{Parser, Subcommand};
+use tingke_models::users::{self, NewUser};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tingke",
+    version,
+    about = "Tingke: classroom observations, lesson plans and quotas"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations run first).
+    Serve {
+        /// On an empty database, seed a demo district and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            open_database(&config)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            phone,
+            password,
+            name,
+        } => {
+            let db = open_database(&config)?;
+            let id = create_admin(&db, &phone, &password, &name)?;
+            println!("created admin {name} ({phone}) with id {id}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let db = open_database(&config)?;
+    if seed_demo {
+        match demo::seed(&db)? {
+            Some(logins) => println!("{logins}"),
+            None => println!("the database is not empty: demo data not seeded"),
+        }
+    }
+    let bind = config.bind.clone();
+    let runtime = actix_web::rt::System::new();
+    runtime.block_on(async move {
+        let app = Application::build_with(config, db)?;
+        tracing::info!(%bind, "tingke listening on http://{bind}");
+        app.run_until_stopped().await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0} is not a mobile phone number")]
+    Phone(String),
+    #[error("the password must have at least 8 characters")]
+    Password,
+    #[error("the phone number {0} is taken")]
+    Taken(String),
+    #[error(transparent)]
+    Db(#[from] tingke_models::DbError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("hashing failed: {0}")]
+    Hash(String),
+}
+
+/// Creates an administrator; used by the CLI, the demo seed and the tests.
+pub fn create_admin(
+    db: &tingke_models::Db,
+    phone: &str,
+    plain: &str,
+    name: &str,
+) -> Result<String, AdminError> {
+    if !crate::validate::PHONE.is_match(phone) {
+        return Err(AdminError::Phone(phone.into()));
+    }
+    crate::validate::password(plain).map_err(|_| AdminError::Password)?;
+    let hash = password::hash(plain).map_err(|e| AdminError::Hash(e.to_string()))?;
+    let mut conn = db.write_conn()?;
+    if users::find_by_phone(&mut conn, phone)?.is_some() {
+        return Err(AdminError::Taken(phone.into()));
+    }
+    let id = tingke_models::new_id();
+    let now = tingke_models::now();
+    users::insert(
+        &mut conn,
+        &NewUser {
+            id: &id,
+            name,
+            phone,
+            password_hash: &hash,
+            is_admin: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,137 @@
+//! Configuration from environment variables, each with a working default.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tingke_models::PoolOptions;
+
+/// Failed-login throttling: after `max_failures` within `window`, the phone is locked for `lock`.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub max_failures: i32,
+    pub window: Duration,
+    pub lock: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub jwt_secret: Vec<u8>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub login: LoginLimits,
+    /// Largest JSON body accepted, in bytes.
+    pub json_limit: usize,
+    pub pool: PoolOptions,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("expected a number, got {v:?}"),
+        }),
+    }
+}
+
+impl Config {
+    /// Reads the environment (see the README's configuration table).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(var("TINGKE_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("tingke.db").to_string_lossy().into_owned());
+        let jwt_secret = match var("TINGKE_JWT_SECRET") {
+            Some(s) => s.into_bytes(),
+            None => load_or_create_secret(&data_dir)?,
+        };
+        Ok(Config {
+            bind: var("TINGKE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            jwt_secret,
+            access_ttl: Duration::from_secs(number("TINGKE_ACCESS_TOKEN_TTL", 900)?),
+            refresh_ttl: Duration::from_secs(number("TINGKE_REFRESH_TOKEN_TTL", 30 * 86_400)?),
+            login: LoginLimits {
+                max_failures: number("TINGKE_LOGIN_MAX_FAILURES", 5)?,
+                window: Duration::from_secs(900),
+                lock: Duration::from_secs(number("TINGKE_LOGIN_LOCK_SECONDS", 900)?),
+            },
+            json_limit: number("TINGKE_JSON_LIMIT", 64 * 1024)?,
+            pool: PoolOptions {
+                max_connections: number("TINGKE_DB_POOL_SIZE", 10)?,
+                connect_timeout: Duration::from_secs(5),
+            },
+            workers: number("TINGKE_WORKERS", 0)?,
+            data_dir,
+        })
+    }
+
+    /// A configuration for tests and tools: everything default except the data dir and database.
+    pub fn for_data_dir(data_dir: &Path, database_url: Option<String>) -> Config {
+        Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url
+                .unwrap_or_else(|| data_dir.join("tingke.db").to_string_lossy().into_owned()),
+            data_dir: data_dir.to_path_buf(),
+            jwt_secret: b"test-secret-test-secret-test-secret".to_vec(),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(30 * 86_400),
+            login: LoginLimits {
+                max_failures: 5,
+                window: Duration::from_secs(900),
+                lock: Duration::from_secs(900),
+            },
+            json_limit: 64 * 1024,
+            pool: PoolOptions::default(),
+            workers: 1,
+        }
+    }
+}
+
+/// The signing key is generated once and kept beside the data, readable by its owner only.
+fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join("jwt_secret");
+    let io = |source| ConfigError::DataDir {
+        path: path.clone(),
+        source,
+    };
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let secret = hex::encode(bytes);
+    let tmp = data_dir.join("jwt_secret.tmp");
+    std::fs::write(&tmp, &secret).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    Ok(secret.into_bytes())
+}

@@ -1,0 +1,217 @@
+//! `tingke serve --demo`: a small district to click through, seeded only into an empty database.
+
+use crate::auth::password;
+use chrono::{Datelike, NaiveDate};
+use diesel::Connection;
+use std::fmt;
+use tingke_models::districts::{self, District};
+use tingke_models::members::{self, NewMembership};
+use tingke_models::roles::Role;
+use tingke_models::schools::{self, School};
+use tingke_models::terms::{self, Term};
+use tingke_models::users::{self, NewUser};
+use tingke_models::{Db, DbConn};
+
+pub const DEMO_PASSWORD: &str = "tingke2026";
+
+/// Who can log in to the demo, printed at start-up.
+pub struct DemoLogins {
+    pub rows: Vec<(String, String, String)>,
+}
+
+impl fmt::Display for DemoLogins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Demo data seeded. Every demo login uses the password {DEMO_PASSWORD}:"
+        )?;
+        for (phone, name, role) in &self.rows {
+            writeln!(f, "  {phone}  {name}  {role}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Db(#[from] tingke_models::DbError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("hashing failed: {0}")]
+    Hash(String),
+}
+
+/// The term that covers `today`: autumn from mid-August to January, spring from February.
+pub fn term_covering(today: NaiveDate) -> (String, String, String, String) {
+    let y = today.year();
+    let autumn_year = match today.month() {
+        1 => Some(y - 1),
+        8 if today.day() >= 15 => Some(y),
+        9..=12 => Some(y),
+        _ => None,
+    };
+    match autumn_year {
+        Some(a) => (
+            format!("{a}-{} 学年第一学期", a + 1),
+            format!("{a}-{}", a + 1),
+            format!("{a}-08-15"),
+            format!("{}-01-31", a + 1),
+        ),
+        None => (
+            format!("{}-{y} 学年第二学期", y - 1),
+            format!("{}-{y}", y - 1),
+            format!("{y}-02-01"),
+            format!("{y}-08-14"),
+        ),
+    }
+}
+
+const PEOPLE: &[(&str, &str, &str, &[Role], &[&str])] = &[
+    (
+        "a",
+        "13800000001",
+        "王校长",
+        &[Role::Principal, Role::Teacher],
+        &["语文"],
+    ),
+    (
+        "a",
+        "13800000002",
+        "李副校长",
+        &[Role::VicePrincipal, Role::Teacher],
+        &["数学"],
+    ),
+    (
+        "a",
+        "13800000003",
+        "张主任",
+        &[Role::Dean, Role::Teacher],
+        &["英语"],
+    ),
+    (
+        "a",
+        "13800000004",
+        "刘组长",
+        &[Role::GradeLeader, Role::Teacher],
+        &["数学"],
+    ),
+    ("a", "13800000005", "陈老师", &[Role::Teacher], &["语文"]),
+    ("a", "13800000006", "杨老师", &[Role::Teacher], &["数学"]),
+    ("a", "13800000007", "赵老师", &[Role::Teacher], &["科学"]),
+    ("b", "13800000011", "周校长", &[Role::Principal], &[]),
+    ("b", "13800000012", "吴老师", &[Role::Teacher], &["语文"]),
+];
+
+/// Seeds the demo district when the database has no users; `None` when it is not empty.
+pub fn seed(db: &Db) -> Result<Option<DemoLogins>, SeedError> {
+    let hash = password::hash(DEMO_PASSWORD).map_err(|e| SeedError::Hash(e.to_string()))?;
+    let mut conn = db.write_conn()?;
+    (*conn).transaction(|conn| {
+        if users::any_exist(conn)? {
+            return Ok(None);
+        }
+        seed_into(conn, &hash).map(Some)
+    })
+}
+
+fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
+    let now = tingke_models::now();
+    let district = District {
+        id: tingke_models::new_id(),
+        name: "示范区".into(),
+        created_at: now,
+    };
+    districts::insert(conn, &district)?;
+    let school = |name: &str| School {
+        id: tingke_models::new_id(),
+        district_id: district.id.clone(),
+        name: name.into(),
+        created_at: now,
+    };
+    let (a, b) = (school("实验小学"), school("第二中学"));
+    schools::insert(conn, &a)?;
+    schools::insert(conn, &b)?;
+    let (name, school_year, starts_on, ends_on) = term_covering(now.date());
+    terms::insert(
+        conn,
+        &Term {
+            id: tingke_models::new_id(),
+            district_id: district.id.clone(),
+            name,
+            school_year,
+            starts_on,
+            ends_on,
+            created_at: now,
+        },
+    )?;
+    let mut rows = Vec::new();
+    let mut add = |phone: &str, name: &str, admin: bool| -> Result<String, SeedError> {
+        let id = tingke_models::new_id();
+        users::insert(
+            conn,
+            &NewUser {
+                id: &id,
+                name,
+                phone,
+                password_hash: hash,
+                is_admin: admin,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(id)
+    };
+    add("13800000000", "系统管理员", true)?;
+    rows.push(("13800000000".into(), "系统管理员".into(), "admin".into()));
+    let mut memberships = Vec::new();
+    for (school_key, phone, name, roles, subjects) in PEOPLE {
+        let user_id = add(phone, name, false)?;
+        let school = if *school_key == "a" { &a } else { &b };
+        memberships.push((user_id, Some(school.id.clone()), *roles, *subjects));
+        let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        rows.push((
+            phone.to_string(),
+            name.to_string(),
+            format!("{} {}", school.name, role_names.join(",")),
+        ));
+    }
+    let researcher = add("13800000021", "孙教研员", false)?;
+    memberships.push((researcher, None, &[Role::Researcher], &["数学"]));
+    rows.push((
+        "13800000021".into(),
+        "孙教研员".into(),
+        "示范区 researcher".into(),
+    ));
+    for (user_id, school_id, roles, subjects) in memberships {
+        let subjects: Vec<String> = subjects.iter().map(|s| s.to_string()).collect();
+        members::insert(
+            conn,
+            &NewMembership {
+                user_id: &user_id,
+                district_id: &district.id,
+                school_id: school_id.as_deref(),
+                roles,
+                subjects: &subjects,
+            },
+            now,
+        )?;
+    }
+    Ok(DemoLogins { rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_covers_every_day_of_the_year() {
+        let mut day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        while day.year() == 2026 {
+            let (_, _, starts, ends) = term_covering(day);
+            let d = day.format("%Y-%m-%d").to_string();
+            assert!(starts <= d && d <= ends, "{d} not in {starts}..{ends}");
+            day = day.succ_opt().unwrap();
+        }
+    }
+}

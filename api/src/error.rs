@@ -1,0 +1,218 @@
+//! One error type for the whole API, rendered as RFC 9457 problem details with a stable `code`
+//! and a title in the caller's language.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::i18n::{self, Lang};
+
+/// One problem with one field of a request body.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub code: String,
+    pub message: String,
+}
+
+/// An error answered to the client. `code` is stable and documented in `openapi.yaml`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: Option<String>,
+    pub errors: BTreeMap<String, Vec<FieldError>>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: None,
+            errors: BTreeMap::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> ApiError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// A 422 for one field, with `code` both as the problem's code and the field's.
+    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code);
+        err.errors.insert(
+            field.to_string(),
+            vec![FieldError {
+                code: code.to_string(),
+                message: message.into(),
+            }],
+        );
+        err
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+
+    pub fn unauthorized(code: &'static str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code)
+    }
+
+    pub fn conflict(code: &'static str) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code)
+    }
+
+    pub fn bad_request(code: &'static str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code)
+    }
+
+    pub fn unavailable() -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").retry_after(5)
+    }
+
+    /// Something we did not expect: the cause goes to the log, never to the client.
+    pub fn internal(cause: impl fmt::Display) -> ApiError {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    errors: &'a BTreeMap<String, Vec<FieldError>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let context = i18n::current();
+        let lang = context.as_ref().map(|c| c.lang).unwrap_or(Lang::Zh);
+        let problem = Problem {
+            kind: format!("urn:tingke:problem:{}", self.code),
+            title: i18n::title(self.code, lang),
+            status: self.status.as_u16(),
+            code: self.code,
+            detail: self.detail.as_deref(),
+            errors: &self.errors,
+            request_id: context.map(|c| c.request_id),
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        response.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &err {
+            Error::NotFound => ApiError::not_found(),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("conflict")
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                tracing::warn!(cause = %err, "database unavailable");
+                ApiError::unavailable()
+            }
+            // A connection that broke mid-query reports an unknown error whose text says so.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_connection_message(info.message()) =>
+            {
+                tracing::warn!(cause = %err, "database unavailable");
+                ApiError::unavailable()
+            }
+            _ => ApiError::internal(err),
+        }
+    }
+}
+
+fn is_connection_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "connection",
+        "terminating",
+        "shutting down",
+        "database is locked",
+        "server closed",
+    ]
+    .iter()
+    .any(|s| m.contains(s))
+}
+
+impl From<tingke_models::DbError> for ApiError {
+    fn from(err: tingke_models::DbError) -> ApiError {
+        tracing::warn!(cause = %err, "database unavailable");
+        ApiError::unavailable()
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errs: validator::ValidationErrors) -> ApiError {
+        let mut fields: BTreeMap<String, Vec<FieldError>> = BTreeMap::new();
+        for (field, list) in errs.field_errors() {
+            let entries = list
+                .iter()
+                .map(|e| FieldError {
+                    code: e.code.to_string(),
+                    message: e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string()),
+                })
+                .collect();
+            fields.insert(field.to_string(), entries);
+        }
+        // The problem's code is the first field's first code, so a client can branch on one value.
+        let code = fields
+            .values()
+            .flatten()
+            .next()
+            .map(|e| i18n::known_code(&e.code))
+            .unwrap_or("validation_failed");
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code);
+        err.errors = fields;
+        err
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

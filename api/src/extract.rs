@@ -1,0 +1,106 @@
+//! Request extraction: JSON bodies validated on the way in, query strings, pagination, and the
+//! mapping of extraction failures to stable error codes.
+
+use crate::error::{ApiError, ApiResult};
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tingke_models::page::{Page, PageRequest};
+use validator::Validate;
+
+/// A JSON body that has been deserialized and validated; nothing unvalidated reaches `models`.
+pub struct Valid<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await?.into_inner();
+            body.validate().map_err(ApiError::from)?;
+            Ok(Valid(body))
+        })
+    }
+}
+
+/// Maps a JSON body that could not be read to its error code.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .detail("send the body as application/json"),
+        JsonPayloadError::Deserialize(e) => deserialize_error(e),
+        _ => ApiError::bad_request("malformed_json"),
+    };
+    api.into()
+}
+
+fn deserialize_error(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let message = e.to_string();
+    match e.classify() {
+        Category::Data if message.starts_with("missing field") => ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_field",
+        )
+        .detail(message),
+        Category::Data => ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_type",
+        )
+        .detail(message),
+        _ => ApiError::bad_request("malformed_json").detail(message),
+    }
+}
+
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_query")
+        .detail(err.to_string())
+        .into()
+}
+
+pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found().into()
+}
+
+/// `?cursor=…&limit=…` on every list.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> ApiResult<PageRequest> {
+        PageRequest::parse(self.cursor.as_deref(), self.limit)
+            .map_err(|_| ApiError::bad_request("invalid_cursor"))
+    }
+}
+
+/// A page of a list as answered: `items` and the `next_cursor` (null on the last page).
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> List<T> {
+    pub fn from_page<R>(page: Page<R>, f: impl Fn(R) -> T) -> List<T> {
+        List {
+            items: page.items.into_iter().map(f).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}

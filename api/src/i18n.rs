@@ -1,0 +1,270 @@
+//! Error titles in Chinese and English, and the per-request context (language, request id)
+//! that error rendering reads.
+
+/// The language of titles in error responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Picks the language from an `Accept-Language` header: English when it is preferred over
+    /// Chinese, Chinese (the default) otherwise.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(header) = header else {
+            return Lang::Zh;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("en") {
+                Lang::En
+            } else if tag.starts_with("zh") || tag == "*" {
+                Lang::Zh
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::Zh)
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// What error rendering needs to know about the request being answered.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub lang: Lang,
+    pub request_id: String,
+}
+
+tokio::task_local! {
+    static CONTEXT: RequestContext;
+}
+
+/// Runs `fut` with `context` visible to `current()`.
+pub async fn scope<F: std::future::Future>(context: RequestContext, fut: F) -> F::Output {
+    CONTEXT.scope(context, fut).await
+}
+
+/// The context of the request being handled, if any.
+pub fn current() -> Option<RequestContext> {
+    CONTEXT.try_with(|c| c.clone()).ok()
+}
+
+/// Every stable error code with its titles: (code, zh-CN, en).
+pub const CODES: &[(&str, &str, &str)] = &[
+    (
+        "malformed_json",
+        "请求体不是有效的 JSON",
+        "The request body is not valid JSON",
+    ),
+    ("wrong_type", "字段类型错误", "A field has the wrong type"),
+    (
+        "missing_field",
+        "缺少必填字段",
+        "A required field is missing",
+    ),
+    (
+        "validation_failed",
+        "请求内容不合法",
+        "The request is not valid",
+    ),
+    (
+        "invalid_phone",
+        "手机号格式不正确",
+        "That is not a mobile phone number",
+    ),
+    (
+        "password_too_short",
+        "密码至少 8 位",
+        "The password must have at least 8 characters",
+    ),
+    (
+        "invalid_length",
+        "字段长度不合法",
+        "A field is too short or too long",
+    ),
+    (
+        "invalid_text",
+        "文本含有不允许的字符",
+        "The text contains characters that are not allowed",
+    ),
+    ("unknown_role", "未知角色", "Unknown role"),
+    (
+        "role_not_allowed",
+        "该角色不能在此设置",
+        "That role cannot be given here",
+    ),
+    (
+        "invalid_date",
+        "日期格式应为 YYYY-MM-DD",
+        "Dates must be written YYYY-MM-DD",
+    ),
+    (
+        "invalid_date_range",
+        "结束日期早于开始日期",
+        "The end date is before the start date",
+    ),
+    (
+        "invalid_school_year",
+        "学年格式应为 2026-2027",
+        "School years are written like 2026-2027",
+    ),
+    (
+        "term_overlap",
+        "与已有学期时间重叠",
+        "The dates overlap an existing term",
+    ),
+    (
+        "invalid_cursor",
+        "分页游标无效",
+        "The pagination cursor is not valid",
+    ),
+    (
+        "invalid_query",
+        "查询参数不合法",
+        "A query parameter is not valid",
+    ),
+    (
+        "payload_too_large",
+        "请求体过大",
+        "The request body is too large",
+    ),
+    (
+        "unsupported_media_type",
+        "不支持的内容类型",
+        "Unsupported content type",
+    ),
+    ("missing_token", "需要登录", "Authentication is required"),
+    (
+        "invalid_token",
+        "登录凭证无效",
+        "The access token is not valid",
+    ),
+    (
+        "token_expired",
+        "登录已过期,请刷新",
+        "The access token has expired; refresh it",
+    ),
+    (
+        "token_revoked",
+        "登录已失效,请重新登录",
+        "This session has ended; log in again",
+    ),
+    (
+        "account_disabled",
+        "账号已停用",
+        "This account no longer exists",
+    ),
+    (
+        "invalid_credentials",
+        "手机号或密码错误",
+        "Wrong phone number or password",
+    ),
+    (
+        "too_many_attempts",
+        "尝试次数过多,请稍后再试",
+        "Too many attempts; try again later",
+    ),
+    (
+        "invalid_refresh_token",
+        "刷新凭证无效",
+        "The refresh token is not valid",
+    ),
+    (
+        "refresh_token_expired",
+        "刷新凭证已过期,请重新登录",
+        "The refresh token has expired; log in again",
+    ),
+    (
+        "refresh_token_reused",
+        "刷新凭证被重复使用,已注销该会话",
+        "The refresh token was used twice; the session is revoked",
+    ),
+    ("forbidden", "无权进行此操作", "You may not do this"),
+    ("not_found", "资源不存在", "Not found"),
+    ("route_not_found", "接口不存在", "No such route"),
+    (
+        "method_not_allowed",
+        "不支持该请求方法",
+        "Method not allowed",
+    ),
+    ("conflict", "与现有数据冲突", "Conflicts with existing data"),
+    (
+        "phone_taken",
+        "手机号已被使用",
+        "That phone number is taken",
+    ),
+    ("district_not_found", "学区不存在", "No such district"),
+    (
+        "service_unavailable",
+        "服务暂时不可用,请稍后重试",
+        "Temporarily unavailable; retry shortly",
+    ),
+    ("not_ready", "服务未就绪", "Not ready"),
+    ("internal_error", "服务器内部错误", "Internal server error"),
+];
+
+/// The title of `code` in `lang`.
+pub fn title(code: &str, lang: Lang) -> &'static str {
+    let (zh, en) = CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| (*zh, *en))
+        .unwrap_or(("请求出错", "Request failed"));
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// The catalogue's own string for `code`, or `validation_failed` when it is not a known code.
+pub fn known_code(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(c, _, _)| *c)
+        .unwrap_or("validation_failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_english_only_when_preferred() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("zh-CN,en;q=0.5")), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.3")), Lang::En);
+    }
+
+    #[test]
+    fn every_code_is_unique_and_has_both_titles() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, zh, en) in CODES {
+            assert!(seen.insert(*code), "duplicate code {code}");
+            assert!(!zh.is_empty() && !en.is_empty());
+        }
+    }
+}

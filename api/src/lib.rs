@@ -1,0 +1,13 @@
+//! The Tingke API: HTTP routes, auth, configuration and the CLI's commands.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod validate;

@@ -1,0 +1,66 @@
+//! Districts.
+
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Valid;
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tingke_models::districts::{self, District};
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::POST, "/v1/districts", create_district);
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct NewDistrict {
+    #[validate(
+        length(min = 1, max = 100, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DistrictView {
+    id: String,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<District> for DistrictView {
+    fn from(d: District) -> DistrictView {
+        DistrictView {
+            id: d.id,
+            name: d.name,
+            created_at: d.created_at.and_utc(),
+        }
+    }
+}
+
+async fn create_district(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Valid<NewDistrict>,
+) -> ApiResult<HttpResponse> {
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let district = District {
+        id: tingke_models::new_id(),
+        name: body.0.name.trim().to_string(),
+        created_at: tingke_models::now(),
+    };
+    let district = state
+        .write(move |conn| {
+            districts::insert(conn, &district)?;
+            Ok(district)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(DistrictView::from(district)))
+}

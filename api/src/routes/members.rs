@@ -1,0 +1,234 @@
+//! People: members of a school (school roles) and of a district (researchers).
+
+use super::schools::visible_school;
+use super::Router;
+use crate::auth::{password, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{List, PageQuery, Valid};
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tingke_models::districts;
+use tingke_models::members::{self, Member, NewMembership};
+use tingke_models::roles::Role;
+use tingke_models::users::{self, NewUser};
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(
+        Method::POST,
+        "/v1/schools/{id}/members",
+        create_school_member,
+    )
+    .add(Method::GET, "/v1/schools/{id}/members", list_school_members)
+    .add(
+        Method::POST,
+        "/v1/districts/{id}/members",
+        create_district_member,
+    )
+    .add(
+        Method::GET,
+        "/v1/districts/{id}/members",
+        list_district_members,
+    );
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct NewMember {
+    #[validate(
+        length(min = 1, max = 50, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    name: String,
+    #[validate(regex(path = *validate::PHONE, code = "invalid_phone"))]
+    phone: String,
+    #[validate(custom(function = "validate::password"))]
+    password: String,
+    #[validate(length(min = 1, max = 6, code = "invalid_length"))]
+    roles: Vec<String>,
+    #[serde(default)]
+    #[validate(
+        length(max = 20, code = "invalid_length"),
+        custom(function = "validate::labels")
+    )]
+    subjects: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    id: String,
+    user_id: String,
+    name: String,
+    phone: String,
+    district_id: String,
+    school_id: Option<String>,
+    roles: Vec<Role>,
+    subjects: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> MemberView {
+        MemberView {
+            id: m.membership.id,
+            user_id: m.membership.user_id,
+            name: m.name,
+            phone: m.phone,
+            district_id: m.membership.district_id,
+            school_id: m.membership.school_id,
+            roles: m.membership.roles,
+            subjects: m.membership.subjects,
+            created_at: m.membership.created_at.and_utc(),
+        }
+    }
+}
+
+/// Parses role names: unknown names and roles not given at this level are refused.
+fn parse_roles(names: &[String], allowed: &[Role]) -> ApiResult<Vec<Role>> {
+    let mut roles = Vec::new();
+    for name in names {
+        let role = Role::parse(name).ok_or_else(|| {
+            ApiError::field("unknown_role", "roles", format!("unknown role {name:?}"))
+        })?;
+        if !allowed.contains(&role) {
+            return Err(ApiError::field(
+                "role_not_allowed",
+                "roles",
+                format!("{name} cannot be given here"),
+            ));
+        }
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(roles)
+}
+
+/// Creates the user and their membership in one transaction; a taken phone is a 409.
+async fn create_member(
+    state: &AppState,
+    body: NewMember,
+    district_id: String,
+    school_id: Option<String>,
+    roles: Vec<Role>,
+) -> ApiResult<MemberView> {
+    let plain = body.password;
+    let password_hash = web::block(move || password::hash(&plain))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let member = state
+        .write(move |conn| {
+            let now = tingke_models::now();
+            if users::find_by_phone(conn, &body.phone)?.is_some() {
+                return Err(ApiError::conflict("phone_taken"));
+            }
+            let user_id = tingke_models::new_id();
+            let name = body.name.trim().to_string();
+            users::insert(
+                conn,
+                &NewUser {
+                    id: &user_id,
+                    name: &name,
+                    phone: &body.phone,
+                    password_hash: &password_hash,
+                    is_admin: false,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .map_err(|e| match tingke_models::is_unique_violation(&e) {
+                true => ApiError::conflict("phone_taken"),
+                false => e.into(),
+            })?;
+            let membership = members::insert(
+                conn,
+                &NewMembership {
+                    user_id: &user_id,
+                    district_id: &district_id,
+                    school_id: school_id.as_deref(),
+                    roles: &roles,
+                    subjects: &body.subjects,
+                },
+                now,
+            )?;
+            Ok(Member {
+                membership,
+                name,
+                phone: body.phone,
+            })
+        })
+        .await?;
+    Ok(member.into())
+}
+
+async fn create_school_member(
+    caller: Caller,
+    state: web::Data<AppState>,
+    school_id: web::Path<String>,
+    body: Valid<NewMember>,
+) -> ApiResult<HttpResponse> {
+    let school = visible_school(&caller, &state, school_id.into_inner()).await?;
+    if !caller.can_manage_school(&school.id) {
+        return Err(ApiError::forbidden());
+    }
+    let roles = parse_roles(&body.0.roles, &Role::SCHOOL_ROLES)?;
+    let member = create_member(&state, body.0, school.district_id, Some(school.id), roles).await?;
+    Ok(HttpResponse::Created().json(member))
+}
+
+async fn list_school_members(
+    caller: Caller,
+    state: web::Data<AppState>,
+    school_id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = query.page()?;
+    let school = visible_school(&caller, &state, school_id.into_inner()).await?;
+    let page = state
+        .read(move |conn| Ok(members::list(conn, &school.id, &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(List::from_page(page, MemberView::from)))
+}
+
+async fn create_district_member(
+    caller: Caller,
+    state: web::Data<AppState>,
+    district_id: web::Path<String>,
+    body: Valid<NewMember>,
+) -> ApiResult<HttpResponse> {
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let district_id = district_id.into_inner();
+    let roles = parse_roles(&body.0.roles, &[Role::Researcher])?;
+    let lookup = district_id.clone();
+    state
+        .read(move |conn| districts::find(conn, &lookup)?.ok_or_else(ApiError::not_found))
+        .await?;
+    let member = create_member(&state, body.0, district_id, None, roles).await?;
+    Ok(HttpResponse::Created().json(member))
+}
+
+async fn list_district_members(
+    caller: Caller,
+    state: web::Data<AppState>,
+    district_id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let district_id = district_id.into_inner();
+    if !caller.can_view_district_members(&district_id) {
+        return Err(ApiError::not_found());
+    }
+    let page = query.page()?;
+    let page = state
+        .read(move |conn| {
+            districts::find(conn, &district_id)?.ok_or_else(ApiError::not_found)?;
+            Ok(members::list(conn, &district_id, &page)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List::from_page(page, MemberView::from)))
+}

@@ -1,0 +1,72 @@
+//! Every route of the API, registered through one `Router` so that the route table can be listed
+//! (the OpenAPI test compares it with `openapi.yaml`).
+
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, Responder, Route};
+
+mod auth;
+mod districts;
+mod health;
+mod members;
+mod schools;
+mod terms;
+mod users;
+
+pub use health::not_found_route;
+
+/// Collects routes before registering them, grouped by path so an unknown method on a known path
+/// answers 405.
+#[derive(Default)]
+pub struct Router {
+    paths: Vec<(String, Vec<(Method, Route)>)>,
+}
+
+impl Router {
+    pub fn add<F, Args>(&mut self, method: Method, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let route = web::method(method.clone()).to(handler);
+        match self.paths.iter_mut().find(|(p, _)| p == path) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => self.paths.push((path.to_string(), vec![(method, route)])),
+        }
+        self
+    }
+
+    /// `(method, path)` of every route, in registration order.
+    pub fn table(&self) -> Vec<(Method, String)> {
+        self.paths
+            .iter()
+            .flat_map(|(path, routes)| routes.iter().map(move |(m, _)| (m.clone(), path.clone())))
+            .collect()
+    }
+
+    pub fn register(self, cfg: &mut web::ServiceConfig) {
+        for (path, routes) in self.paths {
+            let mut resource = web::resource(path);
+            for (_, route) in routes {
+                resource = resource.route(route);
+            }
+            cfg.service(resource.default_service(web::to(health::method_not_allowed)));
+        }
+    }
+}
+
+/// The whole API.
+pub fn router() -> Router {
+    let mut r = Router::default();
+    health::routes(&mut r);
+    auth::routes(&mut r);
+    users::routes(&mut r);
+    districts::routes(&mut r);
+    schools::routes(&mut r);
+    terms::routes(&mut r);
+    members::routes(&mut r);
+    r
+}
+
+/// Routes served outside the router (by middleware), listed for the OpenAPI test.
+pub const MIDDLEWARE_ROUTES: &[(&str, &str)] = &[("GET", "/metrics")];

@@ -1,0 +1,135 @@
+//! Schools.
+
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{List, PageQuery, Valid};
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tingke_models::districts;
+use tingke_models::roles::Role;
+use tingke_models::schools::{self, School, SchoolScope};
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::POST, "/v1/schools", create_school)
+        .add(Method::GET, "/v1/schools", list_schools)
+        .add(Method::GET, "/v1/schools/{id}", get_school);
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct NewSchool {
+    #[validate(
+        length(min = 1, max = 100, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    name: String,
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    district_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SchoolView {
+    id: String,
+    district_id: String,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<School> for SchoolView {
+    fn from(s: School) -> SchoolView {
+        SchoolView {
+            id: s.id,
+            district_id: s.district_id,
+            name: s.name,
+            created_at: s.created_at.and_utc(),
+        }
+    }
+}
+
+async fn create_school(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Valid<NewSchool>,
+) -> ApiResult<HttpResponse> {
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let NewSchool { name, district_id } = body.0;
+    let school = School {
+        id: tingke_models::new_id(),
+        district_id,
+        name: name.trim().to_string(),
+        created_at: tingke_models::now(),
+    };
+    let school = state
+        .write(move |conn| {
+            if districts::find(conn, &school.district_id)?.is_none() {
+                return Err(ApiError::field(
+                    "district_not_found",
+                    "district_id",
+                    "no district has this id",
+                ));
+            }
+            schools::insert(conn, &school)?;
+            Ok(school)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(SchoolView::from(school)))
+}
+
+/// The schools the caller may see: all for an admin; their own and their districts' otherwise.
+async fn list_schools(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = query.page()?;
+    let scope = if caller.is_admin() {
+        SchoolScope::All
+    } else {
+        SchoolScope::Some {
+            school_ids: caller
+                .memberships
+                .iter()
+                .filter_map(|m| m.school_id.clone())
+                .collect(),
+            district_ids: caller
+                .memberships
+                .iter()
+                .filter(|m| m.school_id.is_none() && m.has_role(Role::Researcher))
+                .map(|m| m.district_id.clone())
+                .collect(),
+        }
+    };
+    let page = state
+        .read(move |conn| Ok(schools::list(conn, &scope, &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(List::from_page(page, SchoolView::from)))
+}
+
+async fn get_school(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let school = visible_school(&caller, &state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(SchoolView::from(school)))
+}
+
+/// The school, when the caller may see it; 404 otherwise, so ids of other schools reveal nothing.
+pub async fn visible_school(caller: &Caller, state: &AppState, id: String) -> ApiResult<School> {
+    let school = state
+        .read(move |conn| Ok(schools::find(conn, &id)?))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if caller.can_view_school(&school.id, &school.district_id) {
+        Ok(school)
+    } else {
+        Err(ApiError::not_found())
+    }
+}

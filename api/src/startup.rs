@@ -1,0 +1,148 @@
+//! Builds the HTTP server: state, middleware, routes. Tests start it on port 0.
+
+use crate::config::Config;
+use crate::extract;
+use crate::i18n::{self, Lang, RequestContext};
+use crate::routes;
+use crate::state::AppState;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{middleware, web, App, HttpMessage, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tingke_models::Db;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] tingke_models::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("metrics: {0}")]
+    Metrics(String),
+}
+
+/// Connects to the database and runs pending migrations.
+pub fn open_database(config: &Config) -> Result<Db, StartError> {
+    let db = Db::connect(&config.database_url, &config.pool)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+/// A built server, listening, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Application, StartError> {
+        let db = open_database(&config)?;
+        Application::build_with(config, db)
+    }
+
+    pub fn build_with(config: Config, db: Db) -> Result<Application, StartError> {
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
+            addr: config.bind.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+        };
+        let server = server(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> {
+    let workers = match state.config.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let prometheus = PrometheusMetricsBuilder::new("tingke")
+        .endpoint("/metrics")
+        .build()
+        .map_err(|e| StartError::Metrics(e.to_string()))?;
+    let json = web::JsonConfig::default()
+        .limit(state.config.json_limit)
+        .error_handler(extract::json_error);
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(json.clone())
+            .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .configure(|cfg| routes::router().register(cfg))
+            .default_service(web::to(routes::not_found_route))
+            .wrap_fn(|req, srv| {
+                // Errors are rendered deep inside the handler; they read language and request id
+                // from this task-local context.
+                let context = RequestContext {
+                    lang: Lang::from_accept_language(
+                        req.headers()
+                            .get(header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok()),
+                    ),
+                    request_id: req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                };
+                let request_id = HeaderValue::from_str(&context.request_id).ok();
+                let call = srv.call(req);
+                async move {
+                    let mut res = i18n::scope(context, call).await?;
+                    if let Some(id) = request_id {
+                        res.headers_mut()
+                            .insert(header::HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(security_headers())
+            .wrap(prometheus.clone())
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .listen(listener)
+    .map_err(|source| StartError::Bind {
+        addr: "listener".into(),
+        source,
+    })?
+    .run();
+    Ok(server)
+}
+
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}

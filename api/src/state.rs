@@ -1,0 +1,46 @@
+//! What every handler shares: the database and the configuration.
+
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use actix_web::web;
+use diesel::Connection;
+use std::sync::Arc;
+use tingke_models::{Db, DbConn};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Runs read-only queries on a blocking thread, never on the async workers.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.read_conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs `f` in one transaction on the write pool, on a blocking thread.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.write_conn()?;
+            (*conn).transaction(f)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}

@@ -1,0 +1,36 @@
+//! Tingke's domain types, diesel schema and queries. All SQL lives here; the API crate calls
+//! these functions from blocking threads.
+
+pub mod auth;
+pub mod db;
+pub mod districts;
+pub mod members;
+pub mod page;
+pub mod roles;
+pub mod schema;
+pub mod schools;
+pub mod terms;
+pub mod users;
+
+pub use db::{Backend, Db, DbConn, DbError, PoolOptions};
+
+use chrono::NaiveDateTime;
+
+/// A new time-ordered id (UUIDv7) as text: ids sort by creation time, which keyset pagination uses.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The current time in UTC, truncated to microseconds so both backends store it identically.
+pub fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+}
+
+/// True when a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

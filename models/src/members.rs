@@ -1,0 +1,133 @@
+//! Memberships: a user's roles in one school, or a district role (researcher) in one district.
+
+use crate::page::{Page, PageRequest};
+use crate::roles::Role;
+use crate::schema::{memberships, users};
+use crate::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct MembershipRow {
+    pub id: String,
+    pub user_id: String,
+    pub district_id: String,
+    pub school_id: Option<String>,
+    /// The school id for school memberships, the district id for district memberships.
+    pub scope_id: String,
+    /// JSON array of role names.
+    pub roles: String,
+    /// JSON array of subject names.
+    pub subjects: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A membership with its roles and subjects parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub id: String,
+    pub user_id: String,
+    pub district_id: String,
+    pub school_id: Option<String>,
+    pub roles: Vec<Role>,
+    pub subjects: Vec<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Membership {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+impl From<MembershipRow> for Membership {
+    fn from(row: MembershipRow) -> Membership {
+        // Roles were validated on the way in; an unknown name (from a newer version) is skipped.
+        let names: Vec<String> = serde_json::from_str(&row.roles).unwrap_or_default();
+        Membership {
+            roles: names.iter().filter_map(|n| Role::parse(n)).collect(),
+            subjects: serde_json::from_str(&row.subjects).unwrap_or_default(),
+            id: row.id,
+            user_id: row.user_id,
+            district_id: row.district_id,
+            school_id: row.school_id,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// What a new membership holds; `school_id` None makes it a district membership.
+pub struct NewMembership<'a> {
+    pub user_id: &'a str,
+    pub district_id: &'a str,
+    pub school_id: Option<&'a str>,
+    pub roles: &'a [Role],
+    pub subjects: &'a [String],
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    new: &NewMembership,
+    at: NaiveDateTime,
+) -> QueryResult<Membership> {
+    let names: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
+    let row = MembershipRow {
+        id: crate::new_id(),
+        user_id: new.user_id.to_string(),
+        district_id: new.district_id.to_string(),
+        school_id: new.school_id.map(str::to_string),
+        scope_id: new.school_id.unwrap_or(new.district_id).to_string(),
+        roles: serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()),
+        subjects: serde_json::to_string(new.subjects).unwrap_or_else(|_| "[]".into()),
+        created_at: at,
+    };
+    diesel::insert_into(memberships::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row.into())
+}
+
+/// All memberships of one user.
+pub fn for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Membership>> {
+    let rows = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .order(memberships::id.asc())
+        .select(MembershipRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Membership::from).collect())
+}
+
+/// A member as listed: the membership with the person's name and phone.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub membership: Membership,
+    pub name: String,
+    pub phone: String,
+}
+
+/// Active members of a school or district (`scope_id`), in the order they were added.
+pub fn list(conn: &mut DbConn, scope_id: &str, page: &PageRequest) -> QueryResult<Page<Member>> {
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::scope_id.eq(scope_id))
+        .filter(users::deleted_at.is_null())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(memberships::id.gt(after.clone()));
+    }
+    let rows: Vec<(MembershipRow, String, String)> = query
+        .order(memberships::id.asc())
+        .limit(page.fetch_limit())
+        .select((MembershipRow::as_select(), users::name, users::phone))
+        .load(conn)?;
+    let members = rows
+        .into_iter()
+        .map(|(row, name, phone)| Member {
+            membership: row.into(),
+            name,
+            phone,
+        })
+        .collect();
+    Ok(Page::from_rows(members, page, |m| &m.membership.id))
+}

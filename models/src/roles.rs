@@ -1,0 +1,65 @@
+//! Roles a membership can hold.
+
+use serde::{Deserialize, Serialize};
+
+/// A role within a school, or `Researcher` within a district. `admin` is a flag on the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Principal,
+    VicePrincipal,
+    Dean,
+    GradeLeader,
+    Teacher,
+    Researcher,
+}
+
+impl Role {
+    pub const SCHOOL_ROLES: [Role; 5] = [
+        Role::Principal,
+        Role::VicePrincipal,
+        Role::Dean,
+        Role::GradeLeader,
+        Role::Teacher,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Principal => "principal",
+            Role::VicePrincipal => "vice_principal",
+            Role::Dean => "dean",
+            Role::GradeLeader => "grade_leader",
+            Role::Teacher => "teacher",
+            Role::Researcher => "researcher",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Self::SCHOOL_ROLES.as_slice(), &[Role::Researcher]]
+            .concat()
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// School leaders: they see the whole school's work.
+    pub fn is_school_leader(self) -> bool {
+        matches!(
+            self,
+            Role::Principal | Role::VicePrincipal | Role::Dean | Role::GradeLeader
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_round_trips_every_role_and_refuses_others() {
+        for role in [Role::Principal, Role::GradeLeader, Role::Researcher] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+        assert_eq!(Role::parse("Principal"), None);
+    }
+}

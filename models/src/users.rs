@@ -1,0 +1,73 @@
+//! People who log in.
+
+use crate::schema::users;
+use crate::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts a user; a taken phone number is a unique violation.
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A user who has not been deleted.
+pub fn find_active(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The user with this phone number, deleted or not (a deleted user cannot log in).
+pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::phone.eq(phone))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a user deleted; returns false when there was no such active user.
+pub fn soft_delete(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(users::table)
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .set((users::deleted_at.eq(at), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Whether any user exists: `serve --demo` seeds only an empty database.
+pub fn any_exist(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
+}
