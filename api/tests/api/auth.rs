@@ -1,0 +1,300 @@
+use crate::helpers::*;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::json;
+use tingke_api::auth::tokens::{self, Claims};
+
+fn login_body(phone: &str, password: &str) -> serde_json::Value {
+    json!({ "phone": phone, "password": password })
+}
+
+#[tokio::test]
+async fn login_returns_tokens_and_the_user_with_memberships() {
+    let app = spawn_demo_app().await;
+    let res = app
+        .post("/v1/auth/login")
+        .json(login_body(PRINCIPAL_A, DEMO_PASSWORD))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(res.str("token_type"), "Bearer");
+    assert_eq!(res.body["expires_in"], 900);
+    assert_eq!(res.body["user"]["phone"], PRINCIPAL_A);
+    let roles = &res.body["user"]["memberships"][0]["roles"];
+    assert!(roles.as_array().unwrap().contains(&json!("principal")));
+    let me = app
+        .get("/v1/me")
+        .token(res.str("access_token"))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(me.body, res.body["user"], "/v1/me is the user the login returned");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_phone_answer_alike() {
+    let app = spawn_demo_app().await;
+    let wrong = app
+        .post("/v1/auth/login")
+        .json(login_body(TEACHER_A, "not-the-password"))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+    let unknown = app
+        .post("/v1/auth/login")
+        .json(login_body("13712345678", "not-the-password"))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+    let strip = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    assert_eq!(strip(&wrong.body), strip(&unknown.body));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_phone_with_retry_after() {
+    let app = spawn_app_with(|c| c.login.max_failures = 3).await;
+    for _ in 0..3 {
+        app.post("/v1/auth/login")
+            .json(login_body(ADMIN_PHONE, "wrong-password"))
+            .send()
+            .await
+            .expect_problem(401, "invalid_credentials");
+    }
+    // Locked now: even the right password is refused until the lock ends.
+    let locked = app
+        .post("/v1/auth/login")
+        .json(login_body(ADMIN_PHONE, PASSWORD))
+        .send()
+        .await
+        .expect_problem(429, "too_many_attempts");
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry > 800 && retry <= 900, "retry after {retry}");
+    // Another phone is not affected.
+    app.post("/v1/auth/login")
+        .json(login_body("13712345678", "x"))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+}
+
+#[tokio::test]
+async fn the_lock_ends_and_a_success_clears_the_count() {
+    let app = spawn_app_with(|c| {
+        c.login.max_failures = 2;
+        c.login.lock = std::time::Duration::from_secs(1);
+    })
+    .await;
+    for _ in 0..2 {
+        app.post("/v1/auth/login")
+            .json(login_body(ADMIN_PHONE, "wrong-password"))
+            .send()
+            .await;
+    }
+    app.post("/v1/auth/login")
+        .json(login_body(ADMIN_PHONE, PASSWORD))
+        .send()
+        .await
+        .expect_problem(429, "too_many_attempts");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.admin().await;
+    // The success cleared the failures: one more failure does not lock again.
+    app.post("/v1/auth/login")
+        .json(login_body(ADMIN_PHONE, "wrong-password"))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+    app.admin().await;
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
+    let app = spawn_app().await;
+    let first = app.admin().await;
+    let second = app
+        .post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": first.refresh_token }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_ne!(second.str("refresh_token"), first.refresh_token);
+    let new_access = second.str("access_token").to_string();
+    let new_refresh = second.str("refresh_token").to_string();
+    app.get("/v1/me").token(&new_access).send().await.expect_status(200);
+
+    // The old refresh token again: someone copied it. The whole session ends.
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": first.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "refresh_token_reused");
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": new_refresh }))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    app.get("/v1/me")
+        .token(&new_access)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    app.get("/v1/me")
+        .token(&first.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+
+    // Other sessions of the same user live on.
+    let other = app.admin().await;
+    app.get("/v1/me").token(&other.token).send().await.expect_status(200);
+}
+
+#[tokio::test]
+async fn unknown_and_expired_refresh_tokens_are_refused() {
+    let app = spawn_app_with(|c| c.refresh_ttl = std::time::Duration::from_secs(1)).await;
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": "made-up" }))
+        .send()
+        .await
+        .expect_problem(401, "invalid_refresh_token");
+    let session = app.admin().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": session.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "refresh_token_expired");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let session = app.admin().await;
+    app.post("/v1/auth/logout")
+        .token(&session.token)
+        .send()
+        .await
+        .expect_status(204);
+    app.get("/v1/me")
+        .token(&session.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": session.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+}
+
+fn sign(claims: &Claims, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn forged_expired_and_missing_tokens_are_refused() {
+    let app = spawn_app().await;
+    let session = app.admin().await;
+    let secret = &app.config.jwt_secret;
+    let sid = tokens::verify_access(secret, &session.token).unwrap().sid;
+    let now = chrono::Utc::now().timestamp();
+    let claims = |iat: i64, exp: i64| Claims {
+        sub: session.id().into(),
+        sid: sid.clone(),
+        iat,
+        exp,
+    };
+
+    let expired = sign(&claims(now - 1000, now - 10), secret);
+    let wrong_key = sign(&claims(now, now + 600), b"another-secret-another-secret-xx");
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(now, now + 600)).unwrap());
+    let unsigned = format!("{header}.{payload}.");
+    let mut tampered = session.token.clone();
+    tampered.replace_range(tampered.len() - 3.., "AAA");
+
+    for (token, code) in [
+        (expired.as_str(), "token_expired"),
+        (wrong_key.as_str(), "invalid_token"),
+        (unsigned.as_str(), "invalid_token"),
+        (tampered.as_str(), "invalid_token"),
+        ("garbage", "invalid_token"),
+    ] {
+        app.get("/v1/me")
+            .token(token)
+            .send()
+            .await
+            .expect_problem(401, code);
+    }
+    app.get("/v1/me").send().await.expect_problem(401, "missing_token");
+    app.get("/v1/me")
+        .header("authorization", &format!("Basic {}", session.token))
+        .send()
+        .await
+        .expect_problem(401, "invalid_token");
+}
+
+#[tokio::test]
+async fn a_deleted_user_is_locked_out_at_once() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let teacher = app.demo(TEACHER_A).await;
+    app.delete(&format!("/v1/users/{}", teacher.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    app.get("/v1/me")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(401, "account_disabled");
+    app.post("/v1/auth/login")
+        .json(login_body(TEACHER_A, DEMO_PASSWORD))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": teacher.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+}
+
+#[tokio::test]
+async fn only_an_admin_deletes_users() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    app.delete(&format!("/v1/users/{}", teacher.id()))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let admin = app.admin().await;
+    app.delete("/v1/users/no-such-user")
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get("/v1/me").token(&teacher.token).send().await.expect_status(200);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2_hashes() {
+    let app = spawn_app().await;
+    let mut conn = app.db.read_conn().unwrap();
+    let user = tingke_models::users::find_by_phone(&mut conn, ADMIN_PHONE)
+        .unwrap()
+        .unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(!user.password_hash.contains(PASSWORD));
+}

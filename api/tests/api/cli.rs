@@ -1,0 +1,132 @@
+//! The `tingke` binary: migrate, create-admin, and serve --demo from an empty data directory.
+
+use crate::helpers::*;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn tingke(data_dir: &std::path::Path, database_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tingke"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TINGKE_DATA_DIR", data_dir)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_ready(address: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(res) = client.get(format!("{address}/readyz")).send().await {
+            if res.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server never became ready");
+}
+
+fn serve(data_dir: &std::path::Path, url: &str, port: u16) -> Server {
+    let child = tingke(data_dir, url)
+        .args(["serve", "--demo"])
+        .env("TINGKE_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tingke");
+    Server(child)
+}
+
+#[test]
+fn migrate_and_create_admin() {
+    let (config, dir, _pg) = test_config();
+    let url = &config.database_url;
+    let out = tingke(dir.path(), url).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let args = ["create-admin", "--phone", "13700000000", "--password", "long-enough", "--name", "管理员"];
+    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Twice: refused with a message, not a panic.
+    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("taken"), "{stderr}");
+    let bad = ["create-admin", "--phone", "123", "--password", "long-enough", "--name", "x"];
+    let out = tingke(dir.path(), url).args(bad).output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
+    let (config, dir, _pg) = test_config();
+    let url = config.database_url.clone();
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut server = serve(dir.path(), &url, port);
+    wait_ready(&address).await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&serde_json::json!({"phone": PRINCIPAL_A, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let token = login.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = dir.path().join("jwt_secret");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the secret is readable by its owner only");
+    }
+    let _ = server.0.kill();
+    let mut stdout = String::new();
+    use std::io::Read;
+    server.0.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert!(stdout.contains(PRINCIPAL_A) && stdout.contains(DEMO_PASSWORD), "{stdout}");
+    drop(server);
+
+    // Restarted on the same data: no second seed, and the old token is still good.
+    let server = serve(dir.path(), &url, port);
+    wait_ready(&address).await;
+    let me = client
+        .get(format!("{address}/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let schools = client
+        .get(format!("{address}/v1/schools"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(schools["items"].as_array().unwrap().len(), 1);
+    drop(server);
+}

@@ -1,0 +1,106 @@
+use crate::helpers::*;
+use tingke_api::config::Config;
+use tingke_api::startup::Application;
+
+#[tokio::test]
+async fn liveness_and_readiness_answer() {
+    let app = spawn_app().await;
+    let health = app.get("/healthz").send().await.expect_status(200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = app.get("/readyz").send().await.expect_status(200);
+    assert_eq!(ready.body["status"], "ready");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_security_headers() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").send().await;
+    assert!(!res.header("x-request-id").unwrap_or("").is_empty());
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(res.header("x-frame-options"), Some("DENY"));
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = spawn_app().await;
+    let res = app
+        .get("/v1/nothing-here")
+        .send()
+        .await
+        .expect_problem(404, "route_not_found");
+    assert_eq!(
+        res.body["request_id"].as_str(),
+        res.header("x-request-id"),
+        "the problem names the request"
+    );
+    app.delete("/v1/schools")
+        .send()
+        .await
+        .expect_problem(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn problems_speak_chinese_by_default_and_english_on_request() {
+    let app = spawn_app().await;
+    let zh = app.get("/v1/me").send().await.expect_status(401);
+    assert_eq!(zh.header("content-language"), Some("zh-CN"));
+    assert!(zh.str("title").chars().any(|c| c > '\u{2e80}'), "{}", zh.text);
+    let en = app
+        .get("/v1/me")
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect_status(401);
+    assert_eq!(en.header("content-language"), Some("en"));
+    assert!(en.str("title").is_ascii());
+    assert_eq!(zh.code(), en.code(), "the code does not depend on the language");
+}
+
+#[tokio::test]
+async fn the_spec_is_served() {
+    let app = spawn_app().await;
+    let res = app.get("/openapi.yaml").send().await.expect_status(200);
+    assert_eq!(res.text, include_str!("../../../openapi.yaml"));
+}
+
+#[tokio::test]
+async fn metrics_are_exposed() {
+    let app = spawn_app().await;
+    app.get("/healthz").send().await;
+    let res = app.get("/metrics").send().await.expect_status(200);
+    assert!(res.text.contains("tingke_http_requests_total"), "{}", res.text);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_answers_503_not_500() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1: every connection attempt fails.
+    let mut config = Config::for_data_dir(
+        dir.path(),
+        Some("postgres://postgres@127.0.0.1:1/none".into()),
+    );
+    config.pool.connect_timeout = std::time::Duration::from_millis(500);
+    let db = tingke_models::Db::connect(&config.database_url, &config.pool).unwrap();
+    let app = Application::build_with(config, db).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{address}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.headers().contains_key("retry-after"));
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["code"], "not_ready");
+    let login = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&serde_json::json!({"phone": "13800000001", "password": "whatever"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 503);
+    assert!(login.headers().contains_key("retry-after"));
+    let body: serde_json::Value = login.json().await.unwrap();
+    assert_eq!(body["code"], "service_unavailable");
+    SPEC.check("POST", "/v1/auth/login", 503, "application/problem+json", &body)
+        .unwrap();
+}

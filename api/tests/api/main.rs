@@ -1,0 +1,12 @@
+//! Integration tests: the real server over HTTP on SQLite, or on PostgreSQL when
+//! `TINGKE_TEST_DATABASE_URL` is set (see the README).
+
+mod auth;
+mod bad_input;
+mod cli;
+mod health;
+mod helpers;
+mod openapi;
+mod organisation;
+mod schema;
+mod spec;

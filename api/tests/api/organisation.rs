@@ -1,0 +1,320 @@
+use crate::helpers::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_admin_builds_a_district_with_schools_terms_and_people() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = app
+        .post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "name": "  海淀区 " }))
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(district.str("name"), "海淀区", "names are trimmed");
+    let district_id = district.str("id");
+    let school = app
+        .post("/v1/schools")
+        .token(&admin.token)
+        .json(json!({ "name": "中关村一小", "district_id": district_id }))
+        .send()
+        .await
+        .expect_status(201);
+    let school_id = school.str("id");
+    app.get(&format!("/v1/schools/{school_id}"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let term = app
+        .post(&format!("/v1/districts/{district_id}/terms"))
+        .token(&admin.token)
+        .json(json!({
+            "name": "2026-2027 学年第一学期", "school_year": "2026-2027",
+            "starts_on": "2026-09-01", "ends_on": "2027-01-20"
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(term.str("starts_on"), "2026-09-01");
+    let member = add_member(&app, &admin, school_id, "13611112222", &["principal", "teacher"])
+        .await
+        .expect_status(201);
+    assert_eq!(member.str("school_id"), school_id);
+    assert_eq!(member.body["roles"], json!(["principal", "teacher"]));
+    let researcher = app
+        .post(&format!("/v1/districts/{district_id}/members"))
+        .token(&admin.token)
+        .json(json!({
+            "name": "教研员", "phone": "13611113333", "password": PASSWORD,
+            "roles": ["researcher"], "subjects": ["数学"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    assert!(researcher.body["school_id"].is_null());
+
+    // The principal logs in and sees their school and its people.
+    let principal = app.login("13611112222", PASSWORD).await;
+    let me = app.get("/v1/me").token(&principal.token).send().await.expect_status(200);
+    assert_eq!(me.body["memberships"][0]["school_id"], school_id);
+    let people = app
+        .get(&format!("/v1/schools/{school_id}/members"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(people.items().len(), 1);
+    let terms = app
+        .get(&format!("/v1/districts/{district_id}/terms"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(terms.items()[0]["id"], term.body["id"]);
+    // The researcher sees the district's schools.
+    let researcher = app.login("13611113333", PASSWORD).await;
+    let schools = app.get("/v1/schools").token(&researcher.token).send().await.expect_status(200);
+    assert_eq!(schools.items().len(), 1);
+}
+
+#[tokio::test]
+async fn only_admins_create_districts_schools_and_terms() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let district_id = principal.district_id();
+    app.post("/v1/districts")
+        .token(&principal.token)
+        .json(json!({ "name": "我的区" }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.post("/v1/schools")
+        .token(&principal.token)
+        .json(json!({ "name": "我的学校", "district_id": district_id }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.post(&format!("/v1/districts/{district_id}/terms"))
+        .token(&principal.token)
+        .json(json!({
+            "name": "学期", "school_year": "2030-2031",
+            "starts_on": "2030-09-01", "ends_on": "2031-01-20"
+        }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    assert_eq!(app.count("districts"), 1);
+    assert_eq!(app.count("schools"), 2);
+    assert_eq!(app.count("terms"), 1);
+}
+
+#[tokio::test]
+async fn a_school_in_an_unknown_district_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.post("/v1/schools")
+        .token(&admin.token)
+        .json(json!({ "name": "无区小学", "district_id": "nope" }))
+        .send()
+        .await
+        .expect_problem(422, "district_not_found");
+    assert_eq!(app.count("schools"), 0);
+}
+
+#[tokio::test]
+async fn overlapping_and_backwards_terms_are_refused() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let district_id = app.demo(PRINCIPAL_A).await.district_id();
+    let path = format!("/v1/districts/{district_id}/terms");
+    let term = |starts: &str, ends: &str| {
+        json!({ "name": "学期", "school_year": "2040-2041", "starts_on": starts, "ends_on": ends })
+    };
+    app.post(&path)
+        .token(&admin.token)
+        .json(term("2040-09-01", "2041-01-31"))
+        .send()
+        .await
+        .expect_status(201);
+    app.post(&path)
+        .token(&admin.token)
+        .json(term("2041-01-31", "2041-07-01"))
+        .send()
+        .await
+        .expect_problem(409, "term_overlap");
+    app.post(&path)
+        .token(&admin.token)
+        .json(term("2041-07-01", "2041-02-01"))
+        .send()
+        .await
+        .expect_problem(422, "invalid_date_range");
+    app.post(&path)
+        .token(&admin.token)
+        .json(term("2041-02-30", "2041-07-01"))
+        .send()
+        .await
+        .expect_problem(422, "invalid_date");
+    // Back to back is fine.
+    app.post(&path)
+        .token(&admin.token)
+        .json(term("2041-02-01", "2041-07-01"))
+        .send()
+        .await
+        .expect_status(201);
+    app.post("/v1/districts/nope/terms")
+        .token(&admin.token)
+        .json(term("2050-02-01", "2050-07-01"))
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    assert_eq!(app.count("terms"), 3);
+}
+
+#[tokio::test]
+async fn a_principal_manages_their_own_school_only() {
+    let app = spawn_demo_app().await;
+    let principal_a = app.demo(PRINCIPAL_A).await;
+    let principal_b = app.demo(PRINCIPAL_B).await;
+    let school_a = principal_a.school_id();
+    let school_b = principal_b.school_id();
+    add_member(&app, &principal_a, &school_a, "13611110001", &["teacher"])
+        .await
+        .expect_status(201);
+    // Another school's id answers as if it did not exist.
+    add_member(&app, &principal_a, &school_b, "13611110002", &["teacher"])
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/v1/schools/{school_b}"))
+        .token(&principal_a.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/v1/schools/{school_b}/members"))
+        .token(&principal_a.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    // Teachers and other leaders of the school do not add people.
+    for phone in [VICE_PRINCIPAL_A, DEAN_A, GRADE_LEADER_A, TEACHER_A] {
+        let leader = app.demo(phone).await;
+        add_member(&app, &leader, &school_a, "13611110003", &["teacher"])
+            .await
+            .expect_problem(403, "forbidden");
+    }
+    // Nor can a principal hand out district roles.
+    add_member(&app, &principal_a, &school_a, "13611110004", &["researcher"])
+        .await
+        .expect_problem(422, "role_not_allowed");
+    app.post(&format!("/v1/districts/{}/members", principal_a.district_id()))
+        .token(&principal_a.token)
+        .json(json!({
+            "name": "假教研员", "phone": "13611110005", "password": PASSWORD,
+            "roles": ["researcher"], "subjects": []
+        }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let users_before = app.count("users");
+    add_member(&app, &principal_a, &school_a, "13611110006", &["janitor"])
+        .await
+        .expect_problem(422, "unknown_role");
+    assert_eq!(app.count("users"), users_before, "refusals store nothing");
+}
+
+#[tokio::test]
+async fn nobody_sees_another_schools_people() {
+    let app = spawn_demo_app().await;
+    let teacher_b = app.demo(TEACHER_B).await;
+    let school_a = app.demo(PRINCIPAL_A).await.school_id();
+    let schools = app.get("/v1/schools").token(&teacher_b.token).send().await.expect_status(200);
+    assert_eq!(schools.items().len(), 1, "a teacher sees their own school only");
+    assert_eq!(schools.items()[0]["id"], teacher_b.school_id());
+    app.get(&format!("/v1/schools/{school_a}/members"))
+        .token(&teacher_b.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/v1/districts/{}/members", teacher_b.district_id()))
+        .token(&teacher_b.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    // The district's researcher sees both schools and their people.
+    let researcher = app.demo(RESEARCHER).await;
+    let schools = app.get("/v1/schools").token(&researcher.token).send().await.expect_status(200);
+    assert_eq!(schools.items().len(), 2);
+    app.get(&format!("/v1/schools/{school_a}/members"))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let district = app
+        .get(&format!("/v1/districts/{}/members", researcher.district_id()))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(district.items().len(), 1);
+    // Someone of another district sees none of it.
+    let admin = app.admin().await;
+    let stranger = app.new_school(&admin, "13611119999").await;
+    app.get(&format!("/v1/schools/{school_a}"))
+        .token(&stranger.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/v1/districts/{}/terms", researcher.district_id()))
+        .token(&stranger.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_phone_number_belongs_to_one_person() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let users_before = app.count("users");
+    add_member(&app, &principal, &principal.school_id(), TEACHER_A2, &["teacher"])
+        .await
+        .expect_problem(409, "phone_taken");
+    assert_eq!(app.count("users"), users_before);
+}
+
+#[tokio::test]
+async fn lists_are_paginated_with_cursors() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let path = format!("/v1/schools/{}/members", principal.school_id());
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}?limit=3&cursor={c}"),
+            None => format!("{path}?limit=3"),
+        };
+        let page = app.get(&url).token(&principal.token).send().await.expect_status(200);
+        assert!(page.items().len() <= 3);
+        seen.extend(page.items().iter().map(|m| m["id"].as_str().unwrap().to_string()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (7, 7), "every member once");
+    app.get(&format!("{path}?cursor=!!not-a-cursor"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_cursor");
+    app.get(&format!("{path}?limit=lots"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_query");
+}

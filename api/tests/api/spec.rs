@@ -1,0 +1,180 @@
+//! `openapi.yaml` as a checker: every response a test receives must be one the spec lists for
+//! that route, with a body that matches the listed schema.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+pub static SPEC: LazyLock<Spec> = LazyLock::new(Spec::load);
+
+pub struct Spec {
+    pub doc: Value,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+impl Spec {
+    fn load() -> Spec {
+        let text = include_str!("../../../openapi.yaml");
+        let doc: Value = serde_yaml_ng::from_str(text).expect("openapi.yaml parses");
+        Spec {
+            doc,
+            validators: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `(METHOD, template)` of every operation in the spec.
+    pub fn operations(&self) -> Vec<(String, String)> {
+        let paths = self.doc["paths"].as_object().expect("paths");
+        let mut ops = Vec::new();
+        for (path, item) in paths {
+            for m in METHODS {
+                if item.get(m).is_some() {
+                    ops.push((m.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        ops
+    }
+
+    /// The template that matches a concrete path, preferring literal segments over parameters.
+    pub fn template_for(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let paths = self.doc["paths"].as_object()?;
+        paths
+            .keys()
+            .filter_map(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                if parts.len() != segments.len() {
+                    return None;
+                }
+                let mut literals = 0;
+                for (t, s) in parts.iter().zip(&segments) {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        if s.is_empty() {
+                            return None;
+                        }
+                    } else if t == s {
+                        literals += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literals, template.clone()))
+            })
+            .max()
+            .map(|(_, t)| t)
+    }
+
+    /// Follows a local `$ref` (`#/components/...`), keeping sibling keys of the referring object.
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(r) => self
+                .doc
+                .pointer(r.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("dangling $ref {r}")),
+            None => value,
+        }
+    }
+
+    /// Checks one response against the spec.
+    pub fn check(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        content_type: &str,
+        body: &Value,
+    ) -> Result<(), String> {
+        if status == 500 {
+            return Err("a 500 is a bug".into());
+        }
+        let Some(template) = self.template_for(path) else {
+            return self.check_shared(404, status, content_type, body, "unknown path");
+        };
+        let item = &self.doc["paths"][&template];
+        let Some(op) = item.get(method.to_lowercase()) else {
+            return self.check_shared(405, status, content_type, body, "unlisted method");
+        };
+        let responses = &op["responses"];
+        let response = responses
+            .get(status.to_string())
+            .or_else(|| responses.get("default"))
+            .ok_or_else(|| format!("status {status} is not listed for {method} {template}"))?;
+        let response = self.resolve(response);
+        let key = format!("{method} {template} {status}");
+        self.check_content(&key, response, content_type, body)
+    }
+
+    /// Answers every route may give that are not listed per operation (404, 405).
+    fn check_shared(
+        &self,
+        expected: u16,
+        status: u16,
+        content_type: &str,
+        body: &Value,
+        why: &str,
+    ) -> Result<(), String> {
+        if status != expected {
+            return Err(format!("{why}: expected {expected}"));
+        }
+        let problem = json!({"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+        self.check_content("shared problem", &problem, content_type, body)
+    }
+
+    fn check_content(
+        &self,
+        key: &str,
+        response: &Value,
+        content_type: &str,
+        body: &Value,
+    ) -> Result<(), String> {
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        let Some(entry) = content.get(media) else {
+            return Err(format!(
+                "content type {media:?} not among {:?}",
+                content.keys().collect::<Vec<_>>()
+            ));
+        };
+        let Some(schema) = entry.get("schema") else {
+            return Ok(());
+        };
+        if !media.contains("json") {
+            return Ok(());
+        }
+        let validator = self.validator(&format!("{key} {media}"), schema);
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    fn validator(&self, key: &str, schema: &Value) -> Arc<jsonschema::Validator> {
+        let mut cache = self.validators.lock().expect("validator cache");
+        if let Some(v) = cache.get(key) {
+            return v.clone();
+        }
+        // The schema is embedded in a document holding the spec's components, so that
+        // `#/components/schemas/...` references resolve.
+        let mut root = schema.clone();
+        if let Some(obj) = root.as_object_mut() {
+            obj.insert("components".into(), self.doc["components"].clone());
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("schema for {key} does not compile: {e}"));
+        let validator = Arc::new(validator);
+        cache.insert(key.to_string(), validator.clone());
+        validator
+    }
+}
