@@ -67,40 +67,79 @@ pub fn term_covering(today: NaiveDate) -> (String, String, String, String) {
     }
 }
 
-const PEOPLE: &[(&str, &str, &str, &[Role], &[&str])] = &[
-    (
-        "a",
-        "13800000001",
-        "王校长",
-        &[Role::Principal, Role::Teacher],
-        &["语文"],
-    ),
-    (
-        "a",
-        "13800000002",
-        "李副校长",
-        &[Role::VicePrincipal, Role::Teacher],
-        &["数学"],
-    ),
-    (
-        "a",
-        "13800000003",
-        "张主任",
-        &[Role::Dean, Role::Teacher],
-        &["英语"],
-    ),
-    (
-        "a",
-        "13800000004",
-        "刘组长",
-        &[Role::GradeLeader, Role::Teacher],
-        &["数学"],
-    ),
-    ("a", "13800000005", "陈老师", &[Role::Teacher], &["语文"]),
-    ("a", "13800000006", "杨老师", &[Role::Teacher], &["数学"]),
-    ("a", "13800000007", "赵老师", &[Role::Teacher], &["科学"]),
-    ("b", "13800000011", "周校长", &[Role::Principal], &[]),
-    ("b", "13800000012", "吴老师", &[Role::Teacher], &["语文"]),
+/// A demo person: school (`a` or `b`), phone, name, roles, subjects.
+struct DemoPerson {
+    school: &'static str,
+    phone: &'static str,
+    name: &'static str,
+    roles: &'static [Role],
+    subjects: &'static [&'static str],
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        school: "a",
+        phone: "13800000001",
+        name: "王校长",
+        roles: &[Role::Principal, Role::Teacher],
+        subjects: &["语文"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000002",
+        name: "李副校长",
+        roles: &[Role::VicePrincipal, Role::Teacher],
+        subjects: &["数学"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000003",
+        name: "张主任",
+        roles: &[Role::Dean, Role::Teacher],
+        subjects: &["英语"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000004",
+        name: "刘组长",
+        roles: &[Role::GradeLeader, Role::Teacher],
+        subjects: &["数学"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000005",
+        name: "陈老师",
+        roles: &[Role::Teacher],
+        subjects: &["语文"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000006",
+        name: "杨老师",
+        roles: &[Role::Teacher],
+        subjects: &["数学"],
+    },
+    DemoPerson {
+        school: "a",
+        phone: "13800000007",
+        name: "赵老师",
+        roles: &[Role::Teacher],
+        subjects: &["科学"],
+    },
+    DemoPerson {
+        school: "b",
+        phone: "13800000011",
+        name: "周校长",
+        roles: &[Role::Principal],
+        subjects: &[],
+    },
+    DemoPerson {
+        school: "b",
+        phone: "13800000012",
+        name: "吴老师",
+        roles: &[Role::Teacher],
+        subjects: &["语文"],
+    },
 ];
 
 /// Seeds the demo district when the database has no users; `None` when it is not empty.
@@ -165,7 +204,14 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     add("13800000000", "系统管理员", true)?;
     rows.push(("13800000000".into(), "系统管理员".into(), "admin".into()));
     let mut memberships = Vec::new();
-    for (school_key, phone, name, roles, subjects) in PEOPLE {
+    for DemoPerson {
+        school: school_key,
+        phone,
+        name,
+        roles,
+        subjects,
+    } in PEOPLE
+    {
         let user_id = add(phone, name, false)?;
         let school = if *school_key == "a" { &a } else { &b };
         memberships.push((user_id, Some(school.id.clone()), *roles, *subjects));

@@ -28,7 +28,10 @@ async fn login_returns_tokens_and_the_user_with_memberships() {
         .send()
         .await
         .expect_status(200);
-    assert_eq!(me.body, res.body["user"], "/v1/me is the user the login returned");
+    assert_eq!(
+        me.body, res.body["user"],
+        "/v1/me is the user the login returned"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +126,11 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
     assert_ne!(second.str("refresh_token"), first.refresh_token);
     let new_access = second.str("access_token").to_string();
     let new_refresh = second.str("refresh_token").to_string();
-    app.get("/v1/me").token(&new_access).send().await.expect_status(200);
+    app.get("/v1/me")
+        .token(&new_access)
+        .send()
+        .await
+        .expect_status(200);
 
     // The old refresh token again: someone copied it. The whole session ends.
     app.post("/v1/auth/refresh")
@@ -149,7 +156,11 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
 
     // Other sessions of the same user live on.
     let other = app.admin().await;
-    app.get("/v1/me").token(&other.token).send().await.expect_status(200);
+    app.get("/v1/me")
+        .token(&other.token)
+        .send()
+        .await
+        .expect_status(200);
 }
 
 #[tokio::test]
@@ -234,7 +245,10 @@ async fn forged_expired_and_missing_tokens_are_refused() {
             .await
             .expect_problem(401, code);
     }
-    app.get("/v1/me").send().await.expect_problem(401, "missing_token");
+    app.get("/v1/me")
+        .send()
+        .await
+        .expect_problem(401, "missing_token");
     app.get("/v1/me")
         .header("authorization", &format!("Basic {}", session.token))
         .send()
@@ -285,7 +299,11 @@ async fn only_an_admin_deletes_users() {
         .send()
         .await
         .expect_problem(404, "not_found");
-    app.get("/v1/me").token(&teacher.token).send().await.expect_status(200);
+    app.get("/v1/me")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
 }
 
 #[tokio::test]

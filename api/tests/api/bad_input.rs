@@ -85,7 +85,10 @@ async fn field_rules_have_their_own_codes_and_name_the_field() {
 async fn wrong_content_type_and_oversized_bodies() {
     let app = spawn_app_with(|c| c.json_limit = 1024).await;
     app.post("/v1/auth/login")
-        .raw("phone=13900000000&password=x", "application/x-www-form-urlencoded")
+        .raw(
+            "phone=13900000000&password=x",
+            "application/x-www-form-urlencoded",
+        )
         .send()
         .await
         .expect_problem(415, "unsupported_media_type");

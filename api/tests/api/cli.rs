@@ -60,16 +60,40 @@ fn migrate_and_create_admin() {
     let (config, dir, _pg) = test_config();
     let url = &config.database_url;
     let out = tingke(dir.path(), url).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let args = ["create-admin", "--phone", "13700000000", "--password", "long-enough", "--name", "管理员"];
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = [
+        "create-admin",
+        "--phone",
+        "13700000000",
+        "--password",
+        "long-enough",
+        "--name",
+        "管理员",
+    ];
     let out = tingke(dir.path(), url).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Twice: refused with a message, not a panic.
     let out = tingke(dir.path(), url).args(args).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("taken"), "{stderr}");
-    let bad = ["create-admin", "--phone", "123", "--password", "long-enough", "--name", "x"];
+    let bad = [
+        "create-admin",
+        "--phone",
+        "123",
+        "--password",
+        "long-enough",
+        "--name",
+        "x",
+    ];
     let out = tingke(dir.path(), url).args(bad).output().unwrap();
     assert!(!out.status.success());
 }
@@ -99,13 +123,26 @@ async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the secret is readable by its owner only");
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the secret is readable by its owner only"
+        );
     }
     let _ = server.0.kill();
     let mut stdout = String::new();
     use std::io::Read;
-    server.0.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    assert!(stdout.contains(PRINCIPAL_A) && stdout.contains(DEMO_PASSWORD), "{stdout}");
+    server
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(
+        stdout.contains(PRINCIPAL_A) && stdout.contains(DEMO_PASSWORD),
+        "{stdout}"
+    );
     drop(server);
 
     // Restarted on the same data: no second seed, and the old token is still good.

@@ -45,7 +45,11 @@ async fn problems_speak_chinese_by_default_and_english_on_request() {
     let app = spawn_app().await;
     let zh = app.get("/v1/me").send().await.expect_status(401);
     assert_eq!(zh.header("content-language"), Some("zh-CN"));
-    assert!(zh.str("title").chars().any(|c| c > '\u{2e80}'), "{}", zh.text);
+    assert!(
+        zh.str("title").chars().any(|c| c > '\u{2e80}'),
+        "{}",
+        zh.text
+    );
     let en = app
         .get("/v1/me")
         .header("accept-language", "en-US,en;q=0.9")
@@ -54,7 +58,11 @@ async fn problems_speak_chinese_by_default_and_english_on_request() {
         .expect_status(401);
     assert_eq!(en.header("content-language"), Some("en"));
     assert!(en.str("title").is_ascii());
-    assert_eq!(zh.code(), en.code(), "the code does not depend on the language");
+    assert_eq!(
+        zh.code(),
+        en.code(),
+        "the code does not depend on the language"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +77,11 @@ async fn metrics_are_exposed() {
     let app = spawn_app().await;
     app.get("/healthz").send().await;
     let res = app.get("/metrics").send().await.expect_status(200);
-    assert!(res.text.contains("tingke_http_requests_total"), "{}", res.text);
+    assert!(
+        res.text.contains("tingke_http_requests_total"),
+        "{}",
+        res.text
+    );
 }
 
 #[tokio::test]
@@ -86,7 +98,11 @@ async fn an_unreachable_database_answers_503_not_500() {
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let ready = client.get(format!("{address}/readyz")).send().await.unwrap();
+    let ready = client
+        .get(format!("{address}/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     assert!(ready.headers().contains_key("retry-after"));
     let body: serde_json::Value = ready.json().await.unwrap();
@@ -101,6 +117,12 @@ async fn an_unreachable_database_answers_503_not_500() {
     assert!(login.headers().contains_key("retry-after"));
     let body: serde_json::Value = login.json().await.unwrap();
     assert_eq!(body["code"], "service_unavailable");
-    SPEC.check("POST", "/v1/auth/login", 503, "application/problem+json", &body)
-        .unwrap();
+    SPEC.check(
+        "POST",
+        "/v1/auth/login",
+        503,
+        "application/problem+json",
+        &body,
+    )
+    .unwrap();
 }

@@ -18,7 +18,6 @@ pub const PASSWORD: &str = "correct-horse-9";
 pub const DEMO_PASSWORD: &str = tingke_api::demo::DEMO_PASSWORD;
 
 /// Demo logins (see `demo.rs`).
-pub const DEMO_ADMIN: &str = "13800000000";
 pub const PRINCIPAL_A: &str = "13800000001";
 pub const VICE_PRINCIPAL_A: &str = "13800000002";
 pub const DEAN_A: &str = "13800000003";
@@ -34,7 +33,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub config: Config,
-    pub dir: TempDir,
+    _dir: TempDir,
     _pg: Option<PgDatabase>,
 }
 
@@ -73,8 +72,11 @@ impl PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 }
@@ -119,7 +121,7 @@ fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestAp
             .expect("client"),
         db,
         config,
-        dir,
+        _dir: dir,
         _pg: pg,
     }
 }
@@ -128,7 +130,9 @@ fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestAp
 pub async fn spawn_demo_app() -> TestApp {
     let (config, dir, pg) = test_config();
     let db = open_database(&config).expect("open database");
-    tingke_api::demo::seed(&db).expect("seed").expect("empty db");
+    tingke_api::demo::seed(&db)
+        .expect("seed")
+        .expect("empty db");
     tingke_api::cli::create_admin(&db, ADMIN_PHONE, PASSWORD, "管理员").expect("create admin");
     start(config, db, dir, pg)
 }
@@ -181,14 +185,6 @@ impl TestApp {
 
     pub fn post(&self, path: &str) -> Call<'_> {
         self.call(Method::POST, path)
-    }
-
-    pub fn put(&self, path: &str) -> Call<'_> {
-        self.call(Method::PUT, path)
-    }
-
-    pub fn patch(&self, path: &str) -> Call<'_> {
-        self.call(Method::PATCH, path)
     }
 
     pub fn delete(&self, path: &str) -> Call<'_> {
@@ -323,8 +319,9 @@ impl Call<'_> {
             .unwrap_or("")
             .to_string();
         let body = if content_type.contains("json") {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("{} {}: invalid JSON ({e}): {text}", self.method, self.path))
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("{} {}: invalid JSON ({e}): {text}", self.method, self.path)
+            })
         } else {
             Value::Null
         };
@@ -355,7 +352,11 @@ pub struct Response {
 impl Response {
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Response {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 

@@ -38,9 +38,15 @@ async fn an_admin_builds_a_district_with_schools_terms_and_people() {
         .await
         .expect_status(201);
     assert_eq!(term.str("starts_on"), "2026-09-01");
-    let member = add_member(&app, &admin, school_id, "13611112222", &["principal", "teacher"])
-        .await
-        .expect_status(201);
+    let member = add_member(
+        &app,
+        &admin,
+        school_id,
+        "13611112222",
+        &["principal", "teacher"],
+    )
+    .await
+    .expect_status(201);
     assert_eq!(member.str("school_id"), school_id);
     assert_eq!(member.body["roles"], json!(["principal", "teacher"]));
     let researcher = app
@@ -57,7 +63,12 @@ async fn an_admin_builds_a_district_with_schools_terms_and_people() {
 
     // The principal logs in and sees their school and its people.
     let principal = app.login("13611112222", PASSWORD).await;
-    let me = app.get("/v1/me").token(&principal.token).send().await.expect_status(200);
+    let me = app
+        .get("/v1/me")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
     assert_eq!(me.body["memberships"][0]["school_id"], school_id);
     let people = app
         .get(&format!("/v1/schools/{school_id}/members"))
@@ -75,7 +86,12 @@ async fn an_admin_builds_a_district_with_schools_terms_and_people() {
     assert_eq!(terms.items()[0]["id"], term.body["id"]);
     // The researcher sees the district's schools.
     let researcher = app.login("13611113333", PASSWORD).await;
-    let schools = app.get("/v1/schools").token(&researcher.token).send().await.expect_status(200);
+    let schools = app
+        .get("/v1/schools")
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
     assert_eq!(schools.items().len(), 1);
 }
 
@@ -129,9 +145,7 @@ async fn overlapping_and_backwards_terms_are_refused() {
     let admin = app.admin().await;
     let district_id = app.demo(PRINCIPAL_A).await.district_id();
     let path = format!("/v1/districts/{district_id}/terms");
-    let term = |starts: &str, ends: &str| {
-        json!({ "name": "学期", "school_year": "2040-2041", "starts_on": starts, "ends_on": ends })
-    };
+    let term = |starts: &str, ends: &str| json!({ "name": "学期", "school_year": "2040-2041", "starts_on": starts, "ends_on": ends });
     app.post(&path)
         .token(&admin.token)
         .json(term("2040-09-01", "2041-01-31"))
@@ -204,18 +218,27 @@ async fn a_principal_manages_their_own_school_only() {
             .expect_problem(403, "forbidden");
     }
     // Nor can a principal hand out district roles.
-    add_member(&app, &principal_a, &school_a, "13611110004", &["researcher"])
-        .await
-        .expect_problem(422, "role_not_allowed");
-    app.post(&format!("/v1/districts/{}/members", principal_a.district_id()))
-        .token(&principal_a.token)
-        .json(json!({
-            "name": "假教研员", "phone": "13611110005", "password": PASSWORD,
-            "roles": ["researcher"], "subjects": []
-        }))
-        .send()
-        .await
-        .expect_problem(403, "forbidden");
+    add_member(
+        &app,
+        &principal_a,
+        &school_a,
+        "13611110004",
+        &["researcher"],
+    )
+    .await
+    .expect_problem(422, "role_not_allowed");
+    app.post(&format!(
+        "/v1/districts/{}/members",
+        principal_a.district_id()
+    ))
+    .token(&principal_a.token)
+    .json(json!({
+        "name": "假教研员", "phone": "13611110005", "password": PASSWORD,
+        "roles": ["researcher"], "subjects": []
+    }))
+    .send()
+    .await
+    .expect_problem(403, "forbidden");
     let users_before = app.count("users");
     add_member(&app, &principal_a, &school_a, "13611110006", &["janitor"])
         .await
@@ -228,22 +251,39 @@ async fn nobody_sees_another_schools_people() {
     let app = spawn_demo_app().await;
     let teacher_b = app.demo(TEACHER_B).await;
     let school_a = app.demo(PRINCIPAL_A).await.school_id();
-    let schools = app.get("/v1/schools").token(&teacher_b.token).send().await.expect_status(200);
-    assert_eq!(schools.items().len(), 1, "a teacher sees their own school only");
+    let schools = app
+        .get("/v1/schools")
+        .token(&teacher_b.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(
+        schools.items().len(),
+        1,
+        "a teacher sees their own school only"
+    );
     assert_eq!(schools.items()[0]["id"], teacher_b.school_id());
     app.get(&format!("/v1/schools/{school_a}/members"))
         .token(&teacher_b.token)
         .send()
         .await
         .expect_problem(404, "not_found");
-    app.get(&format!("/v1/districts/{}/members", teacher_b.district_id()))
-        .token(&teacher_b.token)
-        .send()
-        .await
-        .expect_problem(404, "not_found");
+    app.get(&format!(
+        "/v1/districts/{}/members",
+        teacher_b.district_id()
+    ))
+    .token(&teacher_b.token)
+    .send()
+    .await
+    .expect_problem(404, "not_found");
     // The district's researcher sees both schools and their people.
     let researcher = app.demo(RESEARCHER).await;
-    let schools = app.get("/v1/schools").token(&researcher.token).send().await.expect_status(200);
+    let schools = app
+        .get("/v1/schools")
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
     assert_eq!(schools.items().len(), 2);
     app.get(&format!("/v1/schools/{school_a}/members"))
         .token(&researcher.token)
@@ -251,7 +291,10 @@ async fn nobody_sees_another_schools_people() {
         .await
         .expect_status(200);
     let district = app
-        .get(&format!("/v1/districts/{}/members", researcher.district_id()))
+        .get(&format!(
+            "/v1/districts/{}/members",
+            researcher.district_id()
+        ))
         .token(&researcher.token)
         .send()
         .await
@@ -277,9 +320,15 @@ async fn a_phone_number_belongs_to_one_person() {
     let app = spawn_demo_app().await;
     let principal = app.demo(PRINCIPAL_A).await;
     let users_before = app.count("users");
-    add_member(&app, &principal, &principal.school_id(), TEACHER_A2, &["teacher"])
-        .await
-        .expect_problem(409, "phone_taken");
+    add_member(
+        &app,
+        &principal,
+        &principal.school_id(),
+        TEACHER_A2,
+        &["teacher"],
+    )
+    .await
+    .expect_problem(409, "phone_taken");
     assert_eq!(app.count("users"), users_before);
 }
 
@@ -295,9 +344,18 @@ async fn lists_are_paginated_with_cursors() {
             Some(c) => format!("{path}?limit=3&cursor={c}"),
             None => format!("{path}?limit=3"),
         };
-        let page = app.get(&url).token(&principal.token).send().await.expect_status(200);
+        let page = app
+            .get(&url)
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200);
         assert!(page.items().len() <= 3);
-        seen.extend(page.items().iter().map(|m| m["id"].as_str().unwrap().to_string()));
+        seen.extend(
+            page.items()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string()),
+        );
         match page.body["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,

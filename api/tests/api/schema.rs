@@ -1,7 +1,8 @@
 //! Both databases end with the same tables and columns.
 
 use crate::helpers::*;
-use tingke_models::{describe_columns, Db, PoolOptions};
+use tingke_models::db::describe_columns;
+use tingke_models::{Db, PoolOptions};
 
 fn columns(db: &Db) -> Vec<(String, String, bool)> {
     let mut conn = db.read_conn().unwrap();
