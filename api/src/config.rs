@@ -26,6 +26,8 @@ pub struct Config {
     pub pool: PoolOptions,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// How long a lesson must last, in minutes, for its observation to count.
+    pub counted_minutes: std::ops::RangeInclusive<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +86,8 @@ impl Config {
                 connect_timeout: Duration::from_secs(5),
             },
             workers: number("TINGKE_WORKERS", 0)?,
+            counted_minutes: number("TINGKE_COUNT_MIN_MINUTES", 20)?
+                ..=number("TINGKE_COUNT_MAX_MINUTES", 90)?,
             data_dir,
         })
     }
@@ -106,6 +110,7 @@ impl Config {
             json_limit: 64 * 1024,
             pool: PoolOptions::default(),
             workers: 1,
+            counted_minutes: 20..=90,
         }
     }
 }

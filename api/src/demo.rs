@@ -10,7 +10,7 @@ use tingke_models::roles::Role;
 use tingke_models::schools::{self, School};
 use tingke_models::terms::{self, Term};
 use tingke_models::users::{self, NewUser};
-use tingke_models::{Db, DbConn};
+use tingke_models::{quotas, rubrics, Db, DbConn};
 
 pub const DEMO_PASSWORD: &str = "tingke2026";
 
@@ -171,6 +171,10 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     let (a, b) = (school("实验小学"), school("第二中学"));
     schools::insert(conn, &a)?;
     schools::insert(conn, &b)?;
+    for school in [&a, &b] {
+        rubrics::insert_version(conn, &school.id, &rubrics::default_items(), None, now)?;
+    }
+    quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
     let (name, school_year, starts_on, ends_on) = term_covering(now.date());
     terms::insert(
         conn,

@@ -104,3 +104,28 @@ impl<T> List<T> {
         }
     }
 }
+
+/// A JSON body that may be left out: `None` for an empty body; otherwise read like `Valid`
+/// (same error codes), without the validation.
+pub fn optional_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> ApiResult<Option<T>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| deserialize_error(&e))
+}

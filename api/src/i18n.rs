@@ -215,6 +215,126 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("district_not_found", "学区不存在", "No such district"),
     (
+        "id_conflict",
+        "该编号已被另一条记录使用",
+        "This id belongs to a different record",
+    ),
+    (
+        "invalid_id",
+        "编号必须是 UUID",
+        "The id must be a UUID",
+    ),
+    (
+        "invalid_time_range",
+        "结束时间早于开始时间",
+        "ended_at is before started_at",
+    ),
+    (
+        "lesson_in_future",
+        "课程时间不能在将来",
+        "The lesson cannot be in the future",
+    ),
+    (
+        "unknown_rubric_item",
+        "评分项不在评价量表中",
+        "A score is for an item the rubric does not have",
+    ),
+    (
+        "score_out_of_range",
+        "分数超出该项范围",
+        "A score is outside the item's range",
+    ),
+    (
+        "invalid_kind",
+        "听课类型不正确",
+        "Unknown observation kind",
+    ),
+    (
+        "teacher_not_in_school",
+        "被听课教师不在该校",
+        "The teacher is not a member of that school",
+    ),
+    (
+        "cannot_observe_self",
+        "不能听自己的课",
+        "You cannot observe your own lesson",
+    ),
+    (
+        "not_allowed_to_observe",
+        "无权在该校听课",
+        "You may not observe lessons in that school",
+    ),
+    (
+        "precondition_failed",
+        "记录已被修改,请刷新后重试",
+        "The record changed since you read it; reload and retry",
+    ),
+    (
+        "precondition_required",
+        "请携带 If-Match 请求头",
+        "Send the record's ETag in If-Match",
+    ),
+    (
+        "not_your_observation",
+        "只能修改自己的听课记录",
+        "Only the observer may change this observation",
+    ),
+    (
+        "observation_submitted",
+        "听课记录已提交,不能再修改",
+        "The observation is submitted and can no longer be changed",
+    ),
+    (
+        "already_submitted",
+        "听课记录已提交",
+        "The observation is already submitted",
+    ),
+    (
+        "scores_incomplete",
+        "还有评分项未打分",
+        "Some rubric items have no score yet",
+    ),
+    (
+        "not_observed_teacher",
+        "只有被听课教师可以确认",
+        "Only the observed teacher may acknowledge",
+    ),
+    (
+        "already_acknowledged",
+        "已确认过该反馈",
+        "The feedback was already acknowledged",
+    ),
+    (
+        "observation_not_submitted",
+        "听课记录尚未提交",
+        "The observation is not submitted yet",
+    ),
+    (
+        "duplicate_rubric_key",
+        "评分项编码重复",
+        "Two rubric items have the same key",
+    ),
+    (
+        "invalid_rubric_key",
+        "评分项编码格式不正确",
+        "A rubric key must be lower-case letters, digits and underscores",
+    ),
+    (
+        "duplicate_quota_rule",
+        "同一角色、活动和周期的规则重复",
+        "Two rules have the same role, activity and period",
+    ),
+    (
+        "invalid_quota_rule",
+        "规则的角色、活动或周期不正确",
+        "Unknown role, activity or period in a rule",
+    ),
+    (
+        "term_not_found",
+        "学期不存在",
+        "No such term",
+    ),
+    (
         "service_unavailable",
         "服务暂时不可用,请稍后重试",
         "Temporarily unavailable; retry shortly",

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod i18n;
 pub mod routes;

@@ -51,6 +51,22 @@ pub fn labels(items: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Text of several lines (feedback, comments): no control characters but line breaks and tabs.
+pub fn multiline_text(s: &str) -> Result<(), ValidationError> {
+    if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(error("invalid_text", "control characters are not allowed"));
+    }
+    Ok(())
+}
+
+/// A client-chosen id: a UUID (the app makes UUIDv7s), written in lower case with hyphens.
+pub fn client_id(s: &str) -> Result<(), ValidationError> {
+    match uuid::Uuid::parse_str(s) {
+        Ok(u) if u.hyphenated().to_string() == s => Ok(()),
+        _ => Err(error("invalid_id", "a lower-case hyphenated UUID")),
+    }
+}
+
 /// A calendar date written `YYYY-MM-DD`.
 pub fn date(s: &str) -> Result<(), ValidationError> {
     parse_date(s)

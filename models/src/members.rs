@@ -131,3 +131,46 @@ pub fn list(conn: &mut DbConn, scope_id: &str, page: &PageRequest) -> QueryResul
         .collect();
     Ok(Page::from_rows(members, page, |m| &m.membership.id))
 }
+
+/// Every active member of a school (`School`) or of a whole district, schools included
+/// (`District`), for reports.
+pub enum MemberScope<'a> {
+    School(&'a str),
+    District(&'a str),
+}
+
+pub fn all(conn: &mut DbConn, scope: MemberScope) -> QueryResult<Vec<Member>> {
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(users::deleted_at.is_null())
+        .into_boxed();
+    query = match scope {
+        MemberScope::School(id) => query.filter(memberships::scope_id.eq(id.to_string())),
+        MemberScope::District(id) => query.filter(memberships::district_id.eq(id.to_string())),
+    };
+    let rows: Vec<(MembershipRow, String, String)> = query
+        .order(memberships::id.asc())
+        .select((MembershipRow::as_select(), users::name, users::phone))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, name, phone)| Member {
+            membership: row.into(),
+            name,
+            phone,
+        })
+        .collect())
+}
+
+/// The user's membership in a school or district, when they are an active member.
+pub fn find(conn: &mut DbConn, user_id: &str, scope_id: &str) -> QueryResult<Option<Membership>> {
+    let row = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::scope_id.eq(scope_id))
+        .filter(users::deleted_at.is_null())
+        .select(MembershipRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Membership::from))
+}

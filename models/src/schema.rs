@@ -88,6 +88,7 @@ diesel::joinable!(terms -> districts (district_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(observation_corrections -> observations (observation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -98,4 +99,79 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     login_attempts,
+    rubrics,
+    observations,
+    observation_corrections,
+    quota_rules,
 );
+
+diesel::table! {
+    rubrics (id) {
+        id -> Text,
+        school_id -> Text,
+        version -> Integer,
+        items -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observations (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        term_id -> Nullable<Text>,
+        rubric_id -> Text,
+        observer_id -> Text,
+        teacher_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        grade -> Text,
+        class_name -> Text,
+        topic -> Text,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        lesson_date -> Text,
+        recorded_at -> Timestamp,
+        scores -> Text,
+        total_score -> Integer,
+        strengths -> Text,
+        suggestions -> Text,
+        comments -> Text,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        counted -> Bool,
+        not_counted_reason -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        teacher_reply -> Nullable<Text>,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    observation_corrections (id) {
+        id -> Text,
+        observation_id -> Text,
+        corrected_by -> Text,
+        reason -> Text,
+        changes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quota_rules (id) {
+        id -> Text,
+        district_id -> Text,
+        role -> Text,
+        activity -> Text,
+        period -> Text,
+        minimum -> Integer,
+        created_at -> Timestamp,
+    }
+}

@@ -67,3 +67,12 @@ pub fn list(
         .load(conn)?;
     Ok(Page::from_rows(rows, page, |s| &s.id))
 }
+
+/// `(id, name)` of every school of a district, by name.
+pub fn names_in_district(conn: &mut DbConn, district_id: &str) -> QueryResult<Vec<(String, String)>> {
+    schools::table
+        .filter(schools::district_id.eq(district_id))
+        .order((schools::name.asc(), schools::id.asc()))
+        .select((schools::id, schools::name))
+        .load(conn)
+}

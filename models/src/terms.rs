@@ -65,3 +65,22 @@ pub fn list(conn: &mut DbConn, district_id: &str, page: &PageRequest) -> QueryRe
         .load(conn)?;
     Ok(Page::from_rows(rows, page, |t| &t.id))
 }
+
+/// The district's term that contains `day` (`YYYY-MM-DD`), if any.
+pub fn containing(conn: &mut DbConn, district_id: &str, day: &str) -> QueryResult<Option<Term>> {
+    find_overlapping(conn, district_id, day, day)
+}
+
+/// Every term of a district's school year.
+pub fn of_school_year(
+    conn: &mut DbConn,
+    district_id: &str,
+    school_year: &str,
+) -> QueryResult<Vec<Term>> {
+    terms::table
+        .filter(terms::district_id.eq(district_id))
+        .filter(terms::school_year.eq(school_year))
+        .order(terms::starts_on.asc())
+        .select(Term::as_select())
+        .load(conn)
+}

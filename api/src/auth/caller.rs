@@ -129,3 +129,50 @@ impl Caller {
         self.is_admin() || self.has_district_role(district_id, Role::Researcher)
     }
 }
+
+/// Who may do what with observations, quotas and reports.
+impl Caller {
+    /// School roles observe in their own school; researchers in every school of their district.
+    pub fn can_observe_in(&self, school_id: &str, district_id: &str) -> bool {
+        !self.school_roles(school_id).is_empty()
+            || self.has_district_role(district_id, Role::Researcher)
+    }
+
+    /// Leaders of the school, the district's researchers and admins read its submitted work.
+    pub fn sees_school_work(&self, school_id: &str, district_id: &str) -> bool {
+        self.is_admin()
+            || self
+                .school_roles(school_id)
+                .iter()
+                .any(|r| r.is_school_leader())
+            || self.has_district_role(district_id, Role::Researcher)
+    }
+
+    /// Principals, vice principals and deans (and admins) correct submitted observations and read
+    /// the school's quota reports.
+    pub fn is_senior_leader(&self, school_id: &str) -> bool {
+        self.is_admin()
+            || self
+                .school_roles(school_id)
+                .iter()
+                .any(|r| matches!(r, Role::Principal | Role::VicePrincipal | Role::Dean))
+    }
+
+    /// Schools whose submitted work the caller reads as a leader.
+    pub fn leader_school_ids(&self) -> Vec<String> {
+        self.memberships
+            .iter()
+            .filter(|m| m.roles.iter().any(|r| r.is_school_leader()))
+            .filter_map(|m| m.school_id.clone())
+            .collect()
+    }
+
+    /// Districts where the caller is a researcher.
+    pub fn researcher_district_ids(&self) -> Vec<String> {
+        self.memberships
+            .iter()
+            .filter(|m| m.school_id.is_none() && m.has_role(Role::Researcher))
+            .map(|m| m.district_id.clone())
+            .collect()
+    }
+}

@@ -59,6 +59,8 @@ async fn create_district(
     let district = state
         .write(move |conn| {
             districts::insert(conn, &district)?;
+            let rules = tingke_models::quotas::default_rules();
+            tingke_models::quotas::replace(conn, &district.id, &rules, district.created_at)?;
             Ok(district)
         })
         .await?;

@@ -8,6 +8,9 @@ mod auth;
 mod districts;
 mod health;
 mod members;
+mod observations;
+mod quotas;
+mod rubrics;
 mod schools;
 mod terms;
 mod users;
@@ -65,6 +68,9 @@ pub fn router() -> Router {
     schools::routes(&mut r);
     terms::routes(&mut r);
     members::routes(&mut r);
+    observations::routes(&mut r);
+    rubrics::routes(&mut r);
+    quotas::routes(&mut r);
     r
 }
 

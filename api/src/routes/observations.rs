@@ -1,0 +1,825 @@
+//! Lesson observations: created offline with the phone's own id, edited as drafts with `If-Match`,
+//! submitted (and then counted), acknowledged by the teacher, corrected only with an audit trail.
+
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::etag;
+use crate::extract::{optional_json, List, PageQuery, Valid};
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use tingke_models::observations::{self as obs, Correction, Filter, Observation, Visibility};
+use tingke_models::rubrics::{self, Rubric, ScoreError};
+use tingke_models::{members, schools, terms, DbConn};
+use validator::{Validate, ValidationError};
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::POST, "/v1/observations", create)
+        .add(Method::GET, "/v1/observations", list)
+        .add(Method::GET, "/v1/observations/{id}", get)
+        .add(Method::PATCH, "/v1/observations/{id}", update)
+        .add(Method::DELETE, "/v1/observations/{id}", delete)
+        .add(Method::POST, "/v1/observations/{id}/submit", submit)
+        .add(Method::POST, "/v1/observations/{id}/acknowledge", acknowledge)
+        .add(Method::POST, "/v1/observations/{id}/corrections", correct);
+}
+
+/// Clocks of phones drift: a lesson may start this far "in the future".
+const CLOCK_SKEW_MINUTES: i64 = 5;
+
+fn valid_kind(k: &str) -> Result<(), ValidationError> {
+    match obs::KINDS.contains(&k) {
+        true => Ok(()),
+        false => Err(ValidationError::new("invalid_kind")),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+struct NewObservation {
+    #[validate(custom(function = "validate::client_id"))]
+    id: String,
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    school_id: String,
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    teacher_id: String,
+    #[validate(custom(function = "valid_kind"))]
+    kind: String,
+    #[validate(
+        length(min = 1, max = 30, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    subject: String,
+    #[validate(
+        length(min = 1, max = 20, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    grade: String,
+    #[validate(
+        length(min = 1, max = 50, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    class_name: String,
+    #[validate(
+        length(min = 1, max = 200, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    topic: String,
+    started_at: DateTime<Utc>,
+    ended_at: DateTime<Utc>,
+    #[serde(default)]
+    scores: BTreeMap<String, i32>,
+    #[serde(default)]
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    strengths: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    suggestions: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    comments: String,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct ObservationPatch {
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    teacher_id: Option<String>,
+    #[validate(custom(function = "valid_kind"))]
+    kind: Option<String>,
+    #[validate(
+        length(min = 1, max = 30, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    subject: Option<String>,
+    #[validate(
+        length(min = 1, max = 20, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    grade: Option<String>,
+    #[validate(
+        length(min = 1, max = 50, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    class_name: Option<String>,
+    #[validate(
+        length(min = 1, max = 200, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    topic: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    scores: Option<BTreeMap<String, i32>>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    strengths: Option<String>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    suggestions: Option<String>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    comments: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct AcknowledgeRequest {
+    #[serde(default)]
+    #[validate(
+        length(max = 2000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    reply: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct CorrectionRequest {
+    #[validate(
+        length(min = 1, max = 500, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    reason: String,
+    scores: Option<BTreeMap<String, i32>>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    strengths: Option<String>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    suggestions: Option<String>,
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    comments: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CorrectionView {
+    id: String,
+    corrected_by: String,
+    corrected_by_name: String,
+    reason: String,
+    changes: serde_json::Value,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+struct ObservationView {
+    id: String,
+    school_id: String,
+    district_id: String,
+    term_id: Option<String>,
+    rubric_id: String,
+    observer_id: String,
+    observer_name: String,
+    teacher_id: String,
+    teacher_name: String,
+    kind: String,
+    subject: String,
+    grade: String,
+    class_name: String,
+    topic: String,
+    started_at: DateTime<Utc>,
+    ended_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    lesson_date: String,
+    scores: BTreeMap<String, i32>,
+    total_score: i32,
+    strengths: String,
+    suggestions: String,
+    comments: String,
+    status: String,
+    submitted_at: Option<DateTime<Utc>>,
+    counted: bool,
+    not_counted_reason: Option<String>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    teacher_reply: Option<String>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrections: Option<Vec<CorrectionView>>,
+}
+
+/// An observation with the names a screen shows, and its corrections when `full`.
+fn view(conn: &mut DbConn, o: Observation, full: bool) -> ApiResult<ObservationView> {
+    let corrections = match full {
+        true => Some(obs::corrections(conn, &o.id)?),
+        false => None,
+    };
+    let mut ids = vec![o.observer_id.clone(), o.teacher_id.clone()];
+    ids.extend(corrections.iter().flatten().map(|c| c.corrected_by.clone()));
+    let names = obs::user_names(conn, &ids)?;
+    Ok(render(o, &names, corrections))
+}
+
+fn render(
+    o: Observation,
+    names: &std::collections::HashMap<String, String>,
+    corrections: Option<Vec<Correction>>,
+) -> ObservationView {
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let utc = |t: NaiveDateTime| t.and_utc();
+    ObservationView {
+        observer_name: name(&o.observer_id),
+        teacher_name: name(&o.teacher_id),
+        corrections: corrections.map(|cs| {
+            cs.into_iter()
+                .map(|c| CorrectionView {
+                    corrected_by_name: name(&c.corrected_by),
+                    id: c.id,
+                    corrected_by: c.corrected_by,
+                    reason: c.reason,
+                    changes: serde_json::from_str(&c.changes).unwrap_or_default(),
+                    created_at: utc(c.created_at),
+                })
+                .collect()
+        }),
+        scores: serde_json::from_str(&o.scores).unwrap_or_default(),
+        id: o.id,
+        school_id: o.school_id,
+        district_id: o.district_id,
+        term_id: o.term_id,
+        rubric_id: o.rubric_id,
+        observer_id: o.observer_id,
+        teacher_id: o.teacher_id,
+        kind: o.kind,
+        subject: o.subject,
+        grade: o.grade,
+        class_name: o.class_name,
+        topic: o.topic,
+        started_at: utc(o.started_at),
+        ended_at: utc(o.ended_at),
+        recorded_at: utc(o.recorded_at),
+        lesson_date: o.lesson_date,
+        total_score: o.total_score,
+        strengths: o.strengths,
+        suggestions: o.suggestions,
+        comments: o.comments,
+        status: o.status,
+        submitted_at: o.submitted_at.map(utc),
+        counted: o.counted,
+        not_counted_reason: o.not_counted_reason,
+        acknowledged_at: o.acknowledged_at.map(utc),
+        teacher_reply: o.teacher_reply,
+        version: o.version,
+        created_at: utc(o.created_at),
+        updated_at: utc(o.updated_at),
+    }
+}
+
+fn respond(status: StatusCode, v: ObservationView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag::tag(&v.id, v.version)))
+        .json(v)
+}
+
+/// What the caller may do with one observation.
+fn can_see(caller: &Caller, o: &Observation) -> bool {
+    o.observer_id == caller.id()
+        || (!o.is_draft()
+            && (o.teacher_id == caller.id() || caller.sees_school_work(&o.school_id, &o.district_id)))
+}
+
+/// The observation when the caller may see it; 404 otherwise (a draft does not exist for anyone
+/// but its observer).
+fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Observation> {
+    obs::find(conn, id)?
+        .filter(|o| can_see(caller, o))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The observation when the caller is its observer and it is still a draft.
+fn own_draft(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Observation> {
+    let o = visible(conn, caller, id)?;
+    if o.observer_id != caller.id() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_observation"));
+    }
+    if !o.is_draft() {
+        return Err(ApiError::conflict("observation_submitted"));
+    }
+    Ok(o)
+}
+
+fn score_error(e: ScoreError) -> ApiError {
+    match e {
+        ScoreError::UnknownItem(key) => ApiError::field(
+            "unknown_rubric_item",
+            "scores",
+            format!("the rubric has no item {key:?}"),
+        ),
+        ScoreError::OutOfRange { key, max } => ApiError::field(
+            "score_out_of_range",
+            "scores",
+            format!("{key} is scored from 0 to {max}"),
+        ),
+    }
+}
+
+fn check_times(started: NaiveDateTime, ended: NaiveDateTime) -> ApiResult<()> {
+    if ended < started {
+        return Err(ApiError::field(
+            "invalid_time_range",
+            "ended_at",
+            "ended_at is before started_at",
+        ));
+    }
+    if started > tingke_models::now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
+        return Err(ApiError::field(
+            "lesson_in_future",
+            "started_at",
+            "the lesson has not started yet",
+        ));
+    }
+    Ok(())
+}
+
+/// The observed teacher must belong to the school, and must not be the observer.
+fn check_teacher(
+    conn: &mut DbConn,
+    caller: &Caller,
+    teacher_id: &str,
+    school_id: &str,
+) -> ApiResult<()> {
+    if teacher_id == caller.id() {
+        return Err(ApiError::field(
+            "cannot_observe_self",
+            "teacher_id",
+            "you cannot observe yourself",
+        ));
+    }
+    if members::find(conn, teacher_id, school_id)?.is_none() {
+        return Err(ApiError::field(
+            "teacher_not_in_school",
+            "teacher_id",
+            "no member of this school has this id",
+        ));
+    }
+    Ok(())
+}
+
+/// The rubric in force for the school; a school without one gets the default now.
+fn rubric_for(conn: &mut DbConn, school_id: &str) -> ApiResult<Rubric> {
+    match rubrics::current(conn, school_id)? {
+        Some(r) => Ok(r),
+        None => Ok(rubrics::insert_version(
+            conn,
+            school_id,
+            &rubrics::default_items(),
+            None,
+            tingke_models::now(),
+        )?),
+    }
+}
+
+/// Lesson day and term follow the start time.
+fn place_in_term(conn: &mut DbConn, o: &mut Observation) -> ApiResult<()> {
+    o.lesson_date = obs::local_date(o.started_at).format("%Y-%m-%d").to_string();
+    o.term_id = terms::containing(conn, &o.district_id, &o.lesson_date)?.map(|t| t.id);
+    Ok(())
+}
+
+fn request_hash(body: &NewObservation) -> String {
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
+
+enum Created {
+    New(Box<ObservationView>),
+    Again(Box<ObservationView>),
+}
+
+async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Valid<NewObservation>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let (started, ended) = (body.started_at.naive_utc(), body.ended_at.naive_utc());
+    check_times(started, ended)?;
+    let created = state
+        .write(move |conn| {
+            obs::lock_id(conn, &body.id)?;
+            let hash = request_hash(&body);
+            if let Some(existing) = obs::find_any(conn, &body.id)? {
+                let same = existing.observer_id == caller.id()
+                    && existing.request_hash == hash
+                    && existing.deleted_at.is_none();
+                return match same {
+                    true => Ok(Created::Again(Box::new(view(conn, existing, true)?))),
+                    false => Err(ApiError::conflict("id_conflict")),
+                };
+            }
+            let school = schools::find(conn, &body.school_id)?
+                .filter(|s| caller.can_view_school(&s.id, &s.district_id))
+                .ok_or_else(ApiError::not_found)?;
+            if !caller.can_observe_in(&school.id, &school.district_id) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "not_allowed_to_observe"));
+            }
+            check_teacher(conn, &caller, &body.teacher_id, &school.id)?;
+            let rubric = rubric_for(conn, &school.id)?;
+            let total = rubrics::check_scores(&rubric.items, &body.scores).map_err(score_error)?;
+            let now = tingke_models::now();
+            let mut o = Observation {
+                id: body.id,
+                school_id: school.id,
+                district_id: school.district_id,
+                term_id: None,
+                rubric_id: rubric.id,
+                observer_id: caller.id().to_string(),
+                teacher_id: body.teacher_id,
+                kind: body.kind,
+                subject: body.subject.trim().to_string(),
+                grade: body.grade.trim().to_string(),
+                class_name: body.class_name.trim().to_string(),
+                topic: body.topic.trim().to_string(),
+                started_at: started,
+                ended_at: ended,
+                lesson_date: String::new(),
+                recorded_at: now,
+                scores: serde_json::to_string(&body.scores).unwrap_or_else(|_| "{}".into()),
+                total_score: total,
+                strengths: body.strengths,
+                suggestions: body.suggestions,
+                comments: body.comments,
+                status: obs::DRAFT.into(),
+                submitted_at: None,
+                counted: false,
+                not_counted_reason: Some("draft".into()),
+                acknowledged_at: None,
+                teacher_reply: None,
+                request_hash: hash,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            place_in_term(conn, &mut o)?;
+            obs::insert(conn, &o)?;
+            Ok(Created::New(Box::new(view(conn, o, true)?)))
+        })
+        .await?;
+    Ok(match created {
+        Created::New(v) => respond(StatusCode::CREATED, *v),
+        Created::Again(v) => respond(StatusCode::OK, *v),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    observer_id: Option<String>,
+    teacher_id: Option<String>,
+    school_id: Option<String>,
+    term_id: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    // Not `#[serde(flatten)]`: flattened numbers fail to parse from a query string.
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .page()?;
+    if let Some(s) = &q.status {
+        if s != obs::DRAFT && s != obs::SUBMITTED {
+            return Err(ApiError::bad_request("invalid_query").detail("status: draft or submitted"));
+        }
+    }
+    let me = |v: Option<String>| v.map(|v| if v == "me" { caller.id().to_string() } else { v });
+    let filter = Filter {
+        observer_id: me(q.observer_id),
+        teacher_id: me(q.teacher_id),
+        school_id: q.school_id,
+        term_id: q.term_id,
+        kind: q.kind,
+        status: q.status,
+    };
+    let visibility = Visibility {
+        user_id: caller.id().to_string(),
+        admin: caller.is_admin(),
+        school_ids: caller.leader_school_ids(),
+        district_ids: caller.researcher_district_ids(),
+    };
+    let list = state
+        .read(move |conn| {
+            let page = obs::list(conn, &visibility, &filter, &page)?;
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .flat_map(|o| [o.observer_id.clone(), o.teacher_id.clone()])
+                .collect();
+            let names = obs::user_names(conn, &ids)?;
+            Ok(List::from_page(page, |o| render(o, &names, None)))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = state
+        .read(move |conn| {
+            let o = visible(conn, &caller, &id)?;
+            view(conn, o, true)
+        })
+        .await?;
+    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&v.id, v.version)) {
+        return Ok(not_modified);
+    }
+    Ok(respond(StatusCode::OK, v))
+}
+
+async fn update(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: Valid<ObservationPatch>,
+) -> ApiResult<HttpResponse> {
+    let (id, patch) = (id.into_inner(), body.0);
+    let if_match = etag::if_match(&req);
+    let v = state
+        .write(move |conn| {
+            let mut o = own_draft(conn, &caller, &id)?;
+            etag::require_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
+            apply_patch(conn, &caller, &mut o, patch)?;
+            save(conn, o, true)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, v))
+}
+
+fn apply_patch(
+    conn: &mut DbConn,
+    caller: &Caller,
+    o: &mut Observation,
+    p: ObservationPatch,
+) -> ApiResult<()> {
+    if let Some(t) = p.teacher_id {
+        check_teacher(conn, caller, &t, &o.school_id)?;
+        o.teacher_id = t;
+    }
+    let trimmed = |v: Option<String>, old: &mut String| {
+        if let Some(v) = v {
+            *old = v.trim().to_string();
+        }
+    };
+    trimmed(p.kind, &mut o.kind);
+    trimmed(p.subject, &mut o.subject);
+    trimmed(p.grade, &mut o.grade);
+    trimmed(p.class_name, &mut o.class_name);
+    trimmed(p.topic, &mut o.topic);
+    o.started_at = p.started_at.map_or(o.started_at, |t| t.naive_utc());
+    o.ended_at = p.ended_at.map_or(o.ended_at, |t| t.naive_utc());
+    check_times(o.started_at, o.ended_at)?;
+    if let Some(scores) = p.scores {
+        set_scores(conn, o, &scores)?;
+    }
+    o.strengths = p.strengths.unwrap_or(std::mem::take(&mut o.strengths));
+    o.suggestions = p.suggestions.unwrap_or(std::mem::take(&mut o.suggestions));
+    o.comments = p.comments.unwrap_or(std::mem::take(&mut o.comments));
+    place_in_term(conn, o)
+}
+
+/// Scores are checked against the rubric the observation was created with.
+fn set_scores(
+    conn: &mut DbConn,
+    o: &mut Observation,
+    scores: &BTreeMap<String, i32>,
+) -> ApiResult<()> {
+    let rubric = rubrics::find(conn, &o.rubric_id)?
+        .ok_or_else(|| ApiError::internal("observation without its rubric"))?;
+    o.total_score = rubrics::check_scores(&rubric.items, scores).map_err(score_error)?;
+    o.scores = serde_json::to_string(scores).unwrap_or_else(|_| "{}".into());
+    Ok(())
+}
+
+/// Writes a changed observation as its next version; 412 when another write came first.
+fn save(conn: &mut DbConn, mut o: Observation, full: bool) -> ApiResult<ObservationView> {
+    let expected = o.version;
+    o.version += 1;
+    o.updated_at = tingke_models::now();
+    if !obs::update_if_version(conn, &o, expected)? {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+        ));
+    }
+    view(conn, o, full)
+}
+
+async fn delete(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    state
+        .write(move |conn| {
+            let mut o = own_draft(conn, &caller, &id)?;
+            etag::check_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
+            o.deleted_at = Some(tingke_models::now());
+            save(conn, o, false).map(|_| ())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn submit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let minutes = state.config.counted_minutes.clone();
+    let if_match = etag::if_match(&req);
+    let v = state
+        .write(move |conn| {
+            let o = visible(conn, &caller, &id)?;
+            if o.observer_id != caller.id() {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_observation"));
+            }
+            // Overlapping lessons of one observer must be judged one after the other.
+            obs::lock_observer(conn, &o.observer_id)?;
+            let mut o = obs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            if !o.is_draft() {
+                return Err(ApiError::conflict("already_submitted"));
+            }
+            etag::check_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
+            ready_to_submit(conn, &o)?;
+            let reason = not_counted_reason(conn, &o, &minutes)?;
+            o.status = obs::SUBMITTED.into();
+            o.submitted_at = Some(tingke_models::now());
+            o.counted = reason.is_none();
+            o.not_counted_reason = reason.map(str::to_string);
+            save(conn, o, true)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, v))
+}
+
+/// Every rubric item scored, and the lesson over.
+fn ready_to_submit(conn: &mut DbConn, o: &Observation) -> ApiResult<()> {
+    let rubric = rubrics::find(conn, &o.rubric_id)?
+        .ok_or_else(|| ApiError::internal("observation without its rubric"))?;
+    let scores: BTreeMap<String, i32> = serde_json::from_str(&o.scores).unwrap_or_default();
+    let missing = rubrics::unscored(&rubric.items, &scores);
+    if !missing.is_empty() {
+        return Err(ApiError::field(
+            "scores_incomplete",
+            "scores",
+            format!("not scored yet: {}", missing.join(", ")),
+        ));
+    }
+    if o.ended_at > tingke_models::now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
+        return Err(ApiError::field(
+            "lesson_in_future",
+            "ended_at",
+            "the lesson has not ended yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Why a submitted observation does not count for quotas (POLICY.md), or `None` when it does.
+fn not_counted_reason(
+    conn: &mut DbConn,
+    o: &Observation,
+    minutes: &std::ops::RangeInclusive<i64>,
+) -> ApiResult<Option<&'static str>> {
+    let length = o.minutes();
+    Ok(if o.term_id.is_none() {
+        Some("outside_term")
+    } else if length < *minutes.start() {
+        Some("too_short")
+    } else if length > *minutes.end() {
+        Some("too_long")
+    } else if obs::counted_overlap_exists(conn, o)? {
+        Some("duplicate_slot")
+    } else {
+        None
+    })
+}
+
+async fn acknowledge(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let body: AcknowledgeRequest =
+        optional_json(&req, &body)?.unwrap_or(AcknowledgeRequest { reply: None });
+    body.validate()?;
+    let id = id.into_inner();
+    let v = state
+        .write(move |conn| {
+            let mut o = visible(conn, &caller, &id)?;
+            if o.teacher_id != caller.id() {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "not_observed_teacher"));
+            }
+            if o.acknowledged_at.is_some() {
+                return Err(ApiError::conflict("already_acknowledged"));
+            }
+            o.acknowledged_at = Some(tingke_models::now());
+            o.teacher_reply = body.reply.map(|r| r.trim().to_string());
+            save(conn, o, true)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, v))
+}
+
+async fn correct(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Valid<CorrectionRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, body) = (id.into_inner(), body.0);
+    let v = state
+        .write(move |conn| {
+            let mut o = visible(conn, &caller, &id)?;
+            if !caller.is_senior_leader(&o.school_id) {
+                return Err(ApiError::forbidden());
+            }
+            if o.is_draft() {
+                return Err(ApiError::conflict("observation_not_submitted"));
+            }
+            let before = o.clone();
+            if let Some(scores) = &body.scores {
+                set_scores(conn, &mut o, scores)?;
+            }
+            o.strengths = body.strengths.unwrap_or(std::mem::take(&mut o.strengths));
+            o.suggestions = body.suggestions.unwrap_or(std::mem::take(&mut o.suggestions));
+            o.comments = body.comments.unwrap_or(std::mem::take(&mut o.comments));
+            obs::insert_correction(
+                conn,
+                &Correction {
+                    id: tingke_models::new_id(),
+                    observation_id: o.id.clone(),
+                    corrected_by: caller.id().to_string(),
+                    reason: body.reason.trim().to_string(),
+                    changes: changes(&before, &o).to_string(),
+                    created_at: tingke_models::now(),
+                },
+            )?;
+            save(conn, o, true)
+        })
+        .await?;
+    Ok(respond(StatusCode::CREATED, v))
+}
+
+/// `{field: {from, to}}` for every corrected field that changed.
+fn changes(before: &Observation, after: &Observation) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    let mut note = |field: &str, from: serde_json::Value, to: serde_json::Value| {
+        if from != to {
+            out.insert(field.into(), serde_json::json!({ "from": from, "to": to }));
+        }
+    };
+    let scores = |o: &Observation| serde_json::from_str(&o.scores).unwrap_or_default();
+    note("scores", scores(before), scores(after));
+    note("strengths", before.strengths.clone().into(), after.strengths.clone().into());
+    note("suggestions", before.suggestions.clone().into(), after.suggestions.clone().into());
+    note("comments", before.comments.clone().into(), after.comments.clone().into());
+    serde_json::Value::Object(out)
+}

@@ -1,0 +1,599 @@
+//! Quota rules per district, a person's progress against them, and compliance reports for a
+//! school and a district (JSON, or CSV for spreadsheets).
+
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Valid;
+use crate::state::AppState;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use tingke_models::members::{self, Member, MemberScope};
+use tingke_models::observations::{self as obs, CountScope, CountedRow};
+use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
+use tingke_models::roles::Role;
+use tingke_models::terms::{self, Term};
+use tingke_models::{districts, schools, DbConn};
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::GET, "/v1/districts/{id}/quota-rules", list_rules)
+        .add(Method::PUT, "/v1/districts/{id}/quota-rules", replace_rules)
+        .add(Method::GET, "/v1/quotas/progress", progress)
+        .add(Method::GET, "/v1/schools/{id}/compliance", school_compliance)
+        .add(Method::GET, "/v1/districts/{id}/compliance", district_compliance);
+}
+
+#[derive(Debug, Serialize)]
+struct RuleView {
+    id: String,
+    district_id: String,
+    role: Role,
+    activity: Activity,
+    period: Period,
+    minimum: i32,
+}
+
+impl From<QuotaRule> for RuleView {
+    fn from(r: QuotaRule) -> RuleView {
+        RuleView {
+            id: r.id,
+            district_id: r.district_id,
+            role: r.spec.role,
+            activity: r.spec.activity,
+            period: r.spec.period,
+            minimum: r.spec.minimum,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+struct RuleInput {
+    role: Role,
+    activity: Activity,
+    period: Period,
+    #[validate(range(min = 1, max = 1000, code = "invalid_quota_rule"))]
+    minimum: i32,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct RulesUpdate {
+    #[validate(length(max = 100, code = "invalid_length"), nested)]
+    rules: Vec<RuleInput>,
+}
+
+async fn list_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    if !caller.can_view_district(&id) {
+        return Err(ApiError::not_found());
+    }
+    let rules = state
+        .read(move |conn| {
+            districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            Ok(quotas::list(conn, &id)?)
+        })
+        .await?;
+    let items = rules.into_iter().map(RuleView::from).collect();
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+async fn replace_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Valid<RulesUpdate>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    if !caller.can_view_district(&id) {
+        return Err(ApiError::not_found());
+    }
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let specs: Vec<RuleSpec> = body
+        .0
+        .rules
+        .into_iter()
+        .map(|r| RuleSpec {
+            role: r.role,
+            activity: r.activity,
+            period: r.period,
+            minimum: r.minimum,
+        })
+        .collect();
+    if let Some(d) = quotas::duplicate(&specs) {
+        return Err(ApiError::field(
+            "duplicate_quota_rule",
+            "rules",
+            format!("{} has two rules for the same activity and period", d.role.as_str()),
+        ));
+    }
+    let rules = state
+        .write(move |conn| {
+            districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            Ok(quotas::replace(conn, &id, &specs, tingke_models::now())?)
+        })
+        .await?;
+    let items = rules.into_iter().map(RuleView::from).collect();
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ProgressView {
+    rule_id: String,
+    role: Role,
+    activity: Activity,
+    period: Period,
+    required: i64,
+    done: i64,
+    remaining: i64,
+    weeks_missed: Option<i64>,
+    on_pace: bool,
+    period_starts_on: NaiveDate,
+    period_ends_on: NaiveDate,
+}
+
+/// The windows of a term's rules: the term itself, and its whole school year.
+struct Windows {
+    term: Window,
+    year: Window,
+}
+
+fn date(s: &str) -> ApiResult<NaiveDate> {
+    crate::validate::parse_date(s).ok_or_else(|| ApiError::internal(format!("bad date {s}")))
+}
+
+fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
+    let year = terms::of_school_year(conn, &term.district_id, &term.school_year)?;
+    let starts = year.iter().map(|t| t.starts_on.as_str()).min();
+    let ends = year.iter().map(|t| t.ends_on.as_str()).max();
+    let term_window = Window {
+        starts_on: date(&term.starts_on)?,
+        ends_on: date(&term.ends_on)?,
+    };
+    Ok(Windows {
+        term: term_window,
+        year: Window {
+            starts_on: starts.map(date).transpose()?.unwrap_or(term_window.starts_on),
+            ends_on: ends.map(date).transpose()?.unwrap_or(term_window.ends_on),
+        },
+    })
+}
+
+/// The counted activities of one person, by day, that a rule's activity is about.
+fn days_of(rows: &[CountedRow], user_id: &str, activity: Activity) -> Vec<NaiveDate> {
+    rows.iter()
+        .filter(|r| match activity {
+            Activity::Observations => r.observer_id == user_id,
+            Activity::UnannouncedObservations => {
+                r.observer_id == user_id && r.kind == "unannounced"
+            }
+            Activity::ReportLessonsGiven => r.teacher_id == user_id && r.kind == "report_lesson",
+        })
+        .filter_map(|r| crate::validate::parse_date(&r.lesson_date))
+        .collect()
+}
+
+/// Progress of one person against every rule for one of their roles.
+fn person_progress(
+    rules: &[QuotaRule],
+    roles: &BTreeSet<Role>,
+    windows: &Windows,
+    rows: &[CountedRow],
+    user_id: &str,
+    today: NaiveDate,
+) -> Vec<ProgressView> {
+    rules
+        .iter()
+        .filter(|r| roles.contains(&r.spec.role))
+        .map(|r| {
+            let window = match r.spec.period {
+                Period::SchoolYear => windows.year,
+                Period::Week | Period::Term => windows.term,
+            };
+            let days = days_of(rows, user_id, r.spec.activity);
+            let p = quotas::progress(&r.spec, window, &days, today);
+            ProgressView {
+                rule_id: r.id.clone(),
+                role: r.spec.role,
+                activity: r.spec.activity,
+                period: r.spec.period,
+                required: p.required,
+                done: p.done,
+                remaining: p.remaining,
+                weeks_missed: p.weeks_missed,
+                on_pace: p.on_pace,
+                period_starts_on: window.starts_on,
+                period_ends_on: window.ends_on,
+            }
+        })
+        .collect()
+}
+
+fn today() -> NaiveDate {
+    obs::local_date(tingke_models::now())
+}
+
+fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
+    terms::find(conn, term_id)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "term_not_found"))
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgressQuery {
+    term_id: String,
+    user_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProgressList {
+    user_id: String,
+    term_id: String,
+    items: Vec<ProgressView>,
+}
+
+/// A person's progress is theirs, and their leaders', the district's researchers' and admins'.
+fn may_see_progress(caller: &Caller, user_id: &str, district_id: &str, of: &[members::Membership]) -> bool {
+    caller.id() == user_id
+        || caller.is_admin()
+        || caller.has_district_role(district_id, Role::Researcher)
+        || of
+            .iter()
+            .filter_map(|m| m.school_id.as_deref())
+            .any(|s| caller.is_senior_leader(s))
+}
+
+async fn progress(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ProgressQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
+    let list = state
+        .read(move |conn| {
+            let term = find_term(conn, &q.term_id)?;
+            if !caller.can_view_district(&term.district_id) {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+            }
+            let of: Vec<_> = members::for_user(conn, &user_id)?
+                .into_iter()
+                .filter(|m| m.district_id == term.district_id)
+                .collect();
+            if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
+                return Err(ApiError::not_found());
+            }
+            let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
+            let windows = windows(conn, &term)?;
+            let rules = quotas::list(conn, &term.district_id)?;
+            let rows = counted(conn, CountScope::People(std::slice::from_ref(&user_id)), &windows)?;
+            let items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
+            Ok(ProgressList {
+                user_id,
+                term_id: term.id,
+                items,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+fn counted(conn: &mut DbConn, scope: CountScope, w: &Windows) -> ApiResult<Vec<CountedRow>> {
+    let from = w.year.starts_on.min(w.term.starts_on).to_string();
+    let to = w.year.ends_on.max(w.term.ends_on).to_string();
+    Ok(obs::counted_between(conn, scope, &from, &to)?)
+}
+
+#[derive(Debug, Serialize)]
+struct ComplianceRow {
+    user_id: String,
+    name: String,
+    school_id: Option<String>,
+    roles: Vec<Role>,
+    behind: bool,
+    items: Vec<ProgressView>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Totals {
+    people: i64,
+    behind: i64,
+    required: i64,
+    done: i64,
+}
+
+impl Totals {
+    fn add(&mut self, row: &ComplianceRow) {
+        self.people += 1;
+        self.behind += i64::from(row.behind);
+        for item in &row.items {
+            self.required += item.required;
+            self.done += item.done.min(item.required);
+        }
+    }
+}
+
+/// One row per member with at least one rule.
+fn compliance_rows(
+    people: Vec<Member>,
+    rules: &[QuotaRule],
+    windows: &Windows,
+    rows: &[CountedRow],
+) -> Vec<ComplianceRow> {
+    let today = today();
+    people
+        .into_iter()
+        .filter_map(|m| {
+            let roles: BTreeSet<Role> = m.membership.roles.iter().copied().collect();
+            let user_id = m.membership.user_id;
+            let items = person_progress(rules, &roles, windows, rows, &user_id, today);
+            (!items.is_empty()).then(|| ComplianceRow {
+                behind: items.iter().any(|i| !i.on_pace),
+                user_id,
+                name: m.name,
+                school_id: m.membership.school_id,
+                roles: m.membership.roles,
+                items,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportQuery {
+    term_id: String,
+    format: Option<String>,
+}
+
+fn wants_csv(req: &HttpRequest, format: Option<&str>) -> ApiResult<bool> {
+    match format {
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(ApiError::bad_request("invalid_query").detail("format: json or csv")),
+        None => Ok(req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"))),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SchoolCompliance {
+    school_id: String,
+    school_name: String,
+    term_id: String,
+    rows: Vec<ComplianceRow>,
+    totals: Totals,
+}
+
+async fn school_compliance(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ReportQuery>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let csv = wants_csv(&req, q.format.as_deref())?;
+    let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
+    if !(caller.is_senior_leader(&school.id)
+        || caller.has_district_role(&school.district_id, Role::Researcher))
+    {
+        return Err(ApiError::forbidden());
+    }
+    let report = state
+        .read(move |conn| {
+            let term = find_term(conn, &q.term_id)?;
+            if term.district_id != school.district_id {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+            }
+            let windows = windows(conn, &term)?;
+            let rules = quotas::list(conn, &term.district_id)?;
+            let people = members::all(conn, MemberScope::School(&school.id))?;
+            let ids: Vec<String> = people.iter().map(|m| m.membership.user_id.clone()).collect();
+            let counted = counted(conn, CountScope::People(&ids), &windows)?;
+            let rows = compliance_rows(people, &rules, &windows, &counted);
+            let mut totals = Totals::default();
+            rows.iter().for_each(|r| totals.add(r));
+            Ok(SchoolCompliance {
+                school_id: school.id,
+                school_name: school.name,
+                term_id: term.id,
+                rows,
+                totals,
+            })
+        })
+        .await?;
+    match csv {
+        true => csv_response(&report.rows, &format!("compliance-{}.csv", report.term_id)),
+        false => Ok(HttpResponse::Ok().json(report)),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SchoolSummary {
+    school_id: String,
+    school_name: String,
+    people: i64,
+    behind: i64,
+    required: i64,
+    done: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct DistrictCompliance {
+    district_id: String,
+    term_id: String,
+    schools: Vec<SchoolSummary>,
+    researchers: Vec<ComplianceRow>,
+    totals: Totals,
+}
+
+async fn district_compliance(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ReportQuery>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let csv = wants_csv(&req, q.format.as_deref())?;
+    let district_id = id.into_inner();
+    if !caller.can_view_district(&district_id) {
+        return Err(ApiError::not_found());
+    }
+    if !(caller.is_admin() || caller.has_district_role(&district_id, Role::Researcher)) {
+        return Err(ApiError::forbidden());
+    }
+    let (report, rows) = state
+        .read(move |conn| {
+            districts::find(conn, &district_id)?.ok_or_else(ApiError::not_found)?;
+            let term = find_term(conn, &q.term_id)?;
+            if term.district_id != district_id {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+            }
+            let windows = windows(conn, &term)?;
+            let rules = quotas::list(conn, &district_id)?;
+            let people = members::all(conn, MemberScope::District(&district_id))?;
+            let counted = counted(conn, CountScope::District(&district_id), &windows)?;
+            let rows = compliance_rows(people, &rules, &windows, &counted);
+            let names = schools::names_in_district(conn, &district_id)?;
+            Ok((district_report(district_id, term.id, &rows, names), rows))
+        })
+        .await?;
+    match csv {
+        true => csv_response(&rows, &format!("compliance-{}.csv", report.term_id)),
+        false => Ok(HttpResponse::Ok().json(report)),
+    }
+}
+
+/// Sums per school; researchers (no school) are listed one by one.
+fn district_report(
+    district_id: String,
+    term_id: String,
+    rows: &[ComplianceRow],
+    school_names: Vec<(String, String)>,
+) -> DistrictCompliance {
+    let mut per_school: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut totals = Totals::default();
+    let mut researchers = Vec::new();
+    for row in rows {
+        totals.add(row);
+        match &row.school_id {
+            Some(s) => per_school.entry(s.clone()).or_default().add(row),
+            None => researchers.push(ComplianceRow {
+                user_id: row.user_id.clone(),
+                name: row.name.clone(),
+                school_id: None,
+                roles: row.roles.clone(),
+                behind: row.behind,
+                items: row.items.clone(),
+            }),
+        }
+    }
+    let schools = school_names
+        .into_iter()
+        .map(|(id, name)| {
+            let t = per_school.remove(&id).unwrap_or_default();
+            SchoolSummary {
+                school_id: id,
+                school_name: name,
+                people: t.people,
+                behind: t.behind,
+                required: t.required,
+                done: t.done,
+            }
+        })
+        .collect();
+    DistrictCompliance {
+        district_id,
+        term_id,
+        schools,
+        researchers,
+        totals,
+    }
+}
+
+/// A spreadsheet cell never starts a formula (a name like `=1+1` stays text).
+fn cell(s: &str) -> String {
+    match s.starts_with(['=', '+', '-', '@']) {
+        true => format!("'{s}"),
+        false => s.to_string(),
+    }
+}
+
+/// One line per person and rule, UTF-8 with a BOM so that spreadsheets read the Chinese right.
+fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpResponse> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let head = [
+        "姓名", "用户ID", "学校ID", "角色", "活动", "周期", "要求", "完成", "剩余", "未达标周数",
+        "进度正常",
+    ];
+    out.write_record(head).map_err(ApiError::internal)?;
+    for row in rows {
+        for item in &row.items {
+            out.write_record([
+                cell(&row.name),
+                row.user_id.clone(),
+                row.school_id.clone().unwrap_or_default(),
+                role_label(item.role).to_string(),
+                activity_label(item.activity).to_string(),
+                period_label(item.period).to_string(),
+                item.required.to_string(),
+                item.done.to_string(),
+                item.remaining.to_string(),
+                item.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
+                if item.on_pace { "是" } else { "否" }.to_string(),
+            ])
+            .map_err(ApiError::internal)?;
+        }
+    }
+    let body = out.into_inner().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body))
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Principal => "校长",
+        Role::VicePrincipal => "副校长",
+        Role::Dean => "教导主任",
+        Role::GradeLeader => "年级组长",
+        Role::Teacher => "教师",
+        Role::Researcher => "教研员",
+    }
+}
+
+fn activity_label(activity: Activity) -> &'static str {
+    match activity {
+        Activity::Observations => "听评课",
+        Activity::UnannouncedObservations => "推门听课",
+        Activity::ReportLessonsGiven => "课改汇报课",
+    }
+}
+
+fn period_label(period: Period) -> &'static str {
+    match period {
+        Period::Week => "每周",
+        Period::Term => "每学期",
+        Period::SchoolYear => "每学年",
+    }
+}

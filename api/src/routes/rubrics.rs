@@ -1,0 +1,131 @@
+//! A school's rubric: read by anyone who sees the school, replaced by its principal or an admin.
+
+use super::schools::visible_school;
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Valid;
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use tingke_models::roles::Role;
+use tingke_models::rubrics::{self, Dimension, Rubric, RubricItem};
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::GET, "/v1/schools/{id}/rubric", get)
+        .add(Method::PUT, "/v1/schools/{id}/rubric", put);
+}
+
+static KEY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^[a-z][a-z0-9_]{0,39}$").unwrap_or_else(|_| unreachable!())
+});
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+struct ItemInput {
+    #[validate(regex(path = *KEY, code = "invalid_rubric_key"))]
+    key: String,
+    #[validate(
+        length(min = 1, max = 50, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    title: String,
+    #[validate(range(min = 1, max = 100, code = "score_out_of_range"))]
+    max_score: i32,
+    dimension: Dimension,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct RubricUpdate {
+    #[validate(length(min = 1, max = 30, code = "invalid_length"), nested)]
+    items: Vec<ItemInput>,
+}
+
+#[derive(Debug, Serialize)]
+struct RubricView {
+    id: String,
+    school_id: String,
+    version: i32,
+    items: Vec<RubricItem>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Rubric> for RubricView {
+    fn from(r: Rubric) -> RubricView {
+        RubricView {
+            id: r.id,
+            school_id: r.school_id,
+            version: r.version,
+            items: r.items,
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let school = visible_school(&caller, &state, id.into_inner()).await?;
+    let rubric = state
+        .write(move |conn| match rubrics::current(conn, &school.id)? {
+            Some(r) => Ok(r),
+            None => Ok(rubrics::insert_version(
+                conn,
+                &school.id,
+                &rubrics::default_items(),
+                None,
+                tingke_models::now(),
+            )?),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RubricView::from(rubric)))
+}
+
+async fn put(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Valid<RubricUpdate>,
+) -> ApiResult<HttpResponse> {
+    let school = visible_school(&caller, &state, id.into_inner()).await?;
+    if !(caller.is_admin() || caller.has_school_role(&school.id, Role::Principal)) {
+        return Err(ApiError::forbidden());
+    }
+    let items: Vec<RubricItem> = body
+        .0
+        .items
+        .into_iter()
+        .map(|i| RubricItem {
+            key: i.key,
+            title: i.title.trim().to_string(),
+            max_score: i.max_score,
+            dimension: i.dimension,
+        })
+        .collect();
+    if let Some(key) = rubrics::duplicate_key(&items) {
+        return Err(ApiError::field(
+            "duplicate_rubric_key",
+            "items",
+            format!("{key} appears twice"),
+        ));
+    }
+    let by = caller.id().to_string();
+    let rubric = state
+        .write(move |conn| {
+            Ok(rubrics::insert_version(
+                conn,
+                &school.id,
+                &items,
+                Some(&by),
+                tingke_models::now(),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RubricView::from(rubric)))
+}

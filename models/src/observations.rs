@@ -1,0 +1,319 @@
+//! Lesson observations: drafts private to their observer, submitted ones read by the observed
+//! teacher and the school's leaders, counted for quotas when they are real.
+
+use crate::page::{Page, PageRequest};
+use crate::schema::{observation_corrections, observations, users};
+use crate::DbConn;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+pub const DRAFT: &str = "draft";
+pub const SUBMITTED: &str = "submitted";
+
+pub const KINDS: [&str; 5] = [
+    "unannounced",
+    "open_lesson",
+    "report_lesson",
+    "demonstration",
+    "research",
+];
+
+/// China has one time zone: a lesson's day is its start in UTC+8.
+pub const SCHOOL_UTC_OFFSET_HOURS: i64 = 8;
+
+pub fn local_date(at: NaiveDateTime) -> NaiveDate {
+    (at + chrono::Duration::hours(SCHOOL_UTC_OFFSET_HOURS)).date()
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = observations, treat_none_as_null = true)]
+pub struct Observation {
+    pub id: String,
+    pub school_id: String,
+    pub district_id: String,
+    pub term_id: Option<String>,
+    pub rubric_id: String,
+    pub observer_id: String,
+    pub teacher_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub grade: String,
+    pub class_name: String,
+    pub topic: String,
+    pub started_at: NaiveDateTime,
+    pub ended_at: NaiveDateTime,
+    pub lesson_date: String,
+    pub recorded_at: NaiveDateTime,
+    /// JSON object: rubric item key -> score.
+    pub scores: String,
+    pub total_score: i32,
+    pub strengths: String,
+    pub suggestions: String,
+    pub comments: String,
+    pub status: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub counted: bool,
+    pub not_counted_reason: Option<String>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub teacher_reply: Option<String>,
+    pub request_hash: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl Observation {
+    pub fn is_draft(&self) -> bool {
+        self.status == DRAFT
+    }
+
+    pub fn minutes(&self) -> i64 {
+        (self.ended_at - self.started_at).num_minutes()
+    }
+}
+
+/// Any observation with this id, deleted ones included (ids are never reused).
+pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<Option<Observation>> {
+    observations::table
+        .filter(observations::id.eq(id))
+        .select(Observation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Observation>> {
+    Ok(find_any(conn, id)?.filter(|o| o.deleted_at.is_none()))
+}
+
+pub fn insert(conn: &mut DbConn, o: &Observation) -> QueryResult<()> {
+    diesel::insert_into(observations::table)
+        .values(o)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Writes `o` over the stored row when the stored version is still `expected_version`; false when
+/// someone else wrote first.
+pub fn update_if_version(
+    conn: &mut DbConn,
+    o: &Observation,
+    expected_version: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        observations::table
+            .filter(observations::id.eq(&o.id))
+            .filter(observations::version.eq(expected_version)),
+    )
+    .set(o)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Counted observations by `observer_id` whose lesson overlaps `started_at..ended_at` in the same
+/// class of the same school: the same lesson period counts once.
+pub fn counted_overlap_exists(conn: &mut DbConn, o: &Observation) -> QueryResult<bool> {
+    let n: i64 = observations::table
+        .filter(observations::observer_id.eq(&o.observer_id))
+        .filter(observations::school_id.eq(&o.school_id))
+        .filter(observations::class_name.eq(&o.class_name))
+        .filter(observations::counted.eq(true))
+        .filter(observations::deleted_at.is_null())
+        .filter(observations::id.ne(&o.id))
+        .filter(observations::started_at.lt(o.ended_at))
+        .filter(observations::ended_at.gt(o.started_at))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Makes the observer's later writes wait for this transaction, so that two submissions of
+/// overlapping lessons cannot both be counted. SQLite has one writer at a time already.
+pub fn lock_observer(conn: &mut DbConn, observer_id: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(observer_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Who may see which observations in a list.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    pub user_id: String,
+    /// Sees every submitted observation.
+    pub admin: bool,
+    /// Schools whose submitted observations the caller sees (as a leader).
+    pub school_ids: Vec<String>,
+    /// Districts whose submitted observations the caller sees (as a researcher).
+    pub district_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub observer_id: Option<String>,
+    pub teacher_id: Option<String>,
+    pub school_id: Option<String>,
+    pub term_id: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Observations the caller may see, matching the filter, by id.
+pub fn list(
+    conn: &mut DbConn,
+    visibility: &Visibility,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Page<Observation>> {
+    let mut query = observations::table
+        .filter(observations::deleted_at.is_null())
+        .into_boxed();
+    let me = visibility.user_id.clone();
+    query = if visibility.admin {
+        query.filter(
+            observations::observer_id
+                .eq(me)
+                .or(observations::status.eq(SUBMITTED)),
+        )
+    } else {
+        query.filter(
+            observations::observer_id.eq(me.clone()).or(observations::status
+                .eq(SUBMITTED)
+                .and(
+                    observations::teacher_id
+                        .eq(me)
+                        .or(observations::school_id.eq_any(visibility.school_ids.clone()))
+                        .or(observations::district_id.eq_any(visibility.district_ids.clone())),
+                )),
+        )
+    };
+    if let Some(v) = &filter.observer_id {
+        query = query.filter(observations::observer_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.teacher_id {
+        query = query.filter(observations::teacher_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.school_id {
+        query = query.filter(observations::school_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.term_id {
+        query = query.filter(observations::term_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.kind {
+        query = query.filter(observations::kind.eq(v.clone()));
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(observations::status.eq(v.clone()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(observations::id.gt(after.clone()));
+    }
+    let rows = query
+        .order(observations::id.asc())
+        .limit(page.fetch_limit())
+        .select(Observation::as_select())
+        .load(conn)?;
+    Ok(Page::from_rows(rows, page, |o| &o.id))
+}
+
+/// Names of users by id, for showing who observed whom.
+pub fn user_names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = observation_corrections)]
+pub struct Correction {
+    pub id: String,
+    pub observation_id: String,
+    pub corrected_by: String,
+    pub reason: String,
+    /// JSON object: field -> {"from": …, "to": …}.
+    pub changes: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_correction(conn: &mut DbConn, c: &Correction) -> QueryResult<()> {
+    diesel::insert_into(observation_corrections::table)
+        .values(c)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn corrections(conn: &mut DbConn, observation_id: &str) -> QueryResult<Vec<Correction>> {
+    observation_corrections::table
+        .filter(observation_corrections::observation_id.eq(observation_id))
+        .order(observation_corrections::id.asc())
+        .select(Correction::as_select())
+        .load(conn)
+}
+
+/// One counted observation, as quota progress needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct CountedRow {
+    pub observer_id: String,
+    pub teacher_id: String,
+    pub school_id: String,
+    pub kind: String,
+    pub lesson_date: String,
+}
+
+/// Whose counted observations to read.
+pub enum CountScope<'a> {
+    /// Made by or given by these people.
+    People(&'a [String]),
+    /// Everything in the district.
+    District(&'a str),
+}
+
+/// Counted observations with a lesson day in `from..=to` (dates as `YYYY-MM-DD`).
+pub fn counted_between(
+    conn: &mut DbConn,
+    scope: CountScope,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<CountedRow>> {
+    let mut query = observations::table
+        .filter(observations::counted.eq(true))
+        .filter(observations::deleted_at.is_null())
+        .filter(observations::lesson_date.ge(from.to_string()))
+        .filter(observations::lesson_date.le(to.to_string()))
+        .into_boxed();
+    query = match scope {
+        CountScope::People(ids) => query.filter(
+            observations::observer_id
+                .eq_any(ids.to_vec())
+                .or(observations::teacher_id.eq_any(ids.to_vec())),
+        ),
+        CountScope::District(id) => query.filter(observations::district_id.eq(id.to_string())),
+    };
+    query
+        .select((
+            observations::observer_id,
+            observations::teacher_id,
+            observations::school_id,
+            observations::kind,
+            observations::lesson_date,
+        ))
+        .load(conn)
+}
+
+/// Makes a second create with the same id wait until the first has committed, so that it finds
+/// the record instead of failing on the primary key. SQLite has one writer at a time already.
+pub fn lock_id(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
