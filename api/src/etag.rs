@@ -25,9 +25,8 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
 
 /// A write must name the version it was based on.
 pub fn require_match(if_match: Option<&str>, current: &str) -> ApiResult<()> {
-    let list = if_match.ok_or_else(|| {
-        ApiError::new(StatusCode::PRECONDITION_REQUIRED, "precondition_required")
-    })?;
+    let list = if_match
+        .ok_or_else(|| ApiError::new(StatusCode::PRECONDITION_REQUIRED, "precondition_required"))?;
     match matches(list, current) {
         true => Ok(()),
         false => Err(ApiError::new(

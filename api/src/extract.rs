@@ -107,10 +107,7 @@ impl<T> List<T> {
 
 /// A JSON body that may be left out: `None` for an empty body; otherwise read like `Valid`
 /// (same error codes), without the validation.
-pub fn optional_json<T: DeserializeOwned>(
-    req: &HttpRequest,
-    body: &[u8],
-) -> ApiResult<Option<T>> {
+pub fn optional_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> ApiResult<Option<T>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -219,11 +219,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "该编号已被另一条记录使用",
         "This id belongs to a different record",
     ),
-    (
-        "invalid_id",
-        "编号必须是 UUID",
-        "The id must be a UUID",
-    ),
+    ("invalid_id", "编号必须是 UUID", "The id must be a UUID"),
     (
         "invalid_time_range",
         "结束时间早于开始时间",
@@ -244,11 +240,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "分数超出该项范围",
         "A score is outside the item's range",
     ),
-    (
-        "invalid_kind",
-        "听课类型不正确",
-        "Unknown observation kind",
-    ),
+    ("invalid_kind", "听课类型不正确", "Unknown observation kind"),
     (
         "teacher_not_in_school",
         "被听课教师不在该校",
@@ -329,11 +321,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "规则的角色、活动或周期不正确",
         "Unknown role, activity or period in a rule",
     ),
-    (
-        "term_not_found",
-        "学期不存在",
-        "No such term",
-    ),
+    ("term_not_found", "学期不存在", "No such term"),
     (
         "service_unavailable",
         "服务暂时不可用,请稍后重试",

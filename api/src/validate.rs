@@ -53,7 +53,9 @@ pub fn labels(items: &[String]) -> Result<(), ValidationError> {
 
 /// Text of several lines (feedback, comments): no control characters but line breaks and tabs.
 pub fn multiline_text(s: &str) -> Result<(), ValidationError> {
-    if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(error("invalid_text", "control characters are not allowed"));
     }
     Ok(())

@@ -179,9 +179,9 @@ pub fn list(
         )
     } else {
         query.filter(
-            observations::observer_id.eq(me.clone()).or(observations::status
-                .eq(SUBMITTED)
-                .and(
+            observations::observer_id
+                .eq(me.clone())
+                .or(observations::status.eq(SUBMITTED).and(
                     observations::teacher_id
                         .eq(me)
                         .or(observations::school_id.eq_any(visibility.school_ids.clone()))

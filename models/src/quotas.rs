@@ -178,7 +178,11 @@ pub struct Progress {
 /// share of the period that has passed.
 pub fn progress(spec: &RuleSpec, window: Window, days: &[NaiveDate], today: NaiveDate) -> Progress {
     let minimum = i64::from(spec.minimum);
-    let in_window: Vec<NaiveDate> = days.iter().copied().filter(|d| window.contains(*d)).collect();
+    let in_window: Vec<NaiveDate> = days
+        .iter()
+        .copied()
+        .filter(|d| window.contains(*d))
+        .collect();
     if spec.period == Period::Week {
         return weekly(minimum, window, &in_window, today);
     }
@@ -199,8 +203,8 @@ fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) ->
     let mut required = 0;
     let mut done = 0;
     let mut missed = 0;
-    let mut monday = window.starts_on
-        - Days::new(u64::from(window.starts_on.weekday().num_days_from_monday()));
+    let mut monday =
+        window.starts_on - Days::new(u64::from(window.starts_on.weekday().num_days_from_monday()));
     while monday <= window.ends_on {
         let sunday = monday + Days::new(6);
         let (from, to) = (monday.max(window.starts_on), sunday.min(window.ends_on));
@@ -250,7 +254,12 @@ mod tests {
 
     #[test]
     fn a_term_rule_counts_days_inside_the_window_only() {
-        let days = [d("2026-08-31"), d("2026-09-02"), d("2026-09-30"), d("2026-10-02")];
+        let days = [
+            d("2026-08-31"),
+            d("2026-09-02"),
+            d("2026-09-30"),
+            d("2026-10-02"),
+        ];
         let p = progress(&spec(Period::Term, 30), term(), &days, d("2026-10-05"));
         assert_eq!((p.required, p.done, p.remaining), (30, 2, 28));
         assert_eq!(p.weeks_missed, None);
@@ -282,12 +291,20 @@ mod tests {
         assert_eq!(p.required, 5);
         assert_eq!(p.done, 2, "two in one week count once");
         assert_eq!(p.remaining, 3);
-        assert_eq!(p.weeks_missed, Some(1), "only the week of 09-07 is over and missed");
+        assert_eq!(
+            p.weeks_missed,
+            Some(1),
+            "only the week of 09-07 is over and missed"
+        );
         assert!(!p.on_pace);
         let over = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-14"));
         assert_eq!(over.weeks_missed, Some(1));
         let early = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-13"));
-        assert_eq!(early.weeks_missed, Some(0), "the current week is not judged yet");
+        assert_eq!(
+            early.weeks_missed,
+            Some(0),
+            "the current week is not judged yet"
+        );
         assert!(early.on_pace);
     }
 

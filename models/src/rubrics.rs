@@ -86,7 +86,10 @@ pub enum ScoreError {
 }
 
 /// Checks scores against the items and answers their total.
-pub fn check_scores(items: &[RubricItem], scores: &BTreeMap<String, i32>) -> Result<i32, ScoreError> {
+pub fn check_scores(
+    items: &[RubricItem],
+    scores: &BTreeMap<String, i32>,
+) -> Result<i32, ScoreError> {
     let mut total = 0;
     for (key, score) in scores {
         let item = items
@@ -183,7 +186,10 @@ mod tests {
     #[test]
     fn scores_are_totalled_and_checked() {
         let items = default_items();
-        assert_eq!(check_scores(&items, &scores(&[("objectives", 12), ("content", 15)])), Ok(27));
+        assert_eq!(
+            check_scores(&items, &scores(&[("objectives", 12), ("content", 15)])),
+            Ok(27)
+        );
         assert_eq!(
             check_scores(&items, &scores(&[("charisma", 3)])),
             Err(ScoreError::UnknownItem("charisma".into()))

@@ -69,7 +69,10 @@ pub fn list(
 }
 
 /// `(id, name)` of every school of a district, by name.
-pub fn names_in_district(conn: &mut DbConn, district_id: &str) -> QueryResult<Vec<(String, String)>> {
+pub fn names_in_district(
+    conn: &mut DbConn,
+    district_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
     schools::table
         .filter(schools::district_id.eq(district_id))
         .order((schools::name.asc(), schools::id.asc()))

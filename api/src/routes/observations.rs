@@ -26,7 +26,11 @@ pub fn routes(r: &mut Router) {
         .add(Method::PATCH, "/v1/observations/{id}", update)
         .add(Method::DELETE, "/v1/observations/{id}", delete)
         .add(Method::POST, "/v1/observations/{id}/submit", submit)
-        .add(Method::POST, "/v1/observations/{id}/acknowledge", acknowledge)
+        .add(
+            Method::POST,
+            "/v1/observations/{id}/acknowledge",
+            acknowledge,
+        )
         .add(Method::POST, "/v1/observations/{id}/corrections", correct);
 }
 
@@ -300,7 +304,8 @@ fn respond(status: StatusCode, v: ObservationView) -> HttpResponse {
 fn can_see(caller: &Caller, o: &Observation) -> bool {
     o.observer_id == caller.id()
         || (!o.is_draft()
-            && (o.teacher_id == caller.id() || caller.sees_school_work(&o.school_id, &o.district_id)))
+            && (o.teacher_id == caller.id()
+                || caller.sees_school_work(&o.school_id, &o.district_id)))
 }
 
 /// The observation when the caller may see it; 404 otherwise (a draft does not exist for anyone
@@ -436,7 +441,10 @@ async fn create(
                 .filter(|s| caller.can_view_school(&s.id, &s.district_id))
                 .ok_or_else(ApiError::not_found)?;
             if !caller.can_observe_in(&school.id, &school.district_id) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "not_allowed_to_observe"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_allowed_to_observe",
+                ));
             }
             check_teacher(conn, &caller, &body.teacher_id, &school.id)?;
             let rubric = rubric_for(conn, &school.id)?;
@@ -516,7 +524,15 @@ async fn list(
             return Err(ApiError::bad_request("invalid_query").detail("status: draft or submitted"));
         }
     }
-    let me = |v: Option<String>| v.map(|v| if v == "me" { caller.id().to_string() } else { v });
+    let me = |v: Option<String>| {
+        v.map(|v| {
+            if v == "me" {
+                caller.id().to_string()
+            } else {
+                v
+            }
+        })
+    };
     let filter = Filter {
         observer_id: me(q.observer_id),
         teacher_id: me(q.teacher_id),
@@ -789,7 +805,9 @@ async fn correct(
                 set_scores(conn, &mut o, scores)?;
             }
             o.strengths = body.strengths.unwrap_or(std::mem::take(&mut o.strengths));
-            o.suggestions = body.suggestions.unwrap_or(std::mem::take(&mut o.suggestions));
+            o.suggestions = body
+                .suggestions
+                .unwrap_or(std::mem::take(&mut o.suggestions));
             o.comments = body.comments.unwrap_or(std::mem::take(&mut o.comments));
             obs::insert_correction(
                 conn,
@@ -818,8 +836,20 @@ fn changes(before: &Observation, after: &Observation) -> serde_json::Value {
     };
     let scores = |o: &Observation| serde_json::from_str(&o.scores).unwrap_or_default();
     note("scores", scores(before), scores(after));
-    note("strengths", before.strengths.clone().into(), after.strengths.clone().into());
-    note("suggestions", before.suggestions.clone().into(), after.suggestions.clone().into());
-    note("comments", before.comments.clone().into(), after.comments.clone().into());
+    note(
+        "strengths",
+        before.strengths.clone().into(),
+        after.strengths.clone().into(),
+    );
+    note(
+        "suggestions",
+        before.suggestions.clone().into(),
+        after.suggestions.clone().into(),
+    );
+    note(
+        "comments",
+        before.comments.clone().into(),
+        after.comments.clone().into(),
+    );
     serde_json::Value::Object(out)
 }

@@ -23,8 +23,16 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/districts/{id}/quota-rules", list_rules)
         .add(Method::PUT, "/v1/districts/{id}/quota-rules", replace_rules)
         .add(Method::GET, "/v1/quotas/progress", progress)
-        .add(Method::GET, "/v1/schools/{id}/compliance", school_compliance)
-        .add(Method::GET, "/v1/districts/{id}/compliance", district_compliance);
+        .add(
+            Method::GET,
+            "/v1/schools/{id}/compliance",
+            school_compliance,
+        )
+        .add(
+            Method::GET,
+            "/v1/districts/{id}/compliance",
+            district_compliance,
+        );
 }
 
 #[derive(Debug, Serialize)]
@@ -117,7 +125,10 @@ async fn replace_rules(
         return Err(ApiError::field(
             "duplicate_quota_rule",
             "rules",
-            format!("{} has two rules for the same activity and period", d.role.as_str()),
+            format!(
+                "{} has two rules for the same activity and period",
+                d.role.as_str()
+            ),
         ));
     }
     let rules = state
@@ -166,7 +177,10 @@ fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
     Ok(Windows {
         term: term_window,
         year: Window {
-            starts_on: starts.map(date).transpose()?.unwrap_or(term_window.starts_on),
+            starts_on: starts
+                .map(date)
+                .transpose()?
+                .unwrap_or(term_window.starts_on),
             ends_on: ends.map(date).transpose()?.unwrap_or(term_window.ends_on),
         },
     })
@@ -245,7 +259,12 @@ struct ProgressList {
 }
 
 /// A person's progress is theirs, and their leaders', the district's researchers' and admins'.
-fn may_see_progress(caller: &Caller, user_id: &str, district_id: &str, of: &[members::Membership]) -> bool {
+fn may_see_progress(
+    caller: &Caller,
+    user_id: &str,
+    district_id: &str,
+    of: &[members::Membership],
+) -> bool {
     caller.id() == user_id
         || caller.is_admin()
         || caller.has_district_role(district_id, Role::Researcher)
@@ -278,7 +297,11 @@ async fn progress(
             let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
             let windows = windows(conn, &term)?;
             let rules = quotas::list(conn, &term.district_id)?;
-            let rows = counted(conn, CountScope::People(std::slice::from_ref(&user_id)), &windows)?;
+            let rows = counted(
+                conn,
+                CountScope::People(std::slice::from_ref(&user_id)),
+                &windows,
+            )?;
             let items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
             Ok(ProgressList {
                 user_id,
@@ -403,7 +426,10 @@ async fn school_compliance(
             let windows = windows(conn, &term)?;
             let rules = quotas::list(conn, &term.district_id)?;
             let people = members::all(conn, MemberScope::School(&school.id))?;
-            let ids: Vec<String> = people.iter().map(|m| m.membership.user_id.clone()).collect();
+            let ids: Vec<String> = people
+                .iter()
+                .map(|m| m.membership.user_id.clone())
+                .collect();
             let counted = counted(conn, CountScope::People(&ids), &windows)?;
             let rows = compliance_rows(people, &rules, &windows, &counted);
             let mut totals = Totals::default();
@@ -539,7 +565,16 @@ fn cell(s: &str) -> String {
 fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpResponse> {
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let head = [
-        "姓名", "用户ID", "学校ID", "角色", "活动", "周期", "要求", "完成", "剩余", "未达标周数",
+        "姓名",
+        "用户ID",
+        "学校ID",
+        "角色",
+        "活动",
+        "周期",
+        "要求",
+        "完成",
+        "剩余",
+        "未达标周数",
         "进度正常",
     ];
     out.write_record(head).map_err(ApiError::internal)?;

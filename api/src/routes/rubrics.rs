@@ -17,8 +17,11 @@ use tingke_models::rubrics::{self, Dimension, Rubric, RubricItem};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
-    r.add(Method::GET, "/v1/schools/{id}/rubric", get)
-        .add(Method::PUT, "/v1/schools/{id}/rubric", put);
+    r.add(Method::GET, "/v1/schools/{id}/rubric", get).add(
+        Method::PUT,
+        "/v1/schools/{id}/rubric",
+        put,
+    );
 }
 
 static KEY: LazyLock<regex::Regex> = LazyLock::new(|| {

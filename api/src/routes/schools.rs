@@ -77,7 +77,13 @@ async fn create_school(
             }
             schools::insert(conn, &school)?;
             let items = tingke_models::rubrics::default_items();
-            tingke_models::rubrics::insert_version(conn, &school.id, &items, None, school.created_at)?;
+            tingke_models::rubrics::insert_version(
+                conn,
+                &school.id,
+                &items,
+                None,
+                school.created_at,
+            )?;
             Ok(school)
         })
         .await?;
