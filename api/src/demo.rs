@@ -6,6 +6,7 @@ use diesel::Connection;
 use std::fmt;
 use tingke_models::districts::{self, District};
 use tingke_models::members::{self, NewMembership};
+use tingke_models::observations::{self, Observation};
 use tingke_models::roles::Role;
 use tingke_models::schools::{self, School};
 use tingke_models::terms::{self, Term};
@@ -171,23 +172,20 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     let (a, b) = (school("实验小学"), school("第二中学"));
     schools::insert(conn, &a)?;
     schools::insert(conn, &b)?;
-    for school in [&a, &b] {
-        rubrics::insert_version(conn, &school.id, &rubrics::default_items(), None, now)?;
-    }
+    let rubric_a = rubrics::insert_version(conn, &a.id, &rubrics::default_items(), None, now)?;
+    rubrics::insert_version(conn, &b.id, &rubrics::default_items(), None, now)?;
     quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
     let (name, school_year, starts_on, ends_on) = term_covering(now.date());
-    terms::insert(
-        conn,
-        &Term {
-            id: tingke_models::new_id(),
-            district_id: district.id.clone(),
-            name,
-            school_year,
-            starts_on,
-            ends_on,
-            created_at: now,
-        },
-    )?;
+    let term = Term {
+        id: tingke_models::new_id(),
+        district_id: district.id.clone(),
+        name,
+        school_year,
+        starts_on,
+        ends_on,
+        created_at: now,
+    };
+    terms::insert(conn, &term)?;
     let mut rows = Vec::new();
     let mut add = |phone: &str, name: &str, admin: bool| -> Result<String, SeedError> {
         let id = tingke_models::new_id();
@@ -233,6 +231,7 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
         "孙教研员".into(),
         "示范区 researcher".into(),
     ));
+    let ids: Vec<String> = memberships.iter().map(|m| m.0.clone()).collect();
     for (user_id, school_id, roles, subjects) in memberships {
         let subjects: Vec<String> = subjects.iter().map(|s| s.to_string()).collect();
         members::insert(
@@ -247,7 +246,93 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
             now,
         )?;
     }
+    let people = DemoObservers {
+        principal: &ids[0],
+        vice_principal: &ids[1],
+        teachers: &ids[4..7],
+    };
+    seed_observations(conn, &a, &term, &rubric_a, &people)?;
     Ok(DemoLogins { rows })
+}
+
+struct DemoObservers<'a> {
+    principal: &'a str,
+    vice_principal: &'a str,
+    teachers: &'a [String],
+}
+
+/// Submitted observations of the last weeks, so that progress shows some done, some remaining:
+/// the principal's lessons every other day, the first three unannounced, and one report lesson.
+fn seed_observations(
+    conn: &mut DbConn,
+    school: &School,
+    term: &Term,
+    rubric: &rubrics::Rubric,
+    people: &DemoObservers,
+) -> Result<(), SeedError> {
+    let now = tingke_models::now();
+    let scores: std::collections::BTreeMap<String, i32> = rubric
+        .items
+        .iter()
+        .map(|i| (i.key.clone(), i.max_score * 4 / 5))
+        .collect();
+    let total = scores.values().sum();
+    for i in 1..=9i64 {
+        // 10:00 China time, i * 2 days ago; 40 minutes.
+        let day = now.date() - chrono::Days::new(2 * i as u64);
+        let started = day.and_hms_opt(2, 0, 0).unwrap_or(now);
+        let lesson_date = observations::local_date(started)
+            .format("%Y-%m-%d")
+            .to_string();
+        if lesson_date < term.starts_on {
+            break;
+        }
+        let (observer, kind) = match i {
+            1..=3 => (people.principal, "unannounced"),
+            9 => (people.vice_principal, "report_lesson"),
+            _ => (people.principal, "open_lesson"),
+        };
+        let teacher = &people.teachers[i as usize % people.teachers.len()];
+        let submitted = started + chrono::Duration::minutes(50);
+        observations::insert(
+            conn,
+            &Observation {
+                id: tingke_models::new_id(),
+                school_id: school.id.clone(),
+                district_id: school.district_id.clone(),
+                term_id: Some(term.id.clone()),
+                rubric_id: rubric.id.clone(),
+                observer_id: observer.to_string(),
+                teacher_id: teacher.clone(),
+                kind: kind.into(),
+                subject: "语文".into(),
+                grade: "三年级".into(),
+                class_name: format!("三年级{}班", i % 3 + 1),
+                topic: "古诗两首".into(),
+                started_at: started,
+                ended_at: started + chrono::Duration::minutes(40),
+                lesson_date,
+                recorded_at: submitted,
+                scores: serde_json::to_string(&scores).unwrap_or_default(),
+                total_score: total,
+                strengths: "导入自然,学生参与度高。".into(),
+                suggestions: "小组讨论时间可以再充分一些。".into(),
+                comments: String::new(),
+                status: observations::SUBMITTED.into(),
+                submitted_at: Some(submitted),
+                counted: true,
+                not_counted_reason: None,
+                acknowledged_at: (i > 3).then_some(submitted + chrono::Duration::hours(3)),
+                teacher_reply: (i > 3).then(|| "收到,谢谢指导。".to_string()),
+                request_hash: String::new(),
+                version: 1,
+                created_at: started,
+                updated_at: submitted,
+                deleted_at: None,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -187,20 +187,7 @@ impl From<tingke_models::DbError> for ApiError {
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errs: validator::ValidationErrors) -> ApiError {
         let mut fields: BTreeMap<String, Vec<FieldError>> = BTreeMap::new();
-        for (field, list) in errs.field_errors() {
-            let entries = list
-                .iter()
-                .map(|e| FieldError {
-                    code: e.code.to_string(),
-                    message: e
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| e.code.to_string()),
-                })
-                .collect();
-            fields.insert(field.to_string(), entries);
-        }
+        collect_field_errors(&errs, "", &mut fields);
         // The problem's code is the first field's first code, so a client can branch on one value.
         let code = fields
             .values()
@@ -211,6 +198,40 @@ impl From<validator::ValidationErrors> for ApiError {
         let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code);
         err.errors = fields;
         err
+    }
+}
+
+/// Flattens nested errors into paths such as `items[2].key`.
+fn collect_field_errors(
+    errs: &validator::ValidationErrors,
+    prefix: &str,
+    out: &mut BTreeMap<String, Vec<FieldError>>,
+) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errs.errors() {
+        let path = match prefix {
+            "" => field.to_string(),
+            p => format!("{p}.{field}"),
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                let entries = list.iter().map(|e| FieldError {
+                    code: e.code.to_string(),
+                    message: e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string()),
+                });
+                out.entry(path).or_default().extend(entries);
+            }
+            ValidationErrorsKind::Struct(inner) => collect_field_errors(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect_field_errors(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
     }
 }
 

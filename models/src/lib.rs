@@ -26,7 +26,11 @@ pub fn new_id() -> String {
 
 /// The current time in UTC, truncated to microseconds so both backends store it identically.
 pub fn now() -> NaiveDateTime {
-    let t = chrono::Utc::now().naive_utc();
+    to_micros(chrono::Utc::now().naive_utc())
+}
+
+/// Cuts a time to whole microseconds, the precision both backends store.
+pub fn to_micros(t: NaiveDateTime) -> NaiveDateTime {
     t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
 }
 

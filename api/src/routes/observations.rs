@@ -344,18 +344,18 @@ fn score_error(e: ScoreError) -> ApiError {
 }
 
 fn check_times(started: NaiveDateTime, ended: NaiveDateTime) -> ApiResult<()> {
-    if ended < started {
-        return Err(ApiError::field(
-            "invalid_time_range",
-            "ended_at",
-            "ended_at is before started_at",
-        ));
-    }
     if started > tingke_models::now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
         return Err(ApiError::field(
             "lesson_in_future",
             "started_at",
             "the lesson has not started yet",
+        ));
+    }
+    if ended < started {
+        return Err(ApiError::field(
+            "invalid_time_range",
+            "ended_at",
+            "ended_at is before started_at",
         ));
     }
     Ok(())
@@ -422,7 +422,8 @@ async fn create(
     body: Valid<NewObservation>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let (started, ended) = (body.started_at.naive_utc(), body.ended_at.naive_utc());
+    let started = tingke_models::to_micros(body.started_at.naive_utc());
+    let ended = tingke_models::to_micros(body.ended_at.naive_utc());
     check_times(started, ended)?;
     let created = state
         .write(move |conn| {
@@ -621,8 +622,9 @@ fn apply_patch(
     trimmed(p.grade, &mut o.grade);
     trimmed(p.class_name, &mut o.class_name);
     trimmed(p.topic, &mut o.topic);
-    o.started_at = p.started_at.map_or(o.started_at, |t| t.naive_utc());
-    o.ended_at = p.ended_at.map_or(o.ended_at, |t| t.naive_utc());
+    let utc = |t: DateTime<Utc>| tingke_models::to_micros(t.naive_utc());
+    o.started_at = p.started_at.map_or(o.started_at, utc);
+    o.ended_at = p.ended_at.map_or(o.ended_at, utc);
     check_times(o.started_at, o.ended_at)?;
     if let Some(scores) = p.scores {
         set_scores(conn, o, &scores)?;

@@ -187,6 +187,14 @@ impl TestApp {
         self.call(Method::POST, path)
     }
 
+    pub fn put(&self, path: &str) -> Call<'_> {
+        self.call(Method::PUT, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Call<'_> {
+        self.call(Method::PATCH, path)
+    }
+
     pub fn delete(&self, path: &str) -> Call<'_> {
         self.call(Method::DELETE, path)
     }
@@ -391,6 +399,11 @@ impl Response {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag").to_string()
     }
 
     pub fn items(&self) -> &Vec<Value> {

@@ -1,0 +1,339 @@
+//! Quota rules as data, progress against them, and the compliance reports.
+
+use crate::helpers::*;
+use crate::observations::{create, lesson, submit};
+use serde_json::{json, Value};
+
+async fn demo_term(app: &TestApp, s: &Session) -> String {
+    app.get(&format!("/v1/districts/{}/terms", s.district_id()))
+        .token(&s.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn item<'a>(res: &'a Response, role: &str, activity: &str) -> &'a Value {
+    res.items()
+        .iter()
+        .find(|i| i["role"] == role && i["activity"] == activity)
+        .unwrap_or_else(|| panic!("no {role} {activity} in {}", res.text))
+}
+
+#[tokio::test]
+async fn every_new_district_gets_the_default_rules_and_an_admin_changes_them() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = app
+        .post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "name": "新区" }))
+        .send()
+        .await
+        .expect_status(201);
+    let path = format!("/v1/districts/{}/quota-rules", district.str("id"));
+    let rules = app
+        .get(&path)
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(rules.items().len(), 8);
+    let principal = rules
+        .items()
+        .iter()
+        .find(|r| r["role"] == "principal" && r["period"] == "term")
+        .unwrap();
+    assert_eq!(principal["minimum"], 30);
+    let replaced = app
+        .put(&path)
+        .token(&admin.token)
+        .json(json!({ "rules": [
+            { "role": "principal", "activity": "observations", "period": "term", "minimum": 25 },
+            { "role": "teacher", "activity": "observations", "period": "term", "minimum": 10 }
+        ]}))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(replaced.items().len(), 2);
+    let again = app
+        .get(&path)
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(again.body, replaced.body);
+    for (rules, code) in [
+        (
+            json!([{ "role": "dean", "activity": "observations", "period": "term", "minimum": 1 },
+                   { "role": "dean", "activity": "observations", "period": "term", "minimum": 2 }]),
+            "duplicate_quota_rule",
+        ),
+        (
+            json!([{ "role": "dean", "activity": "observations", "period": "term", "minimum": 0 }]),
+            "invalid_quota_rule",
+        ),
+        (
+            json!([{ "role": "janitor", "activity": "observations", "period": "term", "minimum": 1 }]),
+            "wrong_type",
+        ),
+    ] {
+        app.put(&path)
+            .token(&admin.token)
+            .json(json!({ "rules": rules }))
+            .send()
+            .await
+            .expect_problem(422, code);
+    }
+    assert_eq!(
+        app.get(&path).token(&admin.token).send().await.body,
+        replaced.body
+    );
+}
+
+#[tokio::test]
+async fn only_admins_change_rules_and_other_districts_see_none() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let path = format!("/v1/districts/{}/quota-rules", principal.district_id());
+    app.get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.put(&path)
+        .token(&principal.token)
+        .json(json!({ "rules": [] }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let admin = app.admin().await;
+    let stranger = app.new_school(&admin, "13611119999").await;
+    app.get(&path)
+        .token(&stranger.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_demo_principal_has_some_done_and_some_remaining() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let term = demo_term(&app, &principal).await;
+    let res = app
+        .get(&format!("/v1/quotas/progress?term_id={term}"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(res.str("user_id"), principal.id());
+    let observed = item(&res, "principal", "observations");
+    assert_eq!(
+        (
+            &observed["required"],
+            &observed["done"],
+            &observed["remaining"]
+        ),
+        (&json!(30), &json!(8), &json!(22))
+    );
+    assert!(observed["weeks_missed"].is_null());
+    let weekly = item(&res, "principal", "unannounced_observations");
+    assert_eq!(weekly["period"], "week");
+    assert!(weekly["weeks_missed"].is_i64());
+    // The principal also teaches: the report-lesson rule applies too.
+    item(&res, "teacher", "report_lessons_given");
+}
+
+#[tokio::test]
+async fn progress_follows_submissions_and_only_those() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A2).await;
+    let term = demo_term(&app, &principal).await;
+    let path = format!("/v1/quotas/progress?term_id={term}");
+    let done = |res: &Response| {
+        item(res, "principal", "observations")["done"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = done(&app.get(&path).token(&principal.token).send().await);
+    let mut body = lesson(&principal.school_id(), teacher.id(), 2, 45);
+    body["kind"] = json!("report_lesson");
+    let draft = create(&app, &principal, &body).await.expect_status(201);
+    let now = app.get(&path).token(&principal.token).send().await;
+    assert_eq!(done(&now), before, "a draft does not count");
+    submit(&app, &principal, draft.str("id"))
+        .await
+        .expect_status(200);
+    let after = app.get(&path).token(&principal.token).send().await;
+    assert_eq!(done(&after), before + 1);
+    // The observed teacher's report lesson is done.
+    let theirs = app
+        .get(&path)
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let report = item(&theirs, "teacher", "report_lessons_given");
+    assert_eq!(
+        (&report["done"], &report["remaining"]),
+        (&json!(1), &json!(0))
+    );
+}
+
+#[tokio::test]
+async fn whose_progress_one_may_read() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let term = demo_term(&app, &principal).await;
+    let of = |user: &Session| format!("/v1/quotas/progress?term_id={term}&user_id={}", user.id());
+    app.get(&of(&teacher))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.get(&of(&teacher))
+        .token(&app.demo(RESEARCHER).await.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.get(&of(&principal))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&of(&teacher))
+        .token(&app.demo(PRINCIPAL_B).await.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get("/v1/quotas/progress?term_id=nope")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(404, "term_not_found");
+    app.get("/v1/quotas/progress")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_query");
+}
+
+#[tokio::test]
+async fn the_school_report_lists_everyone_with_a_quota_as_json_and_csv() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let term = demo_term(&app, &principal).await;
+    let path = format!(
+        "/v1/schools/{}/compliance?term_id={term}",
+        principal.school_id()
+    );
+    let report = app
+        .get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let rows = report.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 7, "every member of 实验小学 teaches or leads");
+    let row = rows
+        .iter()
+        .find(|r| r["user_id"] == principal.id())
+        .unwrap();
+    assert_eq!(
+        row["behind"], true,
+        "8 of 30 is behind pace by late November"
+    );
+    assert_eq!(report.body["totals"]["people"], 7);
+    assert!(report.body["totals"]["done"].as_i64().unwrap() >= 9);
+
+    let csv = app
+        .get(&format!("{path}&format=csv"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv.text.starts_with('\u{feff}'), "a BOM for spreadsheets");
+    assert!(csv.text.contains("王校长") && csv.text.contains("听评课"));
+    let by_accept = app
+        .get(&path)
+        .token(&principal.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(by_accept.text, csv.text);
+
+    app.get(&path)
+        .token(&app.demo(TEACHER_A).await.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.get(&path)
+        .token(&app.demo(GRADE_LEADER_A).await.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.get(&path)
+        .token(&app.demo(RESEARCHER).await.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.get(&path)
+        .token(&app.demo(PRINCIPAL_B).await.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("{path}&format=pdf"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_query");
+}
+
+#[tokio::test]
+async fn the_district_report_sums_each_school_and_lists_researchers() {
+    let app = spawn_demo_app().await;
+    let researcher = app.demo(RESEARCHER).await;
+    let term = demo_term(&app, &researcher).await;
+    let path = format!(
+        "/v1/districts/{}/compliance?term_id={term}",
+        researcher.district_id()
+    );
+    let report = app
+        .get(&path)
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let schools = report.body["schools"].as_array().unwrap();
+    assert_eq!(schools.len(), 2);
+    let total: i64 = schools.iter().map(|s| s["people"].as_i64().unwrap()).sum();
+    let researchers = report.body["researchers"].as_array().unwrap();
+    assert_eq!(researchers.len(), 1);
+    assert_eq!(report.body["totals"]["people"].as_i64().unwrap(), total + 1);
+    let admin = app.admin().await;
+    app.get(&path)
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let csv = app
+        .get(&format!("{path}&format=csv"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(csv.text.contains("孙教研员"));
+    app.get(&path)
+        .token(&app.demo(PRINCIPAL_A).await.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+}
