@@ -6,6 +6,7 @@ use diesel::Connection;
 use std::fmt;
 use tingke_models::districts::{self, District};
 use tingke_models::members::{self, NewMembership};
+use tingke_models::mentorships::{self, Mentorship};
 use tingke_models::observations::{self, Observation};
 use tingke_models::roles::Role;
 use tingke_models::schools::{self, School};
@@ -252,7 +253,88 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
         teachers: &ids[4..7],
     };
     seed_observations(conn, &a, &term, &rubric_a, &people)?;
+    seed_mentorship(conn, &a, &term, &rubric_a, (&ids[5], &ids[6]))?;
     Ok(DemoLogins { rows })
+}
+
+/// 杨老师 mentors 赵老师 in mathematics this term: she observed one of his lessons, and they
+/// met for guidance twice and prepared a lesson together.
+fn seed_mentorship(
+    conn: &mut DbConn,
+    school: &School,
+    term: &Term,
+    rubric: &rubrics::Rubric,
+    (mentor, apprentice): (&str, &str),
+) -> Result<(), SeedError> {
+    let now = tingke_models::now();
+    let pair = Mentorship {
+        id: tingke_models::new_id(),
+        school_id: school.id.clone(),
+        district_id: school.district_id.clone(),
+        mentor_id: mentor.into(),
+        apprentice_id: apprentice.into(),
+        subjects: r#"["数学"]"#.into(),
+        goals: "一学期内独立完成单元教学设计,课堂提问更有层次。".into(),
+        status: mentorships::ACTIVE.into(),
+        ended_at: None,
+        end_reason: None,
+        created_by: mentor.into(),
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    mentorships::insert(conn, &pair, std::slice::from_ref(&term.id))?;
+    let started = (now.date() - chrono::Days::new(1))
+        .and_hms_opt(1, 0, 0)
+        .unwrap_or(now);
+    let day = observations::local_date(started)
+        .format("%Y-%m-%d")
+        .to_string();
+    if day < term.starts_on {
+        return Ok(());
+    }
+    let observation = demo_observation(DemoLesson {
+        school,
+        term,
+        rubric,
+        observer: mentor,
+        teacher: apprentice,
+        kind: "open_lesson",
+        started,
+        class_name: "五年级2班".into(),
+        acknowledged: true,
+    });
+    observations::insert(conn, &observation)?;
+    let kinds = [
+        (
+            "mentor_observes",
+            Some(observation.id.clone()),
+            "课后交流:提问设计",
+        ),
+        ("guidance", None, "讲评上周作业批改"),
+        ("guidance", None, "单元教学设计思路"),
+        ("joint_preparation", None, "一起备《分数的意义》"),
+    ];
+    for (kind, observation_id, notes) in kinds {
+        mentorships::insert_activity(
+            conn,
+            &mentorships::Activity {
+                id: tingke_models::new_id(),
+                mentorship_id: pair.id.clone(),
+                kind: kind.into(),
+                occurred_at: started,
+                occurred_on: day.clone(),
+                term_id: term.id.clone(),
+                notes: notes.into(),
+                observation_id,
+                logged_by: apprentice.into(),
+                request_hash: String::new(),
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 struct DemoObservers<'a> {
@@ -271,12 +353,6 @@ fn seed_observations(
     people: &DemoObservers,
 ) -> Result<(), SeedError> {
     let now = tingke_models::now();
-    let scores: std::collections::BTreeMap<String, i32> = rubric
-        .items
-        .iter()
-        .map(|i| (i.key.clone(), i.max_score * 4 / 5))
-        .collect();
-    let total = scores.values().sum();
     for i in 1..=9i64 {
         // 10:00 China time, i * 2 days ago; 40 minutes.
         let day = now.date() - chrono::Days::new(2 * i as u64);
@@ -293,46 +369,83 @@ fn seed_observations(
             _ => (people.principal, "open_lesson"),
         };
         let teacher = &people.teachers[i as usize % people.teachers.len()];
-        let submitted = started + chrono::Duration::minutes(50);
         observations::insert(
             conn,
-            &Observation {
-                id: tingke_models::new_id(),
-                school_id: school.id.clone(),
-                district_id: school.district_id.clone(),
-                term_id: Some(term.id.clone()),
-                rubric_id: rubric.id.clone(),
-                observer_id: observer.to_string(),
-                teacher_id: teacher.clone(),
-                kind: kind.into(),
-                subject: "语文".into(),
-                grade: "三年级".into(),
+            &demo_observation(DemoLesson {
+                school,
+                term,
+                rubric,
+                observer,
+                teacher,
+                kind,
+                started,
                 class_name: format!("三年级{}班", i % 3 + 1),
-                topic: "古诗两首".into(),
-                started_at: started,
-                ended_at: started + chrono::Duration::minutes(40),
-                lesson_date,
-                recorded_at: submitted,
-                scores: serde_json::to_string(&scores).unwrap_or_default(),
-                total_score: total,
-                strengths: "导入自然,学生参与度高。".into(),
-                suggestions: "小组讨论时间可以再充分一些。".into(),
-                comments: String::new(),
-                status: observations::SUBMITTED.into(),
-                submitted_at: Some(submitted),
-                counted: true,
-                not_counted_reason: None,
-                acknowledged_at: (i > 3).then_some(submitted + chrono::Duration::hours(3)),
-                teacher_reply: (i > 3).then(|| "收到,谢谢指导。".to_string()),
-                request_hash: String::new(),
-                version: 1,
-                created_at: started,
-                updated_at: submitted,
-                deleted_at: None,
-            },
+                acknowledged: i > 3,
+            }),
         )?;
     }
     Ok(())
+}
+
+struct DemoLesson<'a> {
+    school: &'a School,
+    term: &'a Term,
+    rubric: &'a rubrics::Rubric,
+    observer: &'a str,
+    teacher: &'a str,
+    kind: &'a str,
+    started: chrono::NaiveDateTime,
+    class_name: String,
+    acknowledged: bool,
+}
+
+/// A submitted, counted 40-minute observation scored at four fifths of every item.
+fn demo_observation(l: DemoLesson) -> Observation {
+    let scores: std::collections::BTreeMap<String, i32> = l
+        .rubric
+        .items
+        .iter()
+        .map(|i| (i.key.clone(), i.max_score * 4 / 5))
+        .collect();
+    let submitted = l.started + chrono::Duration::minutes(50);
+    Observation {
+        id: tingke_models::new_id(),
+        school_id: l.school.id.clone(),
+        district_id: l.school.district_id.clone(),
+        term_id: Some(l.term.id.clone()),
+        rubric_id: l.rubric.id.clone(),
+        observer_id: l.observer.to_string(),
+        teacher_id: l.teacher.to_string(),
+        kind: l.kind.into(),
+        subject: "语文".into(),
+        grade: "三年级".into(),
+        class_name: l.class_name,
+        topic: "古诗两首".into(),
+        started_at: l.started,
+        ended_at: l.started + chrono::Duration::minutes(40),
+        lesson_date: observations::local_date(l.started)
+            .format("%Y-%m-%d")
+            .to_string(),
+        recorded_at: submitted,
+        total_score: scores.values().sum(),
+        scores: serde_json::to_string(&scores).unwrap_or_default(),
+        strengths: "导入自然,学生参与度高。".into(),
+        suggestions: "小组讨论时间可以再充分一些。".into(),
+        comments: String::new(),
+        status: observations::SUBMITTED.into(),
+        submitted_at: Some(submitted),
+        counted: true,
+        not_counted_reason: None,
+        acknowledged_at: l
+            .acknowledged
+            .then_some(submitted + chrono::Duration::hours(3)),
+        teacher_reply: l.acknowledged.then(|| "收到,谢谢指导。".to_string()),
+        request_hash: String::new(),
+        version: 1,
+        created_at: l.started,
+        updated_at: submitted,
+        deleted_at: None,
+    }
 }
 
 #[cfg(test)]

@@ -323,6 +323,57 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("term_not_found", "学期不存在", "No such term"),
     (
+        "member_not_in_school",
+        "此人不是该校成员",
+        "That person is not a member of the school",
+    ),
+    (
+        "cannot_mentor_self",
+        "不能与自己结对",
+        "A teacher cannot mentor themselves",
+    ),
+    (
+        "pair_exists",
+        "该师徒在此学期已结对",
+        "This pair already exists for that term",
+    ),
+    (
+        "apprentice_has_mentor",
+        "该徒弟在此学科已有师父",
+        "The apprentice already has an active mentor for that subject",
+    ),
+    (
+        "mentorship_ended",
+        "师徒结对已结束",
+        "The mentorship has ended",
+    ),
+    (
+        "not_in_pair",
+        "只有师父或徒弟可以记录",
+        "Only the mentor or the apprentice may log for this pair",
+    ),
+    (
+        "term_not_covered",
+        "该日期不在结对的学期内",
+        "The pair does not span the term of that day",
+    ),
+    (
+        "observation_not_in_pair",
+        "听课记录与该师徒不符",
+        "The observation is not one of this pair observing the other",
+    ),
+    (
+        "observation_required",
+        "听课类活动需关联听课记录",
+        "An observing activity must name its observation",
+    ),
+    (
+        "already_evaluated",
+        "本学期已评价过",
+        "This term has already been evaluated",
+    ),
+    ("invalid_rating", "评价等级不正确", "Unknown rating"),
+    (
         "service_unavailable",
         "服务暂时不可用,请稍后重试",
         "Temporarily unavailable; retry shortly",

@@ -180,6 +180,18 @@ impl Db {
     }
 }
 
+/// Serialises transactions that use the same `key` until they end: a second create with the
+/// same client id waits for the first to commit and then finds its record, instead of failing on
+/// a unique key. SQLite has one writer at a time already.
+pub fn lock_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Lists `(table, column, nullable)` of the live schema, for the test that both backends match.
 pub fn describe_columns(conn: &mut DbConn) -> QueryResult<Vec<(String, String, bool)>> {
     #[derive(QueryableByName)]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod districts;
 pub mod members;
+pub mod mentorships;
 pub mod observations;
 pub mod page;
 pub mod quotas;

@@ -306,14 +306,3 @@ pub fn counted_between(
         ))
         .load(conn)
 }
-
-/// Makes a second create with the same id wait until the first has committed, so that it finds
-/// the record instead of failing on the primary key. SQLite has one writer at a time already.
-pub fn lock_id(conn: &mut DbConn, id: &str) -> QueryResult<()> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(pg)?;
-    }
-    Ok(())
-}

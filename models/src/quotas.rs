@@ -17,6 +17,22 @@ pub enum Activity {
     UnannouncedObservations,
     /// Counted report lessons the person gave, i.e. was observed in (课改汇报课).
     ReportLessonsGiven,
+    /// Pair activities: the mentor observed the apprentice's lesson.
+    MentorObserves,
+    /// Pair activities: the apprentice observed the mentor's lesson.
+    ApprenticeObserves,
+    /// Pair activities: a guidance session.
+    Guidance,
+}
+
+impl Activity {
+    /// Whether the activity belongs to a mentor-apprentice pair rather than to one person.
+    pub fn is_pair_activity(self) -> bool {
+        matches!(
+            self,
+            Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,6 +49,18 @@ pub struct RuleSpec {
     pub activity: Activity,
     pub period: Period,
     pub minimum: i32,
+}
+
+impl RuleSpec {
+    /// Pair roles go with pair activities, over a term (a pair is made for terms); other roles
+    /// with the others.
+    pub fn is_consistent(&self) -> bool {
+        let pair_role = matches!(self.role, Role::Mentor | Role::Apprentice);
+        match pair_role {
+            true => self.activity.is_pair_activity() && self.period == Period::Term,
+            false => !self.activity.is_pair_activity(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -70,7 +98,7 @@ impl QuotaRuleRow {
     fn parse(self) -> Option<QuotaRule> {
         Some(QuotaRule {
             spec: RuleSpec {
-                role: Role::parse(&self.role)?,
+                role: parse(&self.role)?,
                 activity: parse(&self.activity)?,
                 period: parse(&self.period)?,
                 minimum: self.minimum,
@@ -100,6 +128,9 @@ pub fn default_rules() -> Vec<RuleSpec> {
         rule(Role::VicePrincipal, UnannouncedObservations, Week, 1),
         rule(Role::Dean, UnannouncedObservations, Week, 1),
         rule(Role::Teacher, ReportLessonsGiven, Term, 1),
+        rule(Role::Mentor, MentorObserves, Term, 8),
+        rule(Role::Apprentice, ApprenticeObserves, Term, 16),
+        rule(Role::Mentor, Guidance, Term, 4),
     ]
 }
 
@@ -309,8 +340,16 @@ mod tests {
     }
 
     #[test]
-    fn defaults_have_no_duplicates() {
+    fn defaults_have_no_duplicates_and_make_sense() {
         assert!(duplicate(&default_rules()).is_none());
+        assert!(default_rules().iter().all(RuleSpec::is_consistent));
+        let odd = RuleSpec {
+            role: Role::Mentor,
+            activity: Activity::Observations,
+            period: Period::Term,
+            minimum: 1,
+        };
+        assert!(!odd.is_consistent());
         let mut twice = default_rules();
         twice.push(twice[0].clone());
         assert_eq!(duplicate(&twice), Some(&twice[0]));

@@ -12,6 +12,9 @@ pub enum Role {
     GradeLeader,
     Teacher,
     Researcher,
+    /// Pair roles: held through a mentorship, never given as a membership; quota rules use them.
+    Mentor,
+    Apprentice,
 }
 
 impl Role {
@@ -31,6 +34,8 @@ impl Role {
             Role::GradeLeader => "grade_leader",
             Role::Teacher => "teacher",
             Role::Researcher => "researcher",
+            Role::Mentor => "mentor",
+            Role::Apprentice => "apprentice",
         }
     }
 

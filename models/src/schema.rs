@@ -89,6 +89,8 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(observation_corrections -> observations (observation_id));
+diesel::joinable!(mentorship_terms -> mentorships (mentorship_id));
+diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -103,6 +105,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     observations,
     observation_corrections,
     quota_rules,
+    mentorships,
+    mentorship_terms,
+    mentorship_activities,
+    mentorship_evaluations,
 );
 
 diesel::table! {
@@ -172,6 +178,61 @@ diesel::table! {
         activity -> Text,
         period -> Text,
         minimum -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentorships (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        mentor_id -> Text,
+        apprentice_id -> Text,
+        subjects -> Text,
+        goals -> Text,
+        status -> Text,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+        created_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentorship_terms (mentorship_id, term_id) {
+        mentorship_id -> Text,
+        term_id -> Text,
+    }
+}
+
+diesel::table! {
+    mentorship_activities (id) {
+        id -> Text,
+        mentorship_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        occurred_on -> Text,
+        term_id -> Text,
+        notes -> Text,
+        observation_id -> Nullable<Text>,
+        logged_by -> Text,
+        request_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentorship_evaluations (id) {
+        id -> Text,
+        mentorship_id -> Text,
+        term_id -> Text,
+        rating -> Text,
+        comments -> Text,
+        evaluated_by -> Text,
         created_at -> Timestamp,
     }
 }

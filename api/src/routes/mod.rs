@@ -8,6 +8,7 @@ mod auth;
 mod districts;
 mod health;
 mod members;
+mod mentorships;
 mod observations;
 mod quotas;
 mod rubrics;
@@ -71,6 +72,7 @@ pub fn router() -> Router {
     observations::routes(&mut r);
     rubrics::routes(&mut r);
     quotas::routes(&mut r);
+    mentorships::routes(&mut r);
     r
 }
 

@@ -427,7 +427,7 @@ async fn create(
     check_times(started, ended)?;
     let created = state
         .write(move |conn| {
-            obs::lock_id(conn, &body.id)?;
+            tingke_models::db::lock_key(conn, &body.id)?;
             let hash = request_hash(&body);
             if let Some(existing) = obs::find_any(conn, &body.id)? {
                 let same = existing.observer_id == caller.id()

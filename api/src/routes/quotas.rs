@@ -16,7 +16,7 @@ use tingke_models::observations::{self as obs, CountScope, CountedRow};
 use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
 use tingke_models::roles::Role;
 use tingke_models::terms::{self, Term};
-use tingke_models::{districts, schools, DbConn};
+use tingke_models::{districts, mentorships, schools, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -121,6 +121,17 @@ async fn replace_rules(
             minimum: r.minimum,
         })
         .collect();
+    if let Some(odd) = specs.iter().find(|s| !s.is_consistent()) {
+        return Err(ApiError::field(
+            "invalid_quota_rule",
+            "rules",
+            format!(
+                "{} cannot have this activity or period: mentor and apprentice rules count pair \
+                 activities per term, other roles the others",
+                odd.role.as_str()
+            ),
+        ));
+    }
     if let Some(d) = quotas::duplicate(&specs) {
         return Err(ApiError::field(
             "duplicate_quota_rule",
@@ -142,8 +153,10 @@ async fn replace_rules(
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct ProgressView {
+pub(super) struct ProgressView {
     rule_id: String,
+    /// Set on the rules of a mentor-apprentice pair.
+    mentorship_id: Option<String>,
     role: Role,
     activity: Activity,
     period: Period,
@@ -157,16 +170,16 @@ struct ProgressView {
 }
 
 /// The windows of a term's rules: the term itself, and its whole school year.
-struct Windows {
-    term: Window,
-    year: Window,
+pub(super) struct Windows {
+    pub(super) term: Window,
+    pub(super) year: Window,
 }
 
 fn date(s: &str) -> ApiResult<NaiveDate> {
     crate::validate::parse_date(s).ok_or_else(|| ApiError::internal(format!("bad date {s}")))
 }
 
-fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
+pub(super) fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
     let year = terms::of_school_year(conn, &term.district_id, &term.school_year)?;
     let starts = year.iter().map(|t| t.starts_on.as_str()).min();
     let ends = year.iter().map(|t| t.ends_on.as_str()).max();
@@ -195,6 +208,8 @@ fn days_of(rows: &[CountedRow], user_id: &str, activity: Activity) -> Vec<NaiveD
                 r.observer_id == user_id && r.kind == "unannounced"
             }
             Activity::ReportLessonsGiven => r.teacher_id == user_id && r.kind == "report_lesson",
+            // Pair activities are counted from the pair's log, not from observations.
+            Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance => false,
         })
         .filter_map(|r| crate::validate::parse_date(&r.lesson_date))
         .collect()
@@ -211,36 +226,103 @@ fn person_progress(
 ) -> Vec<ProgressView> {
     rules
         .iter()
-        .filter(|r| roles.contains(&r.spec.role))
+        .filter(|r| roles.contains(&r.spec.role) && !r.spec.activity.is_pair_activity())
         .map(|r| {
             let window = match r.spec.period {
                 Period::SchoolYear => windows.year,
                 Period::Week | Period::Term => windows.term,
             };
             let days = days_of(rows, user_id, r.spec.activity);
-            let p = quotas::progress(&r.spec, window, &days, today);
-            ProgressView {
-                rule_id: r.id.clone(),
-                role: r.spec.role,
-                activity: r.spec.activity,
-                period: r.spec.period,
-                required: p.required,
-                done: p.done,
-                remaining: p.remaining,
-                weeks_missed: p.weeks_missed,
-                on_pace: p.on_pace,
-                period_starts_on: window.starts_on,
-                period_ends_on: window.ends_on,
-            }
+            progress_view(r, window, &days, today, None)
         })
         .collect()
 }
 
-fn today() -> NaiveDate {
+impl ProgressView {
+    pub(super) fn is_on_pace(&self) -> bool {
+        self.on_pace
+    }
+
+    pub(super) fn activity_label(&self) -> &'static str {
+        activity_label(self.activity)
+    }
+
+    pub(super) fn required(&self) -> i64 {
+        self.required
+    }
+
+    pub(super) fn done(&self) -> i64 {
+        self.done
+    }
+
+    pub(super) fn remaining(&self) -> i64 {
+        self.remaining
+    }
+}
+
+fn progress_view(
+    rule: &QuotaRule,
+    window: Window,
+    days: &[NaiveDate],
+    today: NaiveDate,
+    mentorship_id: Option<&str>,
+) -> ProgressView {
+    let p = quotas::progress(&rule.spec, window, days, today);
+    ProgressView {
+        rule_id: rule.id.clone(),
+        mentorship_id: mentorship_id.map(str::to_string),
+        role: rule.spec.role,
+        activity: rule.spec.activity,
+        period: rule.spec.period,
+        required: p.required,
+        done: p.done,
+        remaining: p.remaining,
+        weeks_missed: p.weeks_missed,
+        on_pace: p.on_pace,
+        period_starts_on: window.starts_on,
+        period_ends_on: window.ends_on,
+    }
+}
+
+pub(super) use tingke_models::mentorships::ActivityDay as PairActivity;
+
+/// Progress of a pair against the pair rules of one side (`Mentor` or `Apprentice`), or of both
+/// sides when `side` is None. An observation linked more than once counts once.
+pub(super) fn pair_progress(
+    rules: &[QuotaRule],
+    pair_id: &str,
+    side: Option<Role>,
+    term: Window,
+    activities: &[PairActivity],
+    today: NaiveDate,
+) -> Vec<ProgressView> {
+    rules
+        .iter()
+        .filter(|r| r.spec.activity.is_pair_activity())
+        .filter(|r| side.is_none_or(|s| s == r.spec.role))
+        .map(|r| {
+            let kind = match r.spec.activity {
+                Activity::MentorObserves => "mentor_observes",
+                Activity::ApprenticeObserves => "apprentice_observes",
+                _ => "guidance",
+            };
+            let mut seen = BTreeSet::new();
+            let days: Vec<NaiveDate> = activities
+                .iter()
+                .filter(|(m, k, _, _)| m == pair_id && k == kind)
+                .filter(|(_, _, _, obs)| obs.as_ref().is_none_or(|o| seen.insert(o.clone())))
+                .filter_map(|(_, _, day, _)| crate::validate::parse_date(day))
+                .collect();
+            progress_view(r, term, &days, today, Some(pair_id))
+        })
+        .collect()
+}
+
+pub(super) fn today() -> NaiveDate {
     obs::local_date(tingke_models::now())
 }
 
-fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
+pub(super) fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
     terms::find(conn, term_id)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "term_not_found"))
 }
@@ -302,7 +384,8 @@ async fn progress(
                 CountScope::People(std::slice::from_ref(&user_id)),
                 &windows,
             )?;
-            let items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
+            let mut items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
+            items.extend(pairs_of(conn, &rules, &term, windows.term, &user_id)?);
             Ok(ProgressList {
                 user_id,
                 term_id: term.id,
@@ -311,6 +394,29 @@ async fn progress(
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// The person's pair rules, for every pair of theirs that spans the term.
+fn pairs_of(
+    conn: &mut DbConn,
+    rules: &[QuotaRule],
+    term: &Term,
+    window: Window,
+    user_id: &str,
+) -> ApiResult<Vec<ProgressView>> {
+    let pairs = mentorships::in_term(conn, &term.id, None, Some(user_id))?;
+    let ids: Vec<String> = pairs.iter().map(|p| p.id.clone()).collect();
+    let activities = mentorships::activity_days(conn, &ids, &term.id)?;
+    Ok(pairs
+        .iter()
+        .flat_map(|p| {
+            let side = match p.mentor_id == user_id {
+                true => Role::Mentor,
+                false => Role::Apprentice,
+            };
+            pair_progress(rules, &p.id, Some(side), window, &activities, today())
+        })
+        .collect())
 }
 
 fn counted(conn: &mut DbConn, scope: CountScope, w: &Windows) -> ApiResult<Vec<CountedRow>> {
@@ -380,7 +486,7 @@ struct ReportQuery {
     format: Option<String>,
 }
 
-fn wants_csv(req: &HttpRequest, format: Option<&str>) -> ApiResult<bool> {
+pub(super) fn wants_csv(req: &HttpRequest, format: Option<&str>) -> ApiResult<bool> {
     match format {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
@@ -554,7 +660,7 @@ fn district_report(
 }
 
 /// A spreadsheet cell never starts a formula (a name like `=1+1` stays text).
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     match s.starts_with(['=', '+', '-', '@']) {
         true => format!("'{s}"),
         false => s.to_string(),
@@ -614,6 +720,8 @@ fn role_label(role: Role) -> &'static str {
         Role::GradeLeader => "年级组长",
         Role::Teacher => "教师",
         Role::Researcher => "教研员",
+        Role::Mentor => "师父",
+        Role::Apprentice => "徒弟",
     }
 }
 
@@ -622,6 +730,9 @@ fn activity_label(activity: Activity) -> &'static str {
         Activity::Observations => "听评课",
         Activity::UnannouncedObservations => "推门听课",
         Activity::ReportLessonsGiven => "课改汇报课",
+        Activity::MentorObserves => "师父听徒弟课",
+        Activity::ApprenticeObserves => "徒弟听师父课",
+        Activity::Guidance => "指导",
     }
 }
 

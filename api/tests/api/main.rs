@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod health;
 mod helpers;
+mod mentorships;
 mod observations;
 mod openapi;
 mod organisation;

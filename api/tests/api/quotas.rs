@@ -41,7 +41,7 @@ async fn every_new_district_gets_the_default_rules_and_an_admin_changes_them() {
         .send()
         .await
         .expect_status(200);
-    assert_eq!(rules.items().len(), 8);
+    assert_eq!(rules.items().len(), 11, "eight for people, three for pairs");
     let principal = rules
         .items()
         .iter()
@@ -79,6 +79,14 @@ async fn every_new_district_gets_the_default_rules_and_an_admin_changes_them() {
         (
             json!([{ "role": "janitor", "activity": "observations", "period": "term", "minimum": 1 }]),
             "wrong_type",
+        ),
+        (
+            json!([{ "role": "mentor", "activity": "observations", "period": "term", "minimum": 1 }]),
+            "invalid_quota_rule",
+        ),
+        (
+            json!([{ "role": "teacher", "activity": "guidance", "period": "term", "minimum": 1 }]),
+            "invalid_quota_rule",
         ),
     ] {
         app.put(&path)
