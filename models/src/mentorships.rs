@@ -317,3 +317,18 @@ pub fn evaluation_for(
         .first(conn)
         .optional()
 }
+
+/// Evaluations of the pairs in which this person is the apprentice, in these terms.
+pub fn evaluations_of_apprentice(
+    conn: &mut DbConn,
+    apprentice_id: &str,
+    term_ids: &[String],
+) -> QueryResult<Vec<(Evaluation, Mentorship)>> {
+    evaluations::table
+        .inner_join(mentorships::table)
+        .filter(mentorships::apprentice_id.eq(apprentice_id))
+        .filter(evaluations::term_id.eq_any(term_ids))
+        .order(evaluations::id.asc())
+        .select((Evaluation::as_select(), Mentorship::as_select()))
+        .load(conn)
+}

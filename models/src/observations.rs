@@ -306,3 +306,19 @@ pub fn counted_between(
         ))
         .load(conn)
 }
+
+/// Submitted observations of a teacher's lessons in these terms, by lesson time.
+pub fn of_teacher_in_terms(
+    conn: &mut DbConn,
+    teacher_id: &str,
+    term_ids: &[String],
+) -> QueryResult<Vec<Observation>> {
+    observations::table
+        .filter(observations::teacher_id.eq(teacher_id))
+        .filter(observations::status.eq(SUBMITTED))
+        .filter(observations::deleted_at.is_null())
+        .filter(observations::term_id.eq_any(term_ids))
+        .order((observations::started_at.asc(), observations::id.asc()))
+        .select(Observation::as_select())
+        .load(conn)
+}

@@ -91,6 +91,7 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(observation_corrections -> observations (observation_id));
 diesel::joinable!(mentorship_terms -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
+diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,

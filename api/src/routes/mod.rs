@@ -4,6 +4,7 @@
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
 
+mod archive;
 mod auth;
 mod districts;
 mod health;
@@ -73,6 +74,7 @@ pub fn router() -> Router {
     rubrics::routes(&mut r);
     quotas::routes(&mut r);
     mentorships::routes(&mut r);
+    archive::routes(&mut r);
     r
 }
 

@@ -190,7 +190,7 @@ struct CorrectionView {
 }
 
 #[derive(Debug, Serialize)]
-struct ObservationView {
+pub(super) struct ObservationView {
     id: String,
     school_id: String,
     district_id: String,
@@ -228,7 +228,7 @@ struct ObservationView {
 }
 
 /// An observation with the names a screen shows, and its corrections when `full`.
-fn view(conn: &mut DbConn, o: Observation, full: bool) -> ApiResult<ObservationView> {
+pub(super) fn view(conn: &mut DbConn, o: Observation, full: bool) -> ApiResult<ObservationView> {
     let corrections = match full {
         true => Some(obs::corrections(conn, &o.id)?),
         false => None,

@@ -153,6 +153,39 @@ async fn a_pair_logs_its_work_is_counted_evaluated_and_ended() {
         .send()
         .await
         .expect_problem(409, "already_evaluated");
+    // The apprentice's archive for the annual evaluation holds the evaluation and the lesson.
+    let year = app
+        .get(&format!("/v1/districts/{}/terms", principal.district_id()))
+        .token(&principal.token)
+        .send()
+        .await
+        .items()[0]["school_year"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let archive_path = format!("/v1/users/{}/archive?school_year={year}", apprentice.id());
+    let archive = app
+        .get(&archive_path)
+        .token(&apprentice.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(archive.body["evaluations"][0]["rating"], "good");
+    assert_eq!(archive.body["evaluations"][0]["mentor_name"], "张主任");
+    let observed = archive.body["observations"].as_array().unwrap();
+    assert!(observed.iter().any(|o| o["observer_id"] == mentor.id()));
+    app.get(&archive_path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    for phone in [TEACHER_A2, TEACHER_B, PRINCIPAL_B] {
+        app.get(&archive_path)
+            .token(&app.demo(phone).await.token)
+            .send()
+            .await
+            .expect_problem(404, "not_found");
+    }
     let end = json!({ "reason": "徒弟调往他校" });
     let ended = app
         .post(&format!("/v1/mentorships/{id}/end"))

@@ -1,0 +1,122 @@
+//! A teacher's archive for the annual evaluation: what was observed of their lessons and how
+//! their apprenticeship was evaluated, for one school year.
+
+use super::observations::{self, ObservationView};
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tingke_models::observations as obs;
+use tingke_models::roles::Role;
+use tingke_models::{members, mentorships, terms, users, DbConn};
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::GET, "/v1/users/{id}/archive", archive);
+}
+
+#[derive(Debug, Deserialize)]
+struct ArchiveQuery {
+    school_year: String,
+}
+
+#[derive(Debug, Serialize)]
+struct EvaluationEntry {
+    mentorship_id: String,
+    mentor_id: String,
+    mentor_name: String,
+    term_id: String,
+    rating: String,
+    comments: String,
+    evaluated_by: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+struct Archive {
+    user_id: String,
+    name: String,
+    school_year: String,
+    term_ids: Vec<String>,
+    observations: Vec<ObservationView>,
+    evaluations: Vec<EvaluationEntry>,
+}
+
+async fn archive(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ArchiveQuery>,
+) -> ApiResult<HttpResponse> {
+    let (user_id, school_year) = (id.into_inner(), query.into_inner().school_year);
+    let body = state
+        .read(move |conn| {
+            let user = users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
+            let of = members::for_user(conn, &user.id)?;
+            let allowed = caller.id() == user.id
+                || caller.is_admin()
+                || of.iter().any(|m| {
+                    m.school_id
+                        .as_deref()
+                        .is_some_and(|s| caller.is_senior_leader(s))
+                        || caller.has_district_role(&m.district_id, Role::Researcher)
+                });
+            if !allowed {
+                return Err(ApiError::not_found());
+            }
+            let mut term_ids = Vec::new();
+            for district in of.iter().map(|m| m.district_id.clone()) {
+                let year = terms::of_school_year(conn, &district, &school_year)?;
+                term_ids.extend(year.into_iter().map(|t| t.id));
+            }
+            term_ids.sort();
+            term_ids.dedup();
+            Ok(Archive {
+                observations: observed(conn, &user.id, &term_ids)?,
+                evaluations: evaluations(conn, &user.id, &term_ids)?,
+                user_id: user.id,
+                name: user.name,
+                school_year,
+                term_ids,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn observed(
+    conn: &mut DbConn,
+    user_id: &str,
+    term_ids: &[String],
+) -> ApiResult<Vec<ObservationView>> {
+    obs::of_teacher_in_terms(conn, user_id, term_ids)?
+        .into_iter()
+        .map(|o| observations::view(conn, o, false))
+        .collect()
+}
+
+fn evaluations(
+    conn: &mut DbConn,
+    user_id: &str,
+    term_ids: &[String],
+) -> ApiResult<Vec<EvaluationEntry>> {
+    let rows = mentorships::evaluations_of_apprentice(conn, user_id, term_ids)?;
+    let mentors: Vec<String> = rows.iter().map(|(_, m)| m.mentor_id.clone()).collect();
+    let names = obs::user_names(conn, &mentors)?;
+    Ok(rows
+        .into_iter()
+        .map(|(e, m)| EvaluationEntry {
+            mentor_name: names.get(&m.mentor_id).cloned().unwrap_or_default(),
+            mentorship_id: m.id,
+            mentor_id: m.mentor_id,
+            term_id: e.term_id,
+            rating: e.rating,
+            comments: e.comments,
+            evaluated_by: e.evaluated_by,
+            created_at: e.created_at.and_utc(),
+        })
+        .collect())
+}
