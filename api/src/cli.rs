@@ -72,16 +72,22 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let db = open_database(&config)?;
+    let mut seeded = None;
     if seed_demo {
-        match demo::seed(&db)? {
-            Some(logins) => println!("{logins}"),
-            None => println!("the database is not empty: demo data not seeded"),
+        seeded = demo::seed(&db)?;
+        if seeded.is_none() {
+            println!("the database is not empty: demo data not seeded");
         }
     }
     let bind = config.bind.clone();
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
-        let app = Application::build_with(config, db)?;
+        let store = crate::storage::open(&config.storage).await?;
+        if let Some(logins) = seeded {
+            demo::seed_documents(&db, store.as_ref()).await?;
+            println!("{logins}");
+        }
+        let app = Application::build_with(config, db, store)?;
         tracing::info!(%bind, "tingke listening on http://{bind}");
         app.run_until_stopped().await?;
         Ok::<(), Box<dyn std::error::Error>>(())

@@ -28,6 +28,14 @@ pub struct Config {
     pub workers: usize,
     /// How long a lesson must last, in minutes, for its observation to count.
     pub counted_minutes: std::ops::RangeInclusive<i64>,
+    /// Where page photos are kept.
+    pub storage: crate::storage::StorageConfig,
+    /// What an uploaded photo may be, and what is made of it.
+    pub photo_limits: crate::photo::Limits,
+    /// Photos processed at once; more uploads wait their turn. 0 means one per core.
+    pub photo_workers: usize,
+    /// How long a signed image URL stays valid.
+    pub url_ttl: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +96,14 @@ impl Config {
             workers: number("TINGKE_WORKERS", 0)?,
             counted_minutes: number("TINGKE_COUNT_MIN_MINUTES", 20)?
                 ..=number("TINGKE_COUNT_MAX_MINUTES", 90)?,
+            storage: crate::storage::StorageConfig::from_env(&data_dir)?,
+            photo_limits: crate::photo::Limits {
+                max_bytes: number("TINGKE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)?,
+                max_pixels: number("TINGKE_MAX_PIXELS", 40_000_000)?,
+                ..Default::default()
+            },
+            photo_workers: number("TINGKE_PHOTO_WORKERS", 0)?,
+            url_ttl: Duration::from_secs(number("TINGKE_URL_TTL", 600)?),
             data_dir,
         })
     }
@@ -111,6 +127,12 @@ impl Config {
             pool: PoolOptions::default(),
             workers: 1,
             counted_minutes: 20..=90,
+            storage: crate::storage::StorageConfig::File {
+                root: data_dir.join("blobs"),
+            },
+            photo_limits: crate::photo::Limits::default(),
+            photo_workers: 2,
+            url_ttl: Duration::from_secs(600),
         }
     }
 }

@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use diesel::Connection;
 use std::fmt;
 use tingke_models::districts::{self, District};
+use tingke_models::documents;
 use tingke_models::members::{self, NewMembership};
 use tingke_models::mentorships::{self, Mentorship};
 use tingke_models::observations::{self, Observation};
@@ -42,6 +43,10 @@ pub enum SeedError {
     Query(#[from] diesel::result::Error),
     #[error("hashing failed: {0}")]
     Hash(String),
+    #[error("demo data is missing {0}")]
+    Missing(String),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 /// The term that covers `today`: autumn from mid-August to January, spring from February.
@@ -446,6 +451,153 @@ fn demo_observation(l: DemoLesson) -> Observation {
         updated_at: submitted,
         deleted_at: None,
     }
+}
+
+/// A lesson plan (two photographed pages, reviewed: needs revision by next week) and a
+/// guided-learning sheet in use, both by 陈老师, with their pages in the blob store.
+pub async fn seed_documents(
+    db: &Db,
+    store: &dyn crate::storage::BlobStore,
+) -> Result<(), SeedError> {
+    let mut conn = db.write_conn()?;
+    let who =
+        |phone: &str, conn: &mut DbConn| -> Result<(String, Vec<members::Membership>), SeedError> {
+            let user =
+                users::find_by_phone(conn, phone)?.ok_or(SeedError::Missing(phone.to_string()))?;
+            let of = members::for_user(conn, &user.id)?;
+            Ok((user.id, of))
+        };
+    let (teacher, of) = who("13800000005", &mut conn)?;
+    let (dean, _) = who("13800000003", &mut conn)?;
+    let (grade_leader, _) = who("13800000004", &mut conn)?;
+    let (principal, _) = who("13800000001", &mut conn)?;
+    let school = of
+        .iter()
+        .find_map(|m| m.school_id.clone())
+        .ok_or(SeedError::Missing("a school".into()))?;
+    let district = of[0].district_id.clone();
+    let now = tingke_models::now();
+    let today = observations::local_date(now);
+    let plan = demo_document(
+        &school,
+        &district,
+        &teacher,
+        documents::LESSON_PLAN,
+        "分数的意义",
+        now,
+    );
+    let sheet = demo_document(
+        &school,
+        &district,
+        &teacher,
+        documents::GUIDED_LEARNING_SHEET,
+        "分数的基本性质",
+        now,
+    );
+    for (doc, seeds) in [(&plan, &[21u64, 22][..]), (&sheet, &[23u64][..])] {
+        documents::insert(&mut conn, doc)?;
+        for (i, seed) in seeds.iter().enumerate() {
+            let page = demo_page(store, doc, *seed, i as i32 + 1).await?;
+            documents::insert_page(&mut conn, &page)?;
+        }
+    }
+    let mut plan = plan;
+    plan.status = documents::status::NEEDS_REVISION.into();
+    plan.submitted_at = Some(now);
+    plan.version = 3;
+    documents::update_if_version(&mut conn, &plan, 1)?;
+    documents::insert_review(
+        &mut conn,
+        &documents::Review {
+            id: tingke_models::new_id(),
+            document_id: plan.id.clone(),
+            reviewer_id: dean,
+            verdict: documents::NEEDS_REVISION.into(),
+            comments: "教学过程写得较简略。".into(),
+            guidance: "请补充小组活动的设计意图和时间分配。".into(),
+            rectify_by: Some(
+                (today + chrono::Days::new(7))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
+            resolved_at: None,
+            created_at: now,
+        },
+    )?;
+    let mut sheet = sheet;
+    sheet.status = documents::status::IN_USE.into();
+    sheet.submitted_at = Some(now);
+    sheet.approved_by = Some(grade_leader);
+    sheet.signed_off_by = Some(principal);
+    sheet.version = 4;
+    documents::update_if_version(&mut conn, &sheet, 1)?;
+    Ok(())
+}
+
+fn demo_document(
+    school: &str,
+    district: &str,
+    teacher: &str,
+    kind: &str,
+    topic: &str,
+    now: chrono::NaiveDateTime,
+) -> documents::Document {
+    documents::Document {
+        id: tingke_models::new_id(),
+        school_id: school.into(),
+        district_id: district.into(),
+        teacher_id: teacher.into(),
+        kind: kind.into(),
+        subject: "数学".into(),
+        grade: "五年级".into(),
+        topic: topic.into(),
+        lesson_date: observations::local_date(now).format("%Y-%m-%d").to_string(),
+        status: documents::status::DRAFT.into(),
+        submitted_at: None,
+        approved_by: None,
+        signed_off_by: None,
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    }
+}
+
+/// A generated handwritten page, through the real pipeline, into the store.
+async fn demo_page(
+    store: &dyn crate::storage::BlobStore,
+    doc: &documents::Document,
+    seed: u64,
+    position: i32,
+) -> Result<documents::PageRow, SeedError> {
+    let photo = crate::photo::testimages::page_jpeg(seed, 1200, 1600, 85);
+    let processed = crate::photo::process(&photo, &crate::photo::Limits::default())
+        .map_err(|e| SeedError::Missing(e.to_string()))?;
+    let id = tingke_models::new_id();
+    let base = format!("schools/{}/pages/{id}", doc.school_id);
+    let (page_key, thumb_key) = (format!("{base}/page.jpg"), format!("{base}/thumb.jpg"));
+    store
+        .put(&page_key, processed.page_jpeg.clone(), "image/jpeg")
+        .await?;
+    store
+        .put(&thumb_key, processed.thumb_jpeg, "image/jpeg")
+        .await?;
+    Ok(documents::PageRow {
+        id,
+        document_id: doc.id.clone(),
+        school_id: doc.school_id.clone(),
+        teacher_id: doc.teacher_id.clone(),
+        position,
+        width: processed.width as i32,
+        height: processed.height as i32,
+        bytes: processed.page_jpeg.len() as i64,
+        sha256: processed.original_sha256,
+        phash: processed.phash as i64,
+        page_key,
+        thumb_key,
+        created_at: tingke_models::now(),
+    })
 }
 
 #[cfg(test)]

@@ -374,6 +374,86 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("invalid_rating", "评价等级不正确", "Unknown rating"),
     (
+        "not_your_document",
+        "只能修改自己的教案或导学案",
+        "Only the document's teacher may change it",
+    ),
+    (
+        "document_submitted",
+        "已提交,不能再修改页面",
+        "The document is submitted; its pages can no longer change",
+    ),
+    (
+        "no_pages",
+        "请先上传至少一页",
+        "Upload at least one page first",
+    ),
+    (
+        "invalid_transition",
+        "当前状态下不能进行此操作",
+        "Not possible in the document's current state",
+    ),
+    (
+        "cannot_review_own",
+        "不能审阅自己的教案",
+        "You cannot review your own document",
+    ),
+    (
+        "cannot_sign_own",
+        "不能签发自己的导学案",
+        "You cannot sign off your own sheet",
+    ),
+    ("invalid_verdict", "审阅结论不正确", "Unknown verdict"),
+    (
+        "rectify_by_required",
+        "要求整改时须给出整改期限",
+        "A request for revision needs a rectify_by date",
+    ),
+    (
+        "malformed_multipart",
+        "上传内容格式不正确",
+        "The multipart body cannot be read",
+    ),
+    (
+        "too_many_parts",
+        "上传内容的分段过多",
+        "The multipart body has too many parts",
+    ),
+    (
+        "missing_file",
+        "缺少名为 file 的图片",
+        "Send the photo as the part named file",
+    ),
+    ("empty_file", "文件为空", "The file is empty"),
+    ("file_too_large", "图片文件过大", "The file is too large"),
+    (
+        "unsupported_format",
+        "只接受 JPEG、PNG 或 WebP 图片",
+        "Only JPEG, PNG and WebP images are accepted",
+    ),
+    (
+        "too_many_pixels",
+        "图片像素过多",
+        "The image has too many pixels",
+    ),
+    (
+        "corrupt_image",
+        "图片已损坏或不完整",
+        "The image is truncated or corrupt",
+    ),
+    (
+        "invalid_index",
+        "页码不正确",
+        "The page index must be a number from 1",
+    ),
+    (
+        "invalid_page_order",
+        "请按顺序列出每一页且只列一次",
+        "Name every page of the document once",
+    ),
+    ("url_expired", "链接已过期", "The link has expired"),
+    ("invalid_signature", "链接无效", "The link is not valid"),
+    (
         "service_unavailable",
         "服务暂时不可用,请稍后重试",
         "Temporarily unavailable; retry shortly",

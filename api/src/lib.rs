@@ -10,6 +10,7 @@ pub mod extract;
 pub mod i18n;
 pub mod photo;
 pub mod routes;
+pub mod signed;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -25,6 +25,8 @@ pub enum StartError {
     },
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 /// Connects to the database and runs pending migrations.
@@ -42,20 +44,26 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(config: Config) -> Result<Application, StartError> {
-        let db = open_database(&config)?;
-        Application::build_with(config, db)
-    }
-
-    pub fn build_with(config: Config, db: Db) -> Result<Application, StartError> {
+    /// Listens on the configured address with an open database and blob store.
+    pub fn build_with(
+        config: Config,
+        db: Db,
+        store: Arc<dyn crate::storage::BlobStore>,
+    ) -> Result<Application, StartError> {
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
             addr: config.bind.clone(),
             source,
         })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let permits = match config.photo_workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         let state = AppState {
             db,
             config: Arc::new(config),
+            store,
+            photo_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
         };
         let server = server(listener, state.clone())?;
         Ok(Application {

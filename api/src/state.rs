@@ -11,6 +11,9 @@ use tingke_models::{Db, DbConn};
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub store: Arc<dyn crate::storage::BlobStore>,
+    /// Photos being processed at once: uploads beyond these wait, so memory stays bounded.
+    pub photo_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

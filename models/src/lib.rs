@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod db;
 pub mod districts;
+pub mod documents;
 pub mod members;
 pub mod mentorships;
 pub mod observations;

@@ -92,6 +92,8 @@ diesel::joinable!(observation_corrections -> observations (observation_id));
 diesel::joinable!(mentorship_terms -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
+diesel::joinable!(pages -> documents (document_id));
+diesel::joinable!(reviews -> documents (document_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -110,6 +112,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentorship_terms,
     mentorship_activities,
     mentorship_evaluations,
+    documents,
+    pages,
+    reviews,
 );
 
 diesel::table! {
@@ -234,6 +239,61 @@ diesel::table! {
         rating -> Text,
         comments -> Text,
         evaluated_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        teacher_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        grade -> Text,
+        topic -> Text,
+        lesson_date -> Text,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        signed_off_by -> Nullable<Text>,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pages (id) {
+        id -> Text,
+        document_id -> Text,
+        school_id -> Text,
+        teacher_id -> Text,
+        position -> Integer,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        sha256 -> Text,
+        phash -> BigInt,
+        page_key -> Text,
+        thumb_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        document_id -> Text,
+        reviewer_id -> Text,
+        verdict -> Text,
+        comments -> Text,
+        guidance -> Text,
+        rectify_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
 }

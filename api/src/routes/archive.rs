@@ -1,13 +1,14 @@
 //! A teacher's archive for the annual evaluation: what was observed of their lessons and how
 //! their apprenticeship was evaluated, for one school year.
 
+use super::documents::{self, DocumentView};
 use super::observations::{self, ObservationView};
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tingke_models::observations as obs;
@@ -41,6 +42,7 @@ struct Archive {
     name: String,
     school_year: String,
     term_ids: Vec<String>,
+    documents: Vec<DocumentView>,
     observations: Vec<ObservationView>,
     evaluations: Vec<EvaluationEntry>,
 }
@@ -50,9 +52,10 @@ async fn archive(
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: web::Query<ArchiveQuery>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (user_id, school_year) = (id.into_inner(), query.into_inner().school_year);
-    let body = state
+    let mut body = state
         .read(move |conn| {
             let user = users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
             let of = members::for_user(conn, &user.id)?;
@@ -67,14 +70,20 @@ async fn archive(
             if !allowed {
                 return Err(ApiError::not_found());
             }
-            let mut term_ids = Vec::new();
+            let mut year = Vec::new();
             for district in of.iter().map(|m| m.district_id.clone()) {
-                let year = terms::of_school_year(conn, &district, &school_year)?;
-                term_ids.extend(year.into_iter().map(|t| t.id));
+                year.extend(terms::of_school_year(conn, &district, &school_year)?);
             }
+            let mut term_ids: Vec<String> = year.iter().map(|t| t.id.clone()).collect();
             term_ids.sort();
             term_ids.dedup();
+            let from = year.iter().map(|t| t.starts_on.clone()).min();
+            let to = year.iter().map(|t| t.ends_on.clone()).max();
             Ok(Archive {
+                documents: match (from, to) {
+                    (Some(from), Some(to)) => written(conn, &user.id, &from, &to)?,
+                    _ => Vec::new(),
+                },
                 observations: observed(conn, &user.id, &term_ids)?,
                 evaluations: evaluations(conn, &user.id, &term_ids)?,
                 user_id: user.id,
@@ -84,7 +93,18 @@ async fn archive(
             })
         })
         .await?;
+    for d in &mut body.documents {
+        super::pages::sign(&state, &req, d).await?;
+    }
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// The user's documents with a lesson day in the school year, with pages and reviews.
+fn written(conn: &mut DbConn, user_id: &str, from: &str, to: &str) -> ApiResult<Vec<DocumentView>> {
+    tingke_models::documents::of_teacher_between(conn, user_id, from, to)?
+        .into_iter()
+        .map(|d| documents::view(conn, d, true))
+        .collect()
 }
 
 fn observed(

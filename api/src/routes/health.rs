@@ -17,13 +17,14 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Ready when the database answers.
+/// Ready when the database and the blob store answer.
 async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let db = state.db.clone();
-    let ok = web::block(move || db.ping().is_ok())
+    let db_ok = web::block(move || db.ping().is_ok())
         .await
         .map_err(ApiError::internal)?;
-    if ok {
+    let store_ok = state.store.check().await.is_ok();
+    if db_ok && store_ok {
         Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
     } else {
         Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready").retry_after(5))

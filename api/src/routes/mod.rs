@@ -7,10 +7,12 @@ use actix_web::{web, FromRequest, Handler, Responder, Route};
 mod archive;
 mod auth;
 mod districts;
+mod documents;
 mod health;
 mod members;
 mod mentorships;
 mod observations;
+mod pages;
 mod quotas;
 mod rubrics;
 mod schools;
@@ -75,6 +77,8 @@ pub fn router() -> Router {
     quotas::routes(&mut r);
     mentorships::routes(&mut r);
     archive::routes(&mut r);
+    documents::routes(&mut r);
+    pages::routes(&mut r);
     r
 }
 

@@ -118,6 +118,41 @@ async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
         .as_str()
         .unwrap()
         .to_string();
+    // The demo has documents with photographed pages, served through signed URLs.
+    let teacher = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&serde_json::json!({"phone": TEACHER_A, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let docs = client
+        .get(format!("{address}/v1/documents?teacher_id=me"))
+        .bearer_auth(teacher["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let docs = docs["items"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    let one = client
+        .get(format!(
+            "{address}/v1/documents/{}",
+            docs[0]["id"].as_str().unwrap()
+        ))
+        .bearer_auth(teacher["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let image = one["pages"][0]["image_url"].as_str().unwrap();
+    assert_eq!(client.get(image).send().await.unwrap().status(), 200);
     let secret = dir.path().join("jwt_secret");
     #[cfg(unix)]
     {

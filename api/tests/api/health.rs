@@ -94,7 +94,8 @@ async fn an_unreachable_database_answers_503_not_500() {
     );
     config.pool.connect_timeout = std::time::Duration::from_millis(500);
     let db = tingke_models::Db::connect(&config.database_url, &config.pool).unwrap();
-    let app = Application::build_with(config, db).unwrap();
+    let store = tingke_api::storage::open(&config.storage).await.unwrap();
+    let app = Application::build_with(config, db, store).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();

@@ -33,7 +33,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub config: Config,
-    _dir: TempDir,
+    dir: TempDir,
     _pg: Option<PgDatabase>,
 }
 
@@ -42,6 +42,30 @@ pub fn test_database_url() -> Option<String> {
     std::env::var("TINGKE_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
+}
+
+/// With `TINGKE_TEST_STORAGE=s3` (and the `TINGKE_TEST_S3_*` settings that `.ci/s3.sh` exports),
+/// pages go to a real S3-compatible server, each test in a bucket of its own.
+pub fn test_s3() -> Option<tingke_api::storage::StorageConfig> {
+    if std::env::var("TINGKE_TEST_STORAGE").ok()? != "s3" {
+        return None;
+    }
+    let var = |n: &str| std::env::var(n).expect(n);
+    Some(tingke_api::storage::StorageConfig::S3(
+        tingke_api::storage::S3Settings {
+            endpoint: Some(var("TINGKE_TEST_S3_ENDPOINT")),
+            region: var("TINGKE_TEST_S3_REGION"),
+            bucket: format!("t{}", uuid::Uuid::new_v4().simple()),
+            access_key: var("AWS_ACCESS_KEY_ID"),
+            secret_key: var("AWS_SECRET_ACCESS_KEY"),
+            timeout: tingke_api::storage::S3Settings::DEFAULT_TIMEOUT,
+        },
+    ))
+}
+
+/// Whether this run keeps pages in local files (the default) rather than S3.
+pub fn uses_files() -> bool {
+    test_s3().is_none()
 }
 
 /// A PostgreSQL database created for one test and dropped after it.
@@ -91,7 +115,10 @@ pub fn test_config() -> (Config, TempDir, Option<PgDatabase>) {
         }
         None => (None, None),
     };
-    let config = Config::for_data_dir(dir.path(), url);
+    let mut config = Config::for_data_dir(dir.path(), url);
+    if let Some(s3) = test_s3() {
+        config.storage = s3;
+    }
     (config, dir, pg)
 }
 
@@ -106,11 +133,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let db = open_database(&config).expect("open database");
     tingke_api::cli::create_admin(&db, ADMIN_PHONE, PASSWORD, "管理员").expect("create admin");
-    start(config, db, dir, pg)
+    start(config, db, dir, pg).await
 }
 
-fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestApp {
-    let app = Application::build_with(config.clone(), db.clone()).expect("build app");
+async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestApp {
+    let store = tingke_api::storage::open(&config.storage)
+        .await
+        .expect("open blob store");
+    let app = Application::build_with(config.clone(), db.clone(), store).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -121,7 +151,7 @@ fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestAp
             .expect("client"),
         db,
         config,
-        _dir: dir,
+        dir,
         _pg: pg,
     }
 }
@@ -134,7 +164,7 @@ pub async fn spawn_demo_app() -> TestApp {
         .expect("seed")
         .expect("empty db");
     tingke_api::cli::create_admin(&db, ADMIN_PHONE, PASSWORD, "管理员").expect("create admin");
-    start(config, db, dir, pg)
+    start(config, db, dir, pg).await
 }
 
 /// A logged-in user.
@@ -248,6 +278,19 @@ impl TestApp {
             .await
             .expect_status(201);
         self.login(principal_phone, PASSWORD).await
+    }
+
+    /// The server's data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Runs a statement straight on the database (to make time pass, say).
+    pub fn execute(&self, sql: &str) {
+        let mut conn = self.db.write_conn().expect("connection");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .expect("statement");
     }
 
     /// Counts rows of a table straight from the database.

@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod documents;
 mod health;
 mod helpers;
 mod mentorships;

@@ -1,0 +1,629 @@
+//! Lesson plans and guided-learning sheets: created offline with the phone's id, filled with
+//! photographed pages (see `pages.rs`), submitted, reviewed, and for sheets approved by the
+//! grade-group leader and signed off by a school leader before use.
+
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::etag;
+use crate::extract::{List, PageQuery, Valid};
+use crate::state::AppState;
+use crate::validate;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tingke_models::documents::{self as docs, status, Document, Review};
+use tingke_models::observations as obs;
+use tingke_models::roles::Role;
+use tingke_models::{schools, DbConn};
+use validator::{Validate, ValidationError};
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::POST, "/v1/documents", create)
+        .add(Method::GET, "/v1/documents", list)
+        .add(Method::GET, "/v1/documents/{id}", get)
+        .add(Method::DELETE, "/v1/documents/{id}", delete)
+        .add(Method::POST, "/v1/documents/{id}/submit", submit)
+        .add(Method::POST, "/v1/documents/{id}/reviews", review)
+        .add(Method::POST, "/v1/documents/{id}/approve", approve)
+        .add(Method::POST, "/v1/documents/{id}/sign-off", sign_off)
+        .add(Method::GET, "/v1/schools/{id}/reviews/overdue", overdue);
+}
+
+fn valid_kind(k: &str) -> Result<(), ValidationError> {
+    match docs::KINDS.contains(&k) {
+        true => Ok(()),
+        false => Err(ValidationError::new("invalid_kind")),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+struct NewDocument {
+    #[validate(custom(function = "validate::client_id"))]
+    id: String,
+    #[validate(custom(function = "valid_kind"))]
+    kind: String,
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    school_id: String,
+    #[validate(
+        length(min = 1, max = 30, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    subject: String,
+    #[validate(
+        length(min = 1, max = 20, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    grade: String,
+    #[validate(
+        length(min = 1, max = 200, code = "invalid_length"),
+        custom(function = "validate::plain_text")
+    )]
+    topic: String,
+    #[validate(custom(function = "validate::date"))]
+    lesson_date: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ReviewView {
+    id: String,
+    reviewer_id: String,
+    reviewer_name: String,
+    verdict: String,
+    comments: String,
+    guidance: String,
+    rectify_by: Option<String>,
+    resolved_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct DocumentView {
+    id: String,
+    school_id: String,
+    district_id: String,
+    teacher_id: String,
+    teacher_name: String,
+    kind: String,
+    subject: String,
+    grade: String,
+    topic: String,
+    lesson_date: String,
+    status: String,
+    submitted_at: Option<DateTime<Utc>>,
+    approved_by: Option<String>,
+    signed_off_by: Option<String>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<Vec<super::pages::PageView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reviews: Option<Vec<ReviewView>>,
+}
+
+/// A document with its teacher's name; with `full`, its pages (signed URLs, same pages found
+/// elsewhere) and reviews.
+pub(super) fn view(conn: &mut DbConn, d: Document, full: bool) -> ApiResult<DocumentView> {
+    let (pages, reviews) = match full {
+        true => (
+            Some(super::pages::views(conn, &d)?),
+            Some(docs::reviews_of(conn, &d.id)?),
+        ),
+        false => (None, None),
+    };
+    let mut ids = vec![d.teacher_id.clone()];
+    ids.extend(reviews.iter().flatten().map(|r| r.reviewer_id.clone()));
+    let names = obs::user_names(conn, &ids)?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let utc = |t: chrono::NaiveDateTime| t.and_utc();
+    Ok(DocumentView {
+        teacher_name: name(&d.teacher_id),
+        reviews: reviews.map(|rs| {
+            rs.into_iter()
+                .map(|r| ReviewView {
+                    reviewer_name: name(&r.reviewer_id),
+                    id: r.id,
+                    reviewer_id: r.reviewer_id,
+                    verdict: r.verdict,
+                    comments: r.comments,
+                    guidance: r.guidance,
+                    rectify_by: r.rectify_by,
+                    resolved_at: r.resolved_at.map(utc),
+                    created_at: utc(r.created_at),
+                })
+                .collect()
+        }),
+        pages,
+        id: d.id,
+        school_id: d.school_id,
+        district_id: d.district_id,
+        teacher_id: d.teacher_id,
+        kind: d.kind,
+        subject: d.subject,
+        grade: d.grade,
+        topic: d.topic,
+        lesson_date: d.lesson_date,
+        status: d.status,
+        submitted_at: d.submitted_at.map(utc),
+        approved_by: d.approved_by,
+        signed_off_by: d.signed_off_by,
+        version: d.version,
+        created_at: utc(d.created_at),
+        updated_at: utc(d.updated_at),
+    })
+}
+
+impl DocumentView {
+    pub(super) fn pages_mut(&mut self) -> impl Iterator<Item = &mut super::pages::PageView> {
+        self.pages.iter_mut().flatten()
+    }
+}
+
+pub(super) fn respond(status: StatusCode, v: DocumentView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag::tag(&v.id, v.version)))
+        .json(v)
+}
+
+/// Reviewers of a school's documents: principal, vice principal, dean, grade-group leader.
+fn is_reviewer(caller: &Caller, school_id: &str) -> bool {
+    caller
+        .school_roles(school_id)
+        .iter()
+        .any(|r| r.is_school_leader())
+}
+
+fn can_see(caller: &Caller, d: &Document) -> bool {
+    d.teacher_id == caller.id()
+        || (d.status != status::DRAFT && caller.sees_school_work(&d.school_id, &d.district_id))
+}
+
+/// The document when the caller may see it: its teacher always, the school's leaders, the
+/// district's researchers and admins once submitted; 404 for everyone else.
+pub(super) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    // Writes to one document take turns (two phones of one teacher uploading at once), so the
+    // version check in `save` never refuses one of them.
+    tingke_models::db::lock_key(conn, id)?;
+    docs::find(conn, id)?
+        .filter(|d| can_see(caller, d))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The document when it is the caller's own (its teacher's).
+pub(super) fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    let d = visible(conn, caller, id)?;
+    match d.teacher_id == caller.id() {
+        true => Ok(d),
+        false => Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_document")),
+    }
+}
+
+/// Writes a changed document as its next version.
+pub(super) fn save(conn: &mut DbConn, mut d: Document) -> ApiResult<Document> {
+    let expected = d.version;
+    d.version += 1;
+    d.updated_at = tingke_models::now();
+    match docs::update_if_version(conn, &d, expected)? {
+        true => Ok(d),
+        false => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+        )),
+    }
+}
+
+fn invalid_transition(detail: &str) -> ApiError {
+    ApiError::conflict("invalid_transition").detail(detail.to_string())
+}
+
+enum Created {
+    New(Box<DocumentView>),
+    Again(Box<DocumentView>),
+}
+
+async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<NewDocument>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let created = state
+        .write(move |conn| {
+            tingke_models::db::lock_key(conn, &body.id)?;
+            let hash = hex::encode(Sha256::digest(
+                serde_json::to_vec(&body).unwrap_or_default(),
+            ));
+            if let Some(existing) = docs::find_any(conn, &body.id)? {
+                let same = existing.teacher_id == caller.id()
+                    && existing.request_hash == hash
+                    && existing.deleted_at.is_none();
+                return match same {
+                    true => Ok(Created::Again(Box::new(view(conn, existing, true)?))),
+                    false => Err(ApiError::conflict("id_conflict")),
+                };
+            }
+            let school = schools::find(conn, &body.school_id)?
+                .filter(|s| caller.can_view_school(&s.id, &s.district_id))
+                .ok_or_else(ApiError::not_found)?;
+            if caller.school_roles(&school.id).is_empty() {
+                return Err(ApiError::forbidden());
+            }
+            let now = tingke_models::now();
+            let d = Document {
+                id: body.id,
+                school_id: school.id,
+                district_id: school.district_id,
+                teacher_id: caller.id().to_string(),
+                kind: body.kind,
+                subject: body.subject.trim().to_string(),
+                grade: body.grade.trim().to_string(),
+                topic: body.topic.trim().to_string(),
+                lesson_date: body.lesson_date,
+                status: status::DRAFT.into(),
+                submitted_at: None,
+                approved_by: None,
+                signed_off_by: None,
+                request_hash: hash,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            docs::insert(conn, &d)?;
+            Ok(Created::New(Box::new(view(conn, d, true)?)))
+        })
+        .await?;
+    let (status, mut v) = match created {
+        Created::New(v) => (StatusCode::CREATED, *v),
+        Created::Again(v) => (StatusCode::OK, *v),
+    };
+    super::pages::sign(&state, &req, &mut v).await?;
+    Ok(respond(status, v))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    school_id: Option<String>,
+    teacher_id: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .page()?;
+    let filter = docs::Filter {
+        school_id: q.school_id,
+        teacher_id: q.teacher_id.map(|t| {
+            if t == "me" {
+                caller.id().to_string()
+            } else {
+                t
+            }
+        }),
+        kind: q.kind,
+        status: q.status,
+    };
+    let visibility = docs::Visibility {
+        user_id: caller.id().to_string(),
+        admin: caller.is_admin(),
+        school_ids: caller.leader_school_ids(),
+        district_ids: caller.researcher_district_ids(),
+    };
+    let list = state
+        .read(move |conn| {
+            let page = docs::list(conn, &visibility, &filter, &page)?;
+            let mut items = Vec::new();
+            for d in page.items {
+                items.push(view(conn, d, false)?);
+            }
+            Ok(List {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let mut v = state
+        .read(move |conn| {
+            let d = visible(conn, &caller, &id)?;
+            view(conn, d, true)
+        })
+        .await?;
+    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&v.id, v.version)) {
+        return Ok(not_modified);
+    }
+    super::pages::sign(&state, &req, &mut v).await?;
+    Ok(respond(StatusCode::OK, v))
+}
+
+async fn delete(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .write(move |conn| {
+            let mut d = own(conn, &caller, &id)?;
+            if d.status != status::DRAFT {
+                return Err(ApiError::conflict("document_submitted"));
+            }
+            d.deleted_at = Some(tingke_models::now());
+            save(conn, d).map(|_| ())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Runs a change of a document's state and answers the document as it is after it.
+async fn transition<F>(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    status_code: StatusCode,
+    change: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn) -> ApiResult<Document> + Send + 'static,
+{
+    let mut v = state
+        .write(move |conn| {
+            let d = change(conn)?;
+            view(conn, d, true)
+        })
+        .await?;
+    super::pages::sign(&state, &req, &mut v).await?;
+    Ok(respond(status_code, v))
+}
+
+async fn submit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    transition(state, req, StatusCode::OK, move |conn| {
+        let mut d = own(conn, &caller, &id)?;
+        if !d.is_editable() {
+            return Err(ApiError::conflict("already_submitted"));
+        }
+        if docs::pages_of(conn, &d.id)?.is_empty() {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_pages"));
+        }
+        let now = tingke_models::now();
+        docs::resolve_reviews(conn, &d.id, now)?;
+        d.status = status::SUBMITTED.into();
+        d.submitted_at = Some(now);
+        save(conn, d)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct NewReview {
+    #[validate(custom(function = "valid_verdict"))]
+    verdict: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    comments: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 5000, code = "invalid_length"),
+        custom(function = "validate::multiline_text")
+    )]
+    guidance: String,
+    #[validate(custom(function = "validate::date"))]
+    rectify_by: Option<String>,
+}
+
+fn valid_verdict(v: &str) -> Result<(), ValidationError> {
+    match v == docs::APPROVED || v == docs::NEEDS_REVISION {
+        true => Ok(()),
+        false => Err(ValidationError::new("invalid_verdict")),
+    }
+}
+
+/// A reviewer of the school may act; anyone else who sees the document may not.
+fn reviewed(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    let d = visible(conn, caller, id)?;
+    if !(caller.is_admin() || is_reviewer(caller, &d.school_id)) {
+        return Err(ApiError::forbidden());
+    }
+    if d.teacher_id == caller.id() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_review_own"));
+    }
+    Ok(d)
+}
+
+async fn review(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: Valid<NewReview>,
+) -> ApiResult<HttpResponse> {
+    let (id, body) = (id.into_inner(), body.0);
+    let today = obs::local_date(tingke_models::now())
+        .format("%Y-%m-%d")
+        .to_string();
+    match (&body.verdict[..], &body.rectify_by) {
+        (docs::NEEDS_REVISION, None) => {
+            return Err(ApiError::field(
+                "rectify_by_required",
+                "rectify_by",
+                "a request for revision sets a deadline",
+            ))
+        }
+        (_, Some(day)) if *day < today => {
+            return Err(ApiError::field(
+                "invalid_date_range",
+                "rectify_by",
+                "the deadline has passed already",
+            ))
+        }
+        _ => {}
+    }
+    transition(state, req, StatusCode::CREATED, move |conn| {
+        let mut d = reviewed(conn, &caller, &id)?;
+        if d.status != status::SUBMITTED {
+            return Err(invalid_transition("only a submitted document is reviewed"));
+        }
+        docs::insert_review(
+            conn,
+            &Review {
+                id: tingke_models::new_id(),
+                document_id: d.id.clone(),
+                reviewer_id: caller.id().to_string(),
+                rectify_by: body
+                    .rectify_by
+                    .filter(|_| body.verdict == docs::NEEDS_REVISION),
+                verdict: body.verdict.clone(),
+                comments: body.comments.trim().to_string(),
+                guidance: body.guidance.trim().to_string(),
+                resolved_at: None,
+                created_at: tingke_models::now(),
+            },
+        )?;
+        if body.verdict == docs::NEEDS_REVISION {
+            d.status = status::NEEDS_REVISION.into();
+        } else if d.kind == docs::LESSON_PLAN {
+            d.status = status::APPROVED.into();
+        }
+        save(conn, d)
+    })
+    .await
+}
+
+/// The grade-group leader's approval of a guided-learning sheet, the first step of its chain.
+async fn approve(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    transition(state, req, StatusCode::OK, move |conn| {
+        let mut d = visible(conn, &caller, &id)?;
+        if !(caller.is_admin() || caller.has_school_role(&d.school_id, Role::GradeLeader)) {
+            return Err(ApiError::forbidden());
+        }
+        if d.teacher_id == caller.id() {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_review_own"));
+        }
+        if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::SUBMITTED {
+            return Err(invalid_transition(
+                "the grade-group leader approves a submitted guided-learning sheet",
+            ));
+        }
+        d.status = status::GRADE_APPROVED.into();
+        d.approved_by = Some(caller.id().to_string());
+        save(conn, d)
+    })
+    .await
+}
+
+/// A school leader's sign-off: the sheet may be used in class.
+async fn sign_off(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    transition(state, req, StatusCode::OK, move |conn| {
+        let mut d = visible(conn, &caller, &id)?;
+        if !caller.is_senior_leader(&d.school_id) {
+            return Err(ApiError::forbidden());
+        }
+        if d.teacher_id == caller.id() {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_sign_own"));
+        }
+        if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::GRADE_APPROVED {
+            return Err(invalid_transition(
+                "a sheet is signed off after the grade-group leader approved it",
+            ));
+        }
+        d.status = status::IN_USE.into();
+        d.signed_off_by = Some(caller.id().to_string());
+        save(conn, d)
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+struct OverdueItem {
+    document_id: String,
+    teacher_id: String,
+    teacher_name: String,
+    kind: String,
+    topic: String,
+    review_id: String,
+    reviewer_id: String,
+    rectify_by: String,
+    days_overdue: i64,
+}
+
+async fn overdue(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
+    if !caller.sees_school_work(&school.id, &school.district_id) {
+        return Err(ApiError::forbidden());
+    }
+    let today = obs::local_date(tingke_models::now());
+    let items = state
+        .read(move |conn| {
+            let rows = docs::overdue(conn, &school.id, &today.format("%Y-%m-%d").to_string())?;
+            let ids: Vec<String> = rows.iter().map(|(_, d)| d.teacher_id.clone()).collect();
+            let names = obs::user_names(conn, &ids)?;
+            Ok(rows
+                .into_iter()
+                .map(|(r, d)| {
+                    let by = r.rectify_by.unwrap_or_default();
+                    let days = validate::parse_date(&by).map_or(0, |b| (today - b).num_days());
+                    OverdueItem {
+                        teacher_name: names.get(&d.teacher_id).cloned().unwrap_or_default(),
+                        document_id: d.id,
+                        teacher_id: d.teacher_id,
+                        kind: d.kind,
+                        topic: d.topic,
+                        review_id: r.id,
+                        reviewer_id: r.reviewer_id,
+                        rectify_by: by,
+                        days_overdue: days,
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

@@ -1,0 +1,475 @@
+//! Pages of a document: photos uploaded as multipart, made upright and stripped of metadata by
+//! the photo pipeline, stored as a page and a thumbnail, compared with every page of the school
+//! to find the same page uploaded again, and served through short-lived signed URLs.
+
+use super::documents::{self, DocumentView};
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Valid;
+use crate::photo::{self, phash, PhotoError, Processed};
+use crate::signed::{self, SignatureError};
+use crate::state::AppState;
+use actix_multipart::Multipart;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use tingke_models::documents::{self as docs, Document, Fingerprint, PageRow};
+use tingke_models::DbConn;
+use validator::Validate;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::POST, "/v1/documents/{id}/pages", upload)
+        .add(Method::PUT, "/v1/documents/{id}/pages/order", reorder)
+        .add(
+            Method::DELETE,
+            "/v1/documents/{id}/pages/{page_id}",
+            delete_page,
+        )
+        .add(Method::GET, "/v1/files/{token}", file);
+}
+
+/// A page stored elsewhere in the school that looks like this one.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct SimilarPage {
+    page_id: String,
+    document_id: String,
+    teacher_id: String,
+    /// The very same file (same SHA-256), not only the same picture.
+    exact: bool,
+    /// Bits in which the perceptual hashes differ (0 = the same picture).
+    distance: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct PageView {
+    id: String,
+    index: i32,
+    width: i32,
+    height: i32,
+    bytes: i64,
+    sha256: String,
+    image_url: String,
+    thumbnail_url: String,
+    similar_pages: Vec<SimilarPage>,
+    #[serde(skip)]
+    keys: (String, String),
+}
+
+/// Pages of other documents of the school with the same file or nearly the same picture.
+fn similar(fingerprints: &[Fingerprint], page: &PageRow) -> Vec<SimilarPage> {
+    fingerprints
+        .iter()
+        .filter(|(_, document_id, ..)| *document_id != page.document_id)
+        .filter_map(|(id, document_id, teacher_id, sha256, hash)| {
+            let distance = phash::hamming(*hash as u64, page.phash as u64);
+            let exact = *sha256 == page.sha256;
+            (exact || distance <= phash::SIMILAR_MAX_DISTANCE).then(|| SimilarPage {
+                page_id: id.clone(),
+                document_id: document_id.clone(),
+                teacher_id: teacher_id.clone(),
+                exact,
+                distance,
+            })
+        })
+        .collect()
+}
+
+fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
+    PageView {
+        id: row.id,
+        index: row.position,
+        width: row.width,
+        height: row.height,
+        bytes: row.bytes,
+        sha256: row.sha256,
+        image_url: String::new(),
+        thumbnail_url: String::new(),
+        similar_pages,
+        keys: (row.page_key, row.thumb_key),
+    }
+}
+
+/// A document's pages in order, each with the same pages found elsewhere in the school (URLs
+/// are signed afterwards, off the database thread: see `sign`).
+pub(super) fn views(conn: &mut DbConn, d: &Document) -> ApiResult<Vec<PageView>> {
+    let rows = docs::pages_of(conn, &d.id)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let prints = docs::fingerprints(conn, &d.school_id)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let found = similar(&prints, &row);
+            page_view(row, found)
+        })
+        .collect())
+}
+
+/// A URL for one blob: the store's own presigned URL (S3), or one the API signs and serves.
+async fn url(state: &AppState, req: &HttpRequest, key: &str) -> ApiResult<String> {
+    let ttl = state.config.url_ttl;
+    if let Some(url) = state
+        .store
+        .presigned_get(key, ttl)
+        .await
+        .map_err(store_error)?
+    {
+        return Ok(url);
+    }
+    let expires = chrono::Utc::now().timestamp() + ttl.as_secs() as i64;
+    let path = signed::path(&state.config.jwt_secret, key, expires);
+    let info = req.connection_info();
+    Ok(format!("{}://{}{path}", info.scheme(), info.host()))
+}
+
+/// Fills in the signed URLs of a document's pages.
+pub(super) async fn sign(
+    state: &AppState,
+    req: &HttpRequest,
+    v: &mut DocumentView,
+) -> ApiResult<()> {
+    for page in v.pages_mut() {
+        page.image_url = url(state, req, &page.keys.0).await?;
+        page.thumbnail_url = url(state, req, &page.keys.1).await?;
+    }
+    Ok(())
+}
+
+fn store_error(e: crate::storage::StorageError) -> ApiError {
+    match e {
+        crate::storage::StorageError::Unavailable(cause) => {
+            tracing::warn!(%cause, "blob store unavailable");
+            ApiError::unavailable()
+        }
+        other => ApiError::internal(other),
+    }
+}
+
+fn photo_error(e: PhotoError) -> ApiError {
+    let status = match e {
+        PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::Processing(_) => return ApiError::internal(e),
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, e.code()).detail(e.to_string())
+}
+
+/// Parts beyond this many are refused: a page upload has a file and an index.
+const MAX_PARTS: usize = 4;
+
+/// What the multipart body held: the file, spooled to a temporary file, and the wanted index.
+struct Upload {
+    file: tempfile::NamedTempFile,
+    size: u64,
+    index: Option<i32>,
+}
+
+fn bad_multipart(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request("malformed_multipart").detail(detail.to_string())
+}
+
+/// Streams the parts of the body, writing `file` to disk as it arrives and stopping as soon as
+/// it passes the size limit.
+async fn read_upload(mut payload: Multipart, state: &AppState) -> ApiResult<Upload> {
+    let max = state.config.photo_limits.max_bytes;
+    let mut upload: Option<(tempfile::NamedTempFile, u64)> = None;
+    let mut index = None;
+    let mut parts = 0;
+    while let Some(mut field) = payload.try_next().await.map_err(bad_multipart)? {
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::bad_request("too_many_parts"));
+        }
+        match field.name() {
+            Some("file") if upload.is_none() => {
+                let mut tmp = tempfile::NamedTempFile::new_in(&state.config.data_dir)
+                    .map_err(ApiError::internal)?;
+                let mut size = 0u64;
+                while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
+                    size += chunk.len() as u64;
+                    if size > max {
+                        return Err(photo_error(PhotoError::TooLarge { size, max }));
+                    }
+                    tmp.write_all(&chunk).map_err(ApiError::internal)?;
+                }
+                upload = Some((tmp, size));
+            }
+            Some("index") => index = Some(read_index(&mut field).await?),
+            _ => while field.try_next().await.map_err(bad_multipart)?.is_some() {},
+        }
+    }
+    let (file, size) = upload.ok_or_else(|| {
+        ApiError::field(
+            "missing_file",
+            "file",
+            "send the photo as the part named file",
+        )
+    })?;
+    Ok(Upload { file, size, index })
+}
+
+async fn read_index(field: &mut actix_multipart::Field) -> ApiResult<i32> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
+        text.extend_from_slice(&chunk);
+        if text.len() > 10 {
+            break;
+        }
+    }
+    std::str::from_utf8(&text)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .filter(|i| *i >= 1)
+        .ok_or_else(|| ApiError::field("invalid_index", "index", "a page number from 1"))
+}
+
+/// Decodes and normalises the photo on a blocking thread, at most as many at once as the
+/// configured permits: a hundred phones uploading at once wait here, memory stays bounded.
+async fn run_pipeline(state: &AppState, upload: Upload) -> ApiResult<Processed> {
+    let _permit = state
+        .photo_permits
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let limits = state.config.photo_limits.clone();
+    web::block(move || {
+        let bytes =
+            std::fs::read(upload.file.path()).map_err(|e| PhotoError::Processing(e.to_string()))?;
+        debug_assert_eq!(bytes.len() as u64, upload.size);
+        photo::process(&bytes, &limits)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(photo_error)
+}
+
+/// The caller's document when pages may still change.
+fn editable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    let d = documents::own(conn, caller, id)?;
+    match d.is_editable() {
+        true => Ok(d),
+        false => Err(ApiError::conflict("document_submitted")),
+    }
+}
+
+async fn upload(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (check_caller, check_id) = (caller.clone(), id.clone());
+    // Refuse before reading a byte of the photo when the page could not be kept anyway.
+    let d = state
+        .read(move |conn| editable(conn, &check_caller, &check_id))
+        .await?;
+    let upload = read_upload(payload, &state).await?;
+    let index = upload.index;
+    let processed = run_pipeline(&state, upload).await?;
+    let page_id = tingke_models::new_id();
+    let base = format!("schools/{}/pages/{page_id}", d.school_id);
+    let keys = (format!("{base}/page.jpg"), format!("{base}/thumb.jpg"));
+    store_blobs(&state, &keys, &processed).await?;
+    let row = PageRow {
+        id: page_id,
+        document_id: d.id.clone(),
+        school_id: d.school_id.clone(),
+        teacher_id: d.teacher_id.clone(),
+        position: 0,
+        width: processed.width as i32,
+        height: processed.height as i32,
+        bytes: processed.page_jpeg.len() as i64,
+        sha256: processed.original_sha256,
+        phash: processed.phash as i64,
+        page_key: keys.0.clone(),
+        thumb_key: keys.1.clone(),
+        created_at: tingke_models::now(),
+    };
+    let saved = state
+        .write(move |conn| {
+            let d = editable(conn, &caller, &id)?;
+            let row = place_page(conn, &d, row, index)?;
+            documents::save(conn, d)?;
+            let prints = docs::fingerprints(conn, &row.school_id)?;
+            let found = similar(&prints, &row);
+            Ok(page_view(row, found))
+        })
+        .await;
+    let mut page = match saved {
+        Ok(page) => page,
+        Err(e) => {
+            // No page record points at these blobs: remove them (a cleanup finds any left).
+            remove_blobs(&state, &keys).await;
+            return Err(e);
+        }
+    };
+    page.image_url = url(&state, &req, &page.keys.0).await?;
+    page.thumbnail_url = url(&state, &req, &page.keys.1).await?;
+    Ok(HttpResponse::Created().json(page))
+}
+
+/// Page and thumbnail, both or neither.
+async fn store_blobs(state: &AppState, keys: &(String, String), p: &Processed) -> ApiResult<()> {
+    state
+        .store
+        .put(&keys.0, p.page_jpeg.clone(), "image/jpeg")
+        .await
+        .map_err(store_error)?;
+    if let Err(e) = state
+        .store
+        .put(&keys.1, p.thumb_jpeg.clone(), "image/jpeg")
+        .await
+    {
+        remove_blobs(state, keys).await;
+        return Err(store_error(e));
+    }
+    Ok(())
+}
+
+async fn remove_blobs(state: &AppState, keys: &(String, String)) {
+    for key in [&keys.0, &keys.1] {
+        if let Err(e) = state.store.delete(key).await {
+            tracing::warn!(%key, error = %e, "could not remove an orphaned blob");
+        }
+    }
+}
+
+/// Inserts the page at `index` (1-based; at the end when absent or past the end), moving the
+/// pages after it down by one.
+fn place_page(
+    conn: &mut DbConn,
+    d: &Document,
+    mut row: PageRow,
+    index: Option<i32>,
+) -> ApiResult<PageRow> {
+    let existing = docs::pages_of(conn, &d.id)?;
+    let count = existing.len() as i32;
+    let position = index.map_or(count + 1, |i| i.min(count + 1));
+    for (i, p) in existing.iter().enumerate() {
+        let current = i as i32 + 1;
+        let wanted = if current >= position {
+            current + 1
+        } else {
+            current
+        };
+        if p.position != wanted {
+            docs::set_position(conn, &p.id, wanted)?;
+        }
+    }
+    row.position = position;
+    docs::insert_page(conn, &row)?;
+    Ok(row)
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct PageOrder {
+    #[validate(length(min = 1, max = 200, code = "invalid_length"))]
+    page_ids: Vec<String>,
+}
+
+async fn reorder(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: Valid<PageOrder>,
+) -> ApiResult<HttpResponse> {
+    let (id, order) = (id.into_inner(), body.0.page_ids);
+    let mut v = state
+        .write(move |conn| {
+            let d = editable(conn, &caller, &id)?;
+            let mut current: Vec<String> = docs::pages_of(conn, &d.id)?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            let mut wanted = order.clone();
+            current.sort();
+            wanted.sort();
+            if current != wanted {
+                return Err(ApiError::field(
+                    "invalid_page_order",
+                    "page_ids",
+                    "name every page of the document once",
+                ));
+            }
+            for (i, page_id) in order.iter().enumerate() {
+                docs::set_position(conn, page_id, i as i32 + 1)?;
+            }
+            let d = documents::save(conn, d)?;
+            documents::view(conn, d, true)
+        })
+        .await?;
+    sign(&state, &req, &mut v).await?;
+    Ok(documents::respond(StatusCode::OK, v))
+}
+
+async fn delete_page(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, page_id) = path.into_inner();
+    let keys = state
+        .write(move |conn| {
+            let d = editable(conn, &caller, &id)?;
+            let pages = docs::pages_of(conn, &d.id)?;
+            let page = pages
+                .iter()
+                .find(|p| p.id == page_id)
+                .ok_or_else(ApiError::not_found)?;
+            docs::delete_page(conn, &page.id)?;
+            let rest = pages.iter().filter(|p| p.id != page.id);
+            for (i, p) in rest.enumerate() {
+                docs::set_position(conn, &p.id, i as i32 + 1)?;
+            }
+            documents::save(conn, d)?;
+            Ok((page.page_key.clone(), page.thumb_key.clone()))
+        })
+        .await?;
+    remove_blobs(&state, &keys).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+struct FileQuery {
+    expires: i64,
+    sig: String,
+}
+
+/// Serves a blob of the local store to whoever holds a valid signed URL.
+async fn file(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<FileQuery>,
+) -> ApiResult<HttpResponse> {
+    let now = chrono::Utc::now().timestamp();
+    let key = signed::verify(
+        &state.config.jwt_secret,
+        &token,
+        query.expires,
+        &query.sig,
+        now,
+    )
+    .map_err(|e| match e {
+        SignatureError::Expired => ApiError::new(StatusCode::FORBIDDEN, "url_expired"),
+        SignatureError::Invalid => ApiError::new(StatusCode::FORBIDDEN, "invalid_signature"),
+    })?;
+    let bytes = state
+        .store
+        .get(&key)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    let max_age = (query.expires - now).max(0);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/jpeg"))
+        .insert_header((header::CACHE_CONTROL, format!("private, max-age={max_age}")))
+        .body(bytes))
+}
