@@ -454,6 +454,21 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("url_expired", "链接已过期", "The link has expired"),
     ("invalid_signature", "链接无效", "The link is not valid"),
     (
+        "invalid_idempotency_key",
+        "Idempotency-Key 请求头不正确",
+        "The Idempotency-Key header must have 1 to 255 characters",
+    ),
+    (
+        "idempotency_key_reused",
+        "该 Idempotency-Key 已用于另一个请求",
+        "This Idempotency-Key was used for another request",
+    ),
+    (
+        "idempotency_key_in_use",
+        "使用该 Idempotency-Key 的请求仍在处理中",
+        "A request with this Idempotency-Key is still being handled; retry shortly",
+    ),
+    (
         "service_unavailable",
         "服务暂时不可用,请稍后重试",
         "Temporarily unavailable; retry shortly",

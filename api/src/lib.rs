@@ -8,6 +8,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod i18n;
+pub mod idempotency;
 pub mod photo;
 pub mod routes;
 pub mod signed;

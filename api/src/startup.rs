@@ -107,6 +107,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .configure(|cfg| routes::router().register(cfg))
             .default_service(web::to(routes::not_found_route))
+            .wrap(middleware::from_fn(crate::idempotency::middleware))
             .wrap_fn(|req, srv| {
                 // Errors are rendered deep inside the handler; they read language and request id
                 // from this task-local context.

@@ -86,15 +86,7 @@ pub fn update_if_version(conn: &mut DbConn, d: &Document, expected: i32) -> Quer
     Ok(n == 1)
 }
 
-/// Who may see which documents in a list: their teacher always; leaders and researchers once
-/// submitted.
-#[derive(Debug, Clone, Default)]
-pub struct Visibility {
-    pub user_id: String,
-    pub admin: bool,
-    pub school_ids: Vec<String>,
-    pub district_ids: Vec<String>,
-}
+pub use crate::Visibility;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

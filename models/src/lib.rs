@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod districts;
 pub mod documents;
+pub mod idempotency;
 pub mod members;
 pub mod mentorships;
 pub mod observations;
@@ -20,6 +21,16 @@ pub mod users;
 pub use db::{Backend, Db, DbConn, DbError, PoolOptions};
 
 use chrono::NaiveDateTime;
+
+/// Whose records a list may show: the caller's own, and the shared ones of the schools they lead
+/// and the districts they research (everything shared, for an admin).
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    pub user_id: String,
+    pub admin: bool,
+    pub school_ids: Vec<String>,
+    pub district_ids: Vec<String>,
+}
 
 /// A new time-ordered id (UUIDv7) as text: ids sort by creation time, which keyset pagination uses.
 pub fn new_id() -> String {

@@ -117,14 +117,7 @@ pub fn active_of_apprentice(
         .collect()
 }
 
-/// Who may see which pairs in a list.
-#[derive(Debug, Clone, Default)]
-pub struct Visibility {
-    pub user_id: String,
-    pub admin: bool,
-    pub school_ids: Vec<String>,
-    pub district_ids: Vec<String>,
-}
+pub use crate::Visibility;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -138,17 +138,7 @@ pub fn lock_observer(conn: &mut DbConn, observer_id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Who may see which observations in a list.
-#[derive(Debug, Clone, Default)]
-pub struct Visibility {
-    pub user_id: String,
-    /// Sees every submitted observation.
-    pub admin: bool,
-    /// Schools whose submitted observations the caller sees (as a leader).
-    pub school_ids: Vec<String>,
-    /// Districts whose submitted observations the caller sees (as a researcher).
-    pub district_ids: Vec<String>,
-}
+pub use crate::Visibility;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -115,6 +115,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     pages,
     reviews,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -294,6 +295,20 @@ diesel::table! {
         guidance -> Text,
         rectify_by -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        method -> Text,
+        path -> Text,
+        status -> Integer,
+        content_type -> Text,
+        etag -> Nullable<Text>,
+        body -> Text,
         created_at -> Timestamp,
     }
 }

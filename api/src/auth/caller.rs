@@ -167,6 +167,24 @@ impl Caller {
             .collect()
     }
 
+    /// What lists may show the caller.
+    pub fn visibility(&self) -> tingke_models::Visibility {
+        tingke_models::Visibility {
+            user_id: self.id().to_string(),
+            admin: self.is_admin(),
+            school_ids: self.leader_school_ids(),
+            district_ids: self.researcher_district_ids(),
+        }
+    }
+
+    /// A user id from a query string, where `me` means the caller.
+    pub fn resolve(&self, id: Option<String>) -> Option<String> {
+        id.map(|v| match v == "me" {
+            true => self.id().to_string(),
+            false => v,
+        })
+    }
+
     /// Districts where the caller is a researcher.
     pub fn researcher_district_ids(&self) -> Vec<String> {
         self.memberships

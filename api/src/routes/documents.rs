@@ -318,12 +318,7 @@ async fn list(
         kind: q.kind,
         status: q.status,
     };
-    let visibility = docs::Visibility {
-        user_id: caller.id().to_string(),
-        admin: caller.is_admin(),
-        school_ids: caller.leader_school_ids(),
-        district_ids: caller.researcher_district_ids(),
-    };
+    let visibility = caller.visibility();
     let list = state
         .read(move |conn| {
             let page = docs::list(conn, &visibility, &filter, &page)?;

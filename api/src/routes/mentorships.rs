@@ -330,27 +330,13 @@ async fn list(
         limit: q.limit,
     }
     .page()?;
-    let me = |v: Option<String>| {
-        v.map(|v| {
-            if v == "me" {
-                caller.id().to_string()
-            } else {
-                v
-            }
-        })
-    };
     let filter = Filter {
         school_id: q.school_id,
         term_id: q.term_id,
-        mentor_id: me(q.mentor_id),
-        apprentice_id: me(q.apprentice_id),
+        mentor_id: caller.resolve(q.mentor_id),
+        apprentice_id: caller.resolve(q.apprentice_id),
     };
-    let visibility = pairs::Visibility {
-        user_id: caller.id().to_string(),
-        admin: caller.is_admin(),
-        school_ids: caller.leader_school_ids(),
-        district_ids: caller.researcher_district_ids(),
-    };
+    let visibility = caller.visibility();
     let list = state
         .read(move |conn| {
             let page = pairs::list(conn, &visibility, &filter, &page)?;

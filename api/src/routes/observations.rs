@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use tingke_models::observations::{self as obs, Correction, Filter, Observation, Visibility};
+use tingke_models::observations::{self as obs, Correction, Filter, Observation};
 use tingke_models::rubrics::{self, Rubric, ScoreError};
 use tingke_models::{members, schools, terms, DbConn};
 use validator::{Validate, ValidationError};
@@ -525,29 +525,15 @@ async fn list(
             return Err(ApiError::bad_request("invalid_query").detail("status: draft or submitted"));
         }
     }
-    let me = |v: Option<String>| {
-        v.map(|v| {
-            if v == "me" {
-                caller.id().to_string()
-            } else {
-                v
-            }
-        })
-    };
     let filter = Filter {
-        observer_id: me(q.observer_id),
-        teacher_id: me(q.teacher_id),
+        observer_id: caller.resolve(q.observer_id),
+        teacher_id: caller.resolve(q.teacher_id),
         school_id: q.school_id,
         term_id: q.term_id,
         kind: q.kind,
         status: q.status,
     };
-    let visibility = Visibility {
-        user_id: caller.id().to_string(),
-        admin: caller.is_admin(),
-        school_ids: caller.leader_school_ids(),
-        district_ids: caller.researcher_district_ids(),
-    };
+    let visibility = caller.visibility();
     let list = state
         .read(move |conn| {
             let page = obs::list(conn, &visibility, &filter, &page)?;

@@ -158,7 +158,13 @@ async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> 
 
 /// A server on the demo district (see `demo.rs`), plus the test administrator.
 pub async fn spawn_demo_app() -> TestApp {
-    let (config, dir, pg) = test_config();
+    spawn_demo_app_with(|_| {}).await
+}
+
+/// A demo server (see `spawn_demo_app`) with a configuration adjusted by `adjust`.
+pub async fn spawn_demo_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (mut config, dir, pg) = test_config();
+    adjust(&mut config);
     let db = open_database(&config).expect("open database");
     tingke_api::demo::seed(&db)
         .expect("seed")
@@ -278,6 +284,19 @@ impl TestApp {
             .await
             .expect_status(201);
         self.login(principal_phone, PASSWORD).await
+    }
+
+    /// Another server on the same data, as after a restart: new connections, nothing in memory.
+    /// Answers its address.
+    pub async fn restarted(&self) -> String {
+        let db = open_database(&self.config).expect("open database");
+        let store = tingke_api::storage::open(&self.config.storage)
+            .await
+            .expect("open blob store");
+        let app = Application::build_with(self.config.clone(), db, store).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 
     /// The server's data directory.

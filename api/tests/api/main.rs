@@ -4,9 +4,11 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod contract;
 mod documents;
 mod health;
 mod helpers;
+mod idempotency;
 mod mentorships;
 mod observations;
 mod openapi;
