@@ -152,6 +152,12 @@ impl From<diesel::result::Error> for ApiError {
                 tracing::warn!(cause = %err, "database unavailable");
                 ApiError::unavailable()
             }
+            // PostgreSQL refuses NUL characters in text; input checks refuse them first, this
+            // is the backstop for any text that reaches a query unchecked.
+            Error::DatabaseError(_, info) if info.message().contains("0x00") => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_text")
+                    .detail("text must not contain NUL characters")
+            }
             // A connection that broke mid-query reports an unknown error whose text says so.
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if is_connection_message(info.message()) =>

@@ -108,6 +108,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .configure(|cfg| routes::router().register(cfg))
             .default_service(web::to(routes::not_found_route))
             .wrap(middleware::from_fn(crate::idempotency::middleware))
+            .wrap(middleware::from_fn(refuse_nul))
             .wrap_fn(|req, srv| {
                 // Errors are rendered deep inside the handler; they read language and request id
                 // from this task-local context.
@@ -146,6 +147,22 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
     })?
     .run();
     Ok(server)
+}
+
+/// A NUL character in the path or the query string is never meant: answer before any handler
+/// (PostgreSQL cannot even compare such text).
+async fn refuse_nul(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let has_nul = |s: &str| s.to_ascii_lowercase().contains("%00");
+    if has_nul(req.path()) {
+        return Ok(req.error_response(crate::error::ApiError::not_found()));
+    }
+    if has_nul(req.query_string()) {
+        return Ok(req.error_response(crate::error::ApiError::bad_request("invalid_query")));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn security_headers() -> middleware::DefaultHeaders {

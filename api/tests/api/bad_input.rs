@@ -121,3 +121,34 @@ async fn ids_that_exist_nowhere_are_404() {
             .expect_problem(404, "not_found");
     }
 }
+
+#[tokio::test]
+async fn nul_characters_anywhere_are_refused_not_a_500() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    app.get("/v1/quotas/progress?term_id=%00")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_query");
+    app.get("/v1/observations/a%00b")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    let before = app.count("observations");
+    let body = json!({
+        "id": uuid::Uuid::now_v7().to_string(), "school_id": "a\u{0}b",
+        "teacher_id": "x", "kind": "unannounced", "subject": "语文", "grade": "一年级",
+        "class_name": "一班", "topic": "题", "started_at": "2026-01-01T01:00:00Z",
+        "ended_at": "2026-01-01T01:40:00Z"
+    });
+    let res = app
+        .post("/v1/observations")
+        .token(&principal.token)
+        .json(body)
+        .send()
+        .await;
+    assert!(matches!(res.status, 404 | 422), "{}", res.text);
+    assert_eq!(app.count("observations"), before);
+}
