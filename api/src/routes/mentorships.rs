@@ -164,6 +164,13 @@ fn render(
     }
 }
 
+/// A single pair, with its version as `ETag`.
+fn respond(status: StatusCode, v: MentorshipView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, crate::etag::tag(&v.id, v.version)))
+        .json(v)
+}
+
 fn in_pair(caller: &Caller, m: &Mentorship) -> bool {
     caller.id() == m.mentor_id || caller.id() == m.apprentice_id
 }
@@ -222,8 +229,8 @@ async fn create(
         })
         .await?;
     Ok(match created {
-        Created::New(v) => HttpResponse::Created().json(v),
-        Created::Again(v) => HttpResponse::Ok().json(v),
+        Created::New(v) => respond(StatusCode::CREATED, *v),
+        Created::Again(v) => respond(StatusCode::OK, *v),
     })
 }
 
@@ -357,6 +364,7 @@ async fn get(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let v = state
@@ -365,7 +373,11 @@ async fn get(
             view(conn, m, true)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    if let Some(not_modified) = crate::etag::not_modified(&req, &crate::etag::tag(&v.id, v.version))
+    {
+        return Ok(not_modified);
+    }
+    Ok(respond(StatusCode::OK, v))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -403,7 +415,7 @@ async fn end(
             view(conn, m, true)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(respond(StatusCode::OK, v))
 }
 
 fn valid_kind(k: &str) -> Result<(), ValidationError> {
@@ -701,7 +713,7 @@ async fn evaluate(
             view(conn, m, true)
         })
         .await?;
-    Ok(HttpResponse::Created().json(v))
+    Ok(respond(StatusCode::CREATED, v))
 }
 
 #[derive(Debug, Deserialize)]

@@ -76,6 +76,20 @@ async fn a_pair_logs_its_work_is_counted_evaluated_and_ended() {
         .await
         .expect_status(200);
     assert_eq!(pair.body, again.body);
+    let path = format!("/v1/mentorships/{}", pair.str("id"));
+    let read = app
+        .get(&path)
+        .token(&mentor.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(read.header("etag"), pair.header("etag"));
+    app.get(&path)
+        .token(&mentor.token)
+        .header("if-none-match", &read.etag())
+        .send()
+        .await
+        .expect_status(304);
     assert_eq!(pair.str("mentor_name"), "张主任");
     let id = pair.str("id").to_string();
 
