@@ -15,9 +15,9 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use tingke_models::documents::{self as docs, Document, Fingerprint, PageRow};
 use tingke_models::DbConn;
+use tokio::io::AsyncWriteExt;
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -187,16 +187,21 @@ async fn read_upload(mut payload: Multipart, state: &AppState) -> ApiResult<Uplo
         }
         match field.name() {
             Some("file") if upload.is_none() => {
-                let mut tmp = tempfile::NamedTempFile::new_in(&state.config.data_dir)
+                let tmp = tempfile::NamedTempFile::new_in(&state.config.data_dir)
                     .map_err(ApiError::internal)?;
+                // Written through tokio: file writes stay off the async threads.
+                let mut file = tokio::fs::File::from_std(
+                    tmp.as_file().try_clone().map_err(ApiError::internal)?,
+                );
                 let mut size = 0u64;
                 while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
                     size += chunk.len() as u64;
                     if size > max {
                         return Err(photo_error(PhotoError::TooLarge { size, max }));
                     }
-                    tmp.write_all(&chunk).map_err(ApiError::internal)?;
+                    file.write_all(&chunk).await.map_err(ApiError::internal)?;
                 }
+                file.flush().await.map_err(ApiError::internal)?;
                 upload = Some((tmp, size));
             }
             Some("index") => index = Some(read_index(&mut field).await?),
