@@ -20,6 +20,9 @@ pub struct Config {
     pub jwt_secret: Vec<u8>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long a used refresh token may be presented again (a retry after a lost answer)
+    /// without counting as reuse.
+    pub refresh_grace: Duration,
     pub login: LoginLimits,
     /// Largest JSON body accepted, in bytes.
     pub json_limit: usize,
@@ -83,6 +86,7 @@ impl Config {
             jwt_secret,
             access_ttl: Duration::from_secs(number("TINGKE_ACCESS_TOKEN_TTL", 900)?),
             refresh_ttl: Duration::from_secs(number("TINGKE_REFRESH_TOKEN_TTL", 30 * 86_400)?),
+            refresh_grace: Duration::from_secs(number("TINGKE_REFRESH_GRACE_SECONDS", 30)?),
             login: LoginLimits {
                 max_failures: number("TINGKE_LOGIN_MAX_FAILURES", 5)?,
                 window: Duration::from_secs(900),
@@ -118,6 +122,7 @@ impl Config {
             jwt_secret: b"test-secret-test-secret-test-secret".to_vec(),
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(30 * 86_400),
+            refresh_grace: Duration::from_secs(30),
             login: LoginLimits {
                 max_failures: 5,
                 window: Duration::from_secs(900),

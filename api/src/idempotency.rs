@@ -1,6 +1,7 @@
-//! `Idempotency-Key` on POST: a phone that lost the answer to a submit, an acknowledgement or a
-//! review retries with the same key and gets the first answer again (for 24 hours, across
-//! restarts), instead of a second action or a confusing conflict.
+//! `Idempotency-Key` on every write (POST, PUT, PATCH, DELETE): a phone that lost the answer to a
+//! submit, an edit, a review or a deletion retries with the same key and gets the first answer
+//! again (for 24 hours, across restarts), instead of a second action, a 412 for its own edit or
+//! a 404 for its own deletion.
 
 use crate::auth::tokens;
 use crate::error::ApiError;
@@ -43,8 +44,10 @@ fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
 fn replay(r: &Remembered) -> HttpResponse {
     let status = StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK);
     let mut res = HttpResponse::build(status);
-    res.insert_header((header::CONTENT_TYPE, r.content_type.clone()))
-        .insert_header(("idempotent-replayed", "true"));
+    res.insert_header(("idempotent-replayed", "true"));
+    if !r.content_type.is_empty() {
+        res.insert_header((header::CONTENT_TYPE, r.content_type.clone()));
+    }
     if let Some(etag) = &r.etag {
         res.insert_header((header::ETAG, etag.clone()));
     }
@@ -103,13 +106,20 @@ async fn claim(
         .await
 }
 
-/// The middleware: only POSTs that carry the header and a valid token are concerned.
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// The middleware: only writes that carry the header and a valid token are concerned.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(state), true) = (state, req.method() == Method::POST) else {
+    let (Some(state), true) = (state, is_write(req.method())) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = match key_of(&req) {

@@ -92,6 +92,27 @@ pub fn mark_refresh_token_used(
     Ok(n == 1)
 }
 
+/// Whether a refresh token of the session was used after `at`: the session has moved on since.
+pub fn used_since(conn: &mut DbConn, session_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n: i64 = refresh_tokens::table
+        .filter(refresh_tokens::session_id.eq(session_id))
+        .filter(refresh_tokens::used_at.gt(at))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Marks every unused refresh token of the session used: they were answered to a request whose
+/// answer was lost, and are replaced.
+pub fn retire_unused(conn: &mut DbConn, session_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::session_id.eq(session_id))
+        .filter(refresh_tokens::used_at.is_null())
+        .set(refresh_tokens::used_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = login_attempts)]
 #[diesel(treat_none_as_null = true)]

@@ -15,6 +15,7 @@ pub mod roles;
 pub mod rubrics;
 pub mod schema;
 pub mod schools;
+pub mod sync;
 pub mod terms;
 pub mod users;
 

@@ -71,9 +71,19 @@ pub fn insert(
     new: &NewMembership,
     at: NaiveDateTime,
 ) -> QueryResult<Membership> {
+    insert_with_id(conn, &crate::new_id(), new, at)
+}
+
+/// Inserts a membership under an id the client chose.
+pub fn insert_with_id(
+    conn: &mut DbConn,
+    id: &str,
+    new: &NewMembership,
+    at: NaiveDateTime,
+) -> QueryResult<Membership> {
     let names: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
     let row = MembershipRow {
-        id: crate::new_id(),
+        id: id.to_string(),
         user_id: new.user_id.to_string(),
         district_id: new.district_id.to_string(),
         school_id: new.school_id.map(str::to_string),
@@ -150,6 +160,24 @@ pub fn all(conn: &mut DbConn, scope: MemberScope) -> QueryResult<Vec<Member>> {
     };
     let rows: Vec<(MembershipRow, String, String)> = query
         .order(memberships::id.asc())
+        .select((MembershipRow::as_select(), users::name, users::phone))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, name, phone)| Member {
+            membership: row.into(),
+            name,
+            phone,
+        })
+        .collect())
+}
+
+/// Memberships with these ids whose person is still active, with the person's name and phone.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Member>> {
+    let rows: Vec<(MembershipRow, String, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::id.eq_any(ids))
+        .filter(users::deleted_at.is_null())
         .select((MembershipRow::as_select(), users::name, users::phone))
         .load(conn)?;
     Ok(rows

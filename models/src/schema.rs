@@ -116,6 +116,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pages,
     reviews,
     idempotency_keys,
+    sync_log,
 );
 
 diesel::table! {
@@ -310,5 +311,15 @@ diesel::table! {
         etag -> Nullable<Text>,
         body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sync_log (kind, entity_id) {
+        kind -> Text,
+        entity_id -> Text,
+        scope_id -> Text,
+        deleted -> Bool,
+        seq -> Nullable<BigInt>,
     }
 }

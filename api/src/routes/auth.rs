@@ -162,6 +162,19 @@ fn issue_tokens(
     })
 }
 
+/// A used token presented again within the grace period, while the tokens it was exchanged for
+/// are still unused, is the phone retrying after losing the answer: not theft.
+fn is_retry(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    session_id: &str,
+    used: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let grace = chrono::Duration::from_std(config.refresh_grace).unwrap_or_default();
+    Ok(now - used <= grace && !sessions::used_since(conn, session_id, used)?)
+}
+
 enum RefreshOutcome {
     Issued(Box<TokenResponse>),
     /// The token had been used before: the whole session was revoked (and that must commit).
@@ -182,11 +195,21 @@ async fn refresh(
             let session = sessions::find_session(conn, &token.session_id)?
                 .ok_or_else(|| ApiError::unauthorized("invalid_refresh_token"))?;
             if session.revoked_at.is_some() {
-                return Err(ApiError::unauthorized("token_revoked"));
+                // A used token keeps its answer, so a retried reuse answers as the first did.
+                return Err(ApiError::unauthorized(match token.used_at {
+                    Some(_) => "refresh_token_reused",
+                    None => "token_revoked",
+                }));
             }
-            if token.used_at.is_some() || !sessions::mark_refresh_token_used(conn, &hash, now)? {
-                sessions::revoke_session(conn, &session.id, now)?;
-                return Ok(RefreshOutcome::Reused);
+            match token.used_at {
+                Some(used) if is_retry(conn, &config, &session.id, used, now)? => {
+                    sessions::retire_unused(conn, &session.id, used)?;
+                }
+                None if sessions::mark_refresh_token_used(conn, &hash, now)? => {}
+                _ => {
+                    sessions::revoke_session(conn, &session.id, now)?;
+                    return Ok(RefreshOutcome::Reused);
+                }
             }
             if token.expires_at <= now {
                 return Err(ApiError::unauthorized("refresh_token_expired"));

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Valid;
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,9 @@ pub fn routes(r: &mut Router) {
 
 #[derive(Debug, Deserialize, Validate)]
 struct NewDistrict {
+    /// The client's id for the district (a retry with it answers the district again).
+    #[validate(custom(function = "validate::client_id"))]
+    id: Option<String>,
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -52,17 +55,21 @@ async fn create_district(
         return Err(ApiError::forbidden());
     }
     let district = District {
-        id: tingke_models::new_id(),
+        id: body.0.id.unwrap_or_else(tingke_models::new_id),
         name: body.0.name.trim().to_string(),
         created_at: tingke_models::now(),
     };
-    let district = state
+    let (status, district) = state
         .write(move |conn| {
+            tingke_models::db::lock_key(conn, &district.id)?;
+            if let Some(existing) = districts::find(conn, &district.id)? {
+                return super::again(existing.name == district.name, existing);
+            }
             districts::insert(conn, &district)?;
             let rules = tingke_models::quotas::default_rules();
             tingke_models::quotas::replace(conn, &district.id, &rules, district.created_at)?;
-            Ok(district)
+            Ok((StatusCode::CREATED, district))
         })
         .await?;
-    Ok(HttpResponse::Created().json(DistrictView::from(district)))
+    Ok(HttpResponse::build(status).json(DistrictView::from(district)))
 }

@@ -176,7 +176,7 @@ fn is_reviewer(caller: &Caller, school_id: &str) -> bool {
         .any(|r| r.is_school_leader())
 }
 
-fn can_see(caller: &Caller, d: &Document) -> bool {
+pub(super) fn can_see(caller: &Caller, d: &Document) -> bool {
     d.teacher_id == caller.id()
         || (d.status != status::DRAFT && caller.sees_school_work(&d.school_id, &d.district_id))
 }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,9 @@ pub fn routes(r: &mut Router) {
 
 #[derive(Debug, Deserialize, Validate)]
 struct NewMember {
+    /// The client's id for the membership (a retry with it answers the member again).
+    #[validate(custom(function = "validate::client_id"))]
+    id: Option<String>,
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -114,15 +117,26 @@ async fn create_member(
     district_id: String,
     school_id: Option<String>,
     roles: Vec<Role>,
-) -> ApiResult<MemberView> {
-    let plain = body.password;
+) -> ApiResult<(StatusCode, MemberView)> {
+    let plain = body.password.clone();
     let password_hash = web::block(move || password::hash(&plain))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let member = state
+    let id = body.id.clone().unwrap_or_else(tingke_models::new_id);
+    let (status, member) = state
         .write(move |conn| {
             let now = tingke_models::now();
+            tingke_models::db::lock_key(conn, &id)?;
+            if let Some(existing) = members::by_ids(conn, std::slice::from_ref(&id))?.pop() {
+                let m = &existing.membership;
+                let same = existing.phone == body.phone
+                    && m.school_id == school_id
+                    && m.district_id == district_id
+                    && m.roles == roles
+                    && m.subjects == body.subjects;
+                return super::again(same, existing);
+            }
             if users::find_by_phone(conn, &body.phone)?.is_some() {
                 return Err(ApiError::conflict("phone_taken"));
             }
@@ -144,8 +158,9 @@ async fn create_member(
                 true => ApiError::conflict("phone_taken"),
                 false => e.into(),
             })?;
-            let membership = members::insert(
+            let membership = members::insert_with_id(
                 conn,
+                &id,
                 &NewMembership {
                     user_id: &user_id,
                     district_id: &district_id,
@@ -155,14 +170,15 @@ async fn create_member(
                 },
                 now,
             )?;
-            Ok(Member {
+            let member = Member {
                 membership,
                 name,
                 phone: body.phone,
-            })
+            };
+            Ok((StatusCode::CREATED, member))
         })
         .await?;
-    Ok(member.into())
+    Ok((status, member.into()))
 }
 
 async fn create_school_member(
@@ -176,8 +192,9 @@ async fn create_school_member(
         return Err(ApiError::forbidden());
     }
     let roles = parse_roles(&body.0.roles, &Role::SCHOOL_ROLES)?;
-    let member = create_member(&state, body.0, school.district_id, Some(school.id), roles).await?;
-    Ok(HttpResponse::Created().json(member))
+    let (status, member) =
+        create_member(&state, body.0, school.district_id, Some(school.id), roles).await?;
+    Ok(HttpResponse::build(status).json(member))
 }
 
 async fn list_school_members(
@@ -209,8 +226,8 @@ async fn create_district_member(
     state
         .read(move |conn| districts::find(conn, &lookup)?.ok_or_else(ApiError::not_found))
         .await?;
-    let member = create_member(&state, body.0, district_id, None, roles).await?;
-    Ok(HttpResponse::Created().json(member))
+    let (status, member) = create_member(&state, body.0, district_id, None, roles).await?;
+    Ok(HttpResponse::build(status).json(member))
 }
 
 async fn list_district_members(

@@ -98,7 +98,7 @@ impl From<Evaluation> for EvaluationView {
 }
 
 #[derive(Debug, Serialize)]
-struct MentorshipView {
+pub(super) struct MentorshipView {
     id: String,
     school_id: String,
     district_id: String,
@@ -120,7 +120,7 @@ struct MentorshipView {
     evaluations: Option<Vec<EvaluationView>>,
 }
 
-fn view(conn: &mut DbConn, m: Mentorship, full: bool) -> ApiResult<MentorshipView> {
+pub(super) fn view(conn: &mut DbConn, m: Mentorship, full: bool) -> ApiResult<MentorshipView> {
     let names = obs::user_names(conn, &[m.mentor_id.clone(), m.apprentice_id.clone()])?;
     let term_ids = pairs::term_ids(conn, &m.id)?;
     let evaluations = match full {
@@ -175,11 +175,15 @@ fn in_pair(caller: &Caller, m: &Mentorship) -> bool {
     caller.id() == m.mentor_id || caller.id() == m.apprentice_id
 }
 
-/// The pair when the caller may see it: its two people, the school's leaders, the district's
-/// researchers, admins. 404 for everyone else.
+/// Who sees a pair: its two people, the school's leaders, the district's researchers, admins.
+pub(super) fn can_see(caller: &Caller, m: &Mentorship) -> bool {
+    in_pair(caller, m) || caller.sees_school_work(&m.school_id, &m.district_id)
+}
+
+/// The pair when the caller may see it; 404 for everyone else.
 fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Mentorship> {
     pairs::find(conn, id)?
-        .filter(|m| in_pair(caller, m) || caller.sees_school_work(&m.school_id, &m.district_id))
+        .filter(|m| can_see(caller, m))
         .ok_or_else(ApiError::not_found)
 }
 
@@ -189,6 +193,20 @@ fn managed(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Mentorship
     match caller.is_senior_leader(&m.school_id) {
         true => Ok(m),
         false => Err(ApiError::forbidden()),
+    }
+}
+
+/// Writes a changed pair as its next version; a concurrent change wins and this one gets 412.
+fn save(conn: &mut DbConn, mut m: Mentorship) -> ApiResult<Mentorship> {
+    let expected = m.version;
+    m.version += 1;
+    m.updated_at = tingke_models::now();
+    match pairs::update_if_version(conn, &m, expected)? {
+        true => Ok(m),
+        false => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+        )),
     }
 }
 
@@ -394,24 +412,22 @@ async fn end(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Valid<EndRequest>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (id, reason) = (id.into_inner(), body.0.reason);
+    let if_match = crate::etag::if_match(&req);
     let v = state
         .write(move |conn| {
             let mut m = managed(conn, &caller, &id)?;
             if !m.is_active() {
                 return Err(ApiError::conflict("mentorship_ended"));
             }
-            let expected = m.version;
+            crate::etag::check_match(if_match.as_deref(), &crate::etag::tag(&m.id, m.version))?;
             let now = tingke_models::now();
             m.status = pairs::ENDED.into();
             m.ended_at = Some(now);
             m.end_reason = Some(reason.trim().to_string());
-            m.version += 1;
-            m.updated_at = now;
-            if !pairs::update_if_version(conn, &m, expected)? {
-                return Err(ApiError::conflict("mentorship_ended"));
-            }
+            let m = save(conn, m)?;
             view(conn, m, true)
         })
         .await?;
@@ -443,7 +459,7 @@ struct NewActivity {
 }
 
 #[derive(Debug, Serialize)]
-struct ActivityView {
+pub(super) struct ActivityView {
     id: String,
     mentorship_id: String,
     kind: String,
@@ -685,11 +701,14 @@ async fn evaluate(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Valid<NewEvaluation>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (id, body) = (id.into_inner(), body.0);
+    let if_match = crate::etag::if_match(&req);
     let v = state
         .write(move |conn| {
             let m = managed(conn, &caller, &id)?;
+            crate::etag::check_match(if_match.as_deref(), &crate::etag::tag(&m.id, m.version))?;
             let term = pair_term(conn, &m, &body.term_id)?;
             if pairs::evaluation_for(conn, &m.id, &term.id)?.is_some() {
                 return Err(ApiError::conflict("already_evaluated"));
@@ -710,6 +729,9 @@ async fn evaluate(
                 true => ApiError::conflict("already_evaluated"),
                 false => e.into(),
             })?;
+            // The evaluation is part of the pair's view: a new version, so cached copies and
+            // stale `If-Match` headers see the change.
+            let m = save(conn, m)?;
             view(conn, m, true)
         })
         .await?;

@@ -301,7 +301,7 @@ fn respond(status: StatusCode, v: ObservationView) -> HttpResponse {
 }
 
 /// What the caller may do with one observation.
-fn can_see(caller: &Caller, o: &Observation) -> bool {
+pub(super) fn can_see(caller: &Caller, o: &Observation) -> bool {
     o.observer_id == caller.id()
         || (!o.is_draft()
             && (o.teacher_id == caller.id()

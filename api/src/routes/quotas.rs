@@ -4,12 +4,14 @@
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::extract::Valid;
 use crate::state::AppState;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use tingke_models::members::{self, Member, MemberScope};
 use tingke_models::observations::{self as obs, CountScope, CountedRow};
@@ -63,6 +65,21 @@ struct Items<T> {
     items: Vec<T>,
 }
 
+/// The rule set's entity tag: a replacement gives every rule a new id.
+fn rules_tag(rules: &[QuotaRule]) -> String {
+    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    let digest = Sha256::digest(ids.join(","));
+    format!("\"rules.{}\"", hex::encode(&digest[..12]))
+}
+
+fn rules_response(rules: Vec<QuotaRule>) -> HttpResponse {
+    let tag = rules_tag(&rules);
+    let items = rules.into_iter().map(RuleView::from).collect();
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(Items { items })
+}
+
 #[derive(Debug, Serialize, Deserialize, Validate)]
 struct RuleInput {
     role: Role,
@@ -82,6 +99,7 @@ async fn list_rules(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     if !caller.can_view_district(&id) {
@@ -93,8 +111,10 @@ async fn list_rules(
             Ok(quotas::list(conn, &id)?)
         })
         .await?;
-    let items = rules.into_iter().map(RuleView::from).collect();
-    Ok(HttpResponse::Ok().json(Items { items }))
+    if let Some(not_modified) = etag::not_modified(&req, &rules_tag(&rules)) {
+        return Ok(not_modified);
+    }
+    Ok(rules_response(rules))
 }
 
 async fn replace_rules(
@@ -102,8 +122,10 @@ async fn replace_rules(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Valid<RulesUpdate>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let if_match = etag::if_match(&req);
     if !caller.can_view_district(&id) {
         return Err(ApiError::not_found());
     }
@@ -145,11 +167,13 @@ async fn replace_rules(
     let rules = state
         .write(move |conn| {
             districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            // Two admins saving at once take turns; a stale `If-Match` is refused.
+            tingke_models::db::lock_key(conn, &id)?;
+            etag::check_match(if_match.as_deref(), &rules_tag(&quotas::list(conn, &id)?))?;
             Ok(quotas::replace(conn, &id, &specs, tingke_models::now())?)
         })
         .await?;
-    let items = rules.into_iter().map(RuleView::from).collect();
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(rules_response(rules))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -334,7 +358,7 @@ struct ProgressQuery {
 }
 
 #[derive(Debug, Serialize)]
-struct ProgressList {
+pub(super) struct ProgressList {
     user_id: String,
     term_id: String,
     items: Vec<ProgressView>,
@@ -376,24 +400,48 @@ async fn progress(
             if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
                 return Err(ApiError::not_found());
             }
-            let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
-            let windows = windows(conn, &term)?;
-            let rules = quotas::list(conn, &term.district_id)?;
-            let rows = counted(
-                conn,
-                CountScope::People(std::slice::from_ref(&user_id)),
-                &windows,
-            )?;
-            let mut items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
-            items.extend(pairs_of(conn, &rules, &term, windows.term, &user_id)?);
-            Ok(ProgressList {
-                user_id,
-                term_id: term.id,
-                items,
-            })
+            progress_in(conn, &user_id, &of, &term)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// The caller's own progress in a term of one of their districts.
+pub(super) fn progress_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    term: &Term,
+) -> ApiResult<ProgressList> {
+    let of: Vec<_> = members::for_user(conn, user_id)?
+        .into_iter()
+        .filter(|m| m.district_id == term.district_id)
+        .collect();
+    progress_in(conn, user_id, &of, term)
+}
+
+/// A person's progress in a term, given their memberships in its district.
+fn progress_in(
+    conn: &mut DbConn,
+    user_id: &str,
+    of: &[members::Membership],
+    term: &Term,
+) -> ApiResult<ProgressList> {
+    let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
+    let windows = windows(conn, term)?;
+    let rules = quotas::list(conn, &term.district_id)?;
+    let user_id = user_id.to_string();
+    let rows = counted(
+        conn,
+        CountScope::People(std::slice::from_ref(&user_id)),
+        &windows,
+    )?;
+    let mut items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
+    items.extend(pairs_of(conn, &rules, term, windows.term, &user_id)?);
+    Ok(ProgressList {
+        user_id,
+        term_id: term.id.clone(),
+        items,
+    })
 }
 
 /// The person's pair rules, for every pair of theirs that spans the term.

@@ -4,11 +4,13 @@ use super::schools::visible_school;
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::extract::Valid;
 use crate::state::AppState;
 use crate::validate;
+use actix_web::http::header;
 use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -49,7 +51,7 @@ struct RubricUpdate {
 }
 
 #[derive(Debug, Serialize)]
-struct RubricView {
+pub(super) struct RubricView {
     id: String,
     school_id: String,
     version: i32,
@@ -69,10 +71,18 @@ impl From<Rubric> for RubricView {
     }
 }
 
+/// The rubric with its version as `ETag`.
+fn respond(r: Rubric) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::tag(&r.id, r.version)))
+        .json(RubricView::from(r))
+}
+
 async fn get(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let school = visible_school(&caller, &state, id.into_inner()).await?;
     let rubric = state
@@ -87,7 +97,10 @@ async fn get(
             )?),
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RubricView::from(rubric)))
+    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&rubric.id, rubric.version)) {
+        return Ok(not_modified);
+    }
+    Ok(respond(rubric))
 }
 
 async fn put(
@@ -95,7 +108,9 @@ async fn put(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Valid<RubricUpdate>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
+    let if_match = etag::if_match(&req);
     let school = visible_school(&caller, &state, id.into_inner()).await?;
     if !(caller.is_admin() || caller.has_school_role(&school.id, Role::Principal)) {
         return Err(ApiError::forbidden());
@@ -121,6 +136,11 @@ async fn put(
     let by = caller.id().to_string();
     let rubric = state
         .write(move |conn| {
+            // Two principals saving at once take turns; a stale `If-Match` is refused.
+            tingke_models::db::lock_key(conn, &school.id)?;
+            let current = rubrics::current(conn, &school.id)?;
+            let tag = current.map(|r| etag::tag(&r.id, r.version));
+            etag::check_match(if_match.as_deref(), tag.as_deref().unwrap_or(""))?;
             Ok(rubrics::insert_version(
                 conn,
                 &school.id,
@@ -130,5 +150,5 @@ async fn put(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RubricView::from(rubric)))
+    Ok(respond(rubric))
 }

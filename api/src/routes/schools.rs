@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,9 @@ pub fn routes(r: &mut Router) {
 
 #[derive(Debug, Deserialize, Validate)]
 struct NewSchool {
+    /// The client's id for the school (a retry with it answers the school again).
+    #[validate(custom(function = "validate::client_id"))]
+    id: Option<String>,
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -59,15 +62,25 @@ async fn create_school(
     if !caller.is_admin() {
         return Err(ApiError::forbidden());
     }
-    let NewSchool { name, district_id } = body.0;
+    let NewSchool {
+        id,
+        name,
+        district_id,
+    } = body.0;
     let school = School {
-        id: tingke_models::new_id(),
+        id: id.unwrap_or_else(tingke_models::new_id),
         district_id,
         name: name.trim().to_string(),
         created_at: tingke_models::now(),
     };
-    let school = state
+    let (status, school) = state
         .write(move |conn| {
+            tingke_models::db::lock_key(conn, &school.id)?;
+            if let Some(existing) = schools::find(conn, &school.id)? {
+                let same =
+                    existing.name == school.name && existing.district_id == school.district_id;
+                return super::again(same, existing);
+            }
             if districts::find(conn, &school.district_id)?.is_none() {
                 return Err(ApiError::field(
                     "district_not_found",
@@ -84,10 +97,10 @@ async fn create_school(
                 None,
                 school.created_at,
             )?;
-            Ok(school)
+            Ok((StatusCode::CREATED, school))
         })
         .await?;
-    Ok(HttpResponse::Created().json(SchoolView::from(school)))
+    Ok(HttpResponse::build(status).json(SchoolView::from(school)))
 }
 
 /// The schools the caller may see: all for an admin; their own and their districts' otherwise.

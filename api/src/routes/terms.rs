@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ static SCHOOL_YEAR: LazyLock<regex::Regex> =
 
 #[derive(Debug, Deserialize, Validate)]
 struct NewTerm {
+    /// The client's id for the term (a retry with it answers the term again).
+    #[validate(custom(function = "validate::client_id"))]
+    id: Option<String>,
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -81,7 +84,7 @@ async fn create_term(
         ));
     }
     let term = Term {
-        id: tingke_models::new_id(),
+        id: body.id.unwrap_or_else(tingke_models::new_id),
         district_id: district_id.into_inner(),
         name: body.name.trim().to_string(),
         school_year: body.school_year,
@@ -89,10 +92,17 @@ async fn create_term(
         ends_on: body.ends_on,
         created_at: tingke_models::now(),
     };
-    let term = state
+    let (status, term) = state
         .write(move |conn| {
             if districts::find(conn, &term.district_id)?.is_none() {
                 return Err(ApiError::not_found());
+            }
+            tingke_models::db::lock_key(conn, &term.id)?;
+            if let Some(existing) = terms::find(conn, &term.id)? {
+                let same = (&existing.district_id, &existing.name, &existing.school_year)
+                    == (&term.district_id, &term.name, &term.school_year)
+                    && (&existing.starts_on, &existing.ends_on) == (&term.starts_on, &term.ends_on);
+                return super::again(same, existing);
             }
             if let Some(other) =
                 terms::find_overlapping(conn, &term.district_id, &term.starts_on, &term.ends_on)?
@@ -103,10 +113,10 @@ async fn create_term(
                 )));
             }
             terms::insert(conn, &term)?;
-            Ok(term)
+            Ok((StatusCode::CREATED, term))
         })
         .await?;
-    Ok(HttpResponse::Created().json(TermView::from(term)))
+    Ok(HttpResponse::build(status).json(TermView::from(term)))
 }
 
 async fn list_terms(

@@ -115,7 +115,8 @@ async fn the_lock_ends_and_a_success_clears_the_count() {
 
 #[tokio::test]
 async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
-    let app = spawn_app().await;
+    // No grace: an old token presented again at once is reuse (see the next test for retries).
+    let app = spawn_app_with(|c| c.refresh_grace = std::time::Duration::ZERO).await;
     let first = app.admin().await;
     let second = app
         .post("/v1/auth/refresh")
@@ -161,6 +162,50 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
         .send()
         .await
         .expect_status(200);
+}
+
+#[tokio::test]
+async fn a_refresh_retried_after_a_lost_answer_keeps_the_session() {
+    let app = spawn_app().await;
+    let first = app.admin().await;
+    let refresh = |token: &str| {
+        app.post("/v1/auth/refresh")
+            .json(json!({ "refresh_token": token }))
+    };
+    // The answer to this refresh never reaches the phone...
+    let lost = refresh(&first.refresh_token)
+        .send()
+        .await
+        .expect_status(200);
+    // ...which retries with the same token, twice, within the grace period.
+    refresh(&first.refresh_token)
+        .send()
+        .await
+        .expect_status(200);
+    let kept = refresh(&first.refresh_token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_ne!(lost.str("refresh_token"), kept.str("refresh_token"));
+    // The phone goes on with what it kept; the session is intact.
+    app.get("/v1/me")
+        .token(kept.str("access_token"))
+        .send()
+        .await
+        .expect_status(200);
+    let next = refresh(kept.str("refresh_token"))
+        .send()
+        .await
+        .expect_status(200);
+    // Once the session has moved on, the first token again is reuse: the session ends.
+    refresh(&first.refresh_token)
+        .send()
+        .await
+        .expect_problem(401, "refresh_token_reused");
+    refresh(next.str("refresh_token"))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
 }
 
 #[tokio::test]

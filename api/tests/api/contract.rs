@@ -36,6 +36,7 @@ struct Flow {
 #[serde(deny_unknown_fields)]
 struct Server {
     access_token_ttl_seconds: Option<u64>,
+    refresh_grace_seconds: Option<u64>,
 }
 
 /// Either a login (`login`, `phone`, optional `password`) or a request with its expectation.
@@ -648,6 +649,16 @@ async fn run_step(
     expect: &Expect,
     save: &BTreeMap<String, String>,
 ) -> Result<Response, String> {
+    let (path, res) = send(app, vars, request).await?;
+    check_answer(vars, request, expect, save, &path, res)
+}
+
+/// Sends one step's request; answers the path it went to and the answer.
+async fn send(
+    app: &TestApp,
+    vars: &mut Vars,
+    request: &Request,
+) -> Result<(String, Response), String> {
     let path = vars.text(&request.path)?;
     let method = Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut call = app.call(method, &path);
@@ -675,7 +686,18 @@ async fn run_step(
         let (body, content_type) = multipart(&parts);
         call = call.raw(body, &content_type);
     }
-    let res = call.send().await;
+    Ok((path, call.send().await))
+}
+
+/// Checks one answer against its step's expectation and saves what the step saves.
+fn check_answer(
+    vars: &mut Vars,
+    request: &Request,
+    expect: &Expect,
+    save: &BTreeMap<String, String>,
+    path: &str,
+    res: Response,
+) -> Result<Response, String> {
     let what = format!("{} {path} answered {}", request.method, res.status);
     let fail = |why: String| format!("{what}: {why}\nbody: {}", res.text);
     if res.status != expect.status {
@@ -715,7 +737,26 @@ async fn run_step(
 }
 
 /// Replays a flow against `app`; `at` says which step is running (for panics inside).
-async fn replay(app: &TestApp, flow: &Flow, at: &Mutex<String>) -> Result<(), String> {
+/// Whether a step changes something on the server: the phone would retry it after losing the
+/// answer.
+fn is_write(request: &Request) -> bool {
+    request.method != "GET"
+}
+
+/// How a retried step may answer: as the first time, except that a create sent again with its
+/// client id answers 200 with the record instead of 201 (see the README's retry rules).
+fn retried(expect: &Expect, request: &Request) -> Expect {
+    let mut expect = expect.clone();
+    let has_client_id = request.body.as_ref().is_some_and(|b| b.get("id").is_some());
+    if expect.status == 201 && has_client_id && request.headers.is_empty() {
+        expect.status = 200;
+    }
+    expect
+}
+
+/// Replays a flow; with `lossy`, every write is sent once more before its checked attempt, as
+/// by a phone whose first answer was lost on the way.
+async fn replay(app: &TestApp, flow: &Flow, at: &Mutex<String>, lossy: bool) -> Result<(), String> {
     let mut vars = Vars::new(Utc::now());
     let count = flow.steps.len();
     for (i, step) in flow.steps.iter().enumerate() {
@@ -748,6 +789,16 @@ async fn replay(app: &TestApp, flow: &Flow, at: &Mutex<String>) -> Result<(), St
                         }
                     })
             }
+            (None, Some(request), Some(expect)) if lossy && is_write(request) => {
+                let lost = send(app, &mut vars, request).await;
+                let expect = retried(expect, request);
+                match lost {
+                    Ok(_) => run_step(app, &mut vars, request, &expect, &step.save)
+                        .await
+                        .map(|_| ()),
+                    Err(e) => Err(e),
+                }
+            }
             (None, Some(request), Some(expect)) => {
                 run_step(app, &mut vars, request, expect, &step.save)
                     .await
@@ -761,22 +812,43 @@ async fn replay(app: &TestApp, flow: &Flow, at: &Mutex<String>) -> Result<(), St
 }
 
 /// Starts a fresh demo server with the flow's settings and replays the flow on it.
-async fn run_flow(flow: Flow) -> Result<(), String> {
+/// The tables holding what the flows create, counted after a flow to compare runs.
+const RECORDS: [&str; 8] = [
+    "observations",
+    "observation_corrections",
+    "documents",
+    "pages",
+    "reviews",
+    "mentorships",
+    "mentorship_activities",
+    "mentorship_evaluations",
+];
+
+/// Replays a flow against a fresh demo server; answers the number of records in each of
+/// `RECORDS` afterwards.
+async fn run_flow(flow: Flow, lossy: bool) -> Result<BTreeMap<&'static str, i64>, String> {
     let name = flow.name.clone();
     let at = Arc::new(Mutex::new(String::from("starting the server")));
     let task_at = at.clone();
     let task = tokio::spawn(async move {
-        let ttl = flow.server.access_token_ttl_seconds;
+        let (ttl, grace) = (
+            flow.server.access_token_ttl_seconds,
+            flow.server.refresh_grace_seconds,
+        );
         let app = spawn_demo_app_with(|config| {
             if let Some(secs) = ttl {
                 config.access_ttl = Duration::from_secs(secs);
             }
+            if let Some(secs) = grace {
+                config.refresh_grace = Duration::from_secs(secs);
+            }
         })
         .await;
-        replay(&app, &flow, &task_at).await
+        replay(&app, &flow, &task_at, lossy).await?;
+        Ok::<_, String>(RECORDS.into_iter().map(|t| (t, app.count(t))).collect())
     });
     match task.await {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(counts)) => Ok(counts),
         Ok(Err(e)) => Err(format!("flow {name}, {e}")),
         Err(e) => {
             let at = at.lock().map(|s| s.clone()).unwrap_or_default();
@@ -832,11 +904,33 @@ async fn every_flow_replays_against_a_fresh_demo_server() {
             continue;
         }
         ran += 1;
-        if let Err(e) = run_flow(flow).await {
+        if let Err(e) = run_flow(flow, false).await {
             failures.push(e);
         }
     }
     assert!(ran > 0, "no flow replayed");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// A phone that loses the answer at any step and retries ends with exactly the records it
+/// meant to create: every write of every flow sent twice gives the answers and the records of
+/// a clean run.
+#[tokio::test]
+async fn every_flow_survives_a_lost_answer_at_every_step() {
+    let mut failures = Vec::new();
+    for file in flow_files() {
+        let (Ok(clean), Ok(lossy)) = (load(&file), load(&file)) else {
+            continue; // the well-formedness test reports it
+        };
+        let name = clean.name.clone();
+        match (run_flow(clean, false).await, run_flow(lossy, true).await) {
+            (Ok(want), Ok(got)) if want == got => {}
+            (Ok(want), Ok(got)) => failures.push(format!(
+                "flow {name}: records after a clean run {want:?}, after retries {got:?}"
+            )),
+            (Err(e), _) | (_, Err(e)) => failures.push(format!("with lost answers: {e}")),
+        }
+    }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 

@@ -16,3 +16,4 @@ mod organisation;
 mod quotas;
 mod schema;
 mod spec;
+mod sync;

@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn an_admin_builds_a_district_with_schools_terms_and_people() {
@@ -375,4 +375,94 @@ async fn lists_are_paginated_with_cursors() {
         .send()
         .await
         .expect_problem(400, "invalid_query");
+}
+
+/// Sends `body` to `path` three times: twice as it is (201, then 200 with the same record) and
+/// once with `changed` values under the same id (409 `id_conflict`).
+async fn retried(app: &TestApp, by: &Session, path: &str, body: Value, changed: Value) -> Response {
+    let first = app
+        .post(path)
+        .token(&by.token)
+        .json(body.clone())
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(first.str("id"), body["id"].as_str().unwrap());
+    let again = app
+        .post(path)
+        .token(&by.token)
+        .json(body)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(
+        again.body, first.body,
+        "{path}: a retry answers the same record"
+    );
+    app.post(path)
+        .token(&by.token)
+        .json(changed)
+        .send()
+        .await
+        .expect_problem(409, "id_conflict");
+    first
+}
+
+#[tokio::test]
+async fn admin_creates_retried_with_their_id_make_one_record_each() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let id = || uuid::Uuid::now_v7().to_string();
+    let (d, s, t, m) = (id(), id(), id(), id());
+    retried(
+        &app,
+        &admin,
+        "/v1/districts",
+        json!({ "id": d, "name": "东城区" }),
+        json!({ "id": d, "name": "西城区" }),
+    )
+    .await;
+    retried(
+        &app,
+        &admin,
+        "/v1/schools",
+        json!({ "id": s, "name": "东城一小", "district_id": d }),
+        json!({ "id": s, "name": "东城二小", "district_id": d }),
+    )
+    .await;
+    let term = json!({ "id": t, "name": "第一学期", "school_year": "2026-2027",
+        "starts_on": "2026-09-01", "ends_on": "2027-01-20" });
+    let mut other = term.clone();
+    other["name"] = json!("第二学期");
+    retried(
+        &app,
+        &admin,
+        &format!("/v1/districts/{d}/terms"),
+        term,
+        other,
+    )
+    .await;
+    let member = json!({ "id": m, "name": "李校长", "phone": "13622223333", "password": PASSWORD,
+        "roles": ["principal"] });
+    let mut other = member.clone();
+    other["roles"] = json!(["teacher"]);
+    retried(
+        &app,
+        &admin,
+        &format!("/v1/schools/{s}/members"),
+        member,
+        other,
+    )
+    .await;
+    assert_eq!(app.count("districts"), 1);
+    assert_eq!(app.count("schools"), 1);
+    assert_eq!(app.count("memberships"), 1);
+    assert_eq!(app.count("users"), 2, "the admin and the principal");
+
+    app.post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "id": "not-a-uuid", "name": "北区" }))
+        .send()
+        .await
+        .expect_problem(422, "invalid_id");
 }

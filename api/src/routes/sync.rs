@@ -1,0 +1,312 @@
+//! `GET /v1/sync`: everything the caller may see that changed after a cursor, for a phone that
+//! works offline. Database triggers number every change (see the `sync` migration); the cursor
+//! is the number of the last change answered, so it survives restarts and never skips a write
+//! that committed late.
+
+use super::documents::{self, DocumentView};
+use super::members::MemberView;
+use super::mentorships::{self, ActivityView, MentorshipView};
+use super::observations::{self, ObservationView};
+use super::quotas::{self, ProgressList};
+use super::rubrics::RubricView;
+use super::terms::TermView;
+use super::Router;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use tingke_models::sync::{self as log, Change};
+use tingke_models::DbConn;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::GET, "/v1/sync", sync);
+}
+
+const KINDS: [&str; 7] = [
+    log::OBSERVATION,
+    log::DOCUMENT,
+    log::MENTORSHIP,
+    log::ACTIVITY,
+    log::MEMBER,
+    log::TERM,
+    log::RUBRIC,
+];
+const DEFAULT_LIMIT: i64 = 200;
+const MAX_LIMIT: i64 = 500;
+
+#[derive(Debug, Deserialize)]
+struct SyncQuery {
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Where a sync stands: the last change answered, and what the caller could see then. A cursor
+/// from before a change of roles or schools starts over with the full view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cursor {
+    seq: i64,
+    scope: u64,
+}
+
+impl Cursor {
+    fn parse(s: &str) -> ApiResult<Cursor> {
+        let bad = || ApiError::bad_request("invalid_cursor");
+        let rest = s.strip_prefix("s1.").ok_or_else(bad)?;
+        let (seq, scope) = rest.split_once('.').ok_or_else(bad)?;
+        Ok(Cursor {
+            seq: seq.parse().ok().filter(|n| *n >= 0).ok_or_else(bad)?,
+            scope: u64::from_str_radix(scope, 16).map_err(|_| bad())?,
+        })
+    }
+
+    fn encode(&self) -> String {
+        format!("s1.{}.{:016x}", self.seq, self.scope)
+    }
+}
+
+/// A fingerprint of what the caller may see: admin or not, and every membership with its roles.
+fn scope_of(caller: &Caller) -> u64 {
+    let mut held: Vec<String> = caller
+        .memberships
+        .iter()
+        .map(|m| {
+            let mut roles: Vec<&str> = m.roles.iter().map(|r| r.as_str()).collect();
+            roles.sort_unstable();
+            let scope = m.school_id.as_deref().unwrap_or(&m.district_id);
+            format!("{scope}:{}", roles.join(","))
+        })
+        .collect();
+    held.sort();
+    let digest = Sha256::digest(format!("{}|{}", caller.is_admin(), held.join("|")));
+    u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// Something the caller held that is gone (deleted, or its person removed).
+#[derive(Debug, Serialize)]
+struct Tombstone {
+    kind: &'static str,
+    id: String,
+}
+
+impl Tombstone {
+    fn new(kind: &'static str, id: String) -> Tombstone {
+        Tombstone { kind, id }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct SyncView {
+    cursor: String,
+    /// More changes wait: call again with `cursor` at once.
+    has_more: bool,
+    /// This answer starts from nothing: drop what was synced before and keep what this and the
+    /// following pages bring.
+    full: bool,
+    observations: Vec<ObservationView>,
+    documents: Vec<DocumentView>,
+    mentorships: Vec<MentorshipView>,
+    activities: Vec<ActivityView>,
+    members: Vec<MemberView>,
+    terms: Vec<TermView>,
+    rubrics: Vec<RubricView>,
+    deleted: Vec<Tombstone>,
+    /// The caller's own quota progress in each current term, on the last page.
+    progress: Vec<ProgressList>,
+}
+
+async fn sync(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<SyncQuery>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = match q.limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return Err(ApiError::bad_request("invalid_query")),
+    };
+    let since = q.since.as_deref().map(Cursor::parse).transpose()?;
+    let scope = scope_of(&caller);
+    let from = since.filter(|c| c.scope == scope);
+    let mut view = state
+        .read(move |conn| page(conn, &caller, from, scope, limit))
+        .await?;
+    for d in &mut view.documents {
+        super::pages::sign(&state, &req, d).await?;
+    }
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One page of changes after `from` (everything when `None`).
+fn page(
+    conn: &mut DbConn,
+    caller: &Caller,
+    from: Option<Cursor>,
+    scope: u64,
+    limit: i64,
+) -> ApiResult<SyncView> {
+    let after = from.map_or(0, |c| c.seq);
+    let scopes = scopes(conn, caller)?;
+    let mut changes = log::after(conn, after, scopes.as_deref(), limit + 1)?;
+    let has_more = changes.len() as i64 > limit;
+    changes.truncate(limit as usize);
+    let seq = changes.last().and_then(|c| c.seq).unwrap_or(after);
+    let mut view = SyncView {
+        cursor: Cursor { seq, scope }.encode(),
+        has_more,
+        full: from.is_none(),
+        ..SyncView::default()
+    };
+    let mut by_kind: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+    for c in &changes {
+        by_kind.entry(c.kind.as_str()).or_default().push(c);
+    }
+    let mut gone = Vec::new();
+    for (kind, changes) in by_kind {
+        let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect();
+        let found = load(conn, caller, kind, &ids, &mut view)?;
+        gone.extend(
+            changes
+                .into_iter()
+                .filter(|c| !found.contains(&c.entity_id))
+                .filter_map(|c| tombstone(scopes.as_deref(), c)),
+        );
+    }
+    match view.full {
+        true => view.deleted.clear(),
+        false => view.deleted.extend(gone),
+    }
+    if !has_more {
+        view.progress = progress(conn, caller)?;
+    }
+    Ok(view)
+}
+
+/// The schools and districts whose changes may concern the caller (`None`: all, for admins).
+fn scopes(conn: &mut DbConn, caller: &Caller) -> ApiResult<Option<Vec<String>>> {
+    if caller.is_admin() {
+        return Ok(None);
+    }
+    let mut scopes: Vec<String> = caller
+        .memberships
+        .iter()
+        .flat_map(|m| {
+            [m.district_id.clone()]
+                .into_iter()
+                .chain(m.school_id.clone())
+        })
+        .collect();
+    scopes.extend(log::school_ids_in(conn, &caller.researcher_district_ids())?);
+    scopes.sort();
+    scopes.dedup();
+    Ok(Some(scopes))
+}
+
+/// Loads the entities of one kind that the caller may see into `view`, with tombstones for the
+/// soft-deleted ones the caller could see; answers the ids of every row that still exists,
+/// visible or not (the others get tombstones by their scope).
+fn load(
+    conn: &mut DbConn,
+    caller: &Caller,
+    kind: &str,
+    ids: &[String],
+    view: &mut SyncView,
+) -> ApiResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    match kind {
+        log::OBSERVATION => {
+            for o in log::observations(conn, ids)? {
+                let seen = observations::can_see(caller, &o);
+                found.insert(o.id.clone());
+                match (o.deleted_at.is_some(), seen) {
+                    (true, true) => view.deleted.push(Tombstone::new(log::OBSERVATION, o.id)),
+                    (false, true) => view.observations.push(observations::view(conn, o, false)?),
+                    (_, false) => {}
+                }
+            }
+        }
+        log::DOCUMENT => {
+            for d in log::documents(conn, ids)? {
+                let seen = documents::can_see(caller, &d);
+                found.insert(d.id.clone());
+                match (d.deleted_at.is_some(), seen) {
+                    (true, true) => view.deleted.push(Tombstone::new(log::DOCUMENT, d.id)),
+                    (false, true) => view.documents.push(documents::view(conn, d, true)?),
+                    (_, false) => {}
+                }
+            }
+        }
+        log::MENTORSHIP => {
+            for m in log::mentorships(conn, ids)? {
+                found.insert(m.id.clone());
+                if mentorships::can_see(caller, &m) {
+                    view.mentorships.push(mentorships::view(conn, m, true)?);
+                }
+            }
+        }
+        log::ACTIVITY => {
+            for (a, m) in log::activities(conn, ids)? {
+                found.insert(a.id.clone());
+                if mentorships::can_see(caller, &m) {
+                    view.activities.push(ActivityView::from(a));
+                }
+            }
+        }
+        log::MEMBER => {
+            for m in tingke_models::members::by_ids(conn, ids)? {
+                found.insert(m.membership.id.clone());
+                let district = &m.membership.district_id;
+                if m.membership.school_id.is_some() || caller.can_view_district_members(district) {
+                    view.members.push(MemberView::from(m));
+                }
+            }
+        }
+        log::TERM => {
+            for t in log::terms(conn, ids)? {
+                found.insert(t.id.clone());
+                view.terms.push(TermView::from(t));
+            }
+        }
+        log::RUBRIC => {
+            for r in log::rubrics(conn, ids)? {
+                found.insert(r.id.clone());
+                view.rubrics.push(RubricView::from(r));
+            }
+        }
+        _ => {}
+    }
+    Ok(found)
+}
+
+/// A tombstone for a change whose row is gone (a removed member, say), for a caller of its
+/// school or district; soft-deleted observations and documents get theirs in `load`, only for
+/// those who could see them.
+fn tombstone(scopes: Option<&[String]>, c: &Change) -> Option<Tombstone> {
+    let kind = KINDS.into_iter().find(|k| *k == c.kind)?;
+    let may = scopes.is_none_or(|s| s.contains(&c.scope_id));
+    may.then(|| Tombstone::new(kind, c.entity_id.clone()))
+}
+
+/// The caller's own progress in the current term of each of their districts.
+fn progress(conn: &mut DbConn, caller: &Caller) -> ApiResult<Vec<ProgressList>> {
+    let mut districts: Vec<&str> = caller
+        .memberships
+        .iter()
+        .map(|m| m.district_id.as_str())
+        .collect();
+    districts.sort_unstable();
+    districts.dedup();
+    let today = quotas::today().format("%Y-%m-%d").to_string();
+    let mut lists = Vec::new();
+    for district in districts {
+        if let Some(term) = tingke_models::terms::containing(conn, district, &today)? {
+            lists.push(quotas::progress_of(conn, caller.id(), &term)?);
+        }
+    }
+    Ok(lists)
+}

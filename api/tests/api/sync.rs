@@ -1,0 +1,266 @@
+//! `GET /v1/sync`: a full first view, then only changes, tombstones, pages, scoping, restarts.
+
+use crate::helpers::*;
+use crate::observations::{create, lesson, submit};
+use serde_json::Value;
+
+/// Everything a caller gets by syncing from `since` until `has_more` is false, a page of at most
+/// `limit` at a time; answers the merged pages and the final cursor.
+pub async fn sync_all(app: &TestApp, by: &Session, since: Option<&str>, limit: u32) -> Synced {
+    let mut synced = Synced::default();
+    let mut since = since.map(str::to_string);
+    loop {
+        let path = match &since {
+            Some(c) => format!("/v1/sync?since={c}&limit={limit}"),
+            None => format!("/v1/sync?limit={limit}"),
+        };
+        let page = app
+            .get(&path)
+            .token(&by.token)
+            .send()
+            .await
+            .expect_status(200);
+        let body = page.body;
+        synced.pages += 1;
+        synced.full |= body["full"].as_bool().unwrap();
+        for (kind, items) in body.as_object().unwrap() {
+            if let (Value::Array(items), false) = (items, kind == "progress") {
+                synced
+                    .entries
+                    .extend(items.iter().map(|v| (kind.clone(), v.clone())));
+            }
+        }
+        since = Some(body["cursor"].as_str().unwrap().to_string());
+        if !body["has_more"].as_bool().unwrap() {
+            synced.cursor = since.unwrap();
+            synced.progress = body["progress"].clone();
+            return synced;
+        }
+        assert_eq!(
+            body["progress"],
+            serde_json::json!([]),
+            "progress only on the last page"
+        );
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Synced {
+    pub entries: Vec<(String, Value)>,
+    pub cursor: String,
+    pub full: bool,
+    pub pages: usize,
+    pub progress: Value,
+}
+
+impl Synced {
+    /// Ids of one kind (`observations`, `documents`, …, or `deleted`).
+    pub fn ids(&self, kind: &str) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, v)| v["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn of(&self, kind: &str) -> Vec<&Value> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, v)| v)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_first_sync_is_the_full_view_then_only_changes_come() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let school = principal.school_id();
+
+    // In pages of 3, the teacher gets exactly what the single reads show them.
+    let first = sync_all(&app, &teacher, None, 3).await;
+    assert!(first.full && first.pages > 2, "{first:?}");
+    let listed = app
+        .get("/v1/observations?limit=200")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let mut expected: Vec<String> = listed
+        .items()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut got = first.ids("observations");
+    expected.sort();
+    got.sort();
+    assert!(!got.is_empty());
+    assert_eq!(got, expected, "the same observations as the list");
+    assert!(first
+        .of("observations")
+        .iter()
+        .all(|o| o["teacher_id"] == teacher.id()));
+    assert!(first.ids("members").len() >= 7, "the school's members");
+    assert_eq!(first.ids("terms").len(), 1);
+    // The demo's pair is not the teacher's and the teacher leads nothing.
+    assert!(first.ids("mentorships").is_empty());
+    assert!(first.ids("deleted").is_empty(), "{:?}", first.of("deleted"));
+    assert_eq!(first.progress[0]["user_id"], teacher.id());
+
+    // Nothing changed: nothing comes.
+    let again = sync_all(&app, &teacher, Some(&first.cursor), 50).await;
+    assert!(!again.full);
+    assert_eq!(again.entries.len(), 0, "{again:?}");
+    assert_eq!(again.cursor, first.cursor);
+
+    // A draft about the teacher reaches its observer, not the teacher; once submitted, both.
+    let p0 = sync_all(&app, &principal, None, 200).await;
+    let draft = create(&app, &principal, &lesson(&school, teacher.id(), 2, 45))
+        .await
+        .expect_status(201);
+    let id = draft.str("id").to_string();
+    let t1 = sync_all(&app, &teacher, Some(&first.cursor), 50).await;
+    assert!(t1.ids("observations").is_empty(), "{t1:?}");
+    let p1 = sync_all(&app, &principal, Some(&p0.cursor), 50).await;
+    assert_eq!(p1.ids("observations"), vec![id.clone()]);
+    submit(&app, &principal, &id).await.expect_status(200);
+    let t2 = sync_all(&app, &teacher, Some(&t1.cursor), 50).await;
+    assert_eq!(t2.ids("observations"), vec![id.clone()]);
+    assert_eq!(t2.of("observations")[0]["status"], "submitted");
+
+    // A deleted draft leaves a tombstone for its observer.
+    let other = create(&app, &principal, &lesson(&school, teacher.id(), 5, 45))
+        .await
+        .expect_status(201);
+    let other_id = other.str("id").to_string();
+    let p2 = sync_all(&app, &principal, Some(&p1.cursor), 50).await;
+    app.delete(&format!("/v1/observations/{other_id}"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(204);
+    let p3 = sync_all(&app, &principal, Some(&p2.cursor), 50).await;
+    assert_eq!(p3.ids("deleted"), vec![other_id.clone()]);
+    assert_eq!(p3.of("deleted")[0]["kind"], "observation");
+    // The teacher never saw the draft and gets no tombstone for it.
+    let t3 = sync_all(&app, &teacher, Some(&t2.cursor), 50).await;
+    assert!(t3.ids("deleted").is_empty(), "{t3:?}");
+}
+
+#[tokio::test]
+async fn a_cursor_survives_a_restart() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let before = sync_all(&app, &principal, None, 500).await;
+    let made = create(
+        &app,
+        &principal,
+        &lesson(&principal.school_id(), teacher.id(), 3, 40),
+    )
+    .await
+    .expect_status(201);
+
+    let restarted = app.restarted().await;
+    let res = reqwest::Client::new()
+        .get(format!("{restarted}/v1/sync?since={}", before.cursor))
+        .bearer_auth(&principal.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["full"], false);
+    let ids: Vec<&str> = body["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![made.str("id")]);
+}
+
+#[tokio::test]
+async fn other_schools_changes_never_reach_a_caller() {
+    let app = spawn_demo_app().await;
+    let principal_a = app.demo(PRINCIPAL_A).await;
+    let teacher_a = app.demo(TEACHER_A).await;
+    let principal_b = app.demo(PRINCIPAL_B).await;
+    let teacher_b = app.demo(TEACHER_B).await;
+    let researcher = app.demo(RESEARCHER).await;
+    let a0 = sync_all(&app, &principal_a, None, 500).await;
+    let t0 = sync_all(&app, &teacher_a, None, 500).await;
+    let r0 = sync_all(&app, &researcher, None, 500).await;
+    assert!(
+        a0.of("members")
+            .iter()
+            .all(|m| m["school_id"] == principal_a.school_id()),
+        "school A's principal sees only school A's members"
+    );
+
+    let b = create(
+        &app,
+        &principal_b,
+        &lesson(&principal_b.school_id(), teacher_b.id(), 2, 45),
+    )
+    .await
+    .expect_status(201);
+    submit(&app, &principal_b, b.str("id"))
+        .await
+        .expect_status(200);
+
+    for (who, since) in [(&principal_a, &a0.cursor), (&teacher_a, &t0.cursor)] {
+        let later = sync_all(&app, who, Some(since), 50).await;
+        assert!(later.entries.is_empty(), "{later:?}");
+    }
+    // The district's researcher sees every school's submitted work.
+    let r1 = sync_all(&app, &researcher, Some(&r0.cursor), 50).await;
+    assert_eq!(r1.ids("observations"), vec![b.str("id").to_string()]);
+}
+
+#[tokio::test]
+async fn a_change_of_roles_starts_the_sync_over() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let before = sync_all(&app, &teacher, None, 500).await;
+    app.execute(&format!(
+        "UPDATE memberships SET roles = '[\"teacher\",\"grade_leader\"]' WHERE user_id = '{}'",
+        teacher.id()
+    ));
+    let after = sync_all(&app, &teacher, Some(&before.cursor), 500).await;
+    assert!(after.full, "a new scope starts over");
+    // As a grade-group leader the teacher now reads the school's submitted observations.
+    assert!(after.ids("observations").len() > before.ids("observations").len());
+}
+
+#[tokio::test]
+async fn a_broken_cursor_or_limit_is_refused() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    for since in [
+        "nonsense",
+        "s1.-4.00",
+        "s1.5.zz",
+        "s1.5",
+        "s1.99999999999999999999.0",
+    ] {
+        app.get(&format!("/v1/sync?since={since}"))
+            .token(&teacher.token)
+            .send()
+            .await
+            .expect_problem(400, "invalid_cursor");
+    }
+    for limit in ["0", "501", "x"] {
+        app.get(&format!("/v1/sync?limit={limit}"))
+            .token(&teacher.token)
+            .send()
+            .await
+            .expect_problem(400, "invalid_query");
+    }
+    app.get("/v1/sync")
+        .send()
+        .await
+        .expect_problem(401, "missing_token");
+}

@@ -1,0 +1,116 @@
+//! The change log behind `GET /v1/sync`: database triggers keep one row per synced entity with
+//! the sequence number of its last change (see the `sync` migration); these queries read it and
+//! load the changed entities in batches.
+
+use crate::documents::Document;
+use crate::mentorships::{Activity, Mentorship};
+use crate::observations::Observation;
+use crate::rubrics::{Rubric, RubricRow};
+use crate::schema::{
+    documents, mentorship_activities, mentorships, observations, rubrics, sync_log, terms,
+};
+use crate::terms::Term;
+use crate::DbConn;
+use diesel::prelude::*;
+
+pub const OBSERVATION: &str = "observation";
+pub const DOCUMENT: &str = "document";
+pub const MENTORSHIP: &str = "mentorship";
+pub const ACTIVITY: &str = "activity";
+pub const MEMBER: &str = "member";
+pub const TERM: &str = "term";
+pub const RUBRIC: &str = "rubric";
+
+/// One entity's last change.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sync_log)]
+pub struct Change {
+    pub kind: String,
+    pub entity_id: String,
+    pub scope_id: String,
+    /// The row itself was deleted (soft deletions show as the entity's `deleted_at`).
+    pub deleted: bool,
+    pub seq: Option<i64>,
+}
+
+/// Up to `limit` changes numbered above `after`, oldest first, in the given schools and districts
+/// (`None`: everywhere, for admins).
+pub fn after(
+    conn: &mut DbConn,
+    after: i64,
+    scopes: Option<&[String]>,
+    limit: i64,
+) -> QueryResult<Vec<Change>> {
+    let mut query = sync_log::table.filter(sync_log::seq.gt(after)).into_boxed();
+    if let Some(scopes) = scopes {
+        query = query.filter(sync_log::scope_id.eq_any(scopes.to_vec()));
+    }
+    query
+        .order(sync_log::seq.asc())
+        .limit(limit)
+        .select(Change::as_select())
+        .load(conn)
+}
+
+/// The number of the newest change anywhere.
+pub fn newest(conn: &mut DbConn) -> QueryResult<i64> {
+    let max: Option<i64> = sync_log::table
+        .select(diesel::dsl::max(sync_log::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// Observations with these ids, deleted ones included.
+pub fn observations(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Observation>> {
+    observations::table
+        .filter(observations::id.eq_any(ids))
+        .select(Observation::as_select())
+        .load(conn)
+}
+
+/// Documents with these ids, deleted ones included.
+pub fn documents(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Document>> {
+    documents::table
+        .filter(documents::id.eq_any(ids))
+        .select(Document::as_select())
+        .load(conn)
+}
+
+pub fn mentorships(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Mentorship>> {
+    mentorships::table
+        .filter(mentorships::id.eq_any(ids))
+        .select(Mentorship::as_select())
+        .load(conn)
+}
+
+/// Activities with these ids, each with its pair.
+pub fn activities(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(Activity, Mentorship)>> {
+    mentorship_activities::table
+        .inner_join(mentorships::table)
+        .filter(mentorship_activities::id.eq_any(ids))
+        .select((Activity::as_select(), Mentorship::as_select()))
+        .load(conn)
+}
+
+pub fn terms(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Term>> {
+    terms::table
+        .filter(terms::id.eq_any(ids))
+        .select(Term::as_select())
+        .load(conn)
+}
+
+pub fn rubrics(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Rubric>> {
+    let rows = rubrics::table
+        .filter(rubrics::id.eq_any(ids))
+        .select(RubricRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Rubric::from).collect())
+}
+
+/// Ids of every school in these districts.
+pub fn school_ids_in(conn: &mut DbConn, district_ids: &[String]) -> QueryResult<Vec<String>> {
+    crate::schema::schools::table
+        .filter(crate::schema::schools::district_id.eq_any(district_ids))
+        .select(crate::schema::schools::id)
+        .load(conn)
+}
