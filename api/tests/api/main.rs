@@ -17,3 +17,4 @@ mod quotas;
 mod schema;
 mod spec;
 mod sync;
+mod versions;

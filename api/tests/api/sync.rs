@@ -264,3 +264,79 @@ async fn a_broken_cursor_or_limit_is_refused() {
         .await
         .expect_problem(401, "missing_token");
 }
+
+#[tokio::test]
+async fn writes_committing_while_phones_sync_are_never_skipped() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let school = principal.school_id();
+    let start = sync_all(&app, &principal, None, 500).await;
+
+    // Twenty drafts created concurrently while the principal's phone keeps syncing from its
+    // cursor: whatever order the writes commit in, every one arrives exactly by the last sync.
+    let writes = futures_util::future::join_all((0..20).map(|i| {
+        let body = lesson(&school, teacher.id(), 2 + i, 45);
+        let (app, principal) = (&app, &principal);
+        async move {
+            let made = create(app, principal, &body).await.expect_status(201);
+            made.str("id").to_string()
+        }
+    }));
+    let syncing = async {
+        let mut seen = Vec::new();
+        let mut cursor = start.cursor.clone();
+        for _ in 0..15 {
+            let page = sync_all(&app, &principal, Some(&cursor), 3).await;
+            seen.extend(page.ids("observations"));
+            cursor = page.cursor;
+        }
+        (seen, cursor)
+    };
+    let (mut made, (mut seen, cursor)) = tokio::join!(writes, syncing);
+    seen.extend(
+        sync_all(&app, &principal, Some(&cursor), 500)
+            .await
+            .ids("observations"),
+    );
+    made.sort();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, made);
+}
+
+/// The heart of the cursor's promise on PostgreSQL, where writers run side by side: a change
+/// whose transaction commits late is numbered after every change committed before it, however
+/// early it began. (SQLite has one writer at a time.)
+#[tokio::test]
+async fn a_change_committed_late_is_numbered_after_those_committed_before_it() {
+    use diesel::RunQueryDsl;
+    let app = spawn_demo_app().await;
+    if app.db.backend() != tingke_models::Backend::Postgres {
+        return;
+    }
+    let run = |conn: &mut tingke_models::DbConn, sql: &str| {
+        diesel::sql_query(sql).execute(conn).expect(sql);
+    };
+    let newest = |conn: &mut tingke_models::DbConn, kind: &str| {
+        tingke_models::sync::after(conn, 0, None, 100_000)
+            .expect("changes")
+            .into_iter()
+            .filter(|c| c.kind == kind)
+            .filter_map(|c| c.seq)
+            .max()
+            .expect("a change")
+    };
+    let mut slow = app.db.write_conn().expect("connection");
+    let mut fast = app.db.write_conn().expect("connection");
+    run(&mut slow, "BEGIN");
+    run(&mut slow, "UPDATE terms SET name = name || ' '");
+    run(&mut fast, "UPDATE rubrics SET items = items");
+    let fast_seq = newest(&mut fast, "rubric");
+    run(&mut slow, "COMMIT");
+    let slow_seq = newest(&mut fast, "term");
+    assert!(
+        slow_seq > fast_seq,
+        "the term changed first but committed last: {slow_seq} must follow {fast_seq}"
+    );
+}
