@@ -8,6 +8,9 @@ use tingke_models::PoolOptions;
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
     pub max_failures: i32,
+    /// Failures from one IP address (any phones) before that address is locked: a school's
+    /// network puts many phones behind one address, so it is higher than `max_failures`.
+    pub max_failures_per_ip: i32,
     pub window: Duration,
     pub lock: Duration,
 }
@@ -89,6 +92,7 @@ impl Config {
             refresh_grace: Duration::from_secs(number("TINGKE_REFRESH_GRACE_SECONDS", 30)?),
             login: LoginLimits {
                 max_failures: number("TINGKE_LOGIN_MAX_FAILURES", 5)?,
+                max_failures_per_ip: number("TINGKE_LOGIN_MAX_FAILURES_PER_IP", 50)?,
                 window: Duration::from_secs(900),
                 lock: Duration::from_secs(number("TINGKE_LOGIN_LOCK_SECONDS", 900)?),
             },
@@ -125,6 +129,7 @@ impl Config {
             refresh_grace: Duration::from_secs(30),
             login: LoginLimits {
                 max_failures: 5,
+                max_failures_per_ip: 50,
                 window: Duration::from_secs(900),
                 lock: Duration::from_secs(900),
             },

@@ -8,7 +8,7 @@ use crate::extract::Valid;
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tingke_models::auth::{self as sessions, LoginAttempts, RefreshToken, Session};
@@ -44,22 +44,37 @@ struct TokenResponse {
     user: MeView,
 }
 
-async fn login(state: web::Data<AppState>, body: Valid<LoginRequest>) -> ApiResult<HttpResponse> {
+/// Failed logins are counted per phone and per client address, in the same table; an address's
+/// row is keyed `ip:<address>` (phones are digits only).
+fn address_key(req: &HttpRequest) -> String {
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    format!("ip:{}", ip.unwrap_or_default())
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let LoginRequest { phone, password } = body.0;
     let now = tingke_models::now();
-    let lookup = phone.clone();
-    let (attempts, user) = state
+    let (lookup, address) = (phone.clone(), address_key(&req));
+    let from = address.clone();
+    let (attempts, by_address, user) = state
         .read(move |conn| {
             Ok((
                 sessions::find_login_attempts(conn, &lookup)?,
+                sessions::find_login_attempts(conn, &from)?,
                 users::find_by_phone(conn, &lookup)?,
             ))
         })
         .await?;
-    if let Some(until) = attempts.as_ref().and_then(|a| a.locked_until) {
-        if until > now {
-            return Err(too_many_attempts(until, now));
-        }
+    let locked = [&attempts, &by_address]
+        .into_iter()
+        .filter_map(|a| a.as_ref().and_then(|a| a.locked_until))
+        .max();
+    if let Some(until) = locked.filter(|until| *until > now) {
+        return Err(too_many_attempts(until, now));
     }
     let user = user.filter(|u| u.deleted_at.is_none());
     let hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -75,7 +90,11 @@ async fn login(state: web::Data<AppState>, body: Valid<LoginRequest>) -> ApiResu
     let Some(user) = user.filter(|_| matches) else {
         let limits = state.config.login.clone();
         state
-            .write(move |conn| record_failure(conn, &phone, attempts, &limits, now))
+            .write(move |conn| {
+                record_failure(conn, &phone, attempts, limits.max_failures, &limits, now)?;
+                let per_ip = limits.max_failures_per_ip;
+                record_failure(conn, &address, by_address, per_ip, &limits, now)
+            })
             .await?;
         return Err(ApiError::unauthorized("invalid_credentials"));
     };
@@ -101,11 +120,13 @@ fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> ApiError {
     ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").retry_after(seconds)
 }
 
-/// Counts a failure; the one that reaches the limit locks the phone for `limits.lock`.
+/// Counts a failure for a phone or an address; the one that reaches `max` locks it for
+/// `limits.lock`.
 fn record_failure(
     conn: &mut DbConn,
     phone: &str,
     previous: Option<LoginAttempts>,
+    max: i32,
     limits: &crate::config::LoginLimits,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
@@ -121,7 +142,7 @@ fn record_failure(
         },
     };
     attempts.failures += 1;
-    if attempts.failures >= limits.max_failures {
+    if attempts.failures >= max {
         attempts.locked_until = Some(now + lock);
     }
     sessions::save_login_attempts(conn, &attempts)?;

@@ -85,6 +85,31 @@ async fn repeated_failures_lock_the_phone_with_retry_after() {
 }
 
 #[tokio::test]
+async fn one_address_guessing_many_phones_is_locked_out() {
+    let app = spawn_app_with(|c| {
+        c.login.max_failures = 100;
+        c.login.max_failures_per_ip = 4;
+    })
+    .await;
+    // One failure each for four different phones, all from this address...
+    for phone in ["13700000001", "13700000002", "13700000003", ADMIN_PHONE] {
+        app.post("/v1/auth/login")
+            .json(login_body(phone, "guess-1234"))
+            .send()
+            .await
+            .expect_problem(401, "invalid_credentials");
+    }
+    // ...and the address is locked, for every phone, the right password included.
+    let locked = app
+        .post("/v1/auth/login")
+        .json(login_body(ADMIN_PHONE, PASSWORD))
+        .send()
+        .await
+        .expect_problem(429, "too_many_attempts");
+    assert!(locked.header("retry-after").is_some());
+}
+
+#[tokio::test]
 async fn the_lock_ends_and_a_success_clears_the_count() {
     let app = spawn_app_with(|c| {
         c.login.max_failures = 2;

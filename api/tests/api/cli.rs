@@ -202,3 +202,104 @@ async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
     assert_eq!(schools["items"].as_array().unwrap().len(), 1);
     drop(server);
 }
+
+/// Passwords, tokens and URL signatures never reach the server's logs, even at debug level.
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    let (config, dir, _pg) = test_config();
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = tingke(dir.path(), &config.database_url)
+        .args(["serve", "--demo"])
+        .env("TINGKE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start tingke");
+    let server = Server(child);
+    wait_ready(&address).await;
+    let client = reqwest::Client::new();
+    let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut req = client.post(format!("{address}{path}")).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let json = |res: reqwest::Response| res.json::<serde_json::Value>();
+    let mut secrets = vec![DEMO_PASSWORD.to_string()];
+    let login = json(
+        post(
+            "/v1/auth/login",
+            None,
+            serde_json::json!({"phone": TEACHER_A, "password": DEMO_PASSWORD}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let refreshed = json(
+        post(
+            "/v1/auth/refresh",
+            None,
+            serde_json::json!({"refresh_token": login["refresh_token"]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let token = refreshed["access_token"].as_str().unwrap().to_string();
+    // A wrong password is a secret too (it is often the right one with a typo).
+    post(
+        "/v1/auth/login",
+        None,
+        serde_json::json!({"phone": TEACHER_A, "password": "Tingke2026!typo"}),
+    )
+    .await
+    .unwrap();
+    secrets.push("Tingke2026!typo".into());
+    let docs = json(
+        client
+            .get(format!("{address}/v1/sync"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let image = docs["documents"][0]["pages"][0]["image_url"]
+        .as_str()
+        .expect("a page URL")
+        .to_string();
+    assert_eq!(client.get(&image).send().await.unwrap().status(), 200);
+    let signature = image
+        .split("sig=")
+        .nth(1)
+        .expect("a signed URL")
+        .to_string();
+    for field in ["access_token", "refresh_token"] {
+        secrets.push(login[field].as_str().unwrap().to_string());
+        secrets.push(refreshed[field].as_str().unwrap().to_string());
+    }
+    secrets.push(signature);
+    drop(server);
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains("/v1/auth/login"),
+        "the requests were logged:\n{logs}"
+    );
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret ({}…) is in the logs",
+            &secret[..6.min(secret.len())]
+        );
+    }
+}
