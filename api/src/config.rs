@@ -27,6 +27,8 @@ pub struct Config {
     /// without counting as reuse.
     pub refresh_grace: Duration,
     pub login: LoginLimits,
+    /// Web origins (`https://host[:port]`) whose pages may call the API; none by default.
+    pub cors_origins: Vec<String>,
     /// Largest JSON body accepted, in bytes.
     pub json_limit: usize,
     pub pool: PoolOptions,
@@ -96,6 +98,12 @@ impl Config {
                 window: Duration::from_secs(900),
                 lock: Duration::from_secs(number("TINGKE_LOGIN_LOCK_SECONDS", 900)?),
             },
+            cors_origins: std::env::var("TINGKE_CORS_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
             json_limit: number("TINGKE_JSON_LIMIT", 64 * 1024)?,
             pool: PoolOptions {
                 max_connections: number("TINGKE_DB_POOL_SIZE", 10)?,
@@ -133,6 +141,7 @@ impl Config {
                 window: Duration::from_secs(900),
                 lock: Duration::from_secs(900),
             },
+            cors_origins: Vec::new(),
             json_limit: 64 * 1024,
             pool: PoolOptions::default(),
             workers: 1,

@@ -136,6 +136,10 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
                 }
             })
             .wrap(security_headers())
+            .wrap(middleware::Condition::new(
+                !data.config.cors_origins.is_empty(),
+                cors(&data.config.cors_origins),
+            ))
             .wrap(prometheus.clone())
             .wrap(TracingLogger::default())
     })
@@ -165,8 +169,37 @@ async fn refuse_nul(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// Cross-origin calls from the listed web origins only (a future web client); no origin is
+/// allowed by default, so browsers keep other sites' pages from reading answers.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let cors = origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o));
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600)
+}
+
 fn security_headers() -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))

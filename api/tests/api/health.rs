@@ -19,6 +19,61 @@ async fn every_response_carries_a_request_id_and_security_headers() {
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(res.header("x-frame-options"), Some("DENY"));
     assert_eq!(res.header("cache-control"), Some("no-store"));
+    assert!(res
+        .header("content-security-policy")
+        .is_some_and(|p| p.contains("default-src 'none'")));
+}
+
+#[tokio::test]
+async fn only_configured_web_origins_may_call_across_origins() {
+    let app =
+        spawn_app_with(|c| c.cors_origins = vec!["https://admin.example.edu.cn".into()]).await;
+    let preflight = |origin: &str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/v1/me", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header(
+                "access-control-request-headers",
+                "authorization,if-none-match",
+            )
+            .send()
+    };
+    let allowed = preflight("https://admin.example.edu.cn").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    let allow = |r: &reqwest::Response, h: &str| {
+        r.headers()
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        allow(&allowed, "access-control-allow-origin").as_deref(),
+        Some("https://admin.example.edu.cn")
+    );
+    let refused = preflight("https://evil.example.com").await.unwrap();
+    assert_eq!(allow(&refused, "access-control-allow-origin"), None);
+    // An answer to the allowed origin exposes what the client needs to read.
+    let res = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("origin", "https://admin.example.edu.cn")
+        .send()
+        .await
+        .unwrap();
+    assert!(allow(&res, "access-control-expose-headers").is_some_and(|h| h.contains("etag")));
+
+    // Without configured origins no cross-origin headers are sent at all.
+    let plain = spawn_app().await;
+    let res = plain
+        .client
+        .get(format!("{}/healthz", plain.address))
+        .header("origin", "https://admin.example.edu.cn")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
