@@ -1288,7 +1288,7 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
     );
     assert!(
         failures.is_empty(),
-        "{} of {cells} cells and list checks disagree with the policy:\n{}",
+        "{} disagreements with the policy ({cells} cells and {lists} list answers checked):\n{}",
         failures.len(),
         failures.join("\n")
     );
@@ -1353,9 +1353,8 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
             [("mentor_id", principal_b), ("apprentice_id", teacher_2)],
         ),
     ];
-    for a in 0..ANON {
+    for (a, actor) in ACTORS.iter().enumerate().take(ANON) {
         let who = Who::of(w.s(a));
-        let actor = ACTORS[a];
         for (kind, route, own) in &lists {
             let mut filters = common.clone();
             filters.extend(own.iter().map(|(f, v)| (*f, v.to_string())));
