@@ -1519,3 +1519,47 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
     }
     checked
 }
+
+/// Writes of a caller whose session ended (logout, or the user deleted) with an
+/// `Idempotency-Key` used before: 401, as on every route, not the remembered answer.
+#[tokio::test]
+async fn a_revoked_token_gets_no_replayed_answer() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    add_member(&app, &admin, &school, "13700099999", &["teacher"])
+        .await
+        .expect_status(201);
+    let teacher = app.demo(TEACHER_A).await;
+    let leaving = app.login("13700099999", PASSWORD).await;
+    let body = new_document(&school, "lesson_plan");
+    let leaving_body = new_document(&school, "lesson_plan");
+    let write = |s: &Session, body: &Value| {
+        app.post("/v1/documents")
+            .token(&s.token)
+            .header("idempotency-key", "authz-replay")
+            .json(body.clone())
+            .send()
+    };
+    write(&teacher, &body).await.expect_status(201);
+    write(&leaving, &leaving_body).await.expect_status(201);
+
+    app.post("/v1/auth/logout")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(204);
+    write(&teacher, &body)
+        .await
+        .expect_problem(401, "token_revoked");
+
+    app.delete(&format!("/v1/users/{}", leaving.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    write(&leaving, &leaving_body)
+        .await
+        .expect_problem(401, "account_disabled");
+}
