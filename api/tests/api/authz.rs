@@ -1264,6 +1264,7 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
     let w = seed().await;
     let mut failures = Vec::new();
     let mut cells = 0;
+    let shared_before = shared_counts(&w).await;
     for (key, row) in MATRIX {
         for (a, want) in parse_cells(key, row).into_iter().enumerate() {
             let res = cell(&w, key, a).await;
@@ -1276,6 +1277,25 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
                     res.text.chars().take(300).collect::<String>()
                 ));
             }
+        }
+    }
+    // The writes on shared records (corrections of the observation, activities of the demo
+    // pair) changed them once per allowed cell, and never for a refused one.
+    let shared_after = shared_counts(&w).await;
+    for ((key, before), (_, after)) in shared_before.iter().zip(&shared_after) {
+        let allowed = MATRIX
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(k, row)| parse_cells(k, row))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| *c == Want::Ok)
+            .count();
+        if after - before != allowed {
+            failures.push(format!(
+                "{key}: {} records added for {allowed} allowed cells",
+                after - before
+            ));
         }
     }
     let lists = check_lists(&w, &mut failures).await;
@@ -1292,6 +1312,37 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// How many corrections the shared observation has and how many activities the demo pair.
+async fn shared_counts(w: &World) -> [(&'static str, usize); 2] {
+    let admin = &w.s(ADMIN).token;
+    let observation = w
+        .app
+        .get(&format!("/v1/observations/{}", s(&w.observation, "id")))
+        .token(admin)
+        .send()
+        .await
+        .expect_status(200);
+    let activities = w
+        .app
+        .get(&format!("/v1/mentorships/{}/activities?limit=200", w.pair))
+        .token(admin)
+        .send()
+        .await
+        .expect_status(200);
+    [
+        (
+            "POST /v1/observations/{id}/corrections",
+            observation.body["corrections"]
+                .as_array()
+                .map_or(0, Vec::len),
+        ),
+        (
+            "POST /v1/mentorships/{id}/activities",
+            activities.items().len(),
+        ),
+    ]
 }
 
 /// Every list and sync answer, for every actor and with `school_id` of every school: nothing the
