@@ -18,16 +18,16 @@ const KEEP_HOURS: i64 = 24;
 /// Answers larger than this are not remembered (no route answers that much JSON).
 const MAX_BODY: usize = 1024 * 1024;
 
-/// Whose request this is, from the bearer token (invalid tokens fall through to the handler,
-/// which answers 401).
-fn user_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+/// Whose request this is and in which session, from the bearer token (invalid tokens fall
+/// through to the handler, which answers 401).
+fn user_of(req: &ServiceRequest, state: &AppState) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))?;
     tokens::verify_access(&state.config.jwt_secret, token.trim())
         .ok()
-        .map(|c| c.sub)
+        .map(|c| (c.sub, c.sid))
 }
 
 fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
@@ -59,11 +59,14 @@ enum Claim {
     Fresh,
     /// Answered before: here is the answer.
     Replay(Box<Remembered>),
+    /// The token's session has ended or its user is gone: the handler answers 401, and nothing
+    /// is replayed or remembered.
+    Dead,
 }
 
 async fn claim(
     state: &AppState,
-    user: &str,
+    (user, session): (&str, &str),
     key: &str,
     method: &str,
     path: &str,
@@ -80,8 +83,17 @@ async fn claim(
         body: String::new(),
         created_at: now,
     };
+    let session = session.to_string();
     state
         .write(move |conn| {
+            // A signed token outlives its session: check it, as the handler would, before
+            // answering from memory.
+            let live = tingke_models::auth::find_session(conn, &session)?
+                .is_some_and(|s| s.user_id == fresh.user_id && s.revoked_at.is_none())
+                && tingke_models::users::find_active(conn, &fresh.user_id)?.is_some();
+            if !live {
+                return Ok(Claim::Dead);
+            }
             if let Some(old) = store::find(conn, &fresh.user_id, &fresh.idempotency_key)? {
                 if old.created_at + chrono::Duration::hours(KEEP_HOURS) > now {
                     return match (
@@ -127,13 +139,14 @@ pub async fn middleware(
         Ok(None) => return Ok(next.call(req).await?.map_into_boxed_body()),
         Err(e) => return Ok(req.error_response(e)),
     };
-    let Some(user) = user_of(&req, &state) else {
+    let Some((user, session)) = user_of(&req, &state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let (method, path) = (req.method().to_string(), req.path().to_string());
-    match claim(&state, &user, &key, &method, &path).await {
+    match claim(&state, (&user, &session), &key, &method, &path).await {
         Err(e) => return Ok(req.error_response(e)),
         Ok(Claim::Replay(old)) => return Ok(req.into_response(replay(&old))),
+        Ok(Claim::Dead) => return Ok(next.call(req).await?.map_into_boxed_body()),
         Ok(Claim::Fresh) => {}
     }
     let res = next.call(req).await?;

@@ -18,7 +18,7 @@ use tingke_models::observations::{self as obs, CountScope, CountedRow};
 use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
 use tingke_models::roles::Role;
 use tingke_models::terms::{self, Term};
-use tingke_models::{districts, mentorships, schools, DbConn};
+use tingke_models::{districts, mentorships, schools, users, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -364,7 +364,9 @@ pub(super) struct ProgressList {
     items: Vec<ProgressView>,
 }
 
-/// A person's progress is theirs, and their leaders', the district's researchers' and admins'.
+/// A person's progress is theirs, and their leaders', the researchers' of their district and
+/// admins'. `of` holds the person's memberships in the term's district: a researcher sees only
+/// the people of that district.
 fn may_see_progress(
     caller: &Caller,
     user_id: &str,
@@ -373,7 +375,7 @@ fn may_see_progress(
 ) -> bool {
     caller.id() == user_id
         || caller.is_admin()
-        || caller.has_district_role(district_id, Role::Researcher)
+        || (!of.is_empty() && caller.has_district_role(district_id, Role::Researcher))
         || of
             .iter()
             .filter_map(|m| m.school_id.as_deref())
@@ -393,6 +395,7 @@ async fn progress(
             if !caller.can_view_district(&term.district_id) {
                 return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
             }
+            users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
             let of: Vec<_> = members::for_user(conn, &user_id)?
                 .into_iter()
                 .filter(|m| m.district_id == term.district_id)

@@ -2,6 +2,7 @@
 //! `TINGKE_TEST_DATABASE_URL` is set (see the README).
 
 mod auth;
+mod authz;
 mod bad_input;
 mod cli;
 mod contract;

@@ -1,0 +1,1616 @@
+//! The authorization matrix (issue 8, part 1): one row per route of `openapi.yaml`, one column
+//! per kind of caller, each cell the class of answer that POLICY.md and the route's description
+//! promise. The test runs every cell against a seeded two-district world (the demo district with
+//! schools A and B, and a second district made through the API), then checks that no list and no
+//! sync answer shows a row the caller may not see. Every mismatch is reported in one failure.
+
+use crate::documents::{multipart, new_document};
+use crate::helpers::*;
+use crate::observations::lesson;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tingke_api::photo::testimages;
+
+/// The class of an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// 2xx or 304: every request of the matrix is one that succeeds for a caller who may make
+    /// it (a fresh record where the request changes one), so a refusal for the state of the
+    /// record or the body (409, 412, 422) counts as a mismatch too.
+    Ok,
+    /// 403: the caller may know the record but may not do this.
+    Forbidden,
+    /// 404: the record does not exist for this caller.
+    Hidden,
+    /// 401: no token.
+    Unauth,
+}
+
+fn class(status: u16) -> Option<Want> {
+    match status {
+        200..=299 | 304 => Some(Want::Ok),
+        401 => Some(Want::Unauth),
+        403 => Some(Want::Forbidden),
+        404 => Some(Want::Hidden),
+        _ => None,
+    }
+}
+
+const ADMIN: usize = 0;
+const PRINCIPAL: usize = 1;
+// 2: vice principal A
+const DEAN: usize = 3;
+const GRADE: usize = 4;
+const TEACHER: usize = 5;
+const MENTOR: usize = 6;
+const APPRENTICE: usize = 7;
+const OTHER_SCHOOL: usize = 8;
+const OTHER_DISTRICT: usize = 9;
+// 10: researcher
+const ANON: usize = 11;
+
+const ACTORS: [&str; 12] = [
+    "admin",
+    "principal A",
+    "vice principal A",
+    "dean A",
+    "grade-group leader A",
+    "teacher A",
+    "mentor (A)",
+    "apprentice (A)",
+    "principal B (same district)",
+    "teacher of district 2",
+    "researcher (demo district)",
+    "no token",
+];
+
+/// One row per route (`METHOD /path`, with `[variant]` rows where ids of another school or
+/// district are sent); one letter per actor, in the order of `ACTORS`, grouped as
+/// admin | principal vice dean grade-leader teacher of school A | mentor apprentice |
+/// principal B | teacher of district 2 | researcher | no token.
+/// `o` Ok, `f` Forbidden, `h` Hidden, `u` Unauth.
+///
+/// The records: "the observation" is a submitted observation of teacher A by principal A, "the
+/// draft" principal A's draft observation of teacher A; "the document" is teacher A's lesson
+/// plan; "the pair" the demo pair (mentor, apprentice) of school A. Everything is in school A
+/// unless the variant says otherwise, so that principal B, the researcher and the teacher of
+/// district 2 always send ids of a school that is not theirs.
+const MATRIX: &[(&str, &str)] = &[
+    // health: public
+    ("GET /healthz", "o ooooo oo o o o o"),
+    ("GET /readyz", "o ooooo oo o o o o"),
+    ("GET /metrics", "o ooooo oo o o o o"),
+    ("GET /openapi.yaml", "o ooooo oo o o o o"),
+    // auth: the credentials in the body are the caller's own (no token: teacher A's)
+    ("POST /v1/auth/login", "o ooooo oo o o o o"),
+    ("POST /v1/auth/refresh", "o ooooo oo o o o o"),
+    ("POST /v1/auth/logout", "o ooooo oo o o o u"),
+    // users
+    ("GET /v1/me", "o ooooo oo o o o u"),
+    ("DELETE /v1/users/{id}", "o fffff ff f f f u"),
+    ("GET /v1/users/{id}/archive", "o oooho hh h h o u"),
+    // districts, terms, district members (the demo district unless said)
+    ("POST /v1/districts", "o fffff ff f f f u"),
+    ("POST /v1/districts/{id}/terms", "o fffff ff f f f u"),
+    ("GET /v1/districts/{id}/terms", "o ooooo oo o h o u"),
+    (
+        "GET /v1/districts/{id}/terms [district 2]",
+        "o hhhhh hh h o h u",
+    ),
+    ("POST /v1/districts/{id}/members", "o fffff ff f f f u"),
+    ("GET /v1/districts/{id}/members", "o hhhhh hh h h o u"),
+    ("GET /v1/districts/{id}/quota-rules", "o ooooo oo o h o u"),
+    ("PUT /v1/districts/{id}/quota-rules", "o fffff ff f h f u"),
+    ("GET /v1/districts/{id}/compliance", "o fffff ff f h o u"),
+    // schools (school A unless said)
+    ("POST /v1/schools", "o fffff ff f f f u"),
+    ("GET /v1/schools", "o ooooo oo o o o u"),
+    ("GET /v1/schools/{id}", "o ooooo oo h h o u"),
+    (
+        "GET /v1/schools/{id} [school of district 2]",
+        "o hhhhh hh h o h u",
+    ),
+    ("POST /v1/schools/{id}/members", "o offff ff h h f u"),
+    ("GET /v1/schools/{id}/members", "o ooooo oo h h o u"),
+    ("GET /v1/schools/{id}/rubric", "o ooooo oo h h o u"),
+    ("PUT /v1/schools/{id}/rubric", "o offff ff h h f u"),
+    ("GET /v1/schools/{id}/compliance", "o oooff ff h h o u"),
+    // a term of district 2 for school A: `term_not_found` for those who may read the report
+    (
+        "GET /v1/schools/{id}/compliance [term of district 2]",
+        "h hhhff ff h h h u",
+    ),
+    ("GET /v1/schools/{id}/reviews/overdue", "o oooof ff h h o u"),
+    (
+        "GET /v1/schools/{id}/mentorships/compliance",
+        "o oooof ff h h o u",
+    ),
+    // quotas: teacher A's progress; then teacher B's (school B)
+    ("GET /v1/quotas/progress", "o oooho hh h h o u"),
+    (
+        "GET /v1/quotas/progress [user of school B]",
+        "o hhhhh hh o h o u",
+    ),
+    // teacher of district 2 in a term of the demo district: nobody of the demo district may see
+    // them, and they may not see the term
+    (
+        "GET /v1/quotas/progress [user of district 2]",
+        "o hhhhh hh h h h u",
+    ),
+    (
+        "GET /v1/quotas/progress [no such user]",
+        "h hhhhh hh h h h u",
+    ),
+    // observations
+    ("POST /v1/observations", "f ooooo oo h h o u"),
+    ("POST /v1/observations [school B]", "f hhhhh hh o h o u"),
+    (
+        "POST /v1/observations [school of district 2]",
+        "f hhhhh hh h o h u",
+    ),
+    ("GET /v1/observations", "o ooooo oo o o o u"),
+    ("GET /v1/observations/{id}", "o ooooo hh h h o u"),
+    ("GET /v1/observations/{id} [draft]", "h ohhhh hh h h h u"),
+    ("PATCH /v1/observations/{id}", "h ohhhh hh h h h u"),
+    ("DELETE /v1/observations/{id}", "h ohhhh hh h h h u"),
+    ("POST /v1/observations/{id}/submit", "h ohhhh hh h h h u"),
+    (
+        "POST /v1/observations/{id}/acknowledge",
+        "f ffffo hh h h f u",
+    ),
+    (
+        "POST /v1/observations/{id}/corrections",
+        "o oooff hh h h f u",
+    ),
+    // mentorships
+    ("POST /v1/mentorships", "o oooff ff h h f u"),
+    ("POST /v1/mentorships [school B]", "o hhhhh hh o h f u"),
+    ("GET /v1/mentorships", "o ooooo oo o o o u"),
+    ("GET /v1/mentorships/{id}", "o ooooh oo h h o u"),
+    // `end` and `evaluations` act on a fresh pair of the same mentor and apprentice
+    ("POST /v1/mentorships/{id}/end", "o ooofh ff h h f u"),
+    ("POST /v1/mentorships/{id}/activities", "f ffffh oo h h f u"),
+    ("GET /v1/mentorships/{id}/activities", "o ooooh oo h h o u"),
+    ("GET /v1/mentorships/{id}/progress", "o ooooh oo h h o u"),
+    (
+        "GET /v1/mentorships/{id}/progress [term of district 2]",
+        "h hhhhh hh h h h u",
+    ),
+    (
+        "POST /v1/mentorships/{id}/evaluations",
+        "o ooofh ff h h f u",
+    ),
+    // documents: teacher A's
+    ("POST /v1/documents", "f ooooo oo h h f u"),
+    ("POST /v1/documents [school B]", "f hhhhh hh o h f u"),
+    ("GET /v1/documents", "o ooooo oo o o o u"),
+    ("GET /v1/documents/{id}", "o ooooo hh h h o u"),
+    ("GET /v1/documents/{id} [draft]", "h hhhho hh h h h u"),
+    ("DELETE /v1/documents/{id}", "h hhhho hh h h h u"),
+    // pages change while the document needs revision (visible to the school's leaders)
+    ("POST /v1/documents/{id}/pages", "f ffffo hh h h f u"),
+    ("PUT /v1/documents/{id}/pages/order", "f ffffo hh h h f u"),
+    (
+        "DELETE /v1/documents/{id}/pages/{page_id}",
+        "f ffffo hh h h f u",
+    ),
+    ("POST /v1/documents/{id}/submit", "f ffffo hh h h f u"),
+    ("POST /v1/documents/{id}/reviews", "o oooof hh h h f u"),
+    ("POST /v1/documents/{id}/approve", "o fffof hh h h f u"),
+    ("POST /v1/documents/{id}/sign-off", "o oooff hh h h f u"),
+    // files: the signature is the permission
+    ("GET /v1/files/{token}", "o ooooo oo o o o o"),
+    ("GET /v1/sync", "o ooooo oo o o o u"),
+];
+
+fn parse_cells(key: &str, cells: &str) -> Vec<Want> {
+    let wants: Vec<Want> = cells
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'o' => Want::Ok,
+            'f' => Want::Forbidden,
+            'h' => Want::Hidden,
+            'u' => Want::Unauth,
+            other => panic!("{key}: unknown cell {other:?}"),
+        })
+        .collect();
+    assert_eq!(wants.len(), ACTORS.len(), "{key}: one cell per actor");
+    wants
+}
+
+/// `(METHOD, template)` of a row.
+fn route_of(key: &str) -> (String, String) {
+    let (method, rest) = key.split_once(' ').expect("METHOD /path");
+    let path = rest.split(" [").next().unwrap_or(rest);
+    (method.to_string(), path.to_string())
+}
+
+#[test]
+fn every_route_of_the_spec_has_a_row_in_the_matrix() {
+    let rows: BTreeSet<(String, String)> = MATRIX.iter().map(|(k, _)| route_of(k)).collect();
+    let spec: BTreeSet<(String, String)> = SPEC.operations().into_iter().collect();
+    let missing: Vec<_> = spec.difference(&rows).collect();
+    let unknown: Vec<_> = rows.difference(&spec).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "routes of openapi.yaml without a row: {missing:?}; rows for no route: {unknown:?}"
+    );
+    let keys: BTreeSet<&str> = MATRIX.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys.len(), MATRIX.len(), "a row twice");
+    for (key, cells) in MATRIX {
+        parse_cells(key, cells);
+    }
+}
+
+/// What a caller is, as the login answered it: the oracle of the list checks.
+struct Who {
+    id: String,
+    admin: bool,
+    /// (district, school, roles)
+    memberships: Vec<(String, Option<String>, Vec<String>)>,
+}
+
+impl Who {
+    fn of(s: &Session) -> Who {
+        let memberships = s.user["memberships"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m["district_id"].as_str().unwrap_or_default().to_string(),
+                    m["school_id"].as_str().map(str::to_string),
+                    m["roles"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r.as_str().map(str::to_string))
+                        .collect(),
+                )
+            })
+            .collect();
+        Who {
+            id: s.id().to_string(),
+            admin: s.user["is_admin"] == true,
+            memberships,
+        }
+    }
+
+    fn roles_in(&self, school: &str) -> Vec<&str> {
+        self.memberships
+            .iter()
+            .filter(|(_, s, _)| s.as_deref() == Some(school))
+            .flat_map(|(_, _, r)| r.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn researcher_of(&self, district: &str) -> bool {
+        self.memberships
+            .iter()
+            .any(|(d, s, r)| d == district && s.is_none() && r.iter().any(|r| r == "researcher"))
+    }
+
+    /// POLICY.md: leaders of the school, the district's researchers and admins read its work.
+    fn sees_work(&self, school: &str, district: &str) -> bool {
+        self.admin
+            || self.researcher_of(district)
+            || self
+                .roles_in(school)
+                .iter()
+                .any(|r| matches!(*r, "principal" | "vice_principal" | "dean" | "grade_leader"))
+    }
+
+    fn sees_school(&self, school: &str, district: &str) -> bool {
+        self.admin || !self.roles_in(school).is_empty() || self.researcher_of(district)
+    }
+
+    fn in_district(&self, district: &str) -> bool {
+        self.admin || self.memberships.iter().any(|(d, _, _)| d == district)
+    }
+}
+
+fn s<'a>(v: &'a Value, field: &str) -> &'a str {
+    v[field].as_str().unwrap_or_default()
+}
+
+fn sees_observation(w: &Who, o: &Value) -> bool {
+    s(o, "observer_id") == w.id
+        || (s(o, "status") != "draft"
+            && (s(o, "teacher_id") == w.id || w.sees_work(s(o, "school_id"), s(o, "district_id"))))
+}
+
+fn sees_document(w: &Who, d: &Value) -> bool {
+    s(d, "teacher_id") == w.id
+        || (s(d, "status") != "draft" && w.sees_work(s(d, "school_id"), s(d, "district_id")))
+}
+
+fn sees_pair(w: &Who, m: &Value) -> bool {
+    s(m, "mentor_id") == w.id
+        || s(m, "apprentice_id") == w.id
+        || w.sees_work(s(m, "school_id"), s(m, "district_id"))
+}
+
+fn sees_school_row(w: &Who, school: &Value) -> bool {
+    w.sees_school(s(school, "id"), s(school, "district_id"))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    Draft,
+    Submitted,
+    NeedsRevision,
+    GradeApproved,
+}
+
+/// The seeded two-district world.
+struct World {
+    app: TestApp,
+    /// One session per actor (`None` for no token).
+    who: Vec<Option<Session>>,
+    /// Phone and password per actor (no token: teacher A's).
+    creds: Vec<(String, String)>,
+    teacher_b: Session,
+    principal_2: Session,
+    district_a: String,
+    school_a: String,
+    school_b: String,
+    term_a: String,
+    school_year: String,
+    district_2: String,
+    school_2: String,
+    term_2: String,
+    teacher_a: String,
+    mentor: String,
+    apprentice: String,
+    observation: Value,
+    draft: Value,
+    document: Value,
+    draft_document: Value,
+    revision_document: String,
+    pair: String,
+    rubric_items: Value,
+    quota_rules: Value,
+    photo: Vec<u8>,
+    /// Fixtures of every school, for the list checks: (kind, record).
+    fixtures: Vec<(&'static str, Value)>,
+    counter: AtomicU64,
+}
+
+impl World {
+    fn s(&self, a: usize) -> &Session {
+        self.who[a].as_ref().expect("a session")
+    }
+
+    fn call(&self, method: Method, path: &str, a: usize) -> Call<'_> {
+        let call = self.app.call(method, path);
+        match &self.who[a] {
+            Some(s) => call.token(&s.token),
+            None => call,
+        }
+    }
+
+    fn next(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn phone(&self) -> String {
+        format!("137{:08}", self.next())
+    }
+
+    async fn post(&self, by: &Session, path: &str, body: Value) -> Response {
+        self.app.post(path).token(&by.token).json(body).send().await
+    }
+
+    /// A term of the demo district far in the future, overlapping no other.
+    async fn fresh_term(&self) -> String {
+        let y = 2100 + self.next();
+        self.post(
+            self.s(ADMIN),
+            &format!("/v1/districts/{}/terms", self.district_a),
+            json!({
+                "name": format!("{y} 学期"), "school_year": format!("{y}-{}", y + 1),
+                "starts_on": format!("{y}-03-01"), "ends_on": format!("{y}-06-30")
+            }),
+        )
+        .await
+        .expect_status(201)
+        .str("id")
+        .to_string()
+    }
+
+    fn pair_body(&self, school: &str, mentor: &str, apprentice: &str, term: &str) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "school_id": school, "mentor_id": mentor, "apprentice_id": apprentice,
+            "term_ids": [term], "subjects": [format!("学科{}", self.next())], "goals": "站稳讲台"
+        })
+    }
+
+    /// A new pair of the demo mentor and apprentice, in a term of its own.
+    async fn fresh_pair(&self) -> String {
+        let term = self.fresh_term().await;
+        let body = self.pair_body(&self.school_a, &self.mentor, &self.apprentice, &term);
+        self.post(self.s(ADMIN), "/v1/mentorships", body)
+            .await
+            .expect_status(201)
+            .str("id")
+            .to_string()
+    }
+
+    /// A new teacher of school A; answers the user id.
+    async fn fresh_user(&self) -> String {
+        let phone = self.phone();
+        add_member(
+            &self.app,
+            self.s(ADMIN),
+            &self.school_a,
+            &phone,
+            &["teacher"],
+        )
+        .await
+        .expect_status(201)
+        .str("user_id")
+        .to_string()
+    }
+
+    /// A draft observation of teacher A by principal A.
+    async fn fresh_draft(&self) -> Response {
+        let body = lesson(&self.school_a, &self.teacher_a, 2 + self.next() as i64, 40);
+        self.post(self.s(PRINCIPAL), "/v1/observations", body)
+            .await
+            .expect_status(201)
+    }
+
+    /// A submitted observation of teacher A by principal A.
+    async fn fresh_observation(&self) -> Value {
+        let id = self.fresh_draft().await.str("id").to_string();
+        self.app
+            .post(&format!("/v1/observations/{id}/submit"))
+            .token(&self.s(PRINCIPAL).token)
+            .send()
+            .await
+            .expect_status(200);
+        self.app
+            .get(&format!("/v1/observations/{id}"))
+            .token(&self.s(PRINCIPAL).token)
+            .send()
+            .await
+            .expect_status(200)
+            .body
+    }
+
+    /// A document of `by` in `school`, taken to `stage`; answers it as its teacher reads it.
+    async fn document(&self, by: &Session, school: &str, kind: &str, stage: Stage) -> Value {
+        let id = self
+            .post(by, "/v1/documents", new_document(school, kind))
+            .await
+            .expect_status(201)
+            .str("id")
+            .to_string();
+        if stage != Stage::Draft {
+            self.upload(by, &id).await.expect_status(201);
+            self.app
+                .post(&format!("/v1/documents/{id}/submit"))
+                .token(&by.token)
+                .send()
+                .await
+                .expect_status(200);
+        }
+        match stage {
+            Stage::NeedsRevision => {
+                let deadline = (chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d");
+                self.post(
+                    self.s(DEAN),
+                    &format!("/v1/documents/{id}/reviews"),
+                    json!({
+                        "verdict": "needs_revision", "comments": "请修改",
+                        "guidance": "补充设计意图", "rectify_by": deadline.to_string()
+                    }),
+                )
+                .await
+                .expect_status(201);
+            }
+            Stage::GradeApproved => {
+                self.app
+                    .post(&format!("/v1/documents/{id}/approve"))
+                    .token(&self.s(GRADE).token)
+                    .send()
+                    .await
+                    .expect_status(200);
+            }
+            _ => {}
+        }
+        self.app
+            .get(&format!("/v1/documents/{id}"))
+            .token(&by.token)
+            .send()
+            .await
+            .expect_status(200)
+            .body
+    }
+
+    async fn upload(&self, by: &Session, doc: &str) -> Response {
+        let (body, content_type) = multipart(&[("file", Some("page.jpg"), &self.photo)]);
+        self.app
+            .post(&format!("/v1/documents/{doc}/pages"))
+            .token(&by.token)
+            .raw(body, &content_type)
+            .send()
+            .await
+    }
+
+    async fn login(&self, a: usize) -> Session {
+        let (phone, password) = &self.creds[a];
+        self.app.login(phone, password).await
+    }
+}
+
+async fn seed() -> World {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let demo = [
+        PRINCIPAL_A,
+        VICE_PRINCIPAL_A,
+        DEAN_A,
+        GRADE_LEADER_A,
+        TEACHER_A,
+        TEACHER_A2,
+        "13800000007",
+        PRINCIPAL_B,
+    ];
+    let mut who = vec![Some(admin.clone())];
+    let mut creds = vec![(ADMIN_PHONE.to_string(), PASSWORD.to_string())];
+    for phone in demo {
+        who.push(Some(app.demo(phone).await));
+        creds.push((phone.to_string(), DEMO_PASSWORD.to_string()));
+    }
+
+    // The second district, made through the API: a school, a principal, a teacher, a term.
+    let district_2 = app
+        .post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "name": "第二区" }))
+        .send()
+        .await
+        .expect_status(201)
+        .str("id")
+        .to_string();
+    let school_2 = app
+        .post("/v1/schools")
+        .token(&admin.token)
+        .json(json!({ "name": "第二区第一小学", "district_id": district_2 }))
+        .send()
+        .await
+        .expect_status(201)
+        .str("id")
+        .to_string();
+    add_member(&app, &admin, &school_2, "13500000001", &["principal"])
+        .await
+        .expect_status(201);
+    add_member(&app, &admin, &school_2, "13500000002", &["teacher"])
+        .await
+        .expect_status(201);
+    let (name, school_year, starts_on, ends_on) =
+        tingke_api::demo::term_covering(chrono::Utc::now().date_naive());
+    let term_2 = app
+        .post(&format!("/v1/districts/{district_2}/terms"))
+        .token(&admin.token)
+        .json(json!({
+            "name": name, "school_year": school_year, "starts_on": starts_on, "ends_on": ends_on
+        }))
+        .send()
+        .await
+        .expect_status(201)
+        .str("id")
+        .to_string();
+    let principal_2 = app.login("13500000001", PASSWORD).await;
+    let teacher_2 = app.login("13500000002", PASSWORD).await;
+    who.push(Some(teacher_2.clone()));
+    creds.push(("13500000002".into(), PASSWORD.into()));
+    who.push(Some(app.demo(RESEARCHER).await));
+    creds.push((RESEARCHER.into(), DEMO_PASSWORD.into()));
+    who.push(None);
+    creds.push((TEACHER_A.into(), DEMO_PASSWORD.into()));
+    assert_eq!(who.len(), ACTORS.len());
+
+    let teacher_b = app.demo(TEACHER_B).await;
+    let principal_a = who[PRINCIPAL].clone().expect("principal");
+    let school_a = principal_a.school_id();
+    let district_a = principal_a.district_id();
+    let school_b = who[OTHER_SCHOOL].as_ref().expect("principal B").school_id();
+    let terms = app
+        .get(&format!("/v1/districts/{district_a}/terms"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let term_a = terms.items()[0]["id"].as_str().unwrap().to_string();
+    let school_year = terms.items()[0]["school_year"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id_of = |a: usize| who[a].as_ref().expect("session").id().to_string();
+    let (teacher_a, mentor, apprentice) = (id_of(TEACHER), id_of(MENTOR), id_of(APPRENTICE));
+    let pair = app
+        .get(&format!("/v1/mentorships?mentor_id={mentor}"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()
+        .iter()
+        .find(|p| p["apprentice_id"] == apprentice.as_str())
+        .expect("the demo pair")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rubric_items = app
+        .get(&format!("/v1/schools/{school_a}/rubric"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200)
+        .body["items"]
+        .clone();
+    let quota_rules: Vec<Value> = app
+        .get(&format!("/v1/districts/{district_a}/quota-rules"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()
+        .iter()
+        .map(|r| {
+            json!({
+                "role": r["role"], "activity": r["activity"],
+                "period": r["period"], "minimum": r["minimum"]
+            })
+        })
+        .collect();
+
+    let mut w = World {
+        app,
+        who,
+        creds,
+        teacher_b,
+        principal_2,
+        district_a,
+        school_a,
+        school_b,
+        term_a,
+        school_year,
+        district_2,
+        school_2,
+        term_2: term_2.clone(),
+        teacher_a,
+        mentor,
+        apprentice,
+        observation: Value::Null,
+        draft: Value::Null,
+        document: Value::Null,
+        draft_document: Value::Null,
+        revision_document: String::new(),
+        pair,
+        rubric_items,
+        quota_rules: Value::Array(quota_rules),
+        photo: testimages::page_jpeg(7, 600, 800, 80),
+        fixtures: Vec::new(),
+        counter: AtomicU64::new(1),
+    };
+
+    // School A: principal A's submitted observation and draft of teacher A, teacher A's
+    // documents (submitted, draft, one in revision).
+    w.observation = w.fresh_observation().await;
+    w.draft = w.fresh_draft().await.body;
+    let teacher = w.s(TEACHER).clone();
+    w.document = w
+        .document(&teacher, &w.school_a, "lesson_plan", Stage::Submitted)
+        .await;
+    w.draft_document = w
+        .document(&teacher, &w.school_a, "lesson_plan", Stage::Draft)
+        .await;
+    w.revision_document = s(
+        &w.document(&teacher, &w.school_a, "lesson_plan", Stage::NeedsRevision)
+            .await,
+        "id",
+    )
+    .to_string();
+
+    // School B and district 2: an observation, a document and a pair each.
+    let mut fixtures = vec![
+        ("observation", w.observation.clone()),
+        ("observation", w.draft.clone()),
+        ("document", w.document.clone()),
+        ("document", w.draft_document.clone()),
+    ];
+    let others = [
+        (
+            w.s(OTHER_SCHOOL).clone(),
+            w.teacher_b.clone(),
+            w.school_b.clone(),
+            w.term_a.clone(),
+        ),
+        (
+            w.principal_2.clone(),
+            w.s(OTHER_DISTRICT).clone(),
+            w.school_2.clone(),
+            term_2,
+        ),
+    ];
+    for (principal, teacher, school, term) in others {
+        let body = lesson(&school, teacher.id(), 3, 40);
+        let id = w
+            .post(&principal, "/v1/observations", body)
+            .await
+            .expect_status(201)
+            .str("id")
+            .to_string();
+        let o = w
+            .app
+            .post(&format!("/v1/observations/{id}/submit"))
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200)
+            .body;
+        fixtures.push(("observation", o));
+        let d = w
+            .document(&teacher, &school, "lesson_plan", Stage::Submitted)
+            .await;
+        fixtures.push(("document", d));
+        let body = w.pair_body(&school, principal.id(), teacher.id(), &term);
+        let admin = w.s(ADMIN).clone();
+        let m = w
+            .post(&admin, "/v1/mentorships", body)
+            .await
+            .expect_status(201)
+            .body;
+        fixtures.push(("mentorship", m));
+    }
+    let demo_pair = w
+        .app
+        .get(&format!("/v1/mentorships/{}", w.pair))
+        .token(&w.s(ADMIN).token)
+        .send()
+        .await
+        .expect_status(200)
+        .body;
+    fixtures.push(("mentorship", demo_pair));
+    w.fixtures = fixtures;
+    w
+}
+
+/// Runs one cell: the row's request as actor `a`, on a fresh record where the request changes
+/// one.
+async fn cell(w: &World, key: &str, a: usize) -> Response {
+    let (method, template) = route_of(key);
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    let school_a = &w.school_a;
+    let district_a = &w.district_a;
+    // The observed teacher: teacher A, unless teacher A is the caller.
+    let observed = if a == TEACHER {
+        &w.mentor
+    } else {
+        &w.teacher_a
+    };
+    let go = |path: String| w.call(method.clone(), &path, a);
+    match key {
+        "GET /healthz" | "GET /readyz" | "GET /metrics" | "GET /openapi.yaml" | "GET /v1/me" => {
+            go(template).send().await
+        }
+        "POST /v1/auth/login" => {
+            let (phone, password) = &w.creds[a];
+            go(template)
+                .json(json!({ "phone": phone, "password": password }))
+                .send()
+                .await
+        }
+        "POST /v1/auth/refresh" => {
+            let fresh = w.login(a).await;
+            go(template)
+                .json(json!({ "refresh_token": fresh.refresh_token }))
+                .send()
+                .await
+        }
+        "POST /v1/auth/logout" => {
+            // A session of its own, so that the other cells keep theirs.
+            let call = w.app.post(&template);
+            match a {
+                ANON => call.send().await,
+                _ => call.token(&w.login(a).await.token).send().await,
+            }
+        }
+        "DELETE /v1/users/{id}" => {
+            go(format!("/v1/users/{}", w.fresh_user().await))
+                .send()
+                .await
+        }
+        "GET /v1/users/{id}/archive" => {
+            go(format!(
+                "/v1/users/{}/archive?school_year={}",
+                w.teacher_a, w.school_year
+            ))
+            .send()
+            .await
+        }
+        "POST /v1/districts" => go(template).json(json!({ "name": "新区" })).send().await,
+        "POST /v1/districts/{id}/terms" => {
+            let y = 2100 + w.next();
+            go(format!("/v1/districts/{district_a}/terms"))
+                .json(json!({
+                    "name": format!("{y} 学期"), "school_year": format!("{y}-{}", y + 1),
+                    "starts_on": format!("{y}-03-01"), "ends_on": format!("{y}-06-30")
+                }))
+                .send()
+                .await
+        }
+        "GET /v1/districts/{id}/terms" => {
+            go(format!("/v1/districts/{district_a}/terms")).send().await
+        }
+        "GET /v1/districts/{id}/terms [district 2]" => {
+            go(format!("/v1/districts/{}/terms", w.district_2))
+                .send()
+                .await
+        }
+        "POST /v1/districts/{id}/members" => {
+            go(format!("/v1/districts/{district_a}/members"))
+                .json(json!({
+                    "name": "新教研员", "phone": w.phone(), "password": PASSWORD,
+                    "roles": ["researcher"], "subjects": ["数学"]
+                }))
+                .send()
+                .await
+        }
+        "GET /v1/districts/{id}/members" => {
+            go(format!("/v1/districts/{district_a}/members"))
+                .send()
+                .await
+        }
+        "GET /v1/districts/{id}/quota-rules" => {
+            go(format!("/v1/districts/{district_a}/quota-rules"))
+                .send()
+                .await
+        }
+        "PUT /v1/districts/{id}/quota-rules" => {
+            go(format!("/v1/districts/{district_a}/quota-rules"))
+                .json(json!({ "rules": w.quota_rules }))
+                .send()
+                .await
+        }
+        "GET /v1/districts/{id}/compliance" => {
+            go(format!(
+                "/v1/districts/{district_a}/compliance?term_id={}",
+                w.term_a
+            ))
+            .send()
+            .await
+        }
+        "POST /v1/schools" => {
+            go(template)
+                .json(json!({ "name": "新学校", "district_id": district_a }))
+                .send()
+                .await
+        }
+        "GET /v1/schools" => go(template).send().await,
+        "GET /v1/schools/{id}" => go(format!("/v1/schools/{school_a}")).send().await,
+        "GET /v1/schools/{id} [school of district 2]" => {
+            go(format!("/v1/schools/{}", w.school_2)).send().await
+        }
+        "POST /v1/schools/{id}/members" => {
+            go(format!("/v1/schools/{school_a}/members"))
+                .json(json!({
+                    "name": "新老师", "phone": w.phone(), "password": PASSWORD,
+                    "roles": ["teacher"], "subjects": ["数学"]
+                }))
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/members" => {
+            go(format!("/v1/schools/{school_a}/members")).send().await
+        }
+        "GET /v1/schools/{id}/rubric" => go(format!("/v1/schools/{school_a}/rubric")).send().await,
+        "PUT /v1/schools/{id}/rubric" => {
+            go(format!("/v1/schools/{school_a}/rubric"))
+                .json(json!({ "items": w.rubric_items }))
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/compliance" => {
+            go(format!(
+                "/v1/schools/{school_a}/compliance?term_id={}",
+                w.term_a
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/schools/{id}/compliance [term of district 2]" => {
+            go(format!(
+                "/v1/schools/{school_a}/compliance?term_id={}",
+                w.term_2
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/schools/{id}/reviews/overdue" => {
+            go(format!("/v1/schools/{school_a}/reviews/overdue"))
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/mentorships/compliance" => {
+            go(format!(
+                "/v1/schools/{school_a}/mentorships/compliance?term_id={}",
+                w.term_a
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/quotas/progress" => {
+            go(format!(
+                "/v1/quotas/progress?term_id={}&user_id={}",
+                w.term_a, w.teacher_a
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/quotas/progress [user of district 2]" => {
+            go(format!(
+                "/v1/quotas/progress?term_id={}&user_id={}",
+                w.term_a,
+                w.s(OTHER_DISTRICT).id()
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/quotas/progress [no such user]" => {
+            go(format!(
+                "/v1/quotas/progress?term_id={}&user_id={}",
+                w.term_a,
+                uuid::Uuid::now_v7()
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/quotas/progress [user of school B]" => {
+            go(format!(
+                "/v1/quotas/progress?term_id={}&user_id={}",
+                w.term_a,
+                w.teacher_b.id()
+            ))
+            .send()
+            .await
+        }
+        "POST /v1/observations" => {
+            go(template)
+                .json(lesson(school_a, observed, 2 + w.next() as i64, 40))
+                .send()
+                .await
+        }
+        "POST /v1/observations [school of district 2]" => {
+            go(template)
+                .json(lesson(
+                    &w.school_2,
+                    w.principal_2.id(),
+                    2 + w.next() as i64,
+                    40,
+                ))
+                .send()
+                .await
+        }
+        "POST /v1/observations [school B]" => {
+            go(template)
+                .json(lesson(
+                    &w.school_b,
+                    w.teacher_b.id(),
+                    2 + w.next() as i64,
+                    40,
+                ))
+                .send()
+                .await
+        }
+        "GET /v1/observations" => go(format!("{template}?school_id={school_a}")).send().await,
+        "GET /v1/observations/{id}" => {
+            go(format!("/v1/observations/{}", s(&w.observation, "id")))
+                .send()
+                .await
+        }
+        "GET /v1/observations/{id} [draft]" => {
+            go(format!("/v1/observations/{}", s(&w.draft, "id")))
+                .send()
+                .await
+        }
+        "PATCH /v1/observations/{id}" => {
+            let draft = w.fresh_draft().await;
+            go(format!("/v1/observations/{}", draft.str("id")))
+                .header("if-match", &draft.etag())
+                .json(json!({ "topic": "改过的课题" }))
+                .send()
+                .await
+        }
+        "DELETE /v1/observations/{id}" => {
+            let draft = w.fresh_draft().await;
+            go(format!("/v1/observations/{}", draft.str("id")))
+                .send()
+                .await
+        }
+        "POST /v1/observations/{id}/submit" => {
+            let draft = w.fresh_draft().await;
+            go(format!("/v1/observations/{}/submit", draft.str("id")))
+                .send()
+                .await
+        }
+        "POST /v1/observations/{id}/acknowledge" => {
+            let o = w.fresh_observation().await;
+            go(format!("/v1/observations/{}/acknowledge", s(&o, "id")))
+                .json(json!({ "reply": "收到" }))
+                .send()
+                .await
+        }
+        "POST /v1/observations/{id}/corrections" => {
+            go(format!(
+                "/v1/observations/{}/corrections",
+                s(&w.observation, "id")
+            ))
+            .json(json!({ "reason": "补充评语", "comments": format!("补充 {}", w.next()) }))
+            .send()
+            .await
+        }
+        "POST /v1/mentorships" => {
+            let term = w.fresh_term().await;
+            go(template)
+                .json(w.pair_body(school_a, &w.mentor, &w.apprentice, &term))
+                .send()
+                .await
+        }
+        "POST /v1/mentorships [school B]" => {
+            let term = w.fresh_term().await;
+            let principal_b = w.s(OTHER_SCHOOL).id();
+            go(template)
+                .json(w.pair_body(&w.school_b, principal_b, w.teacher_b.id(), &term))
+                .send()
+                .await
+        }
+        "GET /v1/mentorships" => go(format!("{template}?school_id={school_a}")).send().await,
+        "GET /v1/mentorships/{id}" => go(format!("/v1/mentorships/{}", w.pair)).send().await,
+        "POST /v1/mentorships/{id}/end" => {
+            let pair = w.fresh_pair().await;
+            go(format!("/v1/mentorships/{pair}/end"))
+                .json(json!({ "reason": "调动" }))
+                .send()
+                .await
+        }
+        "POST /v1/mentorships/{id}/activities" => {
+            go(format!("/v1/mentorships/{}/activities", w.pair))
+                .json(json!({
+                    "id": uuid::Uuid::now_v7().to_string(), "kind": "guidance",
+                    "occurred_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+                    "notes": "指导"
+                }))
+                .send()
+                .await
+        }
+        "GET /v1/mentorships/{id}/activities" => {
+            go(format!("/v1/mentorships/{}/activities", w.pair))
+                .send()
+                .await
+        }
+        "GET /v1/mentorships/{id}/progress" => {
+            go(format!(
+                "/v1/mentorships/{}/progress?term_id={}",
+                w.pair, w.term_a
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/mentorships/{id}/progress [term of district 2]" => {
+            go(format!(
+                "/v1/mentorships/{}/progress?term_id={}",
+                w.pair, w.term_2
+            ))
+            .send()
+            .await
+        }
+        "POST /v1/mentorships/{id}/evaluations" => {
+            let pair = w.fresh_pair().await;
+            let term = w
+                .app
+                .get(&format!("/v1/mentorships/{pair}"))
+                .token(&w.s(ADMIN).token)
+                .send()
+                .await
+                .body["term_ids"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            go(format!("/v1/mentorships/{pair}/evaluations"))
+                .json(json!({ "term_id": term, "rating": "good", "comments": "进步明显" }))
+                .send()
+                .await
+        }
+        "POST /v1/documents" => {
+            go(template)
+                .json(new_document(school_a, "lesson_plan"))
+                .send()
+                .await
+        }
+        "POST /v1/documents [school B]" => {
+            go(template)
+                .json(new_document(&w.school_b, "lesson_plan"))
+                .send()
+                .await
+        }
+        "GET /v1/documents" => go(format!("{template}?school_id={school_a}")).send().await,
+        "GET /v1/documents/{id}" => {
+            go(format!("/v1/documents/{}", s(&w.document, "id")))
+                .send()
+                .await
+        }
+        "GET /v1/documents/{id} [draft]" => {
+            go(format!("/v1/documents/{}", s(&w.draft_document, "id")))
+                .send()
+                .await
+        }
+        "DELETE /v1/documents/{id}" => {
+            let d = w
+                .document(w.s(TEACHER), school_a, "lesson_plan", Stage::Draft)
+                .await;
+            go(format!("/v1/documents/{}", s(&d, "id"))).send().await
+        }
+        "POST /v1/documents/{id}/pages" => {
+            let (body, content_type) = multipart(&[("file", Some("page.jpg"), &w.photo)]);
+            go(format!("/v1/documents/{}/pages", w.revision_document))
+                .raw(body, &content_type)
+                .send()
+                .await
+        }
+        "PUT /v1/documents/{id}/pages/order" => {
+            let doc = w
+                .app
+                .get(&format!("/v1/documents/{}", w.revision_document))
+                .token(&w.s(TEACHER).token)
+                .send()
+                .await
+                .expect_status(200);
+            let mut ids: Vec<Value> = doc.body["pages"]
+                .as_array()
+                .expect("pages")
+                .iter()
+                .map(|p| p["id"].clone())
+                .collect();
+            ids.reverse();
+            go(format!("/v1/documents/{}/pages/order", w.revision_document))
+                .json(json!({ "page_ids": ids }))
+                .send()
+                .await
+        }
+        "DELETE /v1/documents/{id}/pages/{page_id}" => {
+            let page = w
+                .upload(w.s(TEACHER), &w.revision_document)
+                .await
+                .expect_status(201);
+            go(format!(
+                "/v1/documents/{}/pages/{}",
+                w.revision_document,
+                page.str("id")
+            ))
+            .send()
+            .await
+        }
+        "POST /v1/documents/{id}/submit" => {
+            let d = w
+                .document(w.s(TEACHER), school_a, "lesson_plan", Stage::NeedsRevision)
+                .await;
+            go(format!("/v1/documents/{}/submit", s(&d, "id")))
+                .send()
+                .await
+        }
+        "POST /v1/documents/{id}/reviews" => {
+            let d = w
+                .document(w.s(TEACHER), school_a, "lesson_plan", Stage::Submitted)
+                .await;
+            go(format!("/v1/documents/{}/reviews", s(&d, "id")))
+                .json(json!({ "verdict": "approved", "comments": "很好" }))
+                .send()
+                .await
+        }
+        "POST /v1/documents/{id}/approve" => {
+            let d = w
+                .document(
+                    w.s(TEACHER),
+                    school_a,
+                    "guided_learning_sheet",
+                    Stage::Submitted,
+                )
+                .await;
+            go(format!("/v1/documents/{}/approve", s(&d, "id")))
+                .send()
+                .await
+        }
+        "POST /v1/documents/{id}/sign-off" => {
+            let d = w
+                .document(
+                    w.s(TEACHER),
+                    school_a,
+                    "guided_learning_sheet",
+                    Stage::GradeApproved,
+                )
+                .await;
+            go(format!("/v1/documents/{}/sign-off", s(&d, "id")))
+                .send()
+                .await
+        }
+        "GET /v1/files/{token}" => {
+            let page = s(&w.document["pages"][0], "id");
+            let key = format!("schools/{school_a}/pages/{page}/page.jpg");
+            let expires = chrono::Utc::now().timestamp() + 600;
+            go(tingke_api::signed::path(
+                &w.app.config.jwt_secret,
+                &key,
+                expires,
+            ))
+            .send()
+            .await
+        }
+        "GET /v1/sync" => go(format!("{template}?limit=50")).send().await,
+        other => panic!("no request for the row {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
+    let started = std::time::Instant::now();
+    let w = seed().await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    let shared_before = shared_counts(&w).await;
+    for (key, row) in MATRIX {
+        for (a, want) in parse_cells(key, row).into_iter().enumerate() {
+            let res = cell(&w, key, a).await;
+            cells += 1;
+            if class(res.status) != Some(want) {
+                failures.push(format!(
+                    "{key} as {}: expected {want:?}, got {} {}",
+                    ACTORS[a],
+                    res.status,
+                    res.text.chars().take(300).collect::<String>()
+                ));
+            }
+        }
+    }
+    // The writes on shared records (corrections of the observation, activities of the demo
+    // pair) changed them once per allowed cell, and never for a refused one.
+    let shared_after = shared_counts(&w).await;
+    for ((key, before), (_, after)) in shared_before.iter().zip(&shared_after) {
+        let allowed = MATRIX
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(k, row)| parse_cells(k, row))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| *c == Want::Ok)
+            .count();
+        if after - before != allowed {
+            failures.push(format!(
+                "{key}: {} records added for {allowed} allowed cells",
+                after - before
+            ));
+        }
+    }
+    let lists = check_lists(&w, &mut failures).await;
+    println!(
+        "authorization matrix: {cells} cells ({} rows x {} actors) and {lists} list answers \
+         checked for rows of other schools, in {:.1}s",
+        MATRIX.len(),
+        ACTORS.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with the policy ({cells} cells and {lists} list answers checked):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// How many corrections the shared observation has and how many activities the demo pair.
+async fn shared_counts(w: &World) -> [(&'static str, usize); 2] {
+    let admin = &w.s(ADMIN).token;
+    let observation = w
+        .app
+        .get(&format!("/v1/observations/{}", s(&w.observation, "id")))
+        .token(admin)
+        .send()
+        .await
+        .expect_status(200);
+    let activities = w
+        .app
+        .get(&format!("/v1/mentorships/{}/activities?limit=200", w.pair))
+        .token(admin)
+        .send()
+        .await
+        .expect_status(200);
+    [
+        (
+            "POST /v1/observations/{id}/corrections",
+            observation.body["corrections"]
+                .as_array()
+                .map_or(0, Vec::len),
+        ),
+        (
+            "POST /v1/mentorships/{id}/activities",
+            activities.items().len(),
+        ),
+    ]
+}
+
+/// Every list and sync answer, for every actor and with `school_id` of every school: nothing the
+/// actor may not see, and every fixture the actor may see. Answers how many answers it checked.
+async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
+    let mut checked = 0;
+    let admin = w.s(ADMIN);
+    let all = |path: String| {
+        let token = admin.token.clone();
+        async move {
+            w.app
+                .get(&path)
+                .token(&token)
+                .send()
+                .await
+                .expect_status(200)
+                .items()
+                .clone()
+        }
+    };
+    // Every school and every pair, as the admin sees them (to place rubrics and activities).
+    let schools = all("/v1/schools?limit=200".into()).await;
+    let school_district: HashMap<String, String> = schools
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().into(),
+                s["district_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let pairs: HashMap<String, Value> = all("/v1/mentorships?limit=200".into())
+        .await
+        .into_iter()
+        .map(|p| (p["id"].as_str().unwrap().to_string(), p))
+        .collect();
+    // (field, value) filters of each list: every school's id, and people of other schools and
+    // of district 2.
+    let mut common: Vec<(&str, String)> = vec![("", String::new())];
+    for school in [&w.school_a, &w.school_b, &w.school_2] {
+        common.push(("school_id", school.clone()));
+    }
+    let (teacher_b, principal_b) = (w.teacher_b.id(), w.s(OTHER_SCHOOL).id());
+    let (teacher_2, principal_2) = (w.s(OTHER_DISTRICT).id(), w.principal_2.id());
+    let lists = [
+        (
+            "observation",
+            "/v1/observations",
+            [("teacher_id", teacher_b), ("observer_id", principal_2)],
+        ),
+        (
+            "document",
+            "/v1/documents",
+            [("teacher_id", teacher_b), ("teacher_id", teacher_2)],
+        ),
+        (
+            "mentorship",
+            "/v1/mentorships",
+            [("mentor_id", principal_b), ("apprentice_id", teacher_2)],
+        ),
+    ];
+    for (a, actor) in ACTORS.iter().enumerate().take(ANON) {
+        let who = Who::of(w.s(a));
+        for (kind, route, own) in &lists {
+            let mut filters = common.clone();
+            filters.extend(own.iter().map(|(f, v)| (*f, v.to_string())));
+            for (field, value) in &filters {
+                let path = match field.is_empty() {
+                    true => format!("{route}?limit=200"),
+                    false => format!("{route}?limit=200&{field}={value}"),
+                };
+                let res = w.call(Method::GET, &path, a).send().await;
+                checked += 1;
+                if res.status != 200 {
+                    failures.push(format!("GET {path} as {actor}: got {}", res.status));
+                    continue;
+                }
+                let sees = |v: &Value| match *kind {
+                    "observation" => sees_observation(&who, v),
+                    "document" => sees_document(&who, v),
+                    _ => sees_pair(&who, v),
+                };
+                let in_filter = |v: &Value| field.is_empty() || s(v, field) == value;
+                for item in res.items() {
+                    if !sees(item) || !in_filter(item) {
+                        failures.push(format!(
+                            "GET {path} as {actor}: shows {kind} {} of school {} that it should not",
+                            s(item, "id"),
+                            s(item, "school_id")
+                        ));
+                    }
+                }
+                let ids: BTreeSet<&str> = res.items().iter().map(|i| s(i, "id")).collect();
+                for (_, f) in w.fixtures.iter().filter(|(k, _)| k == kind) {
+                    if sees(f) && in_filter(f) && !ids.contains(s(f, "id")) {
+                        failures.push(format!(
+                            "GET {path} as {actor}: misses {kind} {} of school {}",
+                            s(f, "id"),
+                            s(f, "school_id")
+                        ));
+                    }
+                }
+            }
+        }
+
+        // Schools.
+        let res = w.call(Method::GET, "/v1/schools?limit=200", a).send().await;
+        checked += 1;
+        let listed: BTreeSet<&str> = res.items().iter().map(|i| s(i, "id")).collect();
+        for school in &schools {
+            if sees_school_row(&who, school) != listed.contains(s(school, "id")) {
+                failures.push(format!(
+                    "GET /v1/schools as {actor}: school {} listed: {}",
+                    s(school, "id"),
+                    listed.contains(s(school, "id"))
+                ));
+            }
+        }
+
+        // Members of a school and of a district: only that school's, that district's.
+        for school in [&w.school_a, &w.school_b, &w.school_2] {
+            let path = format!("/v1/schools/{school}/members?limit=200");
+            let res = w.call(Method::GET, &path, a).send().await;
+            checked += 1;
+            if res.status == 200 {
+                for m in res.items() {
+                    if s(m, "school_id") != school.as_str() {
+                        failures.push(format!("GET {path} as {actor}: shows {m}"));
+                    }
+                }
+            }
+        }
+        for district in [&w.district_a, &w.district_2] {
+            for list in ["members", "terms"] {
+                let path = format!("/v1/districts/{district}/{list}?limit=200");
+                let res = w.call(Method::GET, &path, a).send().await;
+                checked += 1;
+                if res.status == 200 {
+                    for m in res.items() {
+                        let stray = s(m, "district_id") != district.as_str()
+                            || (list == "members" && !m["school_id"].is_null());
+                        if stray {
+                            failures.push(format!("GET {path} as {actor}: shows {m}"));
+                        }
+                    }
+                }
+            }
+        }
+
+        // A full sync, every page.
+        let mut path = "/v1/sync?limit=500".to_string();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let res = w
+                .call(Method::GET, &path, a)
+                .send()
+                .await
+                .expect_status(200);
+            checked += 1;
+            let b = &res.body;
+            let mut stray = |what: &str, v: &Value| {
+                failures.push(format!(
+                    "GET /v1/sync as {actor}: shows {what} {}",
+                    v.to_string().chars().take(200).collect::<String>()
+                ))
+            };
+            for (field, sees) in [
+                ("observations", sees_observation as fn(&Who, &Value) -> bool),
+                ("documents", sees_document),
+                ("mentorships", sees_pair),
+            ] {
+                for v in b[field].as_array().into_iter().flatten() {
+                    seen.insert(s(v, "id").to_string());
+                    if !sees(&who, v) {
+                        stray(field, v);
+                    }
+                }
+            }
+            for v in b["activities"].as_array().into_iter().flatten() {
+                let pair = pairs.get(s(v, "mentorship_id"));
+                if !pair.is_some_and(|p| sees_pair(&who, p)) {
+                    stray("activity", v);
+                }
+            }
+            for v in b["members"].as_array().into_iter().flatten() {
+                let ok = match v["school_id"].as_str() {
+                    Some(school) => who.sees_school(school, s(v, "district_id")),
+                    None => who.admin || who.researcher_of(s(v, "district_id")),
+                };
+                if !ok {
+                    stray("member", v);
+                }
+            }
+            for v in b["terms"].as_array().into_iter().flatten() {
+                if !who.in_district(s(v, "district_id")) {
+                    stray("term", v);
+                }
+            }
+            for v in b["rubrics"].as_array().into_iter().flatten() {
+                let school = s(v, "school_id");
+                let district = school_district.get(school).map_or("", String::as_str);
+                if !who.sees_school(school, district) {
+                    stray("rubric", v);
+                }
+            }
+            if b["has_more"] != true {
+                break;
+            }
+            path = format!("/v1/sync?limit=500&since={}", s(b, "cursor"));
+        }
+        for (kind, f) in &w.fixtures {
+            let sees = match *kind {
+                "observation" => sees_observation(&who, f),
+                "document" => sees_document(&who, f),
+                _ => sees_pair(&who, f),
+            };
+            if sees && !seen.contains(s(f, "id")) {
+                failures.push(format!(
+                    "GET /v1/sync as {actor}: misses {kind} {} of school {}",
+                    s(f, "id"),
+                    s(f, "school_id")
+                ));
+            }
+        }
+    }
+    checked
+}
+
+/// Writes of a caller whose session ended (logout, or the user deleted) with an
+/// `Idempotency-Key` used before: 401, as on every route, not the remembered answer.
+#[tokio::test]
+async fn a_revoked_token_gets_no_replayed_answer() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    add_member(&app, &admin, &school, "13700099999", &["teacher"])
+        .await
+        .expect_status(201);
+    let teacher = app.demo(TEACHER_A).await;
+    let leaving = app.login("13700099999", PASSWORD).await;
+    let body = new_document(&school, "lesson_plan");
+    let leaving_body = new_document(&school, "lesson_plan");
+    let write = |s: &Session, body: &Value| {
+        app.post("/v1/documents")
+            .token(&s.token)
+            .header("idempotency-key", "authz-replay")
+            .json(body.clone())
+            .send()
+    };
+    write(&teacher, &body).await.expect_status(201);
+    write(&leaving, &leaving_body).await.expect_status(201);
+
+    app.post("/v1/auth/logout")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(204);
+    write(&teacher, &body)
+        .await
+        .expect_problem(401, "token_revoked");
+
+    app.delete(&format!("/v1/users/{}", leaving.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    write(&leaving, &leaving_body)
+        .await
+        .expect_problem(401, "account_disabled");
+}
