@@ -38,8 +38,11 @@ WITH term AS (
     SELECT mr.user_id, mr.school_id, mr.role, mr.activity, mr.minimum,
            coalesce(pw.n, 0) n, least(w.monday + 6, mr.we) week_end
     FROM mr
-    CROSS JOIN LATERAL generate_series(date_trunc('week', mr.ws)::date, mr.we, interval '7 days') w(monday)
-    LEFT JOIN per_week pw ON pw.u = mr.user_id AND pw.a = mr.activity AND pw.monday = w.monday::date
+    CROSS JOIN LATERAL (
+        SELECT g::date monday
+        FROM generate_series(date_trunc('week', mr.ws)::date, mr.we, interval '7 days') g
+    ) w
+    LEFT JOIN per_week pw ON pw.u = mr.user_id AND pw.a = mr.activity AND pw.monday = w.monday
     WHERE mr.period = 'week'
 ), items AS (
     SELECT mr.user_id, mr.school_id, mr.minimum::bigint required,

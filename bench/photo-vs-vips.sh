@@ -53,12 +53,12 @@ for _ in $(seq "$N"); do
 done
 
 col() { awk -v c="$2" '{print $c}' "$WORK/$1" | median; }
-dims() { vipsheader -a "$1" 2>/dev/null | awk '/^width|^height/{printf "%s ", $3}'; }
+dims() { echo "$(vipsheader -f width "$1")x$(vipsheader -f height "$1") "; }
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(machine)"
 echo "vips: $(vips --version)"
 echo "input: $(stat -c %s "$PHOTO") bytes, $(vipsheader "$PHOTO" | cut -d: -f2-)"
-echo "outputs (w h): tingke page $(dims "$WORK/t/page.jpg")thumb $(dims "$WORK/t/thumb.jpg")" \
+echo "outputs: tingke page $(dims "$WORK/t/page.jpg")thumb $(dims "$WORK/t/thumb.jpg")" \
     "| vips page $(dims "$WORK/v-page.jpg")thumb $(dims "$WORK/v-thumb.jpg")"
 echo "output bytes: tingke $(stat -c %s "$WORK/t/page.jpg") + $(stat -c %s "$WORK/t/thumb.jpg")," \
     "vips $(stat -c %s "$WORK/v-page.jpg") + $(stat -c %s "$WORK/v-thumb.jpg")"
