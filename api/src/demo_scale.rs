@@ -467,6 +467,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
     (*conn).transaction(|conn| {
         researcher_rows(conn, &mut rng, &shared, &researchers, &schools, &mut counts)
     })?;
+    bulk::analyze(&mut conn)?;
     Ok(Summary {
         size,
         district_id: district.id.clone(),

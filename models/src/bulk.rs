@@ -139,3 +139,9 @@ bulk_insert!(
     Review,
     9
 );
+
+/// Refreshes the planner's statistics after a bulk load (`ANALYZE`, on either backend): without
+/// them PostgreSQL plans queries on a million fresh rows with guesses until autovacuum gets to it.
+pub fn analyze(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE").execute(conn).map(|_| ())
+}
