@@ -106,7 +106,16 @@ fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Erro
 }
 
 fn demo_scale(config: Config, scale: f64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    if !(scale > 0.0 && scale <= 10.0) {
+        return Err(format!("--scale must be more than 0 and at most 10, not {scale}").into());
+    }
     let db = open_database(&config)?;
+    let mut conn = db.write_conn()?;
+    let taken = users::any_exist(&mut conn)?;
+    drop(conn);
+    if taken {
+        return Err("the database is not empty: demo --scale fills an empty one".into());
+    }
     let today = tingke_models::observations::local_date(tingke_models::now());
     let summary = crate::demo_scale::generate(&db, scale, seed, today)?;
     let runtime = actix_web::rt::System::new();
