@@ -1,4 +1,4 @@
-//! The `tingke` command line: serve, migrate, create-admin.
+//! The `tingke` command line: serve, migrate, create-admin, demo --scale.
 
 use crate::auth::password;
 use crate::config::Config;
@@ -28,6 +28,16 @@ pub enum Command {
     },
     /// Run pending database migrations and exit.
     Migrate,
+    /// Fill an empty database with a generated district for benchmarks, and print its logins.
+    Demo {
+        /// 1 is 200 schools, 20,000 teachers and about 1,000,000 observations in a school year;
+        /// 0.005 is one school of 100 teachers.
+        #[arg(long)]
+        scale: f64,
+        /// Seed of the pseudo-random data: the same scale and seed make the same district.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Create an administrator account.
     CreateAdmin {
         #[arg(long)]
@@ -52,6 +62,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     match cli.command {
         Command::Serve { demo } => serve(config, demo),
+        Command::Demo { scale, seed } => demo_scale(config, scale, seed),
         Command::Migrate => {
             open_database(&config)?;
             println!("migrations are up to date");
@@ -92,6 +103,29 @@ fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Erro
         app.run_until_stopped().await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
+}
+
+fn demo_scale(config: Config, scale: f64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    if !(scale > 0.0 && scale <= 10.0) {
+        return Err(format!("--scale must be more than 0 and at most 10, not {scale}").into());
+    }
+    let db = open_database(&config)?;
+    let mut conn = db.write_conn()?;
+    let taken = users::any_exist(&mut conn)?;
+    drop(conn);
+    if taken {
+        return Err("the database is not empty: demo --scale fills an empty one".into());
+    }
+    let today = tingke_models::observations::local_date(tingke_models::now());
+    let summary = crate::demo_scale::generate(&db, scale, seed, today)?;
+    let runtime = actix_web::rt::System::new();
+    runtime.block_on(async move {
+        let store = crate::storage::open(&config.storage).await?;
+        crate::demo_scale::put_shared_pages(store.as_ref()).await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    print!("{summary}");
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_scale;
 pub mod error;
 pub mod etag;
 pub mod extract;

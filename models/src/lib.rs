@@ -2,6 +2,7 @@
 //! these functions from blocking threads.
 
 pub mod auth;
+pub mod bulk;
 pub mod db;
 pub mod districts;
 pub mod documents;

@@ -94,6 +94,27 @@ pub fn portrait_photo_with_exif(seed: u64, width: u32, height: u32) -> Vec<u8> {
     with_app1(&plain, &exif_with_gps())
 }
 
+/// A phone camera's photo of a handwritten page for benchmarks: [`portrait_photo_with_exif`]
+/// (stored landscape with EXIF Orientation 6 and GPS), plus what a camera adds to paper — uneven
+/// light falling off towards the edges and sensor grain — at quality 92, so a 12-megapixel photo
+/// weighs megabytes like a real one instead of compressing to almost nothing.
+pub fn phone_photo_with_exif(seed: u64, width: u32, height: u32) -> Vec<u8> {
+    let mut upright = page(seed, height, width);
+    let mut rng = Rng(seed ^ 0x5EED);
+    let (cx, cy) = (height as f32 / 2.0, width as f32 / 2.0);
+    let reach = cx.hypot(cy);
+    for (x, y, pixel) in upright.enumerate_pixels_mut() {
+        let light = 1.0 - 0.18 * ((x as f32 - cx).hypot(y as f32 - cy) / reach).powi(2);
+        let grain = (rng.next() % 13) as f32 - 6.0;
+        for channel in pixel.0.iter_mut() {
+            *channel = (f32::from(*channel) * light + grain).clamp(0.0, 255.0) as u8;
+        }
+    }
+    let stored = image::imageops::rotate270(&upright);
+    let plain = jpeg(&DynamicImage::ImageRgb8(stored), 92);
+    with_app1(&plain, &exif_with_gps())
+}
+
 /// The GPSLatitude value written by [`portrait_photo_with_exif`] (39°54'26.50"), as stored:
 /// tests look for these bytes in the output.
 pub fn gps_latitude_bytes() -> Vec<u8> {

@@ -303,3 +303,64 @@ async fn secrets_never_reach_the_logs() {
         );
     }
 }
+
+#[tokio::test]
+async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
+    let (config, dir, _pg) = test_config();
+    let url = config.database_url.clone();
+    let out = tingke(dir.path(), &url)
+        .args(["demo", "--scale", "0.001"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {stdout}"))
+            .to_string()
+    };
+    let (principal, term_id) = (field("principal"), field("term_id"));
+    // Only into an empty database.
+    let again = tingke(dir.path(), &url)
+        .args(["demo", "--scale", "0.001"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let server = serve(dir.path(), &url, port);
+    wait_ready(&address).await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&serde_json::json!({"phone": principal, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let progress = client
+        .get(format!("{address}/v1/quotas/progress?term_id={term_id}"))
+        .bearer_auth(login["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(progress.status(), 200);
+    let progress = progress.json::<serde_json::Value>().await.unwrap();
+    let observed = progress["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "principal" && i["activity"] == "observations")
+        .unwrap_or_else(|| panic!("no principal rule in {progress}"));
+    assert!(observed["done"].as_i64().unwrap() > 0, "{progress}");
+    drop(server);
+}

@@ -1,0 +1,1024 @@
+//! `tingke demo --scale N`: a generated district for benchmarks (issue 7).
+//!
+//! At scale 1: 200 schools, 20,000 teachers with their roles, 20 district teaching researchers,
+//! one complete school year of submitted and counted observations (about 1,000,000, one per lesson
+//! period per observer at most, on teaching days of the year's two terms), lesson plans and
+//! guided-learning sheets with page records and reviews, mentor–apprentice pairs with their
+//! activities. Smaller scales shrink the district: `--scale 0.005` is one school of 100 teachers.
+//!
+//! Deterministic: the same scale and seed give the same rows (ids included), except the
+//! timestamps of the setup rows. Rows go in with multi-row inserts, one transaction per school,
+//! and every user shares one password hash ([`crate::demo::DEMO_PASSWORD`]). Page records point at
+//! a handful of shared page images, put in the blob store once.
+
+use crate::auth::password;
+use crate::demo::{SeedError, DEMO_PASSWORD};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use diesel::Connection;
+use std::fmt;
+use std::time::Instant;
+use tingke_models::bulk::{self, MentorshipTermRow, UserRow};
+use tingke_models::districts::{self, District};
+use tingke_models::documents::{self, Document, PageRow, Review};
+use tingke_models::members::MembershipRow;
+use tingke_models::mentorships::{self, Activity, Mentorship};
+use tingke_models::observations::{self, Observation};
+use tingke_models::rubrics::{self, RubricRow};
+use tingke_models::schools::School;
+use tingke_models::terms::{self, Term};
+use tingke_models::{quotas, users, Db, DbConn};
+
+/// Schools, teachers and researchers at scale 1.
+const SCHOOLS: f64 = 200.0;
+const TEACHERS: f64 = 20_000.0;
+const RESEARCHERS: f64 = 20.0;
+/// The fewest people a generated school has: a principal, a vice principal, a dean, a
+/// grade-group leader and four teachers.
+const MIN_STAFF: usize = 8;
+/// Shared page images in the blob store that every page record points at.
+const SHARED_PAGES: usize = 4;
+/// Lesson periods of a school day, China time (hour, minute); lessons last 40 minutes.
+const PERIODS: [(u32, u32); 7] = [
+    (8, 0),
+    (8, 50),
+    (9, 45),
+    (10, 40),
+    (14, 0),
+    (14, 50),
+    (15, 45),
+];
+const LESSON_MINUTES: i64 = 40;
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "红", "玉兰", "志强",
+];
+const SUBJECTS: &[&str] = &[
+    "语文",
+    "数学",
+    "英语",
+    "科学",
+    "道德与法治",
+    "音乐",
+    "体育",
+    "美术",
+];
+const GRADES: &[&str] = &["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"];
+const TOPICS: &[&str] = &[
+    "古诗两首",
+    "分数的意义",
+    "小数的加法和减法",
+    "My family",
+    "植物的一生",
+    "认识时间",
+    "圆的面积",
+    "找春天",
+    "长方体和正方体",
+    "声音的产生",
+    "我们的节日",
+    "平行四边形的面积",
+];
+const STRENGTHS: &[&str] = &[
+    "导入自然,学生参与度高。",
+    "目标明确,重点突出,板书清晰。",
+    "问题设计有层次,学生思维活跃。",
+    "小组合作有序,评价及时。",
+];
+const SUGGESTIONS: &[&str] = &[
+    "小组讨论时间可以再充分一些。",
+    "关注后排学生的参与。",
+    "练习的梯度可以再拉开一些。",
+    "课堂小结可以让学生来做。",
+];
+const REPLIES: &[&str] = &[
+    "收到,谢谢指导。",
+    "谢谢,下节课改进。",
+    "好的,我再研究一下。",
+];
+
+/// A small deterministic generator (xorshift64*): the data must be the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64) / ((1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    /// A UUIDv7 for a record created at `at`, random bits from this generator.
+    fn id(&mut self, at: NaiveDateTime) -> String {
+        let mut bytes = [0u8; 10];
+        bytes[..8].copy_from_slice(&self.next().to_le_bytes());
+        bytes[8..].copy_from_slice(&self.next().to_le_bytes()[..2]);
+        let millis = at.and_utc().timestamp_millis().max(0) as u64;
+        uuid::Builder::from_unix_timestamp_millis(millis, &bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    fn name(&mut self) -> String {
+        format!("{}{}", self.pick(SURNAMES), self.pick(GIVEN))
+    }
+}
+
+/// How big the generated district is.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub schools: usize,
+    pub teachers: usize,
+    pub researchers: usize,
+}
+
+impl Size {
+    pub fn at(scale: f64) -> Size {
+        let schools = ((SCHOOLS * scale).round() as usize).max(1);
+        Size {
+            schools,
+            teachers: ((TEACHERS * scale).round() as usize).max(schools * MIN_STAFF),
+            researchers: ((RESEARCHERS * scale).round() as usize).max(1),
+        }
+    }
+
+    fn staff_of(&self, school: usize) -> usize {
+        self.teachers / self.schools + usize::from(school < self.teachers % self.schools)
+    }
+}
+
+/// What was generated, and who can log in (every login uses [`DEMO_PASSWORD`]).
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub size: Size,
+    pub district_id: String,
+    /// The last term of the generated school year: the one to ask for progress and compliance.
+    pub term_id: String,
+    pub term_name: String,
+    pub admin_phone: String,
+    pub principal_phone: String,
+    pub teacher_phone: String,
+    pub researcher_phone: String,
+    pub observations: usize,
+    pub documents: usize,
+    pub pages: usize,
+    pub mentorships: usize,
+    pub activities: usize,
+    pub seconds: f64,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Generated in {:.1} s: {} schools, {} teachers, {} researchers, {} observations, \
+             {} documents with {} pages, {} mentorships with {} activities.",
+            self.seconds,
+            self.size.schools,
+            self.size.teachers,
+            self.size.researchers,
+            self.observations,
+            self.documents,
+            self.pages,
+            self.mentorships,
+            self.activities,
+        )?;
+        writeln!(f, "Every login uses the password {DEMO_PASSWORD}.")?;
+        writeln!(f, "district_id={}", self.district_id)?;
+        writeln!(f, "term_id={}", self.term_id)?;
+        writeln!(f, "term_name={}", self.term_name)?;
+        writeln!(f, "admin={}", self.admin_phone)?;
+        writeln!(f, "principal={}", self.principal_phone)?;
+        writeln!(f, "teacher={}", self.teacher_phone)?;
+        writeln!(f, "researcher={}", self.researcher_phone)
+    }
+}
+
+/// The generated school year: its two terms and their teaching days.
+struct Calendar {
+    terms: [Term; 2],
+    /// Teaching days (Monday to Friday, outside the holidays) with the index of their term.
+    days: Vec<(NaiveDate, usize)>,
+    day_names: Vec<String>,
+}
+
+impl Calendar {
+    fn slots(&self) -> usize {
+        self.days.len() * PERIODS.len()
+    }
+
+    /// The UTC start of lesson `slot` (day × period).
+    fn start(&self, slot: usize) -> NaiveDateTime {
+        let (day, _) = self.days[slot / PERIODS.len()];
+        let (h, m) = PERIODS[slot % PERIODS.len()];
+        day.and_hms_opt(h, m, 0).unwrap_or_default()
+            - Duration::hours(observations::SCHOOL_UTC_OFFSET_HOURS)
+    }
+
+    fn days_of_term(&self, term: usize) -> Vec<usize> {
+        (0..self.days.len())
+            .filter(|&d| self.days[d].1 == term)
+            .collect()
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The autumn year of the school year that holds `today` (it starts on 15 August).
+fn school_year_of(today: NaiveDate) -> i32 {
+    match (today.month(), today.day()) {
+        (m, _) if m >= 9 => today.year(),
+        (8, d) if d >= 15 => today.year(),
+        _ => today.year() - 1,
+    }
+}
+
+fn term(district_id: &str, autumn: i32, spring: bool, now: NaiveDateTime, rng: &mut Rng) -> Term {
+    let (name, starts, ends) = match spring {
+        false => ("第一学期", date(autumn, 8, 15), date(autumn + 1, 1, 31)),
+        true => ("第二学期", date(autumn + 1, 2, 1), date(autumn + 1, 8, 14)),
+    };
+    Term {
+        id: rng.id(now),
+        district_id: district_id.into(),
+        name: format!("{autumn}-{} 学年{name}", autumn + 1),
+        school_year: format!("{autumn}-{}", autumn + 1),
+        starts_on: starts.format("%Y-%m-%d").to_string(),
+        ends_on: ends.format("%Y-%m-%d").to_string(),
+        created_at: now,
+    }
+}
+
+/// Teaching days of the school year starting in `autumn`: 1 September to mid-January, late
+/// February to early July, Monday to Friday.
+fn teaching_days(autumn: i32) -> Vec<(NaiveDate, usize)> {
+    let spans = [
+        (date(autumn, 9, 1), date(autumn + 1, 1, 16), 0),
+        (date(autumn + 1, 2, 24), date(autumn + 1, 7, 10), 1),
+    ];
+    let mut days = Vec::new();
+    for (from, to, term) in spans {
+        let mut day = from;
+        while day <= to {
+            if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+                days.push((day, term));
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+    }
+    days
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Post {
+    Principal,
+    VicePrincipal,
+    Dean,
+    GradeLeader,
+    Teacher,
+}
+
+impl Post {
+    fn roles(self) -> &'static str {
+        match self {
+            Post::Principal => r#"["principal","teacher"]"#,
+            Post::VicePrincipal => r#"["vice_principal","teacher"]"#,
+            Post::Dean => r#"["dean","teacher"]"#,
+            Post::GradeLeader => r#"["grade_leader","teacher"]"#,
+            Post::Teacher => r#"["teacher"]"#,
+        }
+    }
+
+    /// Lessons observed in the school year: quotas plus a margin; teachers observe colleagues.
+    fn observations_per_year(self, rng: &mut Rng) -> usize {
+        match self {
+            Post::Principal => 70,
+            Post::VicePrincipal | Post::Dean => 50,
+            Post::GradeLeader => 40,
+            Post::Teacher => 40 + rng.below(21),
+        }
+    }
+
+    fn leads(self) -> bool {
+        matches!(self, Post::Principal | Post::VicePrincipal | Post::Dean)
+    }
+}
+
+struct Person {
+    id: String,
+    post: Post,
+    subject: &'static str,
+    grade: &'static str,
+}
+
+/// A school's people as the rest of the district needs them (researchers observe them).
+struct SchoolRef {
+    id: String,
+    rubric_id: String,
+    teachers: Vec<(String, &'static str, &'static str)>,
+}
+
+/// What every generated row shares.
+struct Shared<'a> {
+    district_id: &'a str,
+    hash: &'a str,
+    calendar: &'a Calendar,
+    rubric_items: Vec<(String, i32)>,
+    now: NaiveDateTime,
+}
+
+#[derive(Default)]
+struct Counts {
+    observations: usize,
+    documents: usize,
+    pages: usize,
+    mentorships: usize,
+    activities: usize,
+}
+
+/// Fills an empty database with a district of the given scale. Refuses a database with users.
+pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summary, SeedError> {
+    let started = Instant::now();
+    if !(scale > 0.0 && scale <= 10.0) {
+        return Err(SeedError::Missing(format!(
+            "a scale in (0, 10], not {scale}"
+        )));
+    }
+    let size = Size::at(scale);
+    let hash = password::hash(DEMO_PASSWORD).map_err(|e| SeedError::Hash(e.to_string()))?;
+    let mut rng = Rng::new(seed);
+    let now = tingke_models::now();
+    let mut conn = db.write_conn()?;
+    if users::any_exist(&mut conn)? {
+        return Err(SeedError::Missing(
+            "an empty database: this one has users already".into(),
+        ));
+    }
+    let district = District {
+        id: rng.id(now),
+        name: "基准区".into(),
+        created_at: now,
+    };
+    let current = school_year_of(today);
+    let year = current - 1;
+    let calendar = Calendar {
+        terms: [
+            term(&district.id, year, false, now, &mut rng),
+            term(&district.id, year, true, now, &mut rng),
+        ],
+        days: teaching_days(year),
+        day_names: Vec::new(),
+    };
+    let calendar = Calendar {
+        day_names: calendar
+            .days
+            .iter()
+            .map(|(d, _)| d.format("%Y-%m-%d").to_string())
+            .collect(),
+        ..calendar
+    };
+    let shared = Shared {
+        district_id: &district.id,
+        hash: &hash,
+        calendar: &calendar,
+        rubric_items: rubrics::default_items()
+            .into_iter()
+            .map(|i| (i.key, i.max_score))
+            .collect(),
+        now,
+    };
+    let admin_phone = "13600000000".to_string();
+    let researchers: Vec<UserRow> = (0..size.researchers)
+        .map(|i| user(&mut rng, &shared, format!("137{i:08}"), false))
+        .collect();
+    (*conn).transaction(|conn| -> Result<(), SeedError> {
+        districts::insert(conn, &district)?;
+        quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
+        for t in &calendar.terms {
+            terms::insert(conn, t)?;
+        }
+        // The current school year too, without data: the app's "this term" exists.
+        for spring in [false, true] {
+            terms::insert(conn, &term(&district.id, current, spring, now, &mut rng))?;
+        }
+        let admin = user(&mut rng, &shared, admin_phone.clone(), true);
+        bulk::users(conn, std::slice::from_ref(&admin))?;
+        bulk::users(conn, &researchers)?;
+        let rows: Vec<MembershipRow> = researchers
+            .iter()
+            .map(|r| MembershipRow {
+                id: rng.id(now),
+                user_id: r.id.clone(),
+                district_id: district.id.clone(),
+                school_id: None,
+                scope_id: district.id.clone(),
+                roles: r#"["researcher"]"#.into(),
+                subjects: format!(r#"["{}"]"#, rng.pick(SUBJECTS)),
+                created_at: now,
+            })
+            .collect();
+        bulk::memberships(conn, &rows)?;
+        Ok(())
+    })?;
+    let mut counts = Counts::default();
+    let mut schools = Vec::with_capacity(size.schools);
+    let mut next_phone = 0usize;
+    for s in 0..size.schools {
+        let staff = size.staff_of(s);
+        let school = (*conn).transaction(|conn| {
+            school_rows(conn, &mut rng, &shared, s, staff, next_phone, &mut counts)
+        })?;
+        next_phone += staff;
+        schools.push(school);
+        if (s + 1) % 20 == 0 {
+            tracing::info!(
+                schools = s + 1,
+                observations = counts.observations,
+                "generating"
+            );
+        }
+    }
+    (*conn).transaction(|conn| {
+        researcher_rows(conn, &mut rng, &shared, &researchers, &schools, &mut counts)
+    })?;
+    bulk::analyze(&mut conn)?;
+    Ok(Summary {
+        size,
+        district_id: district.id.clone(),
+        term_id: calendar.terms[1].id.clone(),
+        term_name: calendar.terms[1].name.clone(),
+        admin_phone,
+        principal_phone: format!("139{:08}", 0),
+        teacher_phone: format!("139{:08}", size.staff_of(0) - 1),
+        researcher_phone: format!("137{:08}", 0),
+        observations: counts.observations,
+        documents: counts.documents,
+        pages: counts.pages,
+        mentorships: counts.mentorships,
+        activities: counts.activities,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn user(rng: &mut Rng, shared: &Shared, phone: String, is_admin: bool) -> UserRow {
+    UserRow {
+        id: rng.id(shared.now),
+        name: match is_admin {
+            true => "系统管理员".into(),
+            false => rng.name(),
+        },
+        phone,
+        password_hash: shared.hash.to_string(),
+        is_admin,
+        created_at: shared.now,
+        updated_at: shared.now,
+    }
+}
+
+/// The posts of a school of `staff` people, in phone order: principal first, plain teachers last.
+fn posts(staff: usize) -> Vec<Post> {
+    let deputies = if staff >= 40 { 2 } else { 1 };
+    let grade_leaders = (staff / 16).clamp(1, 6);
+    let mut posts = vec![Post::Principal];
+    posts.extend(std::iter::repeat_n(Post::VicePrincipal, deputies));
+    posts.extend(std::iter::repeat_n(Post::Dean, deputies));
+    posts.extend(std::iter::repeat_n(Post::GradeLeader, grade_leaders));
+    posts.resize(staff, Post::Teacher);
+    posts
+}
+
+/// One school: its people, rubric, observations, documents and pairs, in one transaction.
+fn school_rows(
+    conn: &mut DbConn,
+    rng: &mut Rng,
+    shared: &Shared,
+    index: usize,
+    staff: usize,
+    first_phone: usize,
+    counts: &mut Counts,
+) -> Result<SchoolRef, SeedError> {
+    let now = shared.now;
+    let school = School {
+        id: rng.id(now),
+        district_id: shared.district_id.into(),
+        name: format!("第{}小学", index + 1),
+        created_at: now,
+    };
+    bulk::schools(conn, std::slice::from_ref(&school))?;
+    let rubric = RubricRow {
+        id: rng.id(now),
+        school_id: school.id.clone(),
+        version: 1,
+        items: serde_json::to_string(&rubrics::default_items()).unwrap_or_else(|_| "[]".into()),
+        created_by: None,
+        created_at: now,
+    };
+    bulk::rubrics(conn, std::slice::from_ref(&rubric))?;
+
+    let mut users = Vec::with_capacity(staff);
+    let mut members = Vec::with_capacity(staff);
+    let mut people = Vec::with_capacity(staff);
+    for (i, post) in posts(staff).into_iter().enumerate() {
+        let row = user(rng, shared, format!("139{:08}", first_phone + i), false);
+        let subject = *rng.pick(SUBJECTS);
+        members.push(MembershipRow {
+            id: rng.id(now),
+            user_id: row.id.clone(),
+            district_id: shared.district_id.into(),
+            school_id: Some(school.id.clone()),
+            scope_id: school.id.clone(),
+            roles: post.roles().into(),
+            subjects: format!(r#"["{subject}"]"#),
+            created_at: now,
+        });
+        people.push(Person {
+            id: row.id.clone(),
+            post,
+            subject,
+            grade: GRADES[rng.below(GRADES.len())],
+        });
+        users.push(row);
+    }
+    bulk::users(conn, &users)?;
+    bulk::memberships(conn, &members)?;
+
+    // Pairs: consecutive plain teachers, mentor then apprentice, about one pair per ten people.
+    let first_teacher = people
+        .iter()
+        .position(|p| p.post == Post::Teacher)
+        .unwrap_or(people.len());
+    let pair_count = (staff / 10).max(1).min((staff - first_teacher) / 2);
+    let mut partner: Vec<Option<(usize, bool)>> = vec![None; staff];
+    let mut pairs = Vec::with_capacity(pair_count);
+    let mut pair_terms = Vec::new();
+    for p in 0..pair_count {
+        let (m, a) = (first_teacher + 2 * p, first_teacher + 2 * p + 1);
+        partner[m] = Some((p, true));
+        partner[a] = Some((p, false));
+        let pair = Mentorship {
+            id: rng.id(now),
+            school_id: school.id.clone(),
+            district_id: shared.district_id.into(),
+            mentor_id: people[m].id.clone(),
+            apprentice_id: people[a].id.clone(),
+            subjects: format!(r#"["{}"]"#, people[m].subject),
+            goals: "一学年内独立完成单元教学设计,课堂提问更有层次。".into(),
+            status: mentorships::ACTIVE.into(),
+            ended_at: None,
+            end_reason: None,
+            created_by: people[0].id.clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        for t in &shared.calendar.terms {
+            pair_terms.push(MentorshipTermRow {
+                mentorship_id: pair.id.clone(),
+                term_id: t.id.clone(),
+            });
+        }
+        pairs.push(pair);
+    }
+
+    let cal = shared.calendar;
+    let mut observations = Vec::new();
+    let mut activities = Vec::new();
+    for (k, person) in people.iter().enumerate() {
+        let count = person.post.observations_per_year(rng);
+        let stride = (cal.slots() / count.max(1)).max(1);
+        for i in 0..count {
+            let slot = (i * stride + rng.below(stride)).min(cal.slots() - 1);
+            let target = match partner[k] {
+                Some((p, true)) if rng.chance(16.0 / 50.0) => Some((p, k + 1, true)),
+                Some((p, false)) if rng.chance(32.0 / 50.0) => Some((p, k - 1, false)),
+                _ => None,
+            };
+            let observed = match target {
+                Some((_, t, _)) => t,
+                None => (k + 1 + rng.below(staff - 1)) % staff,
+            };
+            let kind = match (person.post.leads(), rng.below(10)) {
+                (true, 0..=5) => "unannounced",
+                (_, 0) => "report_lesson",
+                (_, 1..=2) => "research",
+                (_, 3) => "demonstration",
+                _ => "open_lesson",
+            };
+            let o = observation(
+                rng,
+                shared,
+                &school.id,
+                &rubric.id,
+                &person.id,
+                &people[observed],
+                kind,
+                slot,
+            );
+            if let Some((p, _, mentor_side)) = target {
+                let kind = match mentor_side {
+                    true => mentorships::MENTOR_OBSERVES,
+                    false => mentorships::APPRENTICE_OBSERVES,
+                };
+                activities.push(activity(
+                    rng,
+                    &pairs[p].id,
+                    kind,
+                    o.started_at,
+                    &o.lesson_date,
+                    o.term_id.clone().unwrap_or_default(),
+                    Some(o.id.clone()),
+                    &person.id,
+                ));
+            }
+            observations.push(o);
+        }
+    }
+    // Guidance sessions and joint preparation: five a term per pair, after school.
+    for (t, term) in cal.terms.iter().enumerate() {
+        let days = cal.days_of_term(t);
+        for pair in &pairs {
+            for n in 0..5 {
+                let d = *rng.pick(&days);
+                let at = cal.start(d * PERIODS.len() + PERIODS.len() - 1)
+                    + Duration::minutes(LESSON_MINUTES + 20);
+                let kind = if n < 4 {
+                    "guidance"
+                } else {
+                    "joint_preparation"
+                };
+                activities.push(activity(
+                    rng,
+                    &pair.id,
+                    kind,
+                    at,
+                    &cal.day_names[d],
+                    term.id.clone(),
+                    None,
+                    &pair.apprentice_id,
+                ));
+            }
+        }
+    }
+    let (documents, pages, reviews) = document_rows(rng, shared, &school, &people);
+
+    counts.observations += bulk::observations(conn, &observations)?;
+    counts.mentorships += bulk::mentorships(conn, &pairs)?;
+    bulk::mentorship_terms(conn, &pair_terms)?;
+    counts.activities += bulk::activities(conn, &activities)?;
+    counts.documents += bulk::documents(conn, &documents)?;
+    counts.pages += bulk::pages(conn, &pages)?;
+    bulk::reviews(conn, &reviews)?;
+    Ok(SchoolRef {
+        id: school.id,
+        rubric_id: rubric.id,
+        teachers: people
+            .into_iter()
+            .map(|p| (p.id, p.subject, p.grade))
+            .collect(),
+    })
+}
+
+/// A submitted, counted observation of `teacher`'s lesson in `slot`.
+#[allow(clippy::too_many_arguments)]
+fn observation(
+    rng: &mut Rng,
+    shared: &Shared,
+    school_id: &str,
+    rubric_id: &str,
+    observer_id: &str,
+    teacher: &Person,
+    kind: &str,
+    slot: usize,
+) -> Observation {
+    let cal = shared.calendar;
+    let day = slot / PERIODS.len();
+    let started = cal.start(slot);
+    let submitted = started + Duration::minutes(LESSON_MINUTES + 5 + rng.below(120) as i64);
+    let mut scores = String::from("{");
+    let mut total = 0;
+    let mut items: Vec<&(String, i32)> = shared.rubric_items.iter().collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    for (n, (key, max)) in items.into_iter().enumerate() {
+        let score = max * 6 / 10 + rng.below((max - max * 6 / 10 + 1) as usize) as i32;
+        total += score;
+        if n > 0 {
+            scores.push(',');
+        }
+        scores.push_str(&format!("\"{key}\":{score}"));
+    }
+    scores.push('}');
+    let acknowledged = rng.chance(0.8);
+    Observation {
+        id: rng.id(started),
+        school_id: school_id.into(),
+        district_id: shared.district_id.into(),
+        term_id: Some(cal.terms[cal.days[day].1].id.clone()),
+        rubric_id: rubric_id.into(),
+        observer_id: observer_id.into(),
+        teacher_id: teacher.id.clone(),
+        kind: kind.into(),
+        subject: teacher.subject.into(),
+        grade: teacher.grade.into(),
+        class_name: format!("{}{}班", teacher.grade, 1 + rng.below(6)),
+        topic: (*rng.pick(TOPICS)).into(),
+        started_at: started,
+        ended_at: started + Duration::minutes(LESSON_MINUTES),
+        lesson_date: cal.day_names[day].clone(),
+        recorded_at: submitted,
+        scores,
+        total_score: total,
+        strengths: (*rng.pick(STRENGTHS)).into(),
+        suggestions: (*rng.pick(SUGGESTIONS)).into(),
+        comments: String::new(),
+        status: observations::SUBMITTED.into(),
+        submitted_at: Some(submitted),
+        counted: true,
+        not_counted_reason: None,
+        acknowledged_at: acknowledged.then(|| submitted + Duration::hours(3)),
+        teacher_reply: acknowledged.then(|| (*rng.pick(REPLIES)).to_string()),
+        request_hash: String::new(),
+        version: 1,
+        created_at: started,
+        updated_at: submitted,
+        deleted_at: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn activity(
+    rng: &mut Rng,
+    pair_id: &str,
+    kind: &str,
+    at: NaiveDateTime,
+    day: &str,
+    term_id: String,
+    observation_id: Option<String>,
+    logged_by: &str,
+) -> Activity {
+    Activity {
+        id: rng.id(at),
+        mentorship_id: pair_id.into(),
+        kind: kind.into(),
+        occurred_at: at,
+        occurred_on: day.into(),
+        term_id,
+        notes: "课后交流:提问设计与课堂节奏。".into(),
+        observation_id,
+        logged_by: logged_by.into(),
+        request_hash: String::new(),
+        created_at: at,
+    }
+}
+
+/// Five documents a year per person (one in five a guided-learning sheet), one to three pages
+/// each, reviewed by the school's leaders.
+fn document_rows(
+    rng: &mut Rng,
+    shared: &Shared,
+    school: &School,
+    people: &[Person],
+) -> (Vec<Document>, Vec<PageRow>, Vec<Review>) {
+    let cal = shared.calendar;
+    let (principal, dean) = (&people[0].id, &people[people.len().min(4) - 1].id);
+    let grade_leader = people
+        .iter()
+        .find(|p| p.post == Post::GradeLeader)
+        .map_or(principal, |p| &p.id);
+    let (mut documents, mut pages, mut reviews) = (Vec::new(), Vec::new(), Vec::new());
+    for person in people {
+        for n in 0..5 {
+            let day = rng.below(cal.days.len());
+            let at = cal.start(day * PERIODS.len()) - Duration::hours(12);
+            let sheet = n == 4;
+            let roll = rng.below(10);
+            let status = match (sheet, roll) {
+                (true, 0..=6) => documents::status::IN_USE,
+                (false, 0..=6) => documents::status::APPROVED,
+                (false, 7) => documents::status::NEEDS_REVISION,
+                _ => documents::status::SUBMITTED,
+            };
+            let doc = Document {
+                id: rng.id(at),
+                school_id: school.id.clone(),
+                district_id: shared.district_id.into(),
+                teacher_id: person.id.clone(),
+                kind: match sheet {
+                    true => documents::GUIDED_LEARNING_SHEET,
+                    false => documents::LESSON_PLAN,
+                }
+                .into(),
+                subject: person.subject.into(),
+                grade: person.grade.into(),
+                topic: (*rng.pick(TOPICS)).into(),
+                lesson_date: cal.day_names[day].clone(),
+                status: status.into(),
+                submitted_at: Some(at + Duration::minutes(30)),
+                approved_by: (status == documents::status::IN_USE).then(|| grade_leader.clone()),
+                signed_off_by: (status == documents::status::IN_USE).then(|| principal.clone()),
+                request_hash: String::new(),
+                version: 2,
+                created_at: at,
+                updated_at: at + Duration::hours(20),
+                deleted_at: None,
+            };
+            for position in 1..=(1 + rng.below(3)) as i32 {
+                let shared_page = rng.below(SHARED_PAGES);
+                pages.push(PageRow {
+                    id: rng.id(at),
+                    document_id: doc.id.clone(),
+                    school_id: school.id.clone(),
+                    teacher_id: person.id.clone(),
+                    position,
+                    width: 1800,
+                    height: 2400,
+                    bytes: 400_000 + rng.below(400_000) as i64,
+                    sha256: format!(
+                        "{:016x}{:016x}{:016x}{:016x}",
+                        rng.next(),
+                        rng.next(),
+                        rng.next(),
+                        rng.next()
+                    ),
+                    phash: rng.next() as i64,
+                    page_key: shared_page_key(shared_page, "page"),
+                    thumb_key: shared_page_key(shared_page, "thumb"),
+                    created_at: at,
+                });
+            }
+            let verdict = match status {
+                documents::status::APPROVED => Some(documents::APPROVED),
+                documents::status::NEEDS_REVISION => Some(documents::NEEDS_REVISION),
+                _ => None,
+            };
+            if let Some(verdict) = verdict {
+                let revise = verdict == documents::NEEDS_REVISION;
+                reviews.push(Review {
+                    id: rng.id(at + Duration::hours(20)),
+                    document_id: doc.id.clone(),
+                    reviewer_id: dean.clone(),
+                    verdict: verdict.into(),
+                    comments: "教学过程写得较清楚。".into(),
+                    guidance: match revise {
+                        true => "请补充小组活动的设计意图和时间分配。".into(),
+                        false => String::new(),
+                    },
+                    rectify_by: revise.then(|| {
+                        (cal.days[day].0 + Duration::days(7))
+                            .format("%Y-%m-%d")
+                            .to_string()
+                    }),
+                    resolved_at: None,
+                    created_at: at + Duration::hours(20),
+                });
+            }
+            documents.push(doc);
+        }
+    }
+    (documents, pages, reviews)
+}
+
+/// Researchers observe lessons across the district's schools, 25 a year each.
+fn researcher_rows(
+    conn: &mut DbConn,
+    rng: &mut Rng,
+    shared: &Shared,
+    researchers: &[UserRow],
+    schools: &[SchoolRef],
+    counts: &mut Counts,
+) -> Result<(), SeedError> {
+    let cal = shared.calendar;
+    let mut rows = Vec::new();
+    for r in researchers {
+        let count = 25;
+        let stride = cal.slots() / count;
+        for i in 0..count {
+            let slot = i * stride + rng.below(stride);
+            let school = rng.pick(schools);
+            let (id, subject, grade) = rng.pick(&school.teachers).clone();
+            let teacher = Person {
+                id,
+                post: Post::Teacher,
+                subject,
+                grade,
+            };
+            let kind = *rng.pick(&["research", "open_lesson", "unannounced"]);
+            rows.push(observation(
+                rng,
+                shared,
+                &school.id,
+                &school.rubric_id,
+                &r.id,
+                &teacher,
+                kind,
+                slot,
+            ));
+        }
+    }
+    counts.observations += bulk::observations(conn, &rows)?;
+    Ok(())
+}
+
+/// The blob key of shared page image `n`.
+fn shared_page_key(n: usize, which: &str) -> String {
+    format!("bench/pages/{n}/{which}.jpg")
+}
+
+/// Puts the shared page images that every generated page record points at, through the real
+/// pipeline, so signed URLs of generated pages answer with a picture.
+pub async fn put_shared_pages(store: &dyn crate::storage::BlobStore) -> Result<(), SeedError> {
+    for n in 0..SHARED_PAGES {
+        let photo = crate::photo::testimages::page_jpeg(100 + n as u64, 1200, 1600, 85);
+        let processed = crate::photo::process(&photo, &crate::photo::Limits::default())
+            .map_err(|e| SeedError::Missing(e.to_string()))?;
+        store
+            .put(
+                &shared_page_key(n, "page"),
+                processed.page_jpeg,
+                "image/jpeg",
+            )
+            .await?;
+        store
+            .put(
+                &shared_page_key(n, "thumb"),
+                processed.thumb_jpeg,
+                "image/jpeg",
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_one_is_the_district_of_the_issue() {
+        let size = Size::at(1.0);
+        assert_eq!(
+            (size.schools, size.teachers, size.researchers),
+            (200, 20_000, 20)
+        );
+        let total: usize = (0..size.schools).map(|s| size.staff_of(s)).sum();
+        assert_eq!(total, 20_000);
+    }
+
+    #[test]
+    fn small_scales_make_one_school_with_its_leaders() {
+        let size = Size::at(0.005);
+        assert_eq!((size.schools, size.teachers), (1, 100));
+        let size = Size::at(0.0001);
+        assert_eq!((size.schools, size.teachers), (1, MIN_STAFF));
+        let posts = posts(MIN_STAFF);
+        assert_eq!(posts[0], Post::Principal);
+        assert!(posts.contains(&Post::Dean) && posts.contains(&Post::GradeLeader));
+        assert_eq!(posts.iter().filter(|p| **p == Post::Teacher).count(), 4);
+    }
+
+    #[test]
+    fn teaching_days_are_weekdays_within_the_terms() {
+        let days = teaching_days(2025);
+        assert!(days.len() > 180 && days.len() < 200, "{}", days.len());
+        assert!(days
+            .iter()
+            .all(|(d, _)| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)));
+        assert!(days.iter().any(|(_, t)| *t == 0) && days.iter().any(|(_, t)| *t == 1));
+        assert_eq!(school_year_of(date(2026, 12, 1)), 2026);
+        assert_eq!(school_year_of(date(2026, 3, 1)), 2025);
+    }
+
+    #[test]
+    fn the_generator_is_deterministic() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        let at = date(2026, 1, 5).and_hms_opt(1, 0, 0).unwrap();
+        assert_eq!(a.id(at), b.id(at));
+        assert_ne!(a.id(at), a.id(at));
+    }
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Reads (issue 7, figures 3 and 6): GET /v1/quotas/progress at 200 concurrent connections with wrk,
+# each request as one of USERS people (their own progress for the last complete term).
+#
+#   bench/reads.sh pg       # scale-1 district (200 schools, 1M observations) on PostgreSQL,
+#                           # alternated with `pgbench -S` on the same server as the ceiling
+#   bench/reads.sh sqlite   # one school of 100 teachers (scale 0.005) on SQLite
+#
+# The PostgreSQL data set is generated once into database $BENCH_DB (default tingke_bench) with
+# `tingke demo --scale $SCALE` and reused while the generator's summary is kept next to the
+# build (FRESH=1 regenerates). pgbench's own database (tingke_bench_pgbench, scale 10) likewise.
+# Needs wrk (apt-get install wrk) and pgbench (postgresql-client).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+MODE=${1:-pg}
+DURATION=${DURATION:-15}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-200}
+USERS=${USERS:-100}
+PORT=${PORT:-18182}
+BASE=http://127.0.0.1:$PORT
+# PostgreSQL here allows 100 connections (shared with other work and Tingke's own pool): pgbench
+# gets 80 clients. On 2 cores its throughput peaks long before that.
+PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-80}
+
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
+build_tingke
+WORK=$(mktemp -d)
+SERVER=
+cleanup() {
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+case $MODE in
+pg)
+    SCALE=${SCALE:-1}
+    DB=${BENCH_DB:-tingke_bench}
+    export DATABASE_URL=$PG_URL_BASE/$DB
+    SUMMARY=$CARGO_TARGET_DIR/bench-$DB.summary
+    if [ "${FRESH:-0}" = 1 ] || [ ! -s "$SUMMARY" ] ||
+        ! psql "$DATABASE_URL" -XAtc 'select 1' >/dev/null 2>&1; then
+        psql "$PG_URL_BASE/postgres" -Xqc "drop database if exists $DB" -c "create database $DB"
+        echo "generating scale $SCALE into $DB ..."
+        TINGKE_DATA_DIR=$CARGO_TARGET_DIR/bench-data-$DB RUST_LOG=warn \
+            "$TINGKE" demo --scale "$SCALE" | tee "$SUMMARY"
+    fi
+    DATA_DIR=$CARGO_TARGET_DIR/bench-data-$DB
+    ;;
+sqlite)
+    SCALE=${SCALE:-0.005}
+    unset DATABASE_URL
+    DATA_DIR=$WORK/data
+    SUMMARY=$WORK/summary
+    echo "generating scale $SCALE into SQLite ..."
+    TINGKE_DATA_DIR=$DATA_DIR RUST_LOG=warn "$TINGKE" demo --scale "$SCALE" | tee "$SUMMARY"
+    ;;
+*)
+    echo "usage: $0 pg|sqlite" >&2
+    exit 2
+    ;;
+esac
+get() { sed -n "s/^$1=//p" "$SUMMARY"; }
+TERM_ID=$(get term_id)
+TEACHERS=$(sed -n 's/.* schools, \([0-9]*\) teachers.*/\1/p' "$SUMMARY")
+
+TINGKE_DATA_DIR=$DATA_DIR TINGKE_BIND=127.0.0.1:$PORT RUST_LOG=warn TINGKE_ACCESS_TOKEN_TTL=7200 \
+    "$TINGKE" serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+wait_200 "$BASE/readyz" 60
+
+# USERS people spread over the district (phones 139…: principal first in each school).
+: >"$WORK/tokens"
+step=$(( TEACHERS / USERS > 0 ? TEACHERS / USERS : 1 ))
+for i in $(seq 0 $(( USERS - 1 ))); do
+    n=$(( (i * step) % TEACHERS ))
+    login "$BASE" "$(printf '139%08d' "$n")" >>"$WORK/tokens"
+done
+export TOKENS_FILE=$WORK/tokens REQUEST_PATH="/v1/quotas/progress?term_id=$TERM_ID"
+LUA=$(dirname "$0")/progress.lua
+check=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $(head -1 "$WORK/tokens")" \
+    "$BASE$REQUEST_PATH")
+[ "$check" = 200 ] || { echo "progress answered $check" >&2; exit 1; }
+echo "$(wc -l <"$WORK/tokens") people logged in; warming up ..."
+wrk -t2 -c"$CONNS" -d5s -s "$LUA" "$BASE" >/dev/null
+
+if [ "$MODE" = pg ]; then
+    PGB_DB=tingke_bench_pgbench
+    if ! psql "$PG_URL_BASE/$PGB_DB" -XAtc 'select count(*) from pgbench_accounts' >/dev/null 2>&1; then
+        psql "$PG_URL_BASE/postgres" -Xqc "drop database if exists $PGB_DB" -c "create database $PGB_DB"
+        pgbench -q -i -s 10 "$PG_URL_BASE/$PGB_DB"
+    fi
+fi
+
+wrk_round() {
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$LUA" "$BASE" >"$WORK/wrk.out"
+    local rps p99 non2xx
+    rps=$(awk '/^Requests\/sec/{print $2}' "$WORK/wrk.out")
+    p99=$(awk '$1=="99%"{print $2}' "$WORK/wrk.out")
+    non2xx=$(awk '/Non-2xx/{print $NF}' "$WORK/wrk.out")
+    p99_ms=$(python3 -c "
+s='$p99'
+for unit, f in (('us', 1e-3), ('ms', 1), ('s', 1e3)):
+    if s.endswith(unit):
+        print(float(s[:-len(unit)]) * f); break")
+    echo "$rps $p99_ms ${non2xx:-0}" >>"$WORK/wrk.rounds"
+    echo "  tingke: $rps req/s, p99 $p99, non-2xx ${non2xx:-0}"
+}
+pgbench_round() {
+    pgbench -S -M prepared -c "$PGBENCH_CLIENTS" -j 2 -T "$DURATION" "$PG_URL_BASE/$PGB_DB" \
+        >"$WORK/pgbench.out" 2>&1
+    local tps lat
+    tps=$(awk '/^tps = /{print $3}' "$WORK/pgbench.out")
+    lat=$(awk '/^latency average/{print $4}' "$WORK/pgbench.out")
+    echo "$tps $lat" >>"$WORK/pgbench.rounds"
+    echo "  pgbench -S: $tps tps, latency average $lat ms"
+}
+: >"$WORK/wrk.rounds"
+: >"$WORK/pgbench.rounds"
+for r in $(seq "$ROUNDS"); do
+    echo "round $r"
+    wrk_round
+    if [ "$MODE" = pg ]; then pgbench_round; fi
+done
+
+col() { awk -v c="$2" '{print $c}' "$WORK/$1" | median; }
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(machine)"
+echo "data: $MODE, scale $SCALE ($(head -1 "$SUMMARY"))"
+rps=$(col wrk.rounds 1)
+echo "tingke GET /v1/quotas/progress, $CONNS connections, median of $ROUNDS x ${DURATION}s:" \
+    "$rps req/s, p99 $(col wrk.rounds 2) ms (target < 50 ms), non-2xx $(awk '{s+=$3} END {print s}' "$WORK/wrk.rounds")"
+if [ "$MODE" = pg ]; then
+    tps=$(col pgbench.rounds 1)
+    echo "pgbench -S -M prepared, $PGBENCH_CLIENTS clients: $tps tps, latency average $(col pgbench.rounds 2) ms"
+    echo "ratio tingke/pgbench: $(ratio "$rps" "$tps") (target >= 0.5)"
+fi

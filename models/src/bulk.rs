@@ -1,0 +1,147 @@
+//! Multi-row inserts for the benchmark data generator (`tingke demo --scale`).
+//!
+//! diesel's batch insert does not compile for the multi-backend connection, so each function
+//! matches on the backend and inserts into the concrete connection, in statements of as many rows
+//! as the backend's limit on bound parameters allows. Callers wrap them in a transaction.
+
+use crate::documents::{Document, PageRow, Review};
+use crate::members::MembershipRow;
+use crate::mentorships::{Activity, Mentorship};
+use crate::observations::Observation;
+use crate::rubrics::RubricRow;
+use crate::schema;
+use crate::schools::School;
+use crate::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Bound parameters in one statement: PostgreSQL's protocol limit, SQLite's default maximum.
+const PG_MAX_BINDS: usize = 65_535;
+const SQLITE_MAX_BINDS: usize = 32_766;
+
+/// A user who logs in, owning its fields (`users::NewUser` borrows them).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::users)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A term a mentorship spans.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::mentorship_terms)]
+pub struct MentorshipTermRow {
+    pub mentorship_id: String,
+    pub term_id: String,
+}
+
+macro_rules! bulk_insert {
+    ($(#[$doc:meta])* $name:ident, $table:path, $row:ty, $columns:expr) => {
+        $(#[$doc])*
+        pub fn $name(conn: &mut DbConn, rows: &[$row]) -> QueryResult<usize> {
+            let mut inserted = 0;
+            match conn {
+                DbConn::Pg(c) => {
+                    for chunk in rows.chunks(PG_MAX_BINDS / $columns) {
+                        inserted += diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+                DbConn::Sqlite(c) => {
+                    for chunk in rows.chunks(SQLITE_MAX_BINDS / $columns) {
+                        inserted += diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+            Ok(inserted)
+        }
+    };
+}
+
+bulk_insert!(
+    /// Users.
+    users,
+    schema::users::table,
+    UserRow,
+    7
+);
+bulk_insert!(
+    /// Schools.
+    schools,
+    schema::schools::table,
+    School,
+    4
+);
+bulk_insert!(
+    /// Rubric versions.
+    rubrics,
+    schema::rubrics::table,
+    RubricRow,
+    6
+);
+bulk_insert!(
+    /// Memberships.
+    memberships,
+    schema::memberships::table,
+    MembershipRow,
+    8
+);
+bulk_insert!(
+    /// Observations.
+    observations,
+    schema::observations::table,
+    Observation,
+    32
+);
+bulk_insert!(
+    /// Mentor-apprentice pairs.
+    mentorships,
+    schema::mentorships::table,
+    Mentorship,
+    15
+);
+bulk_insert!(
+    /// The terms of mentor-apprentice pairs.
+    mentorship_terms,
+    schema::mentorship_terms::table,
+    MentorshipTermRow,
+    2
+);
+bulk_insert!(
+    /// Logged activities of pairs.
+    activities,
+    schema::mentorship_activities::table,
+    Activity,
+    11
+);
+bulk_insert!(
+    /// Lesson plans and guided-learning sheets.
+    documents,
+    schema::documents::table,
+    Document,
+    18
+);
+bulk_insert!(
+    /// Page records.
+    pages,
+    schema::pages::table,
+    PageRow,
+    13
+);
+bulk_insert!(
+    /// Reviews of documents.
+    reviews,
+    schema::reviews::table,
+    Review,
+    9
+);
+
+/// Refreshes the planner's statistics after a bulk load (`ANALYZE`, on either backend): without
+/// them PostgreSQL plans queries on a million fresh rows with guesses until autovacuum gets to it.
+pub fn analyze(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE").execute(conn).map(|_| ())
+}
