@@ -201,8 +201,14 @@ pub(super) fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Doc
     }
 }
 
-/// Writes a changed document as its next version.
-pub(super) fn save(conn: &mut DbConn, mut d: Document) -> ApiResult<Document> {
+/// Writes a changed document as its next version, when `if_match` (the request's `If-Match`, if
+/// sent) names the version it was read at.
+pub(super) fn save(
+    conn: &mut DbConn,
+    mut d: Document,
+    if_match: Option<&str>,
+) -> ApiResult<Document> {
+    etag::check_match(if_match, &etag::tag(&d.id, d.version))?;
     let expected = d.version;
     d.version += 1;
     d.updated_at = tingke_models::now();
@@ -359,8 +365,10 @@ async fn delete(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let if_match = etag::if_match(&req);
     state
         .write(move |conn| {
             let mut d = own(conn, &caller, &id)?;
@@ -368,7 +376,7 @@ async fn delete(
                 return Err(ApiError::conflict("document_submitted"));
             }
             d.deleted_at = Some(tingke_models::now());
-            save(conn, d).map(|_| ())
+            save(conn, d, if_match.as_deref()).map(|_| ())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -382,11 +390,12 @@ async fn transition<F>(
     change: F,
 ) -> ApiResult<HttpResponse>
 where
-    F: FnOnce(&mut DbConn) -> ApiResult<Document> + Send + 'static,
+    F: FnOnce(&mut DbConn, Option<&str>) -> ApiResult<Document> + Send + 'static,
 {
+    let if_match = etag::if_match(&req);
     let mut v = state
         .write(move |conn| {
-            let d = change(conn)?;
+            let d = change(conn, if_match.as_deref())?;
             view(conn, d, true)
         })
         .await?;
@@ -401,7 +410,7 @@ async fn submit(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn| {
+    transition(state, req, StatusCode::OK, move |conn, if_match| {
         let mut d = own(conn, &caller, &id)?;
         if !d.is_editable() {
             return Err(ApiError::conflict("already_submitted"));
@@ -413,7 +422,7 @@ async fn submit(
         docs::resolve_reviews(conn, &d.id, now)?;
         d.status = status::SUBMITTED.into();
         d.submitted_at = Some(now);
-        save(conn, d)
+        save(conn, d, if_match)
     })
     .await
 }
@@ -485,7 +494,7 @@ async fn review(
         }
         _ => {}
     }
-    transition(state, req, StatusCode::CREATED, move |conn| {
+    transition(state, req, StatusCode::CREATED, move |conn, if_match| {
         let mut d = reviewed(conn, &caller, &id)?;
         if d.status != status::SUBMITTED {
             return Err(invalid_transition("only a submitted document is reviewed"));
@@ -511,7 +520,7 @@ async fn review(
         } else if d.kind == docs::LESSON_PLAN {
             d.status = status::APPROVED.into();
         }
-        save(conn, d)
+        save(conn, d, if_match)
     })
     .await
 }
@@ -524,7 +533,7 @@ async fn approve(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn| {
+    transition(state, req, StatusCode::OK, move |conn, if_match| {
         let mut d = visible(conn, &caller, &id)?;
         if !(caller.is_admin() || caller.has_school_role(&d.school_id, Role::GradeLeader)) {
             return Err(ApiError::forbidden());
@@ -539,7 +548,7 @@ async fn approve(
         }
         d.status = status::GRADE_APPROVED.into();
         d.approved_by = Some(caller.id().to_string());
-        save(conn, d)
+        save(conn, d, if_match)
     })
     .await
 }
@@ -552,7 +561,7 @@ async fn sign_off(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn| {
+    transition(state, req, StatusCode::OK, move |conn, if_match| {
         let mut d = visible(conn, &caller, &id)?;
         if !caller.is_senior_leader(&d.school_id) {
             return Err(ApiError::forbidden());
@@ -567,7 +576,7 @@ async fn sign_off(
         }
         d.status = status::IN_USE.into();
         d.signed_off_by = Some(caller.id().to_string());
-        save(conn, d)
+        save(conn, d, if_match)
     })
     .await
 }

@@ -6,6 +6,7 @@ use super::documents::{self, DocumentView};
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::extract::Valid;
 use crate::photo::{self, phash, PhotoError, Processed};
 use crate::signed::{self, SignatureError};
@@ -271,9 +272,15 @@ async fn upload(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (check_caller, check_id) = (caller.clone(), id.clone());
+    let if_match = etag::if_match(&req);
+    let check_tag = if_match.clone();
     // Refuse before reading a byte of the photo when the page could not be kept anyway.
     let d = state
-        .read(move |conn| editable(conn, &check_caller, &check_id))
+        .read(move |conn| {
+            let d = editable(conn, &check_caller, &check_id)?;
+            etag::check_match(check_tag.as_deref(), &etag::tag(&d.id, d.version))?;
+            Ok(d)
+        })
         .await?;
     let upload = read_upload(payload, &state).await?;
     let index = upload.index;
@@ -301,7 +308,7 @@ async fn upload(
         .write(move |conn| {
             let d = editable(conn, &caller, &id)?;
             let row = place_page(conn, &d, row, index)?;
-            documents::save(conn, d)?;
+            documents::save(conn, d, if_match.as_deref())?;
             let prints = docs::fingerprints(conn, &row.school_id)?;
             let found = similar(&prints, &row);
             Ok(page_view(row, found))
@@ -387,6 +394,7 @@ async fn reorder(
     body: Valid<PageOrder>,
 ) -> ApiResult<HttpResponse> {
     let (id, order) = (id.into_inner(), body.0.page_ids);
+    let if_match = etag::if_match(&req);
     let mut v = state
         .write(move |conn| {
             let d = editable(conn, &caller, &id)?;
@@ -407,7 +415,7 @@ async fn reorder(
             for (i, page_id) in order.iter().enumerate() {
                 docs::set_position(conn, page_id, i as i32 + 1)?;
             }
-            let d = documents::save(conn, d)?;
+            let d = documents::save(conn, d, if_match.as_deref())?;
             documents::view(conn, d, true)
         })
         .await?;
@@ -419,8 +427,10 @@ async fn delete_page(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (id, page_id) = path.into_inner();
+    let if_match = etag::if_match(&req);
     let keys = state
         .write(move |conn| {
             let d = editable(conn, &caller, &id)?;
@@ -434,7 +444,7 @@ async fn delete_page(
             for (i, p) in rest.enumerate() {
                 docs::set_position(conn, &p.id, i as i32 + 1)?;
             }
-            documents::save(conn, d)?;
+            documents::save(conn, d, if_match.as_deref())?;
             Ok((page.page_key.clone(), page.thumb_key.clone()))
         })
         .await?;

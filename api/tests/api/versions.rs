@@ -194,3 +194,54 @@ async fn a_retried_edit_or_deletion_answers_as_the_first_time() {
         .await
         .expect_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn a_document_changed_on_another_phone_refuses_a_stale_write() {
+    use crate::documents::{create_document, multipart, upload};
+    use tingke_api::photo::testimages;
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let (id, stale) = (doc.str("id").to_string(), doc.etag());
+    // Another phone of the teacher adds a page: the document has a new version.
+    let page = upload(&app, &teacher, &id, &testimages::page_jpeg(1, 600, 800, 80))
+        .await
+        .expect_status(201);
+    let (body, content_type) = multipart(&[(
+        "file",
+        Some("page.jpg"),
+        &testimages::page_jpeg(2, 600, 800, 80),
+    )]);
+    let path = format!("/v1/documents/{id}");
+    let stale_writes = [
+        app.post(&format!("{path}/pages")).raw(body, &content_type),
+        app.delete(&format!("{path}/pages/{}", page.str("id"))),
+        app.put(&format!("{path}/pages/order"))
+            .json(json!({ "page_ids": [page.str("id")] })),
+        app.post(&format!("{path}/submit")),
+        app.delete(&path),
+    ];
+    for call in stale_writes {
+        call.token(&teacher.token)
+            .header("if-match", &stale)
+            .send()
+            .await
+            .expect_problem(412, "precondition_failed");
+    }
+    // Nothing changed; with the current tag the submit goes through.
+    let current = app
+        .get(&path)
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(current.body["pages"].as_array().unwrap().len(), 1);
+    app.post(&format!("{path}/submit"))
+        .token(&teacher.token)
+        .header("if-match", &current.etag())
+        .send()
+        .await
+        .expect_status(200);
+}
