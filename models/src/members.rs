@@ -116,6 +116,17 @@ pub struct Member {
     pub phone: String,
 }
 
+impl From<(MembershipRow, String, String)> for Member {
+    /// A membership row with its person's name and phone, as the queries below select them.
+    fn from((row, name, phone): (MembershipRow, String, String)) -> Member {
+        Member {
+            membership: row.into(),
+            name,
+            phone,
+        }
+    }
+}
+
 /// Active members of a school or district (`scope_id`), in the order they were added.
 pub fn list(conn: &mut DbConn, scope_id: &str, page: &PageRequest) -> QueryResult<Page<Member>> {
     let mut query = memberships::table
@@ -131,14 +142,7 @@ pub fn list(conn: &mut DbConn, scope_id: &str, page: &PageRequest) -> QueryResul
         .limit(page.fetch_limit())
         .select((MembershipRow::as_select(), users::name, users::phone))
         .load(conn)?;
-    let members = rows
-        .into_iter()
-        .map(|(row, name, phone)| Member {
-            membership: row.into(),
-            name,
-            phone,
-        })
-        .collect();
+    let members = rows.into_iter().map(Member::from).collect();
     Ok(Page::from_rows(members, page, |m| &m.membership.id))
 }
 
@@ -162,14 +166,7 @@ pub fn all(conn: &mut DbConn, scope: MemberScope) -> QueryResult<Vec<Member>> {
         .order(memberships::id.asc())
         .select((MembershipRow::as_select(), users::name, users::phone))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(row, name, phone)| Member {
-            membership: row.into(),
-            name,
-            phone,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Member::from).collect())
 }
 
 /// Memberships with these ids whose person is still active, with the person's name and phone.
@@ -180,14 +177,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Member>> {
         .filter(users::deleted_at.is_null())
         .select((MembershipRow::as_select(), users::name, users::phone))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(row, name, phone)| Member {
-            membership: row.into(),
-            name,
-            phone,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Member::from).collect())
 }
 
 /// The user's membership in a school or district, when they are an active member.
