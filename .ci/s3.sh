@@ -50,12 +50,16 @@ tingke_s3_try_start() {
     return 1
 }
 
-tingke_s3_start() {
+tingke_s3_install() {
     if ! command -v s3s-fs >/dev/null; then
         echo "installing s3s-fs (about 2 minutes)"
         cargo install s3s-fs --version 0.14.1 --features binary --locked
         hash -r
     fi
+}
+
+tingke_s3_start() {
+    tingke_s3_install
     TINGKE_S3_DIR="$(mktemp -d)"
     # Fixed test credentials: this server holds nothing but test data.
     export AWS_ACCESS_KEY_ID="tingke-test"
@@ -78,5 +82,10 @@ tingke_s3_start() {
     return 1
 }
 
-trap tingke_s3_stop EXIT
-tingke_s3_start
+# `TINGKE_S3_INSTALL_ONLY=1 bash .ci/s3.sh` only installs s3s-fs (CI does it in the background).
+if [ -n "${TINGKE_S3_INSTALL_ONLY:-}" ]; then
+    tingke_s3_install
+else
+    trap tingke_s3_stop EXIT
+    tingke_s3_start
+fi

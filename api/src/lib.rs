@@ -10,10 +10,12 @@ pub mod etag;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
-pub mod photo;
 pub mod routes;
 pub mod signed;
 pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod validate;
+
+/// The photo pipeline, a crate of its own so that debug builds optimize it alone.
+pub use tingke_photo as photo;

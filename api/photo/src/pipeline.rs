@@ -240,7 +240,7 @@ mod tests {
     use image::{GenericImageView, ImageEncoder, Rgba};
 
     use super::*;
-    use crate::photo::testimages;
+    use crate::testimages;
 
     fn limits() -> Limits {
         Limits::default()

@@ -100,7 +100,7 @@ mod tests {
     use image::imageops::FilterType as ImageFilter;
 
     use super::*;
-    use crate::photo::{process, testimages, Limits};
+    use crate::{process, testimages, Limits};
 
     /// The hash `process` records for an upload.
     fn recorded(upload: &[u8]) -> u64 {
