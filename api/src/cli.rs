@@ -38,6 +38,15 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Remove page photos that no page record points at (left by a crash or a store outage
+    /// mid-upload). Photos younger than --min-age-minutes may belong to an upload in flight.
+    GcBlobs {
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = 60)]
+        min_age_minutes: u64,
+    },
     /// Create an administrator account.
     CreateAdmin {
         #[arg(long)]
@@ -68,6 +77,10 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("migrations are up to date");
             Ok(())
         }
+        Command::GcBlobs {
+            dry_run,
+            min_age_minutes,
+        } => gc_blobs(config, dry_run, min_age_minutes),
         Command::CreateAdmin {
             phone,
             password,
@@ -82,6 +95,8 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
+    // Uploads are spooled to the data directory, whatever the database.
+    crate::startup::check_writable(&config.data_dir)?;
     let db = open_database(&config)?;
     let mut seeded = None;
     if seed_demo {
@@ -125,6 +140,31 @@ fn demo_scale(config: Config, scale: f64, seed: u64) -> Result<(), Box<dyn std::
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
     print!("{summary}");
+    Ok(())
+}
+
+fn gc_blobs(
+    config: Config,
+    dry_run: bool,
+    min_age_minutes: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let db = open_database(&config)?;
+    let min_age = std::time::Duration::from_secs(min_age_minutes * 60);
+    let runtime = actix_web::rt::System::new();
+    let report = runtime.block_on(async move {
+        let store = crate::storage::open(&config.storage).await?;
+        crate::storage::gc::collect(&db, store.as_ref(), min_age, dry_run).await
+    })?;
+    for key in &report.orphans {
+        println!("{} {key}", if dry_run { "orphan" } else { "removed" });
+    }
+    println!(
+        "{} page blobs, {} without a page record ({} removed), {} younger than {min_age_minutes} min kept",
+        report.scanned,
+        report.orphans.len(),
+        report.removed,
+        report.young
+    );
     Ok(())
 }
 

@@ -84,6 +84,20 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").retry_after(5)
     }
 
+    /// A 503 for a failure described by `cause`: `storage_full` or `storage_read_only` when
+    /// the disk is to blame (retrying soon will not help), else `service_unavailable`.
+    pub fn unavailable_because(cause: &str) -> ApiError {
+        match disk_problem(cause) {
+            Some(code) => ApiError::disk(code),
+            None => ApiError::unavailable(),
+        }
+    }
+
+    /// The server's disk is full (`storage_full`) or read-only (`storage_read_only`).
+    pub fn disk(code: &'static str) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code).retry_after(60)
+    }
+
     /// Something we did not expect: the cause goes to the log, never to the client.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
         tracing::error!(%cause, "internal error");
@@ -158,6 +172,10 @@ impl From<diesel::result::Error> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_text")
                     .detail("text must not contain NUL characters")
             }
+            Error::DatabaseError(_, info) if disk_problem(info.message()).is_some() => {
+                tracing::error!(cause = %err, "the database cannot write to its disk");
+                ApiError::unavailable_because(info.message())
+            }
             // A connection that broke mid-query reports an unknown error whose text says so.
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if is_connection_message(info.message()) =>
@@ -167,6 +185,19 @@ impl From<diesel::result::Error> for ApiError {
             }
             _ => ApiError::internal(err),
         }
+    }
+}
+
+/// SQLite's words for a disk that is full or mounted read-only (PostgreSQL's full disk ends
+/// its connections, which reads as unavailable).
+fn disk_problem(message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    if m.contains("disk is full") || m.contains("no space left") {
+        Some("storage_full")
+    } else if m.contains("readonly database") || m.contains("read-only file system") {
+        Some("storage_read_only")
+    } else {
+        None
     }
 }
 

@@ -474,6 +474,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "Temporarily unavailable; retry shortly",
     ),
     ("not_ready", "服务未就绪", "Not ready"),
+    (
+        "storage_full",
+        "服务器磁盘已满,未保存任何内容,请稍后重试",
+        "The server's disk is full; nothing was saved; retry later",
+    ),
+    (
+        "storage_read_only",
+        "服务器磁盘只读,未保存任何内容,请稍后重试",
+        "The server's disk is read-only; nothing was saved; retry later",
+    ),
     ("internal_error", "服务器内部错误", "Internal server error"),
 ];
 

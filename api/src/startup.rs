@@ -10,6 +10,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{middleware, web, App, HttpMessage, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use std::net::TcpListener;
+use std::path::Path;
 use std::sync::Arc;
 use tingke_models::Db;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -27,13 +28,37 @@ pub enum StartError {
     Metrics(String),
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
+    #[error("the folder {path} is not writable: {source}")]
+    NotWritable {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Connects to the database and runs pending migrations.
 pub fn open_database(config: &Config) -> Result<Db, StartError> {
+    if tingke_models::Backend::from_url(&config.database_url) == tingke_models::Backend::Sqlite {
+        // SQLite writes its journal beside the database: say so plainly when it cannot,
+        // instead of "unable to open database file" after the pool's retries.
+        let file = Path::new(config.database_url.trim_start_matches("sqlite://"));
+        let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+        check_writable(folder.unwrap_or(Path::new(".")))?;
+    }
     let db = Db::connect(&config.database_url, &config.pool)?;
     db.migrate()?;
     Ok(db)
+}
+
+/// Creates `folder` when missing and proves it writable with a file that is removed at once.
+pub fn check_writable(folder: &Path) -> Result<(), StartError> {
+    let not_writable = |source| StartError::NotWritable {
+        path: folder.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(folder).map_err(not_writable)?;
+    tempfile::NamedTempFile::new_in(folder)
+        .map(drop)
+        .map_err(not_writable)
 }
 
 /// A built server, listening, not yet running.

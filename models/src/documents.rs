@@ -177,6 +177,17 @@ pub struct PageRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Makes other writers of this document wait until the transaction ends (PostgreSQL; SQLite
+/// has one writer at a time already).
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT id FROM documents WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 pub fn pages_of(conn: &mut DbConn, document_id: &str) -> QueryResult<Vec<PageRow>> {
     pages::table
         .filter(pages::document_id.eq(document_id))

@@ -144,7 +144,7 @@ fn store_error(e: crate::storage::StorageError) -> ApiError {
     match e {
         crate::storage::StorageError::Unavailable(cause) => {
             tracing::warn!(%cause, "blob store unavailable");
-            ApiError::unavailable()
+            ApiError::unavailable_because(&cause)
         }
         other => ApiError::internal(other),
     }
@@ -170,6 +170,17 @@ struct Upload {
     index: Option<i32>,
 }
 
+/// Spooling an upload to the data directory failed: a full or read-only disk is a 503 that
+/// the phone retries later, anything else is unexpected.
+fn spool_error(e: std::io::Error) -> ApiError {
+    tracing::error!(error = %e, "cannot spool an upload to the data directory");
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => ApiError::disk("storage_full"),
+        std::io::ErrorKind::ReadOnlyFilesystem => ApiError::disk("storage_read_only"),
+        _ => ApiError::internal(e),
+    }
+}
+
 fn bad_multipart(detail: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request("malformed_multipart").detail(detail.to_string())
 }
@@ -188,21 +199,20 @@ async fn read_upload(mut payload: Multipart, state: &AppState) -> ApiResult<Uplo
         }
         match field.name() {
             Some("file") if upload.is_none() => {
-                let tmp = tempfile::NamedTempFile::new_in(&state.config.data_dir)
-                    .map_err(ApiError::internal)?;
+                let tmp =
+                    tempfile::NamedTempFile::new_in(&state.config.data_dir).map_err(spool_error)?;
                 // Written through tokio: file writes stay off the async threads.
-                let mut file = tokio::fs::File::from_std(
-                    tmp.as_file().try_clone().map_err(ApiError::internal)?,
-                );
+                let mut file =
+                    tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(spool_error)?);
                 let mut size = 0u64;
                 while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
                     size += chunk.len() as u64;
                     if size > max {
                         return Err(photo_error(PhotoError::TooLarge { size, max }));
                     }
-                    file.write_all(&chunk).await.map_err(ApiError::internal)?;
+                    file.write_all(&chunk).await.map_err(spool_error)?;
                 }
-                file.flush().await.map_err(ApiError::internal)?;
+                file.flush().await.map_err(spool_error)?;
                 upload = Some((tmp, size));
             }
             Some("index") => index = Some(read_index(&mut field).await?),
@@ -255,6 +265,14 @@ async fn run_pipeline(state: &AppState, upload: Upload) -> ApiResult<Processed> 
 }
 
 /// The caller's document when pages may still change.
+/// The caller's editable document, locked until the transaction ends: two pages uploaded to
+/// one document at once take their positions one after the other, instead of the second
+/// failing on the version the first one bumped.
+fn editable_locked(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    docs::lock(conn, id)?;
+    editable(conn, caller, id)
+}
+
 fn editable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
     let d = documents::own(conn, caller, id)?;
     match d.is_editable() {
@@ -306,7 +324,7 @@ async fn upload(
     };
     let saved = state
         .write(move |conn| {
-            let d = editable(conn, &caller, &id)?;
+            let d = editable_locked(conn, &caller, &id)?;
             let row = place_page(conn, &d, row, index)?;
             documents::save(conn, d, if_match.as_deref())?;
             let prints = docs::fingerprints(conn, &row.school_id)?;
@@ -397,7 +415,7 @@ async fn reorder(
     let if_match = etag::if_match(&req);
     let mut v = state
         .write(move |conn| {
-            let d = editable(conn, &caller, &id)?;
+            let d = editable_locked(conn, &caller, &id)?;
             let mut current: Vec<String> = docs::pages_of(conn, &d.id)?
                 .into_iter()
                 .map(|p| p.id)
@@ -433,7 +451,7 @@ async fn delete_page(
     let if_match = etag::if_match(&req);
     let keys = state
         .write(move |conn| {
-            let d = editable(conn, &caller, &id)?;
+            let d = editable_locked(conn, &caller, &id)?;
             let pages = docs::pages_of(conn, &d.id)?;
             let page = pages
                 .iter()

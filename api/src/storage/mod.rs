@@ -2,6 +2,7 @@
 //! store. Keys are relative paths such as `schools/{school_id}/pages/{page_id}/page.jpg`.
 
 mod file;
+pub mod gc;
 mod s3;
 #[cfg(test)]
 mod tests;

@@ -1,59 +1,8 @@
 //! The `tingke` binary: migrate, create-admin, and serve --demo from an empty data directory.
 
 use crate::helpers::*;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-fn tingke(data_dir: &std::path::Path, database_url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tingke"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TINGKE_DATA_DIR", data_dir)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_ready(address: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(res) = client.get(format!("{address}/readyz")).send().await {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server never became ready");
-}
-
-fn serve(data_dir: &std::path::Path, url: &str, port: u16) -> Server {
-    let child = tingke(data_dir, url)
-        .args(["serve", "--demo"])
-        .env("TINGKE_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tingke");
-    Server(child)
-}
+use crate::process::*;
+use std::process::Stdio;
 
 #[test]
 fn migrate_and_create_admin() {

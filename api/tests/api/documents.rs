@@ -647,3 +647,34 @@ async fn a_failing_store_answers_503_and_keeps_no_page() {
     .await
     .expect_status(201);
 }
+
+/// A phone sends its queued pages in parallel: every one lands, each in a place of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_uploaded_to_one_document_at_once_all_land() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let id = doc.str("id");
+    let photos: Vec<Vec<u8>> = (0..5)
+        .map(|i| testimages::page_jpeg(40 + i, 600, 800, 80))
+        .collect();
+    let uploads = photos.iter().map(|p| upload(&app, &teacher, id, p));
+    for res in futures_util::future::join_all(uploads).await {
+        res.expect_status(201);
+    }
+    let d = app
+        .get(&format!("/v1/documents/{id}"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let positions: Vec<u64> = d.body["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, vec![1, 2, 3, 4, 5]);
+}

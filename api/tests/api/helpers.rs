@@ -156,6 +156,20 @@ async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> 
     }
 }
 
+/// A test app for a server that runs elsewhere (a child process, see `process.rs`) on
+/// `config`'s database, which the server has already migrated.
+pub fn attach(config: Config, dir: TempDir, pg: Option<PgDatabase>, address: String) -> TestApp {
+    let db = open_database(&config).expect("open database");
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        config,
+        dir,
+        _pg: pg,
+    }
+}
+
 /// A server on the demo district (see `demo.rs`), plus the test administrator.
 pub async fn spawn_demo_app() -> TestApp {
     spawn_demo_app_with(|_| {}).await

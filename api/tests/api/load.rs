@@ -1,0 +1,313 @@
+//! Load: hundreds of simulated phones run the real flows against the real binary for a while;
+//! afterwards no answer was a 5xx, every acknowledged write is counted back from the database,
+//! and the server's peak memory stayed bounded.
+//!
+//! `#[ignore]`d: `.ci/faults.sh` runs a short round on PostgreSQL; a longer one is
+//! `TINGKE_LOAD_PHONES=300 TINGKE_LOAD_SECONDS=180 TINGKE_TEST_DATABASE_URL=… \
+//!  cargo test --test api load -- --ignored --nocapture` (results in RELIABILITY.md).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, RequestBuilder};
+use serde_json::{json, Value};
+use tingke_api::photo::testimages;
+
+use crate::documents::{multipart, new_document};
+use crate::helpers::*;
+use crate::observations::lesson;
+use crate::process::*;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What every phone saw, merged.
+#[derive(Default)]
+struct Tally {
+    requests: AtomicUsize,
+    server_errors: AtomicUsize,
+    /// Answers other than the flow expects, with their bodies, for the failure message.
+    unexpected: Mutex<Vec<String>>,
+    observations: Mutex<Vec<String>>,
+    documents: Mutex<Vec<String>>,
+    pages: Mutex<Vec<String>>,
+    latencies_ms: Mutex<Vec<u64>>,
+}
+
+impl Tally {
+    /// Sends `req`; answers the body when the status is `expected`. Transport errors and other
+    /// statuses are counted and answered as `None`.
+    async fn send(&self, req: RequestBuilder, expected: &[u16]) -> Option<Value> {
+        let started = Instant::now();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let res = match req.send().await {
+            Ok(res) => res,
+            Err(e) => {
+                self.unexpected
+                    .lock()
+                    .unwrap()
+                    .push(format!("transport: {e}"));
+                return None;
+            }
+        };
+        let status = res.status().as_u16();
+        let body = res.bytes().await.unwrap_or_default();
+        let ms = started.elapsed().as_millis() as u64;
+        self.latencies_ms.lock().unwrap().push(ms);
+        if status >= 500 {
+            self.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        if !expected.contains(&status) {
+            let text = String::from_utf8_lossy(&body);
+            self.unexpected
+                .lock()
+                .unwrap()
+                .push(format!("{status} {text}"));
+            return None;
+        }
+        Some(serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+}
+
+struct Phone<'a> {
+    client: &'a Client,
+    address: &'a str,
+    token: &'a str,
+    tally: &'a Tally,
+}
+
+impl Phone<'_> {
+    fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(self.token)
+    }
+
+    /// Syncs from `cursor` to the end; answers the new cursor.
+    async fn sync(&self, mut cursor: Option<String>) -> Option<String> {
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/sync?since={c}"),
+                None => "/v1/sync".to_string(),
+            };
+            let page = self
+                .tally
+                .send(self.request(reqwest::Method::GET, &path), &[200])
+                .await?;
+            cursor = page["cursor"].as_str().map(str::to_string);
+            if page["has_more"] != json!(true) {
+                return cursor;
+            }
+        }
+    }
+
+    /// A leader's round: a draft made offline, submitted, progress and sync checked.
+    async fn observe(&self, world: &World, n: i64, cursor: &mut Option<String>) {
+        let (school, teacher) = (&world.school, &world.teacher_id);
+        let body = lesson(school, teacher, 2 + n % 4000, 40);
+        let post = self.request(reqwest::Method::POST, "/v1/observations");
+        let Some(created) = self.tally.send(post.json(&body), &[201]).await else {
+            return;
+        };
+        let id = created["id"].as_str().unwrap_or_default().to_string();
+        self.tally.observations.lock().unwrap().push(id.clone());
+        let submit = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/v1/observations/{id}/submit"),
+            )
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string());
+        self.tally.send(submit, &[200]).await;
+        let path = format!("/v1/quotas/progress?term_id={}", world.term_id);
+        let progress = self.request(reqwest::Method::GET, &path);
+        self.tally.send(progress, &[200]).await;
+        *cursor = self.sync(cursor.take()).await;
+    }
+
+    /// A teacher's round: a lesson plan with one photographed page, then a sync.
+    async fn photograph(&self, school: &str, photo: &[u8], cursor: &mut Option<String>) {
+        let post = self.request(reqwest::Method::POST, "/v1/documents");
+        let body = new_document(school, "lesson_plan");
+        let Some(doc) = self.tally.send(post.json(&body), &[201]).await else {
+            return;
+        };
+        let id = doc["id"].as_str().unwrap_or_default().to_string();
+        self.tally.documents.lock().unwrap().push(id.clone());
+        let (body, content_type) = multipart(&[("file", Some("page.jpg"), photo)]);
+        let upload = self
+            .request(reqwest::Method::POST, &format!("/v1/documents/{id}/pages"))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(page) = self.tally.send(upload, &[201]).await {
+            let page = page["id"].as_str().unwrap_or_default().to_string();
+            self.tally.pages.lock().unwrap().push(page);
+        }
+        *cursor = self.sync(cursor.take()).await;
+    }
+}
+
+/// The demo school as the phones see it.
+struct World {
+    school: String,
+    teacher_id: String,
+    term_id: String,
+}
+
+async fn login(client: &Client, address: &str, phone: &str) -> Value {
+    let res = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&json!({ "phone": phone, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The server's peak resident memory so far, in MB.
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Rows of `table` among `ids`, straight from the database.
+fn count_back(app: &TestApp, table: &str, ids: &[String]) -> i64 {
+    ids.chunks(500)
+        .map(|chunk| {
+            let list: Vec<String> = chunk.iter().map(|id| format!("'{id}'")).collect();
+            app.count(&format!("{table} WHERE id IN ({})", list.join(",")))
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "minutes of load: run by .ci/faults.sh (short) or by hand (see the module doc)"]
+async fn hundreds_of_phones_lose_nothing_and_get_no_5xx() {
+    let phones = setting("TINGKE_LOAD_PHONES", 200) as usize;
+    let seconds = setting("TINGKE_LOAD_SECONDS", 30);
+    let (config, dir, pg) = test_config();
+    let port = free_port();
+    let mut cmd = tingke(dir.path(), &config.database_url);
+    with_storage(&mut cmd, &config.storage);
+    let server = serve_with(cmd, port);
+    let address = format!("http://127.0.0.1:{port}");
+    wait_ready(&address).await;
+    let app = attach(config, dir, pg, address.clone());
+    let client = Client::builder()
+        .pool_max_idle_per_host(phones)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    // One login per account; the phones of one account share it (argon2 is not under test).
+    let mut leaders = Vec::new();
+    for phone in [PRINCIPAL_A, VICE_PRINCIPAL_A, DEAN_A, GRADE_LEADER_A] {
+        leaders.push(login(&client, &address, phone).await["access_token"].clone());
+    }
+    let teacher_login = login(&client, &address, TEACHER_A).await;
+    let teacher_token = teacher_login["access_token"].as_str().unwrap().to_string();
+    let membership = &teacher_login["user"]["memberships"][0];
+    let terms: Value = client
+        .get(format!(
+            "{address}/v1/districts/{}/terms",
+            membership["district_id"].as_str().unwrap()
+        ))
+        .bearer_auth(&teacher_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let world = World {
+        school: membership["school_id"].as_str().unwrap().to_string(),
+        teacher_id: teacher_login["user"]["id"].as_str().unwrap().to_string(),
+        term_id: terms["items"][0]["id"]
+            .as_str()
+            .expect("a term")
+            .to_string(),
+    };
+    let photo = testimages::page_jpeg(5, 900, 1200, 85);
+    let tally = Tally::default();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let runs = (0..phones).map(|p| {
+        let token = if p % 5 == 4 {
+            teacher_token.clone()
+        } else {
+            leaders[p % 4].as_str().unwrap().to_string()
+        };
+        let (client, address, tally) = (&client, &address, &tally);
+        let (world, photo) = (&world, &photo);
+        async move {
+            let phone = Phone {
+                client,
+                address,
+                token: &token,
+                tally,
+            };
+            let mut cursor = phone.sync(None).await;
+            let mut n = p as i64 * 7;
+            while Instant::now() < deadline {
+                n += 1;
+                if p % 5 == 4 {
+                    phone.photograph(&world.school, photo, &mut cursor).await;
+                } else {
+                    phone.observe(world, n, &mut cursor).await;
+                }
+            }
+        }
+    });
+    futures_util::future::join_all(runs).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss = peak_rss_mb(server.0.id());
+
+    let requests = tally.requests.load(Ordering::Relaxed);
+    let mut latencies = tally.latencies_ms.lock().unwrap().clone();
+    latencies.sort_unstable();
+    let p99 = latencies
+        .get(latencies.len() * 99 / 100)
+        .copied()
+        .unwrap_or(0);
+    let observations = tally.observations.lock().unwrap().clone();
+    let documents = tally.documents.lock().unwrap().clone();
+    let pages = tally.pages.lock().unwrap().clone();
+    println!(
+        "load: {phones} phones for {elapsed:.0} s: {requests} requests ({:.0}/s, p99 {p99} ms), \
+         {} observations, {} documents, {} pages acknowledged; server peak RSS {rss} MB",
+        requests as f64 / elapsed,
+        observations.len(),
+        documents.len(),
+        pages.len()
+    );
+    let unexpected = tally.unexpected.lock().unwrap();
+    assert_eq!(
+        tally.server_errors.load(Ordering::Relaxed),
+        0,
+        "{unexpected:?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{:?}",
+        &unexpected[..unexpected.len().min(10)]
+    );
+    assert!(!observations.is_empty() && !pages.is_empty());
+    assert_eq!(
+        count_back(&app, "observations", &observations),
+        observations.len() as i64
+    );
+    assert_eq!(
+        count_back(&app, "documents", &documents),
+        documents.len() as i64
+    );
+    assert_eq!(count_back(&app, "pages", &pages), pages.len() as i64);
+    assert!(rss < 400, "peak RSS {rss} MB");
+}
