@@ -11,7 +11,7 @@ echo "-- faults: PostgreSQL restart, full and read-only disk"
 TINGKE_TEST_DATABASE_URL="$PG_URL" \
     cargo test --test api faults -- --ignored --test-threads=1 --nocapture
 
-echo "-- load: ${TINGKE_LOAD_PHONES:=200} phones for ${TINGKE_LOAD_SECONDS:=30} s"
+echo "-- load: ${TINGKE_LOAD_PHONES:=100} phones for ${TINGKE_LOAD_SECONDS:=20} s"
 TINGKE_TEST_DATABASE_URL="$PG_URL" TINGKE_TEST_STORAGE=s3 \
     TINGKE_LOAD_PHONES="$TINGKE_LOAD_PHONES" TINGKE_LOAD_SECONDS="$TINGKE_LOAD_SECONDS" \
     cargo test --test api load -- --ignored --nocapture

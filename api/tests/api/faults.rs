@@ -18,6 +18,11 @@ use crate::helpers::*;
 use crate::observations::lesson;
 use crate::process::*;
 
+/// A photographed page; each seed draws another.
+fn page(seed: u64) -> Vec<u8> {
+    testimages::page_jpeg(seed, 900, 1200, 85)
+}
+
 /// Every page of `doc` with its blobs fetched through its signed URLs: each must be a whole
 /// JPEG of the size the record says.
 async fn check_pages_readable(app: &TestApp, by: &Session, doc: &str) -> Vec<String> {
@@ -93,11 +98,7 @@ async fn every_page_acknowledged_before_a_sigkill_is_whole_after_the_restart() {
     // Twelve phones upload at once, one page each; the server dies after the third answer.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for (i, doc) in docs.iter().enumerate() {
-        let (body, content_type) = multipart(&[(
-            "file",
-            Some("page.jpg"),
-            &testimages::page_jpeg(i as u64, 1200, 1600, 85),
-        )]);
+        let (body, content_type) = multipart(&[("file", Some("page.jpg"), &page(i as u64))]);
         let request = app
             .client
             .post(format!("{}/v1/documents/{doc}/pages", app.address))
@@ -198,14 +199,9 @@ async fn gc_blobs_removes_only_old_blobs_without_a_page() {
     let doc = create_document(&app, &teacher, "lesson_plan")
         .await
         .expect_status(201);
-    upload(
-        &app,
-        &teacher,
-        doc.str("id"),
-        &testimages::page_jpeg(7, 600, 800, 80),
-    )
-    .await
-    .expect_status(201);
+    upload(&app, &teacher, doc.str("id"), &page(7))
+        .await
+        .expect_status(201);
     let store = storage::open(&app.config.storage).await.unwrap();
     let orphan = format!(
         "schools/{}/pages/{}/page.jpg",
@@ -314,20 +310,15 @@ async fn the_s3_server_stopping_mid_upload_keeps_no_page_without_its_photo() {
         .await
         .expect_status(201);
     let doc = doc.str("id").to_string();
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(1, 900, 1200, 85),
-    )
-    .await
-    .expect_status(201);
+    upload(&app, &teacher, &doc, &page(1))
+        .await
+        .expect_status(201);
     let uploads: Vec<_> = (0..6)
         .map(|i| {
             let app = &app;
             let (teacher, doc) = (&teacher, &doc);
             async move {
-                let photo = testimages::page_jpeg(10 + i, 1200, 1600, 85);
+                let photo = page(10 + i);
                 upload(app, teacher, doc, &photo).await
             }
         })
@@ -346,26 +337,16 @@ async fn the_s3_server_stopping_mid_upload_keeps_no_page_without_its_photo() {
     }
     // While S3 is down: a clear 503, and nothing recorded.
     let pages_before = app.count("pages");
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(30, 600, 800, 80),
-    )
-    .await
-    .expect_problem(503, "service_unavailable");
+    upload(&app, &teacher, &doc, &page(30))
+        .await
+        .expect_problem(503, "service_unavailable");
     assert_eq!(app.count("pages"), pages_before);
 
     s3.restart();
     check_pages_readable(&app, &teacher, &doc).await;
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(31, 600, 800, 80),
-    )
-    .await
-    .expect_status(201);
+    upload(&app, &teacher, &doc, &page(31))
+        .await
+        .expect_status(201);
     gc_blobs(&app, &[]);
     assert_no_orphans(&app).await;
     check_pages_readable(&app, &teacher, &doc).await;
@@ -560,14 +541,9 @@ async fn a_full_or_read_only_disk_answers_503_and_corrupts_nothing() {
         }
     };
     kept.push(create(3).await.expect_status(201).str("id").to_string());
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(1, 900, 1200, 85),
-    )
-    .await
-    .expect_status(201);
+    upload(&app, &teacher, &doc, &page(1))
+        .await
+        .expect_status(201);
 
     let filler = disk.fill();
     // SQLite may still find room in pages it already has; it must never answer 500.
@@ -580,13 +556,7 @@ async fn a_full_or_read_only_disk_answers_503_and_corrupts_nothing() {
         }
     }
     let pages = app.count("pages");
-    let full = upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(2, 900, 1200, 85),
-    )
-    .await;
+    let full = upload(&app, &teacher, &doc, &page(2)).await;
     let full = full.expect_problem(503, "storage_full");
     assert!(full.header("retry-after").is_some());
     assert_eq!(app.count("pages"), pages);
@@ -603,14 +573,9 @@ async fn a_full_or_read_only_disk_answers_503_and_corrupts_nothing() {
     let blobs = data.join("blobs");
     mount(&["--bind", blobs.to_str().unwrap()], &blobs);
     mount(&["-o", "remount,bind,ro"], &blobs);
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(3, 900, 1200, 85),
-    )
-    .await
-    .expect_problem(503, "storage_read_only");
+    upload(&app, &teacher, &doc, &page(3))
+        .await
+        .expect_problem(503, "storage_read_only");
     assert_eq!(app.count("pages"), pages);
     check_pages_readable(&app, &teacher, &doc).await;
     let status = std::process::Command::new("umount")
@@ -618,14 +583,9 @@ async fn a_full_or_read_only_disk_answers_503_and_corrupts_nothing() {
         .status()
         .unwrap();
     assert!(status.success());
-    upload(
-        &app,
-        &teacher,
-        &doc,
-        &testimages::page_jpeg(4, 900, 1200, 85),
-    )
-    .await
-    .expect_status(201);
+    upload(&app, &teacher, &doc, &page(4))
+        .await
+        .expect_status(201);
 
     for id in &kept {
         app.get(&format!("/v1/observations/{id}"))
