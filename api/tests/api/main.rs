@@ -9,6 +9,7 @@ mod contract;
 mod documents;
 mod health;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod mentorships;
 mod observations;
