@@ -29,8 +29,13 @@ pub struct Config {
     pub login: LoginLimits,
     /// Web origins (`https://host[:port]`) whose pages may call the API; none by default.
     pub cors_origins: Vec<String>,
-    /// Largest JSON body accepted, in bytes.
+    /// Largest ordinary JSON body accepted, in bytes (routes have their own limits around it:
+    /// see `body::ROUTES`).
     pub json_limit: usize,
+    /// How long a client may take to send a JSON body, from the end of its headers.
+    pub body_timeout: Duration,
+    /// How long a client may take to send a page photo.
+    pub upload_timeout: Duration,
     pub pool: PoolOptions,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
@@ -105,6 +110,8 @@ impl Config {
                 .filter(|o| !o.is_empty())
                 .collect(),
             json_limit: number("TINGKE_JSON_LIMIT", 64 * 1024)?,
+            body_timeout: Duration::from_secs(number("TINGKE_BODY_TIMEOUT_SECONDS", 30)?),
+            upload_timeout: Duration::from_secs(number("TINGKE_UPLOAD_TIMEOUT_SECONDS", 300)?),
             pool: PoolOptions {
                 max_connections: number("TINGKE_DB_POOL_SIZE", 10)?,
                 connect_timeout: Duration::from_secs(5),
@@ -143,6 +150,8 @@ impl Config {
             },
             cors_origins: Vec::new(),
             json_limit: 64 * 1024,
+            body_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
             pool: PoolOptions::default(),
             workers: 1,
             counted_minutes: 20..=90,

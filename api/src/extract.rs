@@ -56,6 +56,13 @@ fn deserialize_error(e: &serde_json::Error) -> ApiError {
             "missing_field",
         )
         .detail(message),
+        // serde keeps no field given twice: `{"name": "a", "name": "b"}` is refused, not read as
+        // either name (maps of scores refuse it too, see `validate::unique_keys`).
+        Category::Data if message.starts_with("duplicate field") => ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "duplicate_field",
+        )
+        .detail(message),
         Category::Data => ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             "wrong_type",

@@ -78,6 +78,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("wrong_type", "字段类型错误", "A field has the wrong type"),
     (
+        "duplicate_field",
+        "同一字段出现了两次",
+        "A field is given twice",
+    ),
+    (
         "missing_field",
         "缺少必填字段",
         "A required field is missing",
@@ -147,6 +152,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "payload_too_large",
         "请求体过大",
         "The request body is too large",
+    ),
+    (
+        "request_timeout",
+        "请求体发送超时",
+        "The request body was not sent in time",
     ),
     (
         "unsupported_media_type",

@@ -153,7 +153,8 @@ pub async fn middleware(
     keep(&state, &user, &key, res).await
 }
 
-/// Remembers the answer (not a 5xx: those may succeed when retried) and passes it on.
+/// Remembers the answer (not a 5xx nor a 408 for a body sent too slowly: those may succeed when
+/// retried) and passes it on.
 async fn keep(
     state: &AppState,
     user: &str,
@@ -166,7 +167,9 @@ async fn keep(
     let bytes = body::to_bytes_limited(res.into_body(), MAX_BODY).await;
     let (user, key) = (user.to_string(), key.to_string());
     let bytes = match bytes {
-        Ok(Ok(bytes)) if !status.is_server_error() => bytes,
+        Ok(Ok(bytes)) if !status.is_server_error() && status != StatusCode::REQUEST_TIMEOUT => {
+            bytes
+        }
         other => {
             let _ = state
                 .write(move |conn| Ok(store::forget(conn, &user, &key)?))

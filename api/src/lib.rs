@@ -1,6 +1,7 @@
 //! The Tingke API: HTTP routes, auth, configuration and the CLI's commands.
 
 pub mod auth;
+pub mod body;
 pub mod cli;
 pub mod config;
 pub mod demo;

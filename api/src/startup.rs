@@ -120,8 +120,9 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
         .endpoint("/metrics")
         .build()
         .map_err(|e| StartError::Metrics(e.to_string()))?;
+    // Each route's own limit is enforced first (`body::guard`); this is the ceiling behind it.
     let json = web::JsonConfig::default()
-        .limit(state.config.json_limit)
+        .limit(crate::body::json_ceiling(&state.config))
         .error_handler(extract::json_error);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -132,6 +133,9 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .configure(|cfg| routes::router().register(cfg))
             .default_service(web::to(routes::not_found_route))
+            // Innermost: a refused or late body is answered before the idempotency middleware
+            // remembers the answer.
+            .wrap(middleware::from_fn(crate::body::guard))
             .wrap(middleware::from_fn(crate::idempotency::middleware))
             .wrap(middleware::from_fn(refuse_nul))
             .wrap_fn(|req, srv| {

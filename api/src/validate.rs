@@ -1,7 +1,10 @@
 //! Field checks shared by request bodies, each with its own stable code.
 
 use regex::Regex;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use validator::ValidationError;
 
@@ -83,9 +86,71 @@ pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// A JSON object read into a map, refusing a key given twice: serde_json would keep the last
+/// value silently, and a score given twice is a client bug to report, not to guess at. Refused
+/// as a `duplicate field` (`duplicate_field`, like a field of a struct given twice).
+pub fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Keys<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Keys<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = BTreeMap::new();
+            while let Some((key, value)) = access.next_entry::<String, V>()? {
+                if map.contains_key(&key) {
+                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                }
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+    d.deserialize_map(Keys(std::marker::PhantomData))
+}
+
+/// [`unique_keys`] for a map that may be left out or `null` (use with `#[serde(default)]`).
+pub fn unique_keys_opt<'de, D, V>(d: D) -> Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(bound = "V: Deserialize<'de>")]
+    struct Wrapped<V>(#[serde(deserialize_with = "unique_keys")] BTreeMap<String, V>);
+    Ok(Option::<Wrapped<V>>::deserialize(d)?.map(|w| w.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        #[derive(Debug, Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "unique_keys")]
+            a: BTreeMap<String, i32>,
+            #[serde(default, deserialize_with = "unique_keys_opt")]
+            b: Option<BTreeMap<String, i32>>,
+        }
+        let ok: Body = serde_json::from_str(r#"{"a": {"x": 1, "y": 2}, "b": null}"#).unwrap();
+        assert_eq!((ok.a.len(), ok.b), (2, None));
+        let ok: Body = serde_json::from_str(r#"{"b": {"x": 1}}"#).unwrap();
+        assert_eq!(ok.b.map(|b| b.len()), Some(1));
+        for twice in [r#"{"a": {"x": 1, "x": 2}}"#, r#"{"b": {"x": 1, "x": 1}}"#] {
+            let e = serde_json::from_str::<Body>(twice).unwrap_err();
+            assert!(e.to_string().starts_with("duplicate field `x`"), "{e}");
+            assert_eq!(e.classify(), serde_json::error::Category::Data);
+        }
+    }
 
     #[test]
     fn phones() {

@@ -76,7 +76,7 @@ struct NewObservation {
     topic: String,
     started_at: DateTime<Utc>,
     ended_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "validate::unique_keys")]
     scores: BTreeMap<String, i32>,
     #[serde(default)]
     #[validate(
@@ -126,6 +126,7 @@ struct ObservationPatch {
     topic: Option<String>,
     started_at: Option<DateTime<Utc>>,
     ended_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "validate::unique_keys_opt")]
     scores: Option<BTreeMap<String, i32>>,
     #[validate(
         length(max = 5000, code = "invalid_length"),
@@ -161,6 +162,7 @@ struct CorrectionRequest {
         custom(function = "validate::multiline_text")
     )]
     reason: String,
+    #[serde(default, deserialize_with = "validate::unique_keys_opt")]
     scores: Option<BTreeMap<String, i32>>,
     #[validate(
         length(max = 5000, code = "invalid_length"),

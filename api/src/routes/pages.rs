@@ -181,8 +181,17 @@ fn spool_error(e: std::io::Error) -> ApiError {
     }
 }
 
-fn bad_multipart(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request("malformed_multipart").detail(detail.to_string())
+fn bad_multipart(e: actix_multipart::MultipartError) -> ApiError {
+    use actix_multipart::MultipartError;
+    match e {
+        // JSON or a form sent where a photo was expected: the wrong content type, not a broken
+        // multipart body.
+        MultipartError::ContentTypeMissing | MultipartError::ContentTypeIncompatible => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                .detail("send the photo as multipart/form-data")
+        }
+        other => ApiError::bad_request("malformed_multipart").detail(other.to_string()),
+    }
 }
 
 /// Streams the parts of the body, writing `file` to disk as it arrives and stopping as soon as

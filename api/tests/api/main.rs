@@ -10,6 +10,7 @@ mod documents;
 mod faults;
 mod health;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod load;
 mod mentorships;

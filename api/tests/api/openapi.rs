@@ -72,3 +72,24 @@ async fn every_protected_route_answers_401_without_a_token() {
             .expect_problem(401, "missing_token");
     }
 }
+
+#[test]
+fn every_route_that_takes_a_body_has_a_body_limit() {
+    let with_body: BTreeSet<(String, String)> = SPEC
+        .operations()
+        .into_iter()
+        .filter(|(m, p)| {
+            SPEC.doc["paths"][p][m.to_lowercase()]
+                .get("requestBody")
+                .is_some()
+        })
+        .collect();
+    let limited: BTreeSet<(String, String)> = tingke_api::body::ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        with_body, limited,
+        "routes with a requestBody in openapi.yaml and rows of body::ROUTES differ"
+    );
+}
