@@ -196,6 +196,19 @@ pub fn pages_of(conn: &mut DbConn, document_id: &str) -> QueryResult<Vec<PageRow
         .load(conn)
 }
 
+/// The pages of several documents, each document's in order: one query for a whole list.
+pub fn pages_of_documents(conn: &mut DbConn, document_ids: &[String]) -> QueryResult<Vec<PageRow>> {
+    pages::table
+        .filter(pages::document_id.eq_any(document_ids))
+        .order((
+            pages::document_id.asc(),
+            pages::position.asc(),
+            pages::id.asc(),
+        ))
+        .select(PageRow::as_select())
+        .load(conn)
+}
+
 pub fn insert_page(conn: &mut DbConn, p: &PageRow) -> QueryResult<()> {
     diesel::insert_into(pages::table)
         .values(p)
@@ -263,9 +276,13 @@ pub fn insert_review(conn: &mut DbConn, r: &Review) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn reviews_of(conn: &mut DbConn, document_id: &str) -> QueryResult<Vec<Review>> {
+/// The reviews of several documents, oldest first: one query for a whole list.
+pub fn reviews_of_documents(
+    conn: &mut DbConn,
+    document_ids: &[String],
+) -> QueryResult<Vec<Review>> {
     reviews::table
-        .filter(reviews::document_id.eq(document_id))
+        .filter(reviews::document_id.eq_any(document_ids))
         .order(reviews::id.asc())
         .select(Review::as_select())
         .load(conn)

@@ -101,10 +101,8 @@ async fn archive(
 
 /// The user's documents with a lesson day in the school year, with pages and reviews.
 fn written(conn: &mut DbConn, user_id: &str, from: &str, to: &str) -> ApiResult<Vec<DocumentView>> {
-    tingke_models::documents::of_teacher_between(conn, user_id, from, to)?
-        .into_iter()
-        .map(|d| documents::view(conn, d, true))
-        .collect()
+    let list = tingke_models::documents::of_teacher_between(conn, user_id, from, to)?;
+    documents::views(conn, list, true)
 }
 
 fn observed(
@@ -112,10 +110,8 @@ fn observed(
     user_id: &str,
     term_ids: &[String],
 ) -> ApiResult<Vec<ObservationView>> {
-    obs::of_teacher_in_terms(conn, user_id, term_ids)?
-        .into_iter()
-        .map(|o| observations::view(conn, o, false))
-        .collect()
+    let list = obs::of_teacher_in_terms(conn, user_id, term_ids)?;
+    observations::summaries(conn, list)
 }
 
 fn evaluations(

@@ -14,6 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use tingke_models::documents::{self as docs, status, Document, Review};
 use tingke_models::observations as obs;
 use tingke_models::roles::Role;
@@ -107,19 +108,57 @@ pub(super) struct DocumentView {
 /// A document with its teacher's name; with `full`, its pages (signed URLs, same pages found
 /// elsewhere) and reviews.
 pub(super) fn view(conn: &mut DbConn, d: Document, full: bool) -> ApiResult<DocumentView> {
-    let (pages, reviews) = match full {
-        true => (
-            Some(super::pages::views(conn, &d)?),
-            Some(docs::reviews_of(conn, &d.id)?),
-        ),
-        false => (None, None),
+    let mut one = views(conn, vec![d], full)?;
+    Ok(one.pop().expect("one document in, one view out"))
+}
+
+/// Documents as [`view`] renders them, with a fixed number of queries however many there are
+/// (lists, sync pages and archives show hundreds).
+pub(super) fn views(
+    conn: &mut DbConn,
+    list: Vec<Document>,
+    full: bool,
+) -> ApiResult<Vec<DocumentView>> {
+    let (mut pages, mut reviews) = match full {
+        true => {
+            let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
+            let mut by_document: HashMap<String, Vec<Review>> = HashMap::new();
+            for r in docs::reviews_of_documents(conn, &ids)? {
+                by_document
+                    .entry(r.document_id.clone())
+                    .or_default()
+                    .push(r);
+            }
+            (super::pages::views_of(conn, &list)?, by_document)
+        }
+        false => Default::default(),
     };
-    let mut ids = vec![d.teacher_id.clone()];
-    ids.extend(reviews.iter().flatten().map(|r| r.reviewer_id.clone()));
+    let mut ids: Vec<String> = list.iter().map(|d| d.teacher_id.clone()).collect();
+    ids.extend(reviews.values().flatten().map(|r| r.reviewer_id.clone()));
     let names = obs::user_names(conn, &ids)?;
+    Ok(list
+        .into_iter()
+        .map(|d| {
+            let parts = full.then(|| {
+                (
+                    pages.remove(&d.id).unwrap_or_default(),
+                    reviews.remove(&d.id).unwrap_or_default(),
+                )
+            });
+            render(d, &names, parts)
+        })
+        .collect())
+}
+
+fn render(
+    d: Document,
+    names: &HashMap<String, String>,
+    parts: Option<(Vec<super::pages::PageView>, Vec<Review>)>,
+) -> DocumentView {
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let utc = |t: chrono::NaiveDateTime| t.and_utc();
-    Ok(DocumentView {
+    let (pages, reviews) = parts.unzip();
+    DocumentView {
         teacher_name: name(&d.teacher_id),
         reviews: reviews.map(|rs| {
             rs.into_iter()
@@ -153,7 +192,7 @@ pub(super) fn view(conn: &mut DbConn, d: Document, full: bool) -> ApiResult<Docu
         version: d.version,
         created_at: utc(d.created_at),
         updated_at: utc(d.updated_at),
-    })
+    }
 }
 
 impl DocumentView {
@@ -328,12 +367,8 @@ async fn list(
     let list = state
         .read(move |conn| {
             let page = docs::list(conn, &visibility, &filter, &page)?;
-            let mut items = Vec::new();
-            for d in page.items {
-                items.push(view(conn, d, false)?);
-            }
             Ok(List {
-                items,
+                items: views(conn, page.items, false)?,
                 next_cursor: page.next_cursor,
             })
         })

@@ -241,6 +241,19 @@ pub(super) fn view(conn: &mut DbConn, o: Observation, full: bool) -> ApiResult<O
     Ok(render(o, &names, corrections))
 }
 
+/// Observations without their corrections, as lists show them: one name query for all.
+pub(super) fn summaries(
+    conn: &mut DbConn,
+    list: Vec<Observation>,
+) -> ApiResult<Vec<ObservationView>> {
+    let ids: Vec<String> = list
+        .iter()
+        .flat_map(|o| [o.observer_id.clone(), o.teacher_id.clone()])
+        .collect();
+    let names = obs::user_names(conn, &ids)?;
+    Ok(list.into_iter().map(|o| render(o, &names, None)).collect())
+}
+
 fn render(
     o: Observation,
     names: &std::collections::HashMap<String, String>,
@@ -539,13 +552,10 @@ async fn list(
     let list = state
         .read(move |conn| {
             let page = obs::list(conn, &visibility, &filter, &page)?;
-            let ids: Vec<String> = page
-                .items
-                .iter()
-                .flat_map(|o| [o.observer_id.clone(), o.teacher_id.clone()])
-                .collect();
-            let names = obs::user_names(conn, &ids)?;
-            Ok(List::from_page(page, |o| render(o, &names, None)))
+            Ok(List {
+                items: summaries(conn, page.items)?,
+                next_cursor: page.next_cursor,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))

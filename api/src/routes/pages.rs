@@ -16,6 +16,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use tingke_models::documents::{self as docs, Document, Fingerprint, PageRow};
 use tingke_models::DbConn;
 use tokio::io::AsyncWriteExt;
@@ -93,21 +94,29 @@ fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
     }
 }
 
-/// A document's pages in order, each with the same pages found elsewhere in the school (URLs
-/// are signed afterwards, off the database thread: see `sign`).
-pub(super) fn views(conn: &mut DbConn, d: &Document) -> ApiResult<Vec<PageView>> {
-    let rows = docs::pages_of(conn, &d.id)?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
+/// The pages of `documents` in order, by document id, each with the same pages found elsewhere
+/// in its school (URLs are signed afterwards, off the database thread: see `sign`). One query
+/// for the pages and one for the fingerprints of each school, however many documents.
+pub(super) fn views_of(
+    conn: &mut DbConn,
+    documents: &[Document],
+) -> ApiResult<HashMap<String, Vec<PageView>>> {
+    let ids: Vec<String> = documents.iter().map(|d| d.id.clone()).collect();
+    let rows = docs::pages_of_documents(conn, &ids)?;
+    let mut prints: HashMap<String, Vec<Fingerprint>> = HashMap::new();
+    let mut views: HashMap<String, Vec<PageView>> = HashMap::new();
+    for row in rows {
+        let school = &row.school_id;
+        if !prints.contains_key(school) {
+            prints.insert(school.clone(), docs::fingerprints(conn, school)?);
+        }
+        let found = similar(&prints[school], &row);
+        views
+            .entry(row.document_id.clone())
+            .or_default()
+            .push(page_view(row, found));
     }
-    let prints = docs::fingerprints(conn, &d.school_id)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let found = similar(&prints, &row);
-            page_view(row, found)
-        })
-        .collect())
+    Ok(views)
 }
 
 /// A URL for one blob: the store's own presigned URL (S3), or one the API signs and serves.

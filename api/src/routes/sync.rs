@@ -220,26 +220,30 @@ fn load(
     let mut found = HashSet::new();
     match kind {
         log::OBSERVATION => {
+            let mut shown = Vec::new();
             for o in log::observations(conn, ids)? {
                 let seen = observations::can_see(caller, &o);
                 found.insert(o.id.clone());
                 match (o.deleted_at.is_some(), seen) {
                     (true, true) => view.deleted.push(Tombstone::new(log::OBSERVATION, o.id)),
-                    (false, true) => view.observations.push(observations::view(conn, o, false)?),
+                    (false, true) => shown.push(o),
                     (_, false) => {}
                 }
             }
+            view.observations = observations::summaries(conn, shown)?;
         }
         log::DOCUMENT => {
+            let mut shown = Vec::new();
             for d in log::documents(conn, ids)? {
                 let seen = documents::can_see(caller, &d);
                 found.insert(d.id.clone());
                 match (d.deleted_at.is_some(), seen) {
                     (true, true) => view.deleted.push(Tombstone::new(log::DOCUMENT, d.id)),
-                    (false, true) => view.documents.push(documents::view(conn, d, true)?),
+                    (false, true) => shown.push(d),
                     (_, false) => {}
                 }
             }
+            view.documents = documents::views(conn, shown, true)?;
         }
         log::MENTORSHIP => {
             for m in log::mentorships(conn, ids)? {

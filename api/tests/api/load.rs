@@ -2,6 +2,11 @@
 //! afterwards no answer was a 5xx, every acknowledged write is counted back from the database,
 //! and the server's peak memory stayed bounded.
 //!
+//! A phone's user pauses between rounds (`TINGKE_LOAD_PAUSE_MS`, 1,000 by default, each pause
+//! drawn between half and one and a half of it): a person takes a second at least to tap the
+//! next button, a leader minutes to write an observation. 0 makes every phone send its next
+//! request the moment an answer arrives, which measures where the server saturates instead.
+//!
 //! `#[ignore]`d: `.ci/faults.sh` runs a short round on PostgreSQL; a longer one is
 //! `TINGKE_LOAD_PHONES=300 TINGKE_LOAD_SECONDS=180 TINGKE_TEST_DATABASE_URL=… \
 //!  cargo test --test api load -- --ignored --nocapture` (results in RELIABILITY.md).
@@ -204,6 +209,7 @@ fn count_back(app: &TestApp, table: &str, ids: &[String]) -> i64 {
 async fn hundreds_of_phones_lose_nothing_and_get_no_5xx() {
     let phones = setting("TINGKE_LOAD_PHONES", 200) as usize;
     let seconds = setting("TINGKE_LOAD_SECONDS", 30);
+    let pause_ms = setting("TINGKE_LOAD_PAUSE_MS", 1000);
     let (config, dir, pg) = test_config();
     let port = free_port();
     let mut cmd = tingke(dir.path(), &config.database_url);
@@ -270,6 +276,9 @@ async fn hundreds_of_phones_lose_nothing_and_get_no_5xx() {
             let mut n = p as i64 * 7;
             while Instant::now() < deadline {
                 n += 1;
+                // Half to one and a half of the pause, spread so the phones do not march in step.
+                let spread = (n as u64).wrapping_mul(2_654_435_761) % (pause_ms + 1);
+                tokio::time::sleep(Duration::from_millis(pause_ms / 2 + spread)).await;
                 if p % 5 == 4 {
                     phone.photograph(&world.school, photo, &mut cursor).await;
                 } else {
@@ -293,7 +302,7 @@ async fn hundreds_of_phones_lose_nothing_and_get_no_5xx() {
     let documents = tally.documents.lock().unwrap().clone();
     let pages = tally.pages.lock().unwrap().clone();
     println!(
-        "load: {phones} phones for {elapsed:.0} s: {requests} requests ({:.0}/s, p99 {p99} ms, \
+        "load: {phones} phones pausing ~{pause_ms} ms for {elapsed:.0} s: {requests} requests ({:.0}/s, p99 {p99} ms, \
          {} sent again), {} observations, {} documents, {} pages acknowledged; \
          server peak RSS {rss} MB",
         requests as f64 / elapsed,
