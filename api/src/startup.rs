@@ -124,6 +124,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
     let json = web::JsonConfig::default()
         .limit(crate::body::json_ceiling(&state.config))
         .error_handler(extract::json_error);
+    let blocking = blocking_threads(&state);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -173,6 +174,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .wrap(TracingLogger::default())
     })
     .workers(workers)
+    .worker_max_blocking_threads(blocking)
     .listen(listener)
     .map_err(|source| StartError::Bind {
         addr: "listener".into(),
@@ -180,6 +182,15 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
     })?
     .run();
     Ok(server)
+}
+
+/// Threads per worker for database work and photos (`web::block`): as many as can be busy at
+/// once, the pooled connections and the photo permits. Requests beyond them wait in a queue that
+/// costs nothing, instead of each holding a thread (actix's default is 512 / workers) that waits
+/// for a connection, times out after the pool's wait and answers 503; hundreds of such threads
+/// also held hundreds of megabytes of allocator arenas under load.
+fn blocking_threads(state: &AppState) -> usize {
+    state.config.pool.max_connections as usize + state.photo_permits.available_permits()
 }
 
 /// A NUL character in the path or the query string is never meant: answer before any handler
