@@ -137,6 +137,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> TestApp {
+    log_to_file_if_asked();
     let store = tingke_api::storage::open(&config.storage)
         .await
         .expect("open blob store");
@@ -154,6 +155,29 @@ async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> 
         dir,
         _pg: pg,
     }
+}
+
+/// With `TINGKE_TEST_LOG=<file>`, every server this test run starts in process logs there (the
+/// server's crates at debug level, the rest at info), so that `.ci/secrets-in-logs.sh` can
+/// search the logs of a whole test run for passwords and tokens.
+fn log_to_file_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(path) = std::env::var("TINGKE_TEST_LOG") else {
+            return;
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("TINGKE_TEST_LOG {path}: {e}"));
+        let filter = "info,tingke_api=debug,tingke_models=debug,actix_web=debug";
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
 }
 
 /// A test app for a server that runs elsewhere (a child process, see `process.rs`) on
