@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Reads (issue 7, figures 3 and 6): GET /v1/quotas/progress at 200 concurrent connections with wrk,
-# each request as one of USERS people (their own progress for the last complete term).
+# Reads (issue 7, figures 3 and 6): GET /v1/quotas/progress (or, with REQUEST=sync, the first page
+# of GET /v1/sync) at 200 concurrent connections with wrk, each request as one of USERS people
+# (their own progress for the last complete term; their own full view).
 #
 #   bench/reads.sh pg       # scale-1 district (200 schools, 1M observations) on PostgreSQL,
 #                           # alternated with `pgbench -S` on the same server as the ceiling
@@ -77,7 +78,12 @@ for i in $(seq 0 $(( USERS - 1 ))); do
     n=$(( (i * step) % TEACHERS ))
     login "$BASE" "$(printf '139%08d' "$n")" >>"$WORK/tokens"
 done
-export TOKENS_FILE=$WORK/tokens REQUEST_PATH="/v1/quotas/progress?term_id=$TERM_ID"
+case ${REQUEST:-progress} in
+progress) REQUEST_PATH="/v1/quotas/progress?term_id=$TERM_ID" ;;
+sync) REQUEST_PATH="/v1/sync" ;; # the first page (200 changes) of each person's full view
+*) echo "REQUEST is progress or sync" >&2; exit 2 ;;
+esac
+export TOKENS_FILE=$WORK/tokens REQUEST_PATH
 LUA=$(dirname "$0")/progress.lua
 check=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $(head -1 "$WORK/tokens")" \
     "$BASE$REQUEST_PATH")
@@ -129,7 +135,7 @@ echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(machine)"
 echo "data: $MODE, scale $SCALE ($(head -1 "$SUMMARY"))"
 rps=$(col wrk.rounds 1)
-echo "tingke GET /v1/quotas/progress, $CONNS connections, median of $ROUNDS x ${DURATION}s:" \
+echo "tingke GET $REQUEST_PATH, $CONNS connections, median of $ROUNDS x ${DURATION}s:" \
     "$rps req/s, p99 $(col wrk.rounds 2) ms (target < 50 ms), non-2xx $(awk '{s+=$3} END {print s}' "$WORK/wrk.rounds")"
 if [ "$MODE" = pg ]; then
     tps=$(col pgbench.rounds 1)

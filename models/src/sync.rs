@@ -35,7 +35,47 @@ pub struct Change {
 
 /// Up to `limit` changes numbered above `after`, oldest first, in the given schools and districts
 /// (`None`: everywhere, for admins).
+///
+/// A caller of a few schools gets one query per school or district, each reading its own range
+/// of the `(scope_id, seq)` index, merged here: one query for all of them walks the log in
+/// `seq` order and skips every other school's changes, which took 165 ms for a school written
+/// late in a district's log of a million changes. Callers of many schools (researchers) share
+/// most of the log, which the single query reads well.
 pub fn after(
+    conn: &mut DbConn,
+    after: i64,
+    scopes: Option<&[String]>,
+    limit: i64,
+) -> QueryResult<Vec<Change>> {
+    match scopes {
+        Some(scopes) if scopes.len() <= SCOPES_QUERIED_ONE_BY_ONE => {
+            let mut changes = Vec::new();
+            for scope in scopes {
+                changes.extend(in_scope(conn, after, scope, limit)?);
+            }
+            changes.sort_by_key(|c| c.seq);
+            changes.truncate(usize::try_from(limit).unwrap_or(0));
+            Ok(changes)
+        }
+        _ => in_scopes(conn, after, scopes, limit),
+    }
+}
+
+const SCOPES_QUERIED_ONE_BY_ONE: usize = 8;
+
+/// `scope_id = $1`, not `= ANY($1)`: only with an equality does PostgreSQL see that the
+/// `(scope_id, seq)` index gives the rows in `seq` order.
+fn in_scope(conn: &mut DbConn, after: i64, scope: &str, limit: i64) -> QueryResult<Vec<Change>> {
+    sync_log::table
+        .filter(sync_log::scope_id.eq(scope))
+        .filter(sync_log::seq.gt(after))
+        .order(sync_log::seq.asc())
+        .limit(limit)
+        .select(Change::as_select())
+        .load(conn)
+}
+
+fn in_scopes(
     conn: &mut DbConn,
     after: i64,
     scopes: Option<&[String]>,
