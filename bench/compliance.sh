@@ -16,13 +16,7 @@ export DATABASE_URL=$PG_URL_BASE/$DB
 SUMMARY=$CARGO_TARGET_DIR/bench-$DB.summary
 [ -s "$SUMMARY" ] || { echo "no data set: run bench/reads.sh pg first" >&2; exit 1; }
 build_tingke
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+work_dir_and_server_cleanup
 get() { sed -n "s/^$1=//p" "$SUMMARY"; }
 DISTRICT=$(get district_id)
 TERM_ID=$(get term_id)

@@ -46,3 +46,14 @@ login() {
 machine() {
     echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
 }
+
+# A scratch folder in $WORK, and on exit: the server started as $SERVER stopped, the folder removed.
+work_dir_and_server_cleanup() {
+    WORK=$(mktemp -d)
+    SERVER=
+    trap 'cleanup_work_and_server' EXIT
+}
+cleanup_work_and_server() {
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}

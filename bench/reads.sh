@@ -26,13 +26,7 @@ PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-80}
 
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
 build_tingke
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+work_dir_and_server_cleanup
 
 case $MODE in
 pg)

@@ -21,13 +21,7 @@ for tool in wrk vipsthumbnail sqlite3; do
 done
 build_tingke
 (cd "$ROOT" && cargo build --release -q -p tingke-api --example photo_once)
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+work_dir_and_server_cleanup
 "$CARGO_TARGET_DIR/release/examples/photo_once" --make "$WORK/photo.jpg"
 export PHOTO=$WORK/photo.jpg
 
