@@ -47,43 +47,42 @@ pub fn after(
     scopes: Option<&[String]>,
     limit: i64,
 ) -> QueryResult<Vec<Change>> {
-    match scopes {
-        Some(scopes) if scopes.len() <= SCOPES_QUERIED_ONE_BY_ONE => {
-            let mut changes = Vec::new();
-            for scope in scopes {
-                changes.extend(in_scope(conn, after, scope, limit)?);
-            }
-            changes.sort_by_key(|c| c.seq);
-            changes.truncate(usize::try_from(limit).unwrap_or(0));
-            Ok(changes)
-        }
-        _ => in_scopes(conn, after, scopes, limit),
+    let Some(scopes) = scopes.filter(|s| s.len() <= SCOPES_QUERIED_ONE_BY_ONE) else {
+        return changes(conn, after, scopes.map(Place::Any), limit);
+    };
+    let mut found = Vec::new();
+    for scope in scopes {
+        found.extend(changes(conn, after, Some(Place::One(scope)), limit)?);
     }
+    found.sort_by_key(|c| c.seq);
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
 }
 
 const SCOPES_QUERIED_ONE_BY_ONE: usize = 8;
 
-/// `scope_id = $1`, not `= ANY($1)`: only with an equality does PostgreSQL see that the
-/// `(scope_id, seq)` index gives the rows in `seq` order.
-fn in_scope(conn: &mut DbConn, after: i64, scope: &str, limit: i64) -> QueryResult<Vec<Change>> {
-    sync_log::table
-        .filter(sync_log::scope_id.eq(scope))
-        .filter(sync_log::seq.gt(after))
-        .order(sync_log::seq.asc())
-        .limit(limit)
-        .select(Change::as_select())
-        .load(conn)
+/// Where changes are read: one school or district, or any of several.
+enum Place<'a> {
+    /// `scope_id = $1`, not `= ANY($1)`: only with an equality does PostgreSQL see that the
+    /// `(scope_id, seq)` index gives the rows in `seq` order.
+    One(&'a str),
+    Any(&'a [String]),
 }
 
-fn in_scopes(
+/// Up to `limit` changes numbered above `after` in `place` (`None`: everywhere), oldest first.
+fn changes(
     conn: &mut DbConn,
     after: i64,
-    scopes: Option<&[String]>,
+    place: Option<Place>,
     limit: i64,
 ) -> QueryResult<Vec<Change>> {
     let mut query = sync_log::table.filter(sync_log::seq.gt(after)).into_boxed();
-    if let Some(scopes) = scopes {
-        query = query.filter(sync_log::scope_id.eq_any(scopes.to_vec()));
+    match place {
+        Some(Place::One(scope)) => query = query.filter(sync_log::scope_id.eq(scope.to_string())),
+        Some(Place::Any(scopes)) => {
+            query = query.filter(sync_log::scope_id.eq_any(scopes.to_vec()))
+        }
+        None => {}
     }
     query
         .order(sync_log::seq.asc())

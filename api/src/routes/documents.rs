@@ -120,17 +120,10 @@ pub(super) fn views(
     full: bool,
 ) -> ApiResult<Vec<DocumentView>> {
     let (mut pages, mut reviews) = match full {
-        true => {
-            let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
-            let mut by_document: HashMap<String, Vec<Review>> = HashMap::new();
-            for r in docs::reviews_of_documents(conn, &ids)? {
-                by_document
-                    .entry(r.document_id.clone())
-                    .or_default()
-                    .push(r);
-            }
-            (super::pages::views_of(conn, &list)?, by_document)
-        }
+        true => (
+            super::pages::views_of(conn, &list)?,
+            reviews_by_document(conn, &list)?,
+        ),
         false => Default::default(),
     };
     let mut ids: Vec<String> = list.iter().map(|d| d.teacher_id.clone()).collect();
@@ -148,6 +141,21 @@ pub(super) fn views(
             render(d, &names, parts)
         })
         .collect())
+}
+
+fn reviews_by_document(
+    conn: &mut DbConn,
+    list: &[Document],
+) -> ApiResult<HashMap<String, Vec<Review>>> {
+    let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
+    let mut by_document: HashMap<String, Vec<Review>> = HashMap::new();
+    for r in docs::reviews_of_documents(conn, &ids)? {
+        by_document
+            .entry(r.document_id.clone())
+            .or_default()
+            .push(r);
+    }
+    Ok(by_document)
 }
 
 fn render(
