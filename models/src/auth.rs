@@ -1,6 +1,7 @@
 //! Sessions (refresh-token families), refresh tokens and failed-login bookkeeping.
 
-use crate::schema::{login_attempts, refresh_tokens, sessions};
+use crate::schema::{login_attempts, refresh_tokens, sessions, users};
+use crate::users::User;
 use crate::DbConn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -35,6 +36,24 @@ pub fn find_session(conn: &mut DbConn, id: &str) -> QueryResult<Option<Session>>
     sessions::table
         .filter(sessions::id.eq(id))
         .select(Session::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A session with its user if the user is active: what every authenticated request checks, in
+/// one round trip.
+pub fn find_session_with_user(
+    conn: &mut DbConn,
+    id: &str,
+) -> QueryResult<Option<(Session, Option<User>)>> {
+    sessions::table
+        .left_join(
+            users::table.on(users::id
+                .eq(sessions::user_id)
+                .and(users::deleted_at.is_null())),
+        )
+        .filter(sessions::id.eq(id))
+        .select((Session::as_select(), Option::<User>::as_select()))
         .first(conn)
         .optional()
 }

@@ -140,8 +140,13 @@ bulk_insert!(
     9
 );
 
-/// Refreshes the planner's statistics after a bulk load (`ANALYZE`, on either backend): without
-/// them PostgreSQL plans queries on a million fresh rows with guesses until autovacuum gets to it.
+/// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans queries
+/// on a million fresh rows with guesses until autovacuum gets to it. On PostgreSQL `VACUUM` also
+/// marks the new pages all-visible, which index-only scans (the quota counts) need.
 pub fn analyze(conn: &mut DbConn) -> QueryResult<()> {
-    diesel::sql_query("ANALYZE").execute(conn).map(|_| ())
+    let sql = match conn {
+        DbConn::Pg(_) => "VACUUM ANALYZE",
+        DbConn::Sqlite(_) => "ANALYZE",
+    };
+    diesel::sql_query(sql).execute(conn).map(|_| ())
 }

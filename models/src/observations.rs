@@ -258,6 +258,7 @@ pub struct CountedRow {
 }
 
 /// Whose counted observations to read.
+#[derive(Debug, Clone, Copy)]
 pub enum CountScope<'a> {
     /// Made by or given by these people.
     People(&'a [String]),
@@ -295,6 +296,133 @@ pub fn counted_between(
             observations::lesson_date,
         ))
         .load(conn)
+}
+
+/// Which side of an observation a count is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The observer's: observations made.
+    Made,
+    /// The observed teacher's: lessons given.
+    Given,
+}
+
+/// Lesson days `from..=to`, as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy)]
+pub struct Days<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// A person's counted observations of one kind: over a window, and over a part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Tally {
+    pub person: String,
+    pub kind: String,
+    pub total: i64,
+    pub in_part: i64,
+}
+
+type Db = <DbConn as diesel::Connection>::Backend;
+
+type Condition<'a> =
+    Box<dyn BoxableExpression<observations::table, Db, SqlType = diesel::sql_types::Bool> + 'a>;
+
+/// Counted observations of a scope, one side's people, with a lesson day in `days`, and of one
+/// kind if given. (A condition rather than a boxed query: diesel cannot group a boxed query.)
+fn counted_of<'a>(scope: &CountScope, side: Side, kind: Option<&str>, days: Days) -> Condition<'a> {
+    // `counted` as it stands, not `= true`: a bound value would hide the match with the partial
+    // indexes' `WHERE counted AND deleted_at IS NULL`.
+    let mut condition: Condition<'a> = Box::new(
+        observations::counted
+            .and(observations::deleted_at.is_null())
+            .and(observations::lesson_date.ge(days.from.to_string()))
+            .and(observations::lesson_date.le(days.to.to_string())),
+    );
+    if let Some(kind) = kind {
+        condition = Box::new(condition.and(observations::kind.eq(kind.to_string())));
+    }
+    match (scope, side) {
+        (CountScope::District(id), _) => {
+            Box::new(condition.and(observations::district_id.eq(id.to_string())))
+        }
+        (CountScope::People(ids), Side::Made) => {
+            Box::new(condition.and(observations::observer_id.eq_any(ids.to_vec())))
+        }
+        (CountScope::People(ids), Side::Given) => {
+            Box::new(condition.and(observations::teacher_id.eq_any(ids.to_vec())))
+        }
+    }
+}
+
+/// Counts per person (of `side`) and kind, over `window` and over `part` of it, summed in the
+/// database: a district's year is a million rows, which the server must not load.
+pub fn tally(
+    conn: &mut DbConn,
+    scope: CountScope,
+    side: Side,
+    kind: Option<&str>,
+    window: Days,
+    part: Days,
+) -> QueryResult<Vec<Tally>> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::{BigInt, Text};
+    let in_part = sql::<BigInt>("SUM(CASE WHEN lesson_date >= ")
+        .bind::<Text, _>(part.from.to_string())
+        .sql(" AND lesson_date <= ")
+        .bind::<Text, _>(part.to.to_string())
+        .sql(" THEN 1 ELSE 0 END)");
+    let query = observations::table.filter(counted_of(&scope, side, kind, window));
+    match side {
+        Side::Made => query
+            .group_by((observations::observer_id, observations::kind))
+            .select((
+                observations::observer_id,
+                observations::kind,
+                count_star(),
+                in_part,
+            ))
+            .load(conn),
+        Side::Given => query
+            .group_by((observations::teacher_id, observations::kind))
+            .select((
+                observations::teacher_id,
+                observations::kind,
+                count_star(),
+                in_part,
+            ))
+            .load(conn),
+    }
+}
+
+/// How many counted observations each person (of `side`) has on each lesson day in `days`.
+pub fn per_day(
+    conn: &mut DbConn,
+    scope: CountScope,
+    side: Side,
+    kind: Option<&str>,
+    days: Days,
+) -> QueryResult<Vec<(String, String, i64)>> {
+    use diesel::dsl::count_star;
+    let query = observations::table.filter(counted_of(&scope, side, kind, days));
+    match side {
+        Side::Made => query
+            .group_by((observations::observer_id, observations::lesson_date))
+            .select((
+                observations::observer_id,
+                observations::lesson_date,
+                count_star(),
+            ))
+            .load(conn),
+        Side::Given => query
+            .group_by((observations::teacher_id, observations::lesson_date))
+            .select((
+                observations::teacher_id,
+                observations::lesson_date,
+                count_star(),
+            ))
+            .load(conn),
+    }
 }
 
 /// Submitted observations of a teacher's lessons in these terms, by lesson time.

@@ -217,7 +217,12 @@ pub fn progress(spec: &RuleSpec, window: Window, days: &[NaiveDate], today: Naiv
     if spec.period == Period::Week {
         return weekly(minimum, window, &in_window, today);
     }
-    let done = in_window.len() as i64;
+    progress_of_count(spec, window, in_window.len() as i64, today)
+}
+
+/// Progress against a term or school-year rule, from how many were done in its window.
+pub fn progress_of_count(spec: &RuleSpec, window: Window, done: i64, today: NaiveDate) -> Progress {
+    let minimum = i64::from(spec.minimum);
     let total_days = (window.ends_on - window.starts_on).num_days() + 1;
     let elapsed = ((today - window.starts_on).num_days() + 1).clamp(0, total_days);
     let expected = minimum * elapsed / total_days.max(1);

@@ -71,6 +71,22 @@ pub fn containing(conn: &mut DbConn, district_id: &str, day: &str) -> QueryResul
     find_overlapping(conn, district_id, day, day)
 }
 
+/// A term with every term of its school year (itself included), in one query.
+pub fn with_school_year(conn: &mut DbConn, id: &str) -> QueryResult<Option<(Term, Vec<Term>)>> {
+    let this = diesel::alias!(terms as this);
+    let this_one = || this.filter(this.field(terms::id).eq(id.to_string()));
+    let year: Vec<Term> = terms::table
+        .filter(terms::district_id.eq_any(this_one().select(this.field(terms::district_id))))
+        .filter(terms::school_year.eq_any(this_one().select(this.field(terms::school_year))))
+        .select(Term::as_select())
+        .load(conn)?;
+    Ok(year
+        .iter()
+        .find(|t| t.id == id)
+        .cloned()
+        .map(|term| (term, year)))
+}
+
 /// Every term of a district's school year.
 pub fn of_school_year(
     conn: &mut DbConn,

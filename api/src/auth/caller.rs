@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use tingke_models::members::{self, Membership};
-use tingke_models::users::{self, User};
+use tingke_models::users::User;
 use tingke_models::{auth, roles::Role};
 
 /// Who is calling, with every membership they hold; loaded fresh on each request so that a
@@ -81,11 +81,10 @@ impl FromRequest for Caller {
             })?;
             state
                 .read(move |conn| {
-                    let session = auth::find_session(conn, &claims.sid)?
-                        .filter(|s| s.user_id == claims.sub)
+                    let (session, user) = auth::find_session_with_user(conn, &claims.sid)?
+                        .filter(|(s, _)| s.user_id == claims.sub)
                         .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
-                    let user = users::find_active(conn, &claims.sub)?
-                        .ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
+                    let user = user.ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
                     if session.revoked_at.is_some() {
                         return Err(ApiError::unauthorized("token_revoked"));
                     }

@@ -643,7 +643,7 @@ async fn progress(
         .read(move |conn| {
             let m = visible(conn, &caller, &id)?;
             let term = pair_term(conn, &m, &term_id)?;
-            let window = quotas::windows(conn, &term)?.term;
+            let window = quotas::term_window(&term)?;
             let rules = rules::list(conn, &m.district_id)?;
             let activities = pair_activities(conn, std::slice::from_ref(&m.id), &term.id)?;
             let items =
@@ -782,7 +782,7 @@ async fn compliance(
             if term.district_id != school.district_id {
                 return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
             }
-            let window = quotas::windows(conn, &term)?.term;
+            let window = quotas::term_window(&term)?;
             let rules = rules::list(conn, &term.district_id)?;
             let list = pairs::in_term(conn, &term.id, Some(&school.id), None)?;
             let ids: Vec<String> = list.iter().map(|m| m.id.clone()).collect();

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tingke_models::members::{self, Member, MemberScope};
-use tingke_models::observations::{self as obs, CountScope, CountedRow};
+use tingke_models::observations::{self as obs, CountScope, Days, Side};
 use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
 use tingke_models::roles::Role;
 use tingke_models::terms::{self, Term};
@@ -203,14 +203,19 @@ fn date(s: &str) -> ApiResult<NaiveDate> {
     crate::validate::parse_date(s).ok_or_else(|| ApiError::internal(format!("bad date {s}")))
 }
 
-pub(super) fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
-    let year = terms::of_school_year(conn, &term.district_id, &term.school_year)?;
-    let starts = year.iter().map(|t| t.starts_on.as_str()).min();
-    let ends = year.iter().map(|t| t.ends_on.as_str()).max();
-    let term_window = Window {
+/// The term's own window: its term and weekly rules' period.
+pub(super) fn term_window(term: &Term) -> ApiResult<Window> {
+    Ok(Window {
         starts_on: date(&term.starts_on)?,
         ends_on: date(&term.ends_on)?,
-    };
+    })
+}
+
+/// The windows of a term, given every term of its school year.
+fn windows_of(term: &Term, year: &[Term]) -> ApiResult<Windows> {
+    let term_window = term_window(term)?;
+    let starts = year.iter().map(|t| t.starts_on.as_str()).min();
+    let ends = year.iter().map(|t| t.ends_on.as_str()).max();
     Ok(Windows {
         term: term_window,
         year: Window {
@@ -223,20 +228,134 @@ pub(super) fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
     })
 }
 
-/// The counted activities of one person, by day, that a rule's activity is about.
-fn days_of(rows: &[&CountedRow], user_id: &str, activity: Activity) -> Vec<NaiveDate> {
-    rows.iter()
-        .filter(|r| match activity {
-            Activity::Observations => r.observer_id == user_id,
-            Activity::UnannouncedObservations => {
-                r.observer_id == user_id && r.kind == "unannounced"
+fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
+    let year = terms::of_school_year(conn, &term.district_id, &term.school_year)?;
+    windows_of(term, &year)
+}
+
+/// A term and its windows, read in one query.
+fn find_term_with_windows(conn: &mut DbConn, term_id: &str) -> ApiResult<(Term, Windows)> {
+    let (term, year) = terms::with_school_year(conn, term_id)?.ok_or_else(term_not_found)?;
+    let windows = windows_of(&term, &year)?;
+    Ok((term, windows))
+}
+
+/// Which observations an activity counts: whose side, and of which kind if not all.
+fn counted_as(activity: Activity) -> Option<(Side, Option<&'static str>)> {
+    match activity {
+        Activity::Observations => Some((Side::Made, None)),
+        Activity::UnannouncedObservations => Some((Side::Made, Some("unannounced"))),
+        Activity::ReportLessonsGiven => Some((Side::Given, Some("report_lesson"))),
+        // Pair activities are counted from the pair's log, not from observations.
+        Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance => None,
+    }
+}
+
+const COUNTED: [Activity; 3] = [
+    Activity::Observations,
+    Activity::UnannouncedObservations,
+    Activity::ReportLessonsGiven,
+];
+
+/// The activities an observation of `kind` counts for, on one side of it.
+fn activities_of(side: Side, kind: &str) -> impl Iterator<Item = Activity> + '_ {
+    COUNTED.into_iter().filter(move |a| {
+        counted_as(*a).is_some_and(|(s, k)| s == side && k.is_none_or(|k| k == kind))
+    })
+}
+
+/// A person's counted observations for one activity.
+#[derive(Debug, Default)]
+struct Count {
+    year: i64,
+    term: i64,
+    /// The days in the term, one entry per observation; weekly rules need them.
+    term_days: Vec<NaiveDate>,
+}
+
+/// Counted observations per person and activity.
+#[derive(Debug, Default)]
+struct Counts {
+    of: HashMap<(String, Activity), Count>,
+}
+
+impl Counts {
+    fn get(&self, user_id: &str, activity: Activity) -> Option<&Count> {
+        self.of.get(&(user_id.to_string(), activity))
+    }
+
+    /// One person's, from their rows: a few dozen, read in one query.
+    fn of_person(conn: &mut DbConn, user_id: &str, w: &Windows) -> ApiResult<Counts> {
+        let ids = [user_id.to_string()];
+        // The school year contains the term.
+        let (from, to) = day_strings(w.year);
+        let rows = obs::counted_between(conn, CountScope::People(&ids), &from, &to)?;
+        let mut counts = Counts::default();
+        for row in rows {
+            let Some(day) = crate::validate::parse_date(&row.lesson_date) else {
+                continue;
+            };
+            for (side, person) in [(Side::Made, row.observer_id), (Side::Given, row.teacher_id)] {
+                for activity in activities_of(side, &row.kind).filter(|_| person == user_id) {
+                    let c = counts.of.entry((person.clone(), activity)).or_default();
+                    c.year += i64::from(w.year.contains(day));
+                    if w.term.contains(day) {
+                        c.term += 1;
+                        c.term_days.push(day);
+                    }
+                }
             }
-            Activity::ReportLessonsGiven => r.teacher_id == user_id && r.kind == "report_lesson",
-            // Pair activities are counted from the pair's log, not from observations.
-            Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance => false,
-        })
-        .filter_map(|r| crate::validate::parse_date(&r.lesson_date))
-        .collect()
+        }
+        Ok(counts)
+    }
+
+    /// Everyone's in a scope, summed in the database (a district's year is a million rows), with
+    /// days only for the activities of weekly rules.
+    fn of_scope(
+        conn: &mut DbConn,
+        scope: CountScope,
+        rules: &[QuotaRule],
+        w: &Windows,
+    ) -> ApiResult<Counts> {
+        let (year_from, year_to) = day_strings(w.year);
+        let (term_from, term_to) = day_strings(w.term);
+        let window = Days {
+            from: &year_from,
+            to: &year_to,
+        };
+        let term = Days {
+            from: &term_from,
+            to: &term_to,
+        };
+        let mut counts = Counts::default();
+        for (side, kind) in [(Side::Made, None), (Side::Given, Some("report_lesson"))] {
+            for t in obs::tally(conn, scope, side, kind, window, term)? {
+                for activity in activities_of(side, &t.kind) {
+                    let c = counts.of.entry((t.person.clone(), activity)).or_default();
+                    c.year += t.total;
+                    c.term += t.in_part;
+                }
+            }
+        }
+        let weekly = COUNTED.into_iter().filter(|a| {
+            rules
+                .iter()
+                .any(|r| r.spec.activity == *a && r.spec.period == Period::Week)
+        });
+        for activity in weekly {
+            let Some((side, kind)) = counted_as(activity) else {
+                continue;
+            };
+            for (person, day, n) in obs::per_day(conn, scope, side, kind, term)? {
+                let Some(day) = crate::validate::parse_date(&day) else {
+                    continue;
+                };
+                let c = counts.of.entry((person, activity)).or_default();
+                c.term_days.extend(std::iter::repeat_n(day, n as usize));
+            }
+        }
+        Ok(counts)
+    }
 }
 
 /// Progress of one person against every rule for one of their roles.
@@ -244,20 +363,31 @@ fn person_progress(
     rules: &[QuotaRule],
     roles: &BTreeSet<Role>,
     windows: &Windows,
-    rows: &[&CountedRow],
+    counts: &Counts,
     user_id: &str,
     today: NaiveDate,
 ) -> Vec<ProgressView> {
+    let none = Count::default();
     rules
         .iter()
         .filter(|r| roles.contains(&r.spec.role) && !r.spec.activity.is_pair_activity())
         .map(|r| {
-            let window = match r.spec.period {
-                Period::SchoolYear => windows.year,
-                Period::Week | Period::Term => windows.term,
+            let c = counts.get(user_id, r.spec.activity).unwrap_or(&none);
+            let (window, p) = match r.spec.period {
+                Period::Week => (
+                    windows.term,
+                    quotas::progress(&r.spec, windows.term, &c.term_days, today),
+                ),
+                Period::Term => (
+                    windows.term,
+                    quotas::progress_of_count(&r.spec, windows.term, c.term, today),
+                ),
+                Period::SchoolYear => (
+                    windows.year,
+                    quotas::progress_of_count(&r.spec, windows.year, c.year, today),
+                ),
             };
-            let days = days_of(rows, user_id, r.spec.activity);
-            progress_view(r, window, &days, today, None)
+            progress_view(r, window, p, None)
         })
         .collect()
 }
@@ -287,11 +417,9 @@ impl ProgressView {
 fn progress_view(
     rule: &QuotaRule,
     window: Window,
-    days: &[NaiveDate],
-    today: NaiveDate,
+    p: quotas::Progress,
     mentorship_id: Option<&str>,
 ) -> ProgressView {
-    let p = quotas::progress(&rule.spec, window, days, today);
     ProgressView {
         rule_id: rule.id.clone(),
         mentorship_id: mentorship_id.map(str::to_string),
@@ -337,7 +465,8 @@ pub(super) fn pair_progress(
                 .filter(|(_, _, _, obs)| obs.as_ref().is_none_or(|o| seen.insert(o.clone())))
                 .filter_map(|(_, _, day, _)| crate::validate::parse_date(day))
                 .collect();
-            progress_view(r, term, &days, today, Some(pair_id))
+            let p = quotas::progress(&r.spec, term, &days, today);
+            progress_view(r, term, p, Some(pair_id))
         })
         .collect()
 }
@@ -347,8 +476,11 @@ pub(super) fn today() -> NaiveDate {
 }
 
 pub(super) fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
-    terms::find(conn, term_id)?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "term_not_found"))
+    terms::find(conn, term_id)?.ok_or_else(term_not_found)
+}
+
+fn term_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "term_not_found")
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,35 +523,44 @@ async fn progress(
     let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
     let list = state
         .read(move |conn| {
-            let term = find_term(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
             if !caller.can_view_district(&term.district_id) {
-                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+                return Err(term_not_found());
             }
-            users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
-            let of: Vec<_> = members::for_user(conn, &user_id)?
-                .into_iter()
-                .filter(|m| m.district_id == term.district_id)
-                .collect();
+            // The caller's own account and memberships were read with the caller.
+            let memberships = match user_id == caller.id() {
+                true => caller.memberships.clone(),
+                false => {
+                    users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
+                    members::for_user(conn, &user_id)?
+                }
+            };
+            let of = in_district(memberships, &term);
             if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
                 return Err(ApiError::not_found());
             }
-            progress_in(conn, &user_id, &of, &term)
+            progress_in(conn, &user_id, &of, &term, &windows)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
+fn in_district(memberships: Vec<members::Membership>, term: &Term) -> Vec<members::Membership> {
+    memberships
+        .into_iter()
+        .filter(|m| m.district_id == term.district_id)
+        .collect()
+}
+
 /// The caller's own progress in a term of one of their districts.
 pub(super) fn progress_of(
     conn: &mut DbConn,
-    user_id: &str,
+    caller: &Caller,
     term: &Term,
 ) -> ApiResult<ProgressList> {
-    let of: Vec<_> = members::for_user(conn, user_id)?
-        .into_iter()
-        .filter(|m| m.district_id == term.district_id)
-        .collect();
-    progress_in(conn, user_id, &of, term)
+    let of = in_district(caller.memberships.clone(), term);
+    let windows = windows(conn, term)?;
+    progress_in(conn, caller.id(), &of, term, &windows)
 }
 
 /// A person's progress in a term, given their memberships in its district.
@@ -428,21 +569,15 @@ fn progress_in(
     user_id: &str,
     of: &[members::Membership],
     term: &Term,
+    windows: &Windows,
 ) -> ApiResult<ProgressList> {
     let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
-    let windows = windows(conn, term)?;
     let rules = quotas::list(conn, &term.district_id)?;
-    let user_id = user_id.to_string();
-    let rows = counted(
-        conn,
-        CountScope::People(std::slice::from_ref(&user_id)),
-        &windows,
-    )?;
-    let rows: Vec<&CountedRow> = rows.iter().collect();
-    let mut items = person_progress(&rules, &roles, &windows, &rows, &user_id, today());
-    items.extend(pairs_of(conn, &rules, term, windows.term, &user_id)?);
+    let counts = Counts::of_person(conn, user_id, windows)?;
+    let mut items = person_progress(&rules, &roles, windows, &counts, user_id, today());
+    items.extend(pairs_of(conn, &rules, term, windows.term, user_id)?);
     Ok(ProgressList {
-        user_id,
+        user_id: user_id.to_string(),
         term_id: term.id.clone(),
         items,
     })
@@ -457,6 +592,9 @@ fn pairs_of(
     user_id: &str,
 ) -> ApiResult<Vec<ProgressView>> {
     let pairs = mentorships::in_term(conn, &term.id, None, Some(user_id))?;
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<String> = pairs.iter().map(|p| p.id.clone()).collect();
     let activities = mentorships::activity_days(conn, &ids, &term.id)?;
     Ok(pairs
@@ -471,10 +609,9 @@ fn pairs_of(
         .collect())
 }
 
-fn counted(conn: &mut DbConn, scope: CountScope, w: &Windows) -> ApiResult<Vec<CountedRow>> {
-    let from = w.year.starts_on.min(w.term.starts_on).to_string();
-    let to = w.year.ends_on.max(w.term.ends_on).to_string();
-    Ok(obs::counted_between(conn, scope, &from, &to)?)
+/// A window's first and last days as `YYYY-MM-DD`, the form of lesson days in the database.
+fn day_strings(w: Window) -> (String, String) {
+    (w.starts_on.to_string(), w.ends_on.to_string())
 }
 
 #[derive(Debug, Serialize)]
@@ -511,27 +648,15 @@ fn compliance_rows(
     people: Vec<Member>,
     rules: &[QuotaRule],
     windows: &Windows,
-    rows: &[CountedRow],
+    counts: &Counts,
 ) -> Vec<ComplianceRow> {
     let today = today();
-    // Each person's rows, found once: scanning every row of a district for each of its
-    // thousands of people is quadratic (minutes at 20,000 people and a million observations).
-    let mut by_person: HashMap<&str, Vec<&CountedRow>> = HashMap::new();
-    for row in rows {
-        by_person.entry(&row.observer_id).or_default().push(row);
-        if row.teacher_id != row.observer_id {
-            by_person.entry(&row.teacher_id).or_default().push(row);
-        }
-    }
     people
         .into_iter()
         .filter_map(|m| {
             let roles: BTreeSet<Role> = m.membership.roles.iter().copied().collect();
             let user_id = m.membership.user_id;
-            let mine = by_person
-                .get(user_id.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let items = person_progress(rules, &roles, windows, mine, &user_id, today);
+            let items = person_progress(rules, &roles, windows, counts, &user_id, today);
             (!items.is_empty()).then(|| ComplianceRow {
                 behind: items.iter().any(|i| !i.on_pace),
                 user_id,
@@ -589,19 +714,18 @@ async fn school_compliance(
     }
     let report = state
         .read(move |conn| {
-            let term = find_term(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
             if term.district_id != school.district_id {
-                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+                return Err(term_not_found());
             }
-            let windows = windows(conn, &term)?;
             let rules = quotas::list(conn, &term.district_id)?;
             let people = members::all(conn, MemberScope::School(&school.id))?;
             let ids: Vec<String> = people
                 .iter()
                 .map(|m| m.membership.user_id.clone())
                 .collect();
-            let counted = counted(conn, CountScope::People(&ids), &windows)?;
-            let rows = compliance_rows(people, &rules, &windows, &counted);
+            let counts = Counts::of_scope(conn, CountScope::People(&ids), &rules, &windows)?;
+            let rows = compliance_rows(people, &rules, &windows, &counts);
             let mut totals = Totals::default();
             rows.iter().for_each(|r| totals.add(r));
             Ok(SchoolCompliance {
@@ -657,15 +781,15 @@ async fn district_compliance(
     let (report, rows) = state
         .read(move |conn| {
             districts::find(conn, &district_id)?.ok_or_else(ApiError::not_found)?;
-            let term = find_term(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
             if term.district_id != district_id {
-                return Err(ApiError::new(StatusCode::NOT_FOUND, "term_not_found"));
+                return Err(term_not_found());
             }
-            let windows = windows(conn, &term)?;
             let rules = quotas::list(conn, &district_id)?;
             let people = members::all(conn, MemberScope::District(&district_id))?;
-            let counted = counted(conn, CountScope::District(&district_id), &windows)?;
-            let rows = compliance_rows(people, &rules, &windows, &counted);
+            let scope = CountScope::District(&district_id);
+            let counts = Counts::of_scope(conn, scope, &rules, &windows)?;
+            let rows = compliance_rows(people, &rules, &windows, &counts);
             let names = schools::names_in_district(conn, &district_id)?;
             Ok((district_report(district_id, term.id, &rows, names), rows))
         })

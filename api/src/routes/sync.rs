@@ -309,7 +309,7 @@ fn progress(conn: &mut DbConn, caller: &Caller) -> ApiResult<Vec<ProgressList>> 
     let mut lists = Vec::new();
     for district in districts {
         if let Some(term) = tingke_models::terms::containing(conn, district, &today)? {
-            lists.push(quotas::progress_of(conn, caller.id(), &term)?);
+            lists.push(quotas::progress_of(conn, caller, &term)?);
         }
     }
     Ok(lists)

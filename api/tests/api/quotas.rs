@@ -345,3 +345,92 @@ async fn the_district_report_sums_each_school_and_lists_researchers() {
         .await
         .expect_problem(403, "forbidden");
 }
+
+/// The progress items of a person (their own rules, pairs aside), as the principal reads them.
+async fn own_items(app: &TestApp, by: &Session, term: &str, user_id: &str) -> Vec<Value> {
+    app.get(&format!(
+        "/v1/quotas/progress?term_id={term}&user_id={user_id}"
+    ))
+    .token(&by.token)
+    .send()
+    .await
+    .expect_status(200)
+    .items()
+    .iter()
+    .filter(|i| i["mentorship_id"].is_null())
+    .cloned()
+    .collect()
+}
+
+// The reports sum counts in the database; a person's progress counts their rows one by one.
+// Both must give every person the same figures, weekly rules and report lessons included.
+#[tokio::test]
+async fn the_reports_agree_with_each_persons_progress() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A2).await;
+    let term = demo_term(&app, &principal).await;
+    let mut report_lesson = lesson(&principal.school_id(), teacher.id(), 3, 45);
+    report_lesson["kind"] = json!("report_lesson");
+    for body in [
+        lesson(&principal.school_id(), teacher.id(), 2, 45),
+        report_lesson,
+    ] {
+        let draft = create(&app, &principal, &body).await.expect_status(201);
+        submit(&app, &principal, draft.str("id"))
+            .await
+            .expect_status(200);
+    }
+    let school = app
+        .get(&format!(
+            "/v1/schools/{}/compliance?term_id={term}",
+            principal.school_id()
+        ))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let rows = school.body["rows"].as_array().unwrap();
+    for row in rows {
+        let user_id = row["user_id"].as_str().unwrap();
+        let items = own_items(&app, &principal, &term, user_id).await;
+        assert_eq!(row["items"].as_array().unwrap(), &items, "{user_id}");
+    }
+    let weekly = rows
+        .iter()
+        .flat_map(|r| r["items"].as_array().unwrap())
+        .find(|i| i["period"] == "week" && i["done"].as_i64() > Some(0));
+    assert!(weekly.is_some(), "a weekly rule with work done is compared");
+    let given = rows
+        .iter()
+        .filter(|r| r["user_id"] == teacher.id())
+        .flat_map(|r| r["items"].as_array().unwrap())
+        .find(|i| i["activity"] == "report_lessons_given")
+        .unwrap();
+    assert_eq!(given["done"], 1, "the report lesson is the teacher's");
+
+    let researcher = app.demo(RESEARCHER).await;
+    let district = app
+        .get(&format!(
+            "/v1/districts/{}/compliance?term_id={term}",
+            principal.district_id()
+        ))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    for row in district.body["researchers"].as_array().unwrap() {
+        let user_id = row["user_id"].as_str().unwrap();
+        let items = own_items(&app, &researcher, &term, user_id).await;
+        assert_eq!(row["items"].as_array().unwrap(), &items, "{user_id}");
+    }
+    let ours = district.body["schools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["school_id"] == principal.school_id())
+        .unwrap();
+    for key in ["people", "behind", "required", "done"] {
+        assert_eq!(ours[key], school.body["totals"][key], "{key}");
+    }
+}

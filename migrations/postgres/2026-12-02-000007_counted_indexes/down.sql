@@ -1,0 +1,2 @@
+DROP INDEX observations_counted_given;
+DROP INDEX observations_counted_made;
