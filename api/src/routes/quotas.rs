@@ -280,6 +280,12 @@ struct Counts {
 }
 
 impl Counts {
+    fn add(&mut self, user_id: &str, activity: Activity, year: i64, term: i64) {
+        let c = self.of.entry((user_id.to_string(), activity)).or_default();
+        c.year += year;
+        c.term += term;
+    }
+
     fn get(&self, user_id: &str, activity: Activity) -> Option<&Count> {
         self.of.get(&(user_id.to_string(), activity))
     }
@@ -328,15 +334,31 @@ impl Counts {
             to: &term_to,
         };
         let mut counts = Counts::default();
-        for (side, kind) in [(Side::Made, None), (Side::Given, Some("report_lesson"))] {
-            for t in obs::tally(conn, scope, side, kind, window, term)? {
-                for activity in activities_of(side, &t.kind) {
-                    let c = counts.of.entry((t.person.clone(), activity)).or_default();
-                    c.year += t.total;
-                    c.term += t.in_part;
-                }
-            }
+        // Two scans: what each observer made (and of it, the unannounced), and the report
+        // lessons each teacher gave. `counted_as` says the same for one person's rows.
+        let made = obs::tally(conn, scope, Side::Made, None, "unannounced", window, term)?;
+        for t in made {
+            counts.add(&t.person, Activity::Observations, t.total, t.in_part);
+            let unannounced = Activity::UnannouncedObservations;
+            counts.add(&t.person, unannounced, t.of_kind, t.of_kind_in_part);
         }
+        let report_lesson = Some("report_lesson");
+        let given = obs::tally(conn, scope, Side::Given, report_lesson, "", window, term)?;
+        for t in given {
+            counts.add(&t.person, Activity::ReportLessonsGiven, t.total, t.in_part);
+        }
+        counts.add_days_for_weekly_rules(conn, scope, rules, term)?;
+        Ok(counts)
+    }
+
+    /// The days of the term on which each person did an activity that a weekly rule counts.
+    fn add_days_for_weekly_rules(
+        &mut self,
+        conn: &mut DbConn,
+        scope: CountScope,
+        rules: &[QuotaRule],
+        term: Days,
+    ) -> ApiResult<()> {
         let weekly = COUNTED.into_iter().filter(|a| {
             rules
                 .iter()
@@ -350,11 +372,11 @@ impl Counts {
                 let Some(day) = crate::validate::parse_date(&day) else {
                     continue;
                 };
-                let c = counts.of.entry((person, activity)).or_default();
+                let c = self.of.entry((person, activity)).or_default();
                 c.term_days.extend(std::iter::repeat_n(day, n as usize));
             }
         }
-        Ok(counts)
+        Ok(())
     }
 }
 
