@@ -247,16 +247,6 @@ pub fn corrections(conn: &mut DbConn, observation_id: &str) -> QueryResult<Vec<C
         .load(conn)
 }
 
-/// One counted observation, as quota progress needs it.
-#[derive(Debug, Clone, Queryable)]
-pub struct CountedRow {
-    pub observer_id: String,
-    pub teacher_id: String,
-    pub school_id: String,
-    pub kind: String,
-    pub lesson_date: String,
-}
-
 /// Whose counted observations to read.
 #[derive(Debug, Clone, Copy)]
 pub enum CountScope<'a> {
@@ -264,38 +254,6 @@ pub enum CountScope<'a> {
     People(&'a [String]),
     /// Everything in the district.
     District(&'a str),
-}
-
-/// Counted observations with a lesson day in `from..=to` (dates as `YYYY-MM-DD`).
-pub fn counted_between(
-    conn: &mut DbConn,
-    scope: CountScope,
-    from: &str,
-    to: &str,
-) -> QueryResult<Vec<CountedRow>> {
-    let mut query = observations::table
-        .filter(observations::counted.eq(true))
-        .filter(observations::deleted_at.is_null())
-        .filter(observations::lesson_date.ge(from.to_string()))
-        .filter(observations::lesson_date.le(to.to_string()))
-        .into_boxed();
-    query = match scope {
-        CountScope::People(ids) => query.filter(
-            observations::observer_id
-                .eq_any(ids.to_vec())
-                .or(observations::teacher_id.eq_any(ids.to_vec())),
-        ),
-        CountScope::District(id) => query.filter(observations::district_id.eq(id.to_string())),
-    };
-    query
-        .select((
-            observations::observer_id,
-            observations::teacher_id,
-            observations::school_id,
-            observations::kind,
-            observations::lesson_date,
-        ))
-        .load(conn)
 }
 
 /// Which side of an observation a count is about.
@@ -412,6 +370,35 @@ pub fn tally(
             )
             .collect()
     })
+}
+
+/// One person's counted observations in a district with a lesson day in `days`, each as its kind
+/// and day: those of `side` (of kind `only` if given). An index-only scan of a partial index.
+pub fn days_of_person(
+    conn: &mut DbConn,
+    district_id: &str,
+    user_id: &str,
+    side: Side,
+    only: Option<&str>,
+    days: Days,
+) -> QueryResult<Vec<(String, String)>> {
+    let user_id = user_id.to_string();
+    let query = observations::table
+        .filter(counted_of(
+            &CountScope::District(district_id),
+            side,
+            only,
+            days,
+        ))
+        .select((observations::kind, observations::lesson_date));
+    match side {
+        Side::Made => query
+            .filter(observations::observer_id.eq(user_id))
+            .load(conn),
+        Side::Given => query
+            .filter(observations::teacher_id.eq(user_id))
+            .load(conn),
+    }
 }
 
 /// How many counted observations each person (of `side`) has on each lesson day in `days`.
