@@ -1,6 +1,6 @@
 //! The authenticated caller, extracted from the `Authorization: Bearer` header.
 
-use super::tokens::{verify_access, TokenError};
+use super::tokens::{verify_access, Claims, TokenError};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -8,7 +8,7 @@ use actix_web::{http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use tingke_models::members::{self, Membership};
 use tingke_models::users::User;
-use tingke_models::{auth, roles::Role};
+use tingke_models::{auth, roles::Role, DbConn};
 
 /// Who is calling, with every membership they hold; loaded fresh on each request so that a
 /// deleted user, a revoked session or a changed role takes effect at once.
@@ -66,36 +66,65 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_string())
 }
 
+/// A verified access token whose session and user are not read yet. A handler that takes this
+/// instead of [`Caller`] loads the caller with [`Caller::load`] on the same connection as its own
+/// queries: one pooled connection and one blocking hop per request instead of two (the hot
+/// read routes: progress and sync).
+#[derive(Debug)]
+pub struct Verified(Claims);
+
+impl FromRequest for Verified {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Verified, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let verified = || {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let token = bearer(req)?;
+            verify_access(&state.config.jwt_secret, &token)
+                .map(Verified)
+                .map_err(|e| match e {
+                    TokenError::Expired => ApiError::unauthorized("token_expired"),
+                    TokenError::Invalid => ApiError::unauthorized("invalid_token"),
+                })
+        };
+        std::future::ready(verified())
+    }
+}
+
+impl Caller {
+    /// The caller of a verified token, if its session is live and its user active.
+    pub fn load(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
+        let claims = &verified.0;
+        let (session, user) = auth::find_session_with_user(conn, &claims.sid)?
+            .filter(|(s, _)| s.user_id == claims.sub)
+            .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+        let user = user.ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
+        if session.revoked_at.is_some() {
+            return Err(ApiError::unauthorized("token_revoked"));
+        }
+        let memberships = members::for_user(conn, &user.id)?;
+        Ok(Caller {
+            user,
+            session_id: session.id,
+            memberships,
+        })
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        let verified = Verified::from_request(req, payload).into_inner();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
-            let claims = verify_access(&state.config.jwt_secret, &token?).map_err(|e| match e {
-                TokenError::Expired => ApiError::unauthorized("token_expired"),
-                TokenError::Invalid => ApiError::unauthorized("invalid_token"),
-            })?;
-            state
-                .read(move |conn| {
-                    let (session, user) = auth::find_session_with_user(conn, &claims.sid)?
-                        .filter(|(s, _)| s.user_id == claims.sub)
-                        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
-                    let user = user.ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
-                    if session.revoked_at.is_some() {
-                        return Err(ApiError::unauthorized("token_revoked"));
-                    }
-                    let memberships = members::for_user(conn, &user.id)?;
-                    Ok(Caller {
-                        user,
-                        session_id: session.id,
-                        memberships,
-                    })
-                })
-                .await
+            let verified = verified?;
+            state.read(move |conn| Caller::load(conn, &verified)).await
         })
     }
 }

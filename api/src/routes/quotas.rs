@@ -2,7 +2,7 @@
 //! school and a district (JSON, or CSV for spreadsheets).
 
 use super::Router;
-use crate::auth::Caller;
+use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
 use crate::extract::Valid;
@@ -548,14 +548,15 @@ fn may_see_progress(
 }
 
 async fn progress(
-    caller: Caller,
+    verified: Verified,
     state: web::Data<AppState>,
     query: web::Query<ProgressQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
     let list = state
         .read(move |conn| {
+            let caller = Caller::load(conn, &verified)?;
+            let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
             let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
             if !caller.can_view_district(&term.district_id) {
                 return Err(term_not_found());

@@ -11,7 +11,7 @@ use super::quotas::{self, ProgressList};
 use super::rubrics::RubricView;
 use super::terms::TermView;
 use super::Router;
-use crate::auth::Caller;
+use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::http::Method;
@@ -119,7 +119,7 @@ struct SyncView {
 }
 
 async fn sync(
-    caller: Caller,
+    verified: Verified,
     state: web::Data<AppState>,
     query: web::Query<SyncQuery>,
     req: HttpRequest,
@@ -131,10 +131,13 @@ async fn sync(
         Some(_) => return Err(ApiError::bad_request("invalid_query")),
     };
     let since = q.since.as_deref().map(Cursor::parse).transpose()?;
-    let scope = scope_of(&caller);
-    let from = since.filter(|c| c.scope == scope);
     let mut view = state
-        .read(move |conn| page(conn, &caller, from, scope, limit))
+        .read(move |conn| {
+            let caller = Caller::load(conn, &verified)?;
+            let scope = scope_of(&caller);
+            let from = since.filter(|c| c.scope == scope);
+            page(conn, &caller, from, scope, limit)
+        })
         .await?;
     for d in &mut view.documents {
         super::pages::sign(&state, &req, d).await?;

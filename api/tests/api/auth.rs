@@ -174,11 +174,15 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
         .send()
         .await
         .expect_problem(401, "token_revoked");
-    app.get("/v1/me")
-        .token(&first.token)
-        .send()
-        .await
-        .expect_problem(401, "token_revoked");
+    // Every way of reading the caller refuses it: sync and progress read it on their own
+    // connection.
+    for path in ["/v1/me", "/v1/sync", "/v1/quotas/progress?term_id=x"] {
+        app.get(path)
+            .token(&first.token)
+            .send()
+            .await
+            .expect_problem(401, "token_revoked");
+    }
 
     // Other sessions of the same user live on.
     let other = app.admin().await;
@@ -336,11 +340,13 @@ async fn a_deleted_user_is_locked_out_at_once() {
         .send()
         .await
         .expect_status(204);
-    app.get("/v1/me")
-        .token(&teacher.token)
-        .send()
-        .await
-        .expect_problem(401, "account_disabled");
+    for path in ["/v1/me", "/v1/sync", "/v1/quotas/progress?term_id=x"] {
+        app.get(path)
+            .token(&teacher.token)
+            .send()
+            .await
+            .expect_problem(401, "account_disabled");
+    }
     app.post("/v1/auth/login")
         .json(login_body(TEACHER_A, DEMO_PASSWORD))
         .send()
