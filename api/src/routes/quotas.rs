@@ -758,7 +758,8 @@ async fn school_compliance(
                 .iter()
                 .map(|m| m.membership.user_id.clone())
                 .collect();
-            let counts = Counts::of_scope(conn, CountScope::People(&ids), &rules, &windows)?;
+            let scope = CountScope::People(&school.district_id, &ids);
+            let counts = Counts::of_scope(conn, scope, &rules, &windows)?;
             let rows = compliance_rows(people, &rules, &windows, &counts);
             let mut totals = Totals::default();
             rows.iter().for_each(|r| totals.add(r));
