@@ -266,11 +266,20 @@ pub enum Side {
     Given,
 }
 
-/// Lesson days `from..=to`, as `YYYY-MM-DD`.
-#[derive(Debug, Clone, Copy)]
-pub struct Days<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
+/// Lesson days `from..=to`, as `YYYY-MM-DD` (the form of `lesson_date`).
+#[derive(Debug, Clone)]
+pub struct Days {
+    pub from: String,
+    pub to: String,
+}
+
+impl From<crate::quotas::Window> for Days {
+    fn from(w: crate::quotas::Window) -> Days {
+        Days {
+            from: w.starts_on.to_string(),
+            to: w.ends_on.to_string(),
+        }
+    }
 }
 
 /// A person's counted observations over a window and over a part of it, and of them, those of
@@ -291,14 +300,19 @@ type Condition<'a> =
 
 /// Counted observations of a scope, one side's people, with a lesson day in `days`, and of one
 /// kind if given. (A condition rather than a boxed query: diesel cannot group a boxed query.)
-fn counted_of<'a>(scope: &CountScope, side: Side, kind: Option<&str>, days: Days) -> Condition<'a> {
+fn counted_of<'a>(
+    scope: &CountScope,
+    side: Side,
+    kind: Option<&str>,
+    days: &Days,
+) -> Condition<'a> {
     // `counted` as it stands, not `= true`: a bound value would hide the match with the partial
     // indexes' `WHERE counted AND deleted_at IS NULL`.
     let mut condition: Condition<'a> = Box::new(
         observations::counted
             .and(observations::deleted_at.is_null())
-            .and(observations::lesson_date.ge(days.from.to_string()))
-            .and(observations::lesson_date.le(days.to.to_string())),
+            .and(observations::lesson_date.ge(days.from.clone()))
+            .and(observations::lesson_date.le(days.to.clone())),
     );
     if let Some(kind) = kind {
         condition = Box::new(condition.and(observations::kind.eq(kind.to_string())));
@@ -308,14 +322,21 @@ fn counted_of<'a>(scope: &CountScope, side: Side, kind: Option<&str>, days: Days
         CountScope::People(id, ids) => (id, Some(ids)),
     };
     condition = Box::new(condition.and(observations::district_id.eq(district_id.to_string())));
-    match (people, side) {
-        (None, _) => condition,
-        (Some(ids), Side::Made) => {
-            Box::new(condition.and(observations::observer_id.eq_any(ids.to_vec())))
-        }
-        (Some(ids), Side::Given) => {
-            Box::new(condition.and(observations::teacher_id.eq_any(ids.to_vec())))
-        }
+    match people {
+        None => condition,
+        Some(ids) => Box::new(condition.and(person_is(side, ids))),
+    }
+}
+
+/// The person of `side` is one of `ids`. One person is an equality, not `= ANY` of a
+/// one-element list: PostgreSQL spent almost twice the CPU on the latter in the progress
+/// benchmark.
+fn person_is<'a>(side: Side, ids: &[String]) -> Condition<'a> {
+    match (side, ids) {
+        (Side::Made, [id]) => Box::new(observations::observer_id.eq(id.clone())),
+        (Side::Given, [id]) => Box::new(observations::teacher_id.eq(id.clone())),
+        (Side::Made, _) => Box::new(observations::observer_id.eq_any(ids.to_vec())),
+        (Side::Given, _) => Box::new(observations::teacher_id.eq_any(ids.to_vec())),
     }
 }
 
@@ -328,26 +349,25 @@ pub fn tally(
     side: Side,
     only: Option<&str>,
     of_kind: &str,
-    window: Days,
-    part: Days,
+    window: &Days,
+    part: &Days,
 ) -> QueryResult<Vec<Tally>> {
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::{BigInt, Text};
-    let text = |s: &str| s.to_string();
     let in_part = sql::<BigInt>("SUM(CASE WHEN lesson_date >= ")
-        .bind::<Text, _>(text(part.from))
+        .bind::<Text, _>(part.from.clone())
         .sql(" AND lesson_date <= ")
-        .bind::<Text, _>(text(part.to))
+        .bind::<Text, _>(part.to.clone())
         .sql(" THEN 1 ELSE 0 END)");
     let of_kind_all = sql::<BigInt>("SUM(CASE WHEN kind = ")
-        .bind::<Text, _>(text(of_kind))
+        .bind::<Text, _>(of_kind.to_string())
         .sql(" THEN 1 ELSE 0 END)");
     let of_kind_in_part = sql::<BigInt>("SUM(CASE WHEN kind = ")
-        .bind::<Text, _>(text(of_kind))
+        .bind::<Text, _>(of_kind.to_string())
         .sql(" AND lesson_date >= ")
-        .bind::<Text, _>(text(part.from))
+        .bind::<Text, _>(part.from.clone())
         .sql(" AND lesson_date <= ")
-        .bind::<Text, _>(text(part.to))
+        .bind::<Text, _>(part.to.clone())
         .sql(" THEN 1 ELSE 0 END)");
     let sums = (count_star(), in_part, of_kind_all, of_kind_in_part);
     let query = observations::table.filter(counted_of(&scope, side, only, window));
@@ -384,27 +404,18 @@ pub fn days_of_person(
     user_id: &str,
     side: Side,
     only: Option<&str>,
-    days: Days,
+    days: &Days,
 ) -> QueryResult<Vec<(String, String)>> {
-    // An equality on the person, not `= ANY` of a one-element list: PostgreSQL spent almost
-    // twice as long on the latter in the progress benchmark.
-    let user_id = user_id.to_string();
-    let query = observations::table
+    let ids = [user_id.to_string()];
+    observations::table
         .filter(counted_of(
-            &CountScope::District(district_id),
+            &CountScope::People(district_id, &ids),
             side,
             only,
             days,
         ))
-        .select((observations::kind, observations::lesson_date));
-    match side {
-        Side::Made => query
-            .filter(observations::observer_id.eq(user_id))
-            .load(conn),
-        Side::Given => query
-            .filter(observations::teacher_id.eq(user_id))
-            .load(conn),
-    }
+        .select((observations::kind, observations::lesson_date))
+        .load(conn)
 }
 
 /// How many counted observations each person (of `side`) has on each lesson day in `days`.
@@ -413,7 +424,7 @@ pub fn per_day(
     scope: CountScope,
     side: Side,
     kind: Option<&str>,
-    days: Days,
+    days: &Days,
 ) -> QueryResult<Vec<(String, String, i64)>> {
     use diesel::dsl::count_star;
     let query = observations::table.filter(counted_of(&scope, side, kind, days));

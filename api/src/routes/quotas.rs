@@ -240,12 +240,15 @@ fn find_term_with_windows(conn: &mut DbConn, term_id: &str) -> ApiResult<(Term, 
     Ok((term, windows))
 }
 
+const UNANNOUNCED: &str = "unannounced";
+const REPORT_LESSON: &str = "report_lesson";
+
 /// Which observations an activity counts: whose side, and of which kind if not all.
 fn counted_as(activity: Activity) -> Option<(Side, Option<&'static str>)> {
     match activity {
         Activity::Observations => Some((Side::Made, None)),
-        Activity::UnannouncedObservations => Some((Side::Made, Some("unannounced"))),
-        Activity::ReportLessonsGiven => Some((Side::Given, Some("report_lesson"))),
+        Activity::UnannouncedObservations => Some((Side::Made, Some(UNANNOUNCED))),
+        Activity::ReportLessonsGiven => Some((Side::Given, Some(REPORT_LESSON))),
         // Pair activities are counted from the pair's log, not from observations.
         Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance => None,
     }
@@ -273,6 +276,17 @@ struct Count {
     term_days: Vec<NaiveDate>,
 }
 
+impl Count {
+    /// One observation on `day`.
+    fn add_day(&mut self, day: NaiveDate, w: &Windows) {
+        self.year += i64::from(w.year.contains(day));
+        if w.term.contains(day) {
+            self.term += 1;
+            self.term_days.push(day);
+        }
+    }
+}
+
 /// Counted observations per person and activity.
 #[derive(Debug, Default)]
 struct Counts {
@@ -280,8 +294,12 @@ struct Counts {
 }
 
 impl Counts {
+    fn entry(&mut self, user_id: &str, activity: Activity) -> &mut Count {
+        self.of.entry((user_id.to_string(), activity)).or_default()
+    }
+
     fn add(&mut self, user_id: &str, activity: Activity, year: i64, term: i64) {
-        let c = self.of.entry((user_id.to_string(), activity)).or_default();
+        let c = self.entry(user_id, activity);
         c.year += year;
         c.term += term;
     }
@@ -299,27 +317,15 @@ impl Counts {
         w: &Windows,
     ) -> ApiResult<Counts> {
         // The school year contains the term.
-        let (from, to) = day_strings(w.year);
-        let year = Days {
-            from: &from,
-            to: &to,
-        };
+        let year = Days::from(w.year);
         let mut counts = Counts::default();
-        for (side, only) in [(Side::Made, None), (Side::Given, Some("report_lesson"))] {
-            for (kind, day) in obs::days_of_person(conn, district_id, user_id, side, only, year)? {
+        for (side, only) in [(Side::Made, None), (Side::Given, Some(REPORT_LESSON))] {
+            for (kind, day) in obs::days_of_person(conn, district_id, user_id, side, only, &year)? {
                 let Some(day) = crate::validate::parse_date(&day) else {
                     continue;
                 };
                 for activity in activities_of(side, &kind) {
-                    let c = counts
-                        .of
-                        .entry((user_id.to_string(), activity))
-                        .or_default();
-                    c.year += i64::from(w.year.contains(day));
-                    if w.term.contains(day) {
-                        c.term += 1;
-                        c.term_days.push(day);
-                    }
+                    counts.entry(user_id, activity).add_day(day, w);
                 }
             }
         }
@@ -334,31 +340,22 @@ impl Counts {
         rules: &[QuotaRule],
         w: &Windows,
     ) -> ApiResult<Counts> {
-        let (year_from, year_to) = day_strings(w.year);
-        let (term_from, term_to) = day_strings(w.term);
-        let window = Days {
-            from: &year_from,
-            to: &year_to,
-        };
-        let term = Days {
-            from: &term_from,
-            to: &term_to,
-        };
+        let (year, term) = (Days::from(w.year), Days::from(w.term));
         let mut counts = Counts::default();
         // Two scans: what each observer made (and of it, the unannounced), and the report
         // lessons each teacher gave. `counted_as` says the same for one person's rows.
-        let made = obs::tally(conn, scope, Side::Made, None, "unannounced", window, term)?;
+        let made = obs::tally(conn, scope, Side::Made, None, UNANNOUNCED, &year, &term)?;
         for t in made {
             counts.add(&t.person, Activity::Observations, t.total, t.in_part);
             let unannounced = Activity::UnannouncedObservations;
             counts.add(&t.person, unannounced, t.of_kind, t.of_kind_in_part);
         }
-        let report_lesson = Some("report_lesson");
-        let given = obs::tally(conn, scope, Side::Given, report_lesson, "", window, term)?;
+        let only = Some(REPORT_LESSON);
+        let given = obs::tally(conn, scope, Side::Given, only, REPORT_LESSON, &year, &term)?;
         for t in given {
             counts.add(&t.person, Activity::ReportLessonsGiven, t.total, t.in_part);
         }
-        counts.add_days_for_weekly_rules(conn, scope, rules, term)?;
+        counts.add_days_for_weekly_rules(conn, scope, rules, &term)?;
         Ok(counts)
     }
 
@@ -368,7 +365,7 @@ impl Counts {
         conn: &mut DbConn,
         scope: CountScope,
         rules: &[QuotaRule],
-        term: Days,
+        term: &Days,
     ) -> ApiResult<()> {
         let weekly = COUNTED.into_iter().filter(|a| {
             rules
@@ -383,7 +380,7 @@ impl Counts {
                 let Some(day) = crate::validate::parse_date(&day) else {
                     continue;
                 };
-                let c = self.of.entry((person, activity)).or_default();
+                let c = self.entry(&person, activity);
                 c.term_days.extend(std::iter::repeat_n(day, n as usize));
             }
         }
@@ -562,14 +559,13 @@ async fn progress(
                 return Err(term_not_found());
             }
             // The caller's own account and memberships were read with the caller.
-            let memberships = match user_id == caller.id() {
-                true => caller.memberships.clone(),
+            let of = match user_id == caller.id() {
+                true => in_district(&caller.memberships, &term),
                 false => {
                     users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
-                    members::for_user(conn, &user_id)?
+                    in_district(&members::for_user(conn, &user_id)?, &term)
                 }
             };
-            let of = in_district(memberships, &term);
             if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
                 return Err(ApiError::not_found());
             }
@@ -579,10 +575,11 @@ async fn progress(
     Ok(HttpResponse::Ok().json(list))
 }
 
-fn in_district(memberships: Vec<members::Membership>, term: &Term) -> Vec<members::Membership> {
+fn in_district(memberships: &[members::Membership], term: &Term) -> Vec<members::Membership> {
     memberships
-        .into_iter()
+        .iter()
         .filter(|m| m.district_id == term.district_id)
+        .cloned()
         .collect()
 }
 
@@ -592,7 +589,7 @@ pub(super) fn progress_of(
     caller: &Caller,
     term: &Term,
 ) -> ApiResult<ProgressList> {
-    let of = in_district(caller.memberships.clone(), term);
+    let of = in_district(&caller.memberships, term);
     let windows = windows(conn, term)?;
     progress_in(conn, caller.id(), &of, term, &windows)
 }
@@ -641,11 +638,6 @@ fn pairs_of(
             pair_progress(rules, &p.id, Some(side), window, &activities, today())
         })
         .collect())
-}
-
-/// A window's first and last days as `YYYY-MM-DD`, the form of lesson days in the database.
-fn day_strings(w: Window) -> (String, String) {
-    (w.starts_on.to_string(), w.ends_on.to_string())
 }
 
 #[derive(Debug, Serialize)]

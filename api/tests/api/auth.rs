@@ -8,6 +8,10 @@ fn login_body(phone: &str, password: &str) -> serde_json::Value {
     json!({ "phone": phone, "password": password })
 }
 
+/// One route of each way of reading the caller: the `Caller` extractor (`/v1/me`), and
+/// `Verified` with `Caller::load` on the handler's own connection (sync and progress).
+const CALLER_PATHS: [&str; 3] = ["/v1/me", "/v1/sync", "/v1/quotas/progress?term_id=x"];
+
 #[tokio::test]
 async fn login_returns_tokens_and_the_user_with_memberships() {
     let app = spawn_demo_app().await;
@@ -174,9 +178,7 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
         .send()
         .await
         .expect_problem(401, "token_revoked");
-    // Every way of reading the caller refuses it: sync and progress read it on their own
-    // connection.
-    for path in ["/v1/me", "/v1/sync", "/v1/quotas/progress?term_id=x"] {
+    for path in CALLER_PATHS {
         app.get(path)
             .token(&first.token)
             .send()
@@ -340,7 +342,7 @@ async fn a_deleted_user_is_locked_out_at_once() {
         .send()
         .await
         .expect_status(204);
-    for path in ["/v1/me", "/v1/sync", "/v1/quotas/progress?term_id=x"] {
+    for path in CALLER_PATHS {
         app.get(path)
             .token(&teacher.token)
             .send()

@@ -346,20 +346,27 @@ async fn the_district_report_sums_each_school_and_lists_researchers() {
         .expect_problem(403, "forbidden");
 }
 
-/// The progress items of a person (their own rules, pairs aside), as the principal reads them.
-async fn own_items(app: &TestApp, by: &Session, term: &str, user_id: &str) -> Vec<Value> {
-    app.get(&format!(
-        "/v1/quotas/progress?term_id={term}&user_id={user_id}"
-    ))
-    .token(&by.token)
-    .send()
-    .await
-    .expect_status(200)
-    .items()
-    .iter()
-    .filter(|i| i["mentorship_id"].is_null())
-    .cloned()
-    .collect()
+/// Every report row's items equal that person's progress (their own rules, pairs aside), as
+/// `by` reads it.
+async fn assert_rows_are_progress(app: &TestApp, by: &Session, term: &str, rows: &Value) {
+    for row in rows.as_array().unwrap() {
+        let user_id = row["user_id"].as_str().unwrap();
+        let progress = app
+            .get(&format!(
+                "/v1/quotas/progress?term_id={term}&user_id={user_id}"
+            ))
+            .token(&by.token)
+            .send()
+            .await
+            .expect_status(200);
+        let items: Vec<Value> = progress
+            .items()
+            .iter()
+            .filter(|i| i["mentorship_id"].is_null())
+            .cloned()
+            .collect();
+        assert_eq!(row["items"].as_array().unwrap(), &items, "{user_id}");
+    }
 }
 
 // The reports sum counts in the database; a person's progress counts their rows one by one.
@@ -390,12 +397,8 @@ async fn the_reports_agree_with_each_persons_progress() {
         .send()
         .await
         .expect_status(200);
+    assert_rows_are_progress(&app, &principal, &term, &school.body["rows"]).await;
     let rows = school.body["rows"].as_array().unwrap();
-    for row in rows {
-        let user_id = row["user_id"].as_str().unwrap();
-        let items = own_items(&app, &principal, &term, user_id).await;
-        assert_eq!(row["items"].as_array().unwrap(), &items, "{user_id}");
-    }
     let weekly = rows
         .iter()
         .flat_map(|r| r["items"].as_array().unwrap())
@@ -419,11 +422,7 @@ async fn the_reports_agree_with_each_persons_progress() {
         .send()
         .await
         .expect_status(200);
-    for row in district.body["researchers"].as_array().unwrap() {
-        let user_id = row["user_id"].as_str().unwrap();
-        let items = own_items(&app, &researcher, &term, user_id).await;
-        assert_eq!(row["items"].as_array().unwrap(), &items, "{user_id}");
-    }
+    assert_rows_are_progress(&app, &researcher, &term, &district.body["researchers"]).await;
     let ours = district.body["schools"]
         .as_array()
         .unwrap()
