@@ -124,7 +124,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
     let json = web::JsonConfig::default()
         .limit(crate::body::json_ceiling(&state.config))
         .error_handler(extract::json_error);
-    let blocking = blocking_threads(&state);
+    let blocking = blocking_threads(&state, workers);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -184,13 +184,16 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
     Ok(server)
 }
 
-/// Threads per worker for database work and photos (`web::block`): as many as can be busy at
-/// once, the pooled connections and the photo permits. Requests beyond them wait in a queue that
-/// costs nothing, instead of each holding a thread (actix's default is 512 / workers) that waits
-/// for a connection, times out after the pool's wait and answers 503; hundreds of such threads
-/// also held hundreds of megabytes of allocator arenas under load.
-fn blocking_threads(state: &AppState) -> usize {
-    state.config.pool.max_connections as usize + state.photo_permits.available_permits()
+/// Threads per worker for database work and photos (`web::block`): together, over all workers,
+/// as many as can be busy at once, the pooled connections and the photo permits. Requests beyond
+/// them wait in a queue that costs nothing, instead of each holding a thread (actix's default is
+/// 512 / workers) that waits for a connection, times out after the pool's wait and answers 503;
+/// hundreds of such threads also held hundreds of megabytes of allocator arenas under load. Each
+/// worker has its own pool of threads: per worker, the whole count left twice as many threads as
+/// connections on two cores, and the extra ones slept and woke on the pool's lock.
+fn blocking_threads(state: &AppState, workers: usize) -> usize {
+    let busy = state.config.pool.max_connections as usize + state.photo_permits.available_permits();
+    busy.div_ceil(workers)
 }
 
 /// A NUL character in the path or the query string is never meant: answer before any handler

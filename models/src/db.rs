@@ -225,3 +225,30 @@ pub fn describe_columns(conn: &mut DbConn) -> QueryResult<Vec<(String, String, b
     rows.sort();
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::Integer;
+    use r2d2::ManageConnection;
+
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = Integer)]
+        used: i32,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the planner stability guarantee; a
+    /// build without it parses `LIMIT ?` statements again on every execution.
+    #[test]
+    fn sqlite_plans_do_not_depend_on_bound_values() {
+        let mut conn = ConnManager::new(":memory:")
+            .connect()
+            .expect("in-memory SQLite");
+        let row: Used =
+            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+                .get_result(&mut conn)
+                .expect("compile options");
+        assert_eq!(row.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+}
