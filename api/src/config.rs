@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tingke_models::PoolOptions;
+use tingke_models::{Backend, PoolOptions};
 
 /// Failed-login throttling: after `max_failures` within `window`, the phone is locked for `lock`.
 #[derive(Debug, Clone)]
@@ -76,6 +76,17 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
     }
 }
 
+/// Connections when `TINGKE_DB_POOL_SIZE` is not set. SQLite's readers work on the server's own
+/// cores: more than two per core only queue for the CPU, and stretched the slowest reads (p99
+/// 136 ms with 10 connections on two cores, 36-45 ms with 4: BENCHMARKS.md, figure 6).
+/// PostgreSQL works in its own processes; there 10 measured no different from 2 to 6.
+fn default_pool_size(database_url: &str) -> u32 {
+    match Backend::from_url(database_url) {
+        Backend::Sqlite => 2 * std::thread::available_parallelism().map_or(2, |n| n.get() as u32),
+        Backend::Postgres => 10,
+    }
+}
+
 impl Config {
     /// Reads the environment (see the README's configuration table).
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -86,6 +97,7 @@ impl Config {
         })?;
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| data_dir.join("tingke.db").to_string_lossy().into_owned());
+        let pool_size = number("TINGKE_DB_POOL_SIZE", default_pool_size(&database_url))?;
         let jwt_secret = match var("TINGKE_JWT_SECRET") {
             Some(s) => s.into_bytes(),
             None => load_or_create_secret(&data_dir)?,
@@ -113,7 +125,7 @@ impl Config {
             body_timeout: Duration::from_secs(number("TINGKE_BODY_TIMEOUT_SECONDS", 30)?),
             upload_timeout: Duration::from_secs(number("TINGKE_UPLOAD_TIMEOUT_SECONDS", 300)?),
             pool: PoolOptions {
-                max_connections: number("TINGKE_DB_POOL_SIZE", 10)?,
+                max_connections: pool_size,
                 connect_timeout: Duration::from_secs(5),
             },
             workers: number("TINGKE_WORKERS", 0)?,

@@ -89,6 +89,7 @@ impl Application {
             config: Arc::new(config),
             store,
             photo_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            reference: Arc::default(),
         };
         let server = server(listener, state.clone())?;
         Ok(Application {

@@ -14,6 +14,8 @@ pub struct AppState {
     pub store: Arc<dyn crate::storage::BlobStore>,
     /// Photos being processed at once: uploads beyond these wait, so memory stays bounded.
     pub photo_permits: Arc<tokio::sync::Semaphore>,
+    /// Districts' rules and terms, kept for a second.
+    pub reference: Arc<crate::reference::Reference>,
 }
 
 impl AppState {

@@ -6,6 +6,7 @@ use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
 use crate::extract::Valid;
+use crate::reference::Reference;
 use crate::state::AppState;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,6 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use tingke_models::members::{self, Member, MemberScope};
 use tingke_models::observations::{self as obs, CountScope, Days, Side};
 use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
@@ -164,6 +166,7 @@ async fn replace_rules(
             ),
         ));
     }
+    let district_id = id.clone();
     let rules = state
         .write(move |conn| {
             districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
@@ -173,6 +176,7 @@ async fn replace_rules(
             Ok(quotas::replace(conn, &id, &specs, tingke_models::now())?)
         })
         .await?;
+    state.reference.forget(&district_id);
     Ok(rules_response(rules))
 }
 
@@ -228,16 +232,34 @@ fn windows_of(term: &Term, year: &[Term]) -> ApiResult<Windows> {
     })
 }
 
-fn windows(conn: &mut DbConn, term: &Term) -> ApiResult<Windows> {
-    let year = terms::of_school_year(conn, &term.district_id, &term.school_year)?;
-    windows_of(term, &year)
+/// A term and its windows; the term and its school year are read in one query and kept for a
+/// second.
+fn find_term_with_windows(
+    conn: &mut DbConn,
+    reference: &Reference,
+    term_id: &str,
+) -> ApiResult<(Term, Windows)> {
+    let kept = reference.terms.get_or_load(term_id, || {
+        let found = terms::with_school_year(conn, term_id)?;
+        Ok(found.map(|(term, year)| (term.district_id.clone(), (term, year))))
+    })?;
+    let (term, year) = kept.as_deref().ok_or_else(term_not_found)?;
+    Ok((term.clone(), windows_of(term, year)?))
 }
 
-/// A term and its windows, read in one query.
-fn find_term_with_windows(conn: &mut DbConn, term_id: &str) -> ApiResult<(Term, Windows)> {
-    let (term, year) = terms::with_school_year(conn, term_id)?.ok_or_else(term_not_found)?;
-    let windows = windows_of(&term, &year)?;
-    Ok((term, windows))
+/// A district's quota rules, kept for a second.
+fn rules_of(
+    conn: &mut DbConn,
+    reference: &Reference,
+    district_id: &str,
+) -> ApiResult<Arc<Vec<QuotaRule>>> {
+    let kept = reference.rules.get_or_load(district_id, || {
+        Ok(Some((
+            district_id.to_string(),
+            quotas::list(conn, district_id)?,
+        )))
+    })?;
+    Ok(kept.unwrap_or_default())
 }
 
 const UNANNOUNCED: &str = "unannounced";
@@ -550,11 +572,12 @@ async fn progress(
     query: web::Query<ProgressQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let reference = state.reference.clone();
     let list = state
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
             let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
-            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &reference, &q.term_id)?;
             if !caller.can_view_district(&term.district_id) {
                 return Err(term_not_found());
             }
@@ -569,7 +592,7 @@ async fn progress(
             if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
                 return Err(ApiError::not_found());
             }
-            progress_in(conn, &user_id, &of, &term, &windows)
+            progress_in(conn, &reference, &user_id, &of, &term, &windows)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -586,24 +609,26 @@ fn in_district(memberships: &[members::Membership], term: &Term) -> Vec<members:
 /// The caller's own progress in a term of one of their districts.
 pub(super) fn progress_of(
     conn: &mut DbConn,
+    reference: &Reference,
     caller: &Caller,
     term: &Term,
 ) -> ApiResult<ProgressList> {
     let of = in_district(&caller.memberships, term);
-    let windows = windows(conn, term)?;
-    progress_in(conn, caller.id(), &of, term, &windows)
+    let (_, windows) = find_term_with_windows(conn, reference, &term.id)?;
+    progress_in(conn, reference, caller.id(), &of, term, &windows)
 }
 
 /// A person's progress in a term, given their memberships in its district.
 fn progress_in(
     conn: &mut DbConn,
+    reference: &Reference,
     user_id: &str,
     of: &[members::Membership],
     term: &Term,
     windows: &Windows,
 ) -> ApiResult<ProgressList> {
     let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
-    let rules = quotas::list(conn, &term.district_id)?;
+    let rules = rules_of(conn, reference, &term.district_id)?;
     let counts = Counts::of_person(conn, &term.district_id, user_id, windows)?;
     let mut items = person_progress(&rules, &roles, windows, &counts, user_id, today());
     items.extend(pairs_of(conn, &rules, term, windows.term, user_id)?);
@@ -738,13 +763,14 @@ async fn school_compliance(
     {
         return Err(ApiError::forbidden());
     }
+    let reference = state.reference.clone();
     let report = state
         .read(move |conn| {
-            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &reference, &q.term_id)?;
             if term.district_id != school.district_id {
                 return Err(term_not_found());
             }
-            let rules = quotas::list(conn, &term.district_id)?;
+            let rules = rules_of(conn, &reference, &term.district_id)?;
             let people = members::all(conn, MemberScope::School(&school.id))?;
             let ids: Vec<String> = people
                 .iter()
@@ -805,14 +831,15 @@ async fn district_compliance(
     if !(caller.is_admin() || caller.has_district_role(&district_id, Role::Researcher)) {
         return Err(ApiError::forbidden());
     }
+    let reference = state.reference.clone();
     let (report, rows) = state
         .read(move |conn| {
             districts::find(conn, &district_id)?.ok_or_else(ApiError::not_found)?;
-            let (term, windows) = find_term_with_windows(conn, &q.term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &reference, &q.term_id)?;
             if term.district_id != district_id {
                 return Err(term_not_found());
             }
-            let rules = quotas::list(conn, &district_id)?;
+            let rules = rules_of(conn, &reference, &district_id)?;
             let people = members::all(conn, MemberScope::District(&district_id))?;
             let scope = CountScope::District(&district_id);
             let counts = Counts::of_scope(conn, scope, &rules, &windows)?;

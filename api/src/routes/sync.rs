@@ -13,6 +13,7 @@ use super::terms::TermView;
 use super::Router;
 use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
+use crate::reference::Reference;
 use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -131,12 +132,13 @@ async fn sync(
         Some(_) => return Err(ApiError::bad_request("invalid_query")),
     };
     let since = q.since.as_deref().map(Cursor::parse).transpose()?;
+    let reference = state.reference.clone();
     let mut view = state
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
             let scope = scope_of(&caller);
             let from = since.filter(|c| c.scope == scope);
-            page(conn, &caller, from, scope, limit)
+            page(conn, &reference, &caller, from, scope, limit)
         })
         .await?;
     for d in &mut view.documents {
@@ -148,6 +150,7 @@ async fn sync(
 /// One page of changes after `from` (everything when `None`).
 fn page(
     conn: &mut DbConn,
+    reference: &Reference,
     caller: &Caller,
     from: Option<Cursor>,
     scope: u64,
@@ -185,7 +188,7 @@ fn page(
         false => view.deleted.extend(gone),
     }
     if !has_more {
-        view.progress = progress(conn, caller)?;
+        view.progress = progress(conn, reference, caller)?;
     }
     Ok(view)
 }
@@ -300,7 +303,11 @@ fn tombstone(scopes: Option<&[String]>, c: &Change) -> Option<Tombstone> {
 }
 
 /// The caller's own progress in the current term of each of their districts.
-fn progress(conn: &mut DbConn, caller: &Caller) -> ApiResult<Vec<ProgressList>> {
+fn progress(
+    conn: &mut DbConn,
+    reference: &Reference,
+    caller: &Caller,
+) -> ApiResult<Vec<ProgressList>> {
     let mut districts: Vec<&str> = caller
         .memberships
         .iter()
@@ -312,7 +319,7 @@ fn progress(conn: &mut DbConn, caller: &Caller) -> ApiResult<Vec<ProgressList>> 
     let mut lists = Vec::new();
     for district in districts {
         if let Some(term) = tingke_models::terms::containing(conn, district, &today)? {
-            lists.push(quotas::progress_of(conn, caller, &term)?);
+            lists.push(quotas::progress_of(conn, reference, caller, &term)?);
         }
     }
     Ok(lists)

@@ -116,6 +116,8 @@ async fn create_term(
             Ok((StatusCode::CREATED, term))
         })
         .await?;
+    // A new term can widen its school year's window, which every term of the year counts in.
+    state.reference.forget(&term.district_id);
     Ok(HttpResponse::build(status).json(TermView::from(term)))
 }
 

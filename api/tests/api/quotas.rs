@@ -433,3 +433,54 @@ async fn the_reports_agree_with_each_persons_progress() {
         assert_eq!(ours[key], school.body["totals"][key], "{key}");
     }
 }
+
+/// Rules and terms are kept in memory for a second; a change made through this server shows in
+/// the very next read.
+#[tokio::test]
+async fn a_changed_rule_or_a_new_term_shows_in_the_next_progress_read() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let researcher = app.demo(RESEARCHER).await;
+    let terms = app
+        .get(&format!("/v1/districts/{}/terms", researcher.district_id()))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let term = &terms.items()[0];
+    let path = format!(
+        "/v1/quotas/progress?term_id={}",
+        term["id"].as_str().unwrap()
+    );
+    let yearly = |res: &Response| item(res, "researcher", "observations").clone();
+    let before = yearly(&app.get(&path).token(&researcher.token).send().await);
+    assert_eq!(before["period_starts_on"], term["starts_on"]);
+
+    let rules = format!("/v1/districts/{}/quota-rules", researcher.district_id());
+    app.put(&rules)
+        .token(&admin.token)
+        .json(json!({ "rules": [
+            { "role": "researcher", "activity": "observations", "period": "school_year", "minimum": 7 }
+        ]}))
+        .send()
+        .await
+        .expect_status(200);
+    let after = yearly(&app.get(&path).token(&researcher.token).send().await);
+    assert_eq!(after["required"], 7);
+
+    let starts: chrono::NaiveDate = term["starts_on"].as_str().unwrap().parse().unwrap();
+    let earlier = json!({
+        "name": "早一学期",
+        "school_year": term["school_year"],
+        "starts_on": (starts - chrono::Days::new(40)).to_string(),
+        "ends_on": (starts - chrono::Days::new(1)).to_string(),
+    });
+    app.post(&format!("/v1/districts/{}/terms", researcher.district_id()))
+        .token(&admin.token)
+        .json(earlier.clone())
+        .send()
+        .await
+        .expect_status(201);
+    let widened = yearly(&app.get(&path).token(&researcher.token).send().await);
+    assert_eq!(widened["period_starts_on"], earlier["starts_on"]);
+}
