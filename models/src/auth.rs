@@ -1,6 +1,7 @@
 //! Sessions (refresh-token families), refresh tokens and failed-login bookkeeping.
 
-use crate::schema::{login_attempts, refresh_tokens, sessions, users};
+use crate::members::{Membership, MembershipRow};
+use crate::schema::{login_attempts, memberships, refresh_tokens, sessions, users};
 use crate::users::User;
 use crate::DbConn;
 use chrono::NaiveDateTime;
@@ -40,22 +41,48 @@ pub fn find_session(conn: &mut DbConn, id: &str) -> QueryResult<Option<Session>>
         .optional()
 }
 
-/// A session with its user if the user is active: what every authenticated request checks, in
-/// one round trip.
-pub fn find_session_with_user(
-    conn: &mut DbConn,
-    id: &str,
-) -> QueryResult<Option<(Session, Option<User>)>> {
-    sessions::table
+/// What every authenticated request checks, read in one round trip.
+#[derive(Debug)]
+pub struct SessionWithUser {
+    pub session: Session,
+    /// None when the user is deleted.
+    pub user: Option<User>,
+    pub memberships: Vec<Membership>,
+}
+
+/// A session, its user if the user is active, and the user's memberships.
+pub fn find_session_with_user(conn: &mut DbConn, id: &str) -> QueryResult<Option<SessionWithUser>> {
+    let rows: Vec<(Session, Option<User>, Option<MembershipRow>)> = sessions::table
         .left_join(
             users::table.on(users::id
                 .eq(sessions::user_id)
                 .and(users::deleted_at.is_null())),
         )
+        .left_join(memberships::table.on(memberships::user_id.eq(users::id)))
         .filter(sessions::id.eq(id))
-        .select((Session::as_select(), Option::<User>::as_select()))
-        .first(conn)
-        .optional()
+        .select((
+            Session::as_select(),
+            Option::<User>::as_select(),
+            Option::<MembershipRow>::as_select(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((session, user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let mut memberships: Vec<Membership> = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, m)| m))
+        .map(Membership::from)
+        .collect();
+    // In id order as `members::for_user` answers them; sorted here, as an ORDER BY made SQLite
+    // sort in a temporary b-tree on every request.
+    memberships.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Some(SessionWithUser {
+        session,
+        user,
+        memberships,
+    }))
 }
 
 /// Revokes one session; later refreshes and access tokens of it are refused.

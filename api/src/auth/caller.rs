@@ -6,7 +6,7 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use tingke_models::members::{self, Membership};
+use tingke_models::members::Membership;
 use tingke_models::users::User;
 use tingke_models::{auth, roles::Role, DbConn};
 
@@ -98,18 +98,19 @@ impl Caller {
     /// The caller of a verified token, if its session is live and its user active.
     pub fn load(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
         let claims = &verified.0;
-        let (session, user) = auth::find_session_with_user(conn, &claims.sid)?
-            .filter(|(s, _)| s.user_id == claims.sub)
+        let found = auth::find_session_with_user(conn, &claims.sid)?
+            .filter(|found| found.session.user_id == claims.sub)
             .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
-        let user = user.ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
-        if session.revoked_at.is_some() {
+        let user = found
+            .user
+            .ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
+        if found.session.revoked_at.is_some() {
             return Err(ApiError::unauthorized("token_revoked"));
         }
-        let memberships = members::for_user(conn, &user.id)?;
         Ok(Caller {
             user,
-            session_id: session.id,
-            memberships,
+            session_id: found.session.id,
+            memberships: found.memberships,
         })
     }
 }
