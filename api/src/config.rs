@@ -82,9 +82,15 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
 /// PostgreSQL works in its own processes; there 10 measured no different from 2 to 6.
 fn default_pool_size(database_url: &str) -> u32 {
     match Backend::from_url(database_url) {
-        Backend::Sqlite => 2 * std::thread::available_parallelism().map_or(2, |n| n.get() as u32),
+        Backend::Sqlite => 2 * cores() as u32,
         Backend::Postgres => 10,
     }
+}
+
+/// The cores this process may use (2 if unknown): the default for workers, photo permits and
+/// SQLite's pool.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 impl Config {

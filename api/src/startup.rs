@@ -81,7 +81,7 @@ impl Application {
         })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let permits = match config.photo_workers {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => crate::config::cores(),
             n => n,
         };
         let state = AppState {
@@ -114,7 +114,7 @@ impl Application {
 
 fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> {
     let workers = match state.config.workers {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        0 => crate::config::cores(),
         n => n,
     };
     let prometheus = PrometheusMetricsBuilder::new("tingke")
