@@ -148,6 +148,10 @@ async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> 
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Well under the server's keep-alive (5 s): a pooled connection that the server is
+            // closing as it is reused fails the request with `IncompleteMessage`, which the
+            // slow-body test hit after waiting several seconds between requests.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("client"),
         db,
