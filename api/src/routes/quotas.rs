@@ -330,8 +330,8 @@ impl Counts {
         self.of.get(&(user_id.to_string(), activity))
     }
 
-    /// One person's, from their rows in the district: a few dozen, read in two index-only
-    /// queries (what they made, the report lessons they gave).
+    /// One person's, from their rows in the district: a few dozen, read in one query (what they
+    /// made, the report lessons they gave).
     fn of_person(
         conn: &mut DbConn,
         district_id: &str,
@@ -341,12 +341,16 @@ impl Counts {
         // The school year contains the term.
         let year = Days::from(w.year);
         let mut counts = Counts::default();
-        for (side, only) in [(Side::Made, None), (Side::Given, Some(REPORT_LESSON))] {
-            for (kind, day) in obs::days_of_person(conn, district_id, user_id, side, only, &year)? {
-                let Some(day) = crate::validate::parse_date(&day) else {
-                    continue;
-                };
-                for activity in activities_of(side, &kind) {
+        for row in obs::days_of_person(conn, district_id, user_id, REPORT_LESSON, &year)? {
+            let Some(day) = crate::validate::parse_date(&row.day) else {
+                continue;
+            };
+            let sides = [(row.made, Side::Made), (row.given, Side::Given)];
+            for side in sides
+                .into_iter()
+                .filter_map(|(mine, side)| mine.then_some(side))
+            {
+                for activity in activities_of(side, &row.kind) {
                     counts.entry(user_id, activity).add_day(day, w);
                 }
             }
