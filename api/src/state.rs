@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use actix_web::web;
 use diesel::Connection;
 use std::sync::Arc;
+use tingke_models::db::PooledConn;
 use tingke_models::{Db, DbConn};
 
 #[derive(Clone)]
@@ -28,7 +29,9 @@ impl AppState {
         let db = self.db.clone();
         web::block(move || {
             let mut conn = db.read_conn()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            settle(&db, &mut conn, &result);
+            result
         })
         .await
         .map_err(ApiError::internal)?
@@ -43,9 +46,19 @@ impl AppState {
         let db = self.db.clone();
         web::block(move || {
             let mut conn = db.write_conn()?;
-            (*conn).transaction(f)
+            let result = (**conn).transaction(f);
+            settle(&db, &mut conn, &result);
+            result
         })
         .await
         .map_err(ApiError::internal)?
+    }
+}
+
+/// Connections are not tested when taken from the pool: a server error is where a connection
+/// that the database ended shows, and the pool then drops it and every older one.
+fn settle<T>(db: &Db, conn: &mut PooledConn, result: &ApiResult<T>) {
+    if matches!(result, Err(e) if e.status.is_server_error()) {
+        db.after_failure(conn);
     }
 }

@@ -506,7 +506,8 @@ fn integrity(app: &TestApp) -> String {
     }
     let mut conn = app.db.write_conn().unwrap();
     let rows: Vec<Check> =
-        diesel::RunQueryDsl::load(diesel::sql_query("PRAGMA integrity_check"), &mut *conn).unwrap();
+        diesel::RunQueryDsl::load(diesel::sql_query("PRAGMA integrity_check"), &mut **conn)
+            .unwrap();
     rows.into_iter().map(|r| r.integrity_check).collect()
 }
 

@@ -1,4 +1,5 @@
 use crate::helpers::*;
+use diesel::prelude::*;
 use tingke_api::config::Config;
 use tingke_api::startup::Application;
 
@@ -181,4 +182,66 @@ async fn an_unreachable_database_answers_503_not_500() {
         &body,
     )
     .unwrap();
+}
+
+/// Pooled connections are not tested with a round trip each time they are taken. When the
+/// database ends them all (a restart; here `pg_terminate_backend`), the first request to meet a
+/// dead one answers 503 and makes the pool drop every connection as old as it: the next requests
+/// succeed on new connections, instead of one more failure for each connection in the pool.
+#[tokio::test]
+async fn connections_ended_by_the_database_fail_one_request_at_most() {
+    let Some(admin_url) = test_database_url() else {
+        return; // SQLite's connections are files in this process: nothing can end them.
+    };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // Four connections in the pool, idle.
+    let held: Vec<_> = (0..4)
+        .map(|_| app.db.read_conn().expect("connection"))
+        .collect();
+    drop(held);
+    let me = || app.get("/v1/me").token(&admin.token).send();
+    me().await.expect_status(200);
+
+    let database = app.config.database_url.rsplit('/').next().expect("name");
+    let mut pg = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
+    let ended = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+    );
+    diesel::sql_query(ended)
+        .execute(&mut pg)
+        .expect("terminate");
+    wait_until_no_backends(&mut pg, database);
+
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(me().await.status);
+    }
+    let failed = statuses.iter().filter(|s| **s != 200).count();
+    assert!(
+        failed <= 1,
+        "answers after the database ended the connections: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    app.get("/readyz").send().await.expect_status(200);
+}
+
+fn wait_until_no_backends(pg: &mut PgConnection, database: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = format!("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{database}'");
+    for _ in 0..100 {
+        let left: Left = diesel::sql_query(&count).get_result(pg).expect("count");
+        if left.n == 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("PostgreSQL did not end the connections of {database}");
 }

@@ -350,7 +350,7 @@ impl TestApp {
     pub fn execute(&self, sql: &str) {
         let mut conn = self.db.write_conn().expect("connection");
         diesel::sql_query(sql)
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .expect("statement");
     }
 
@@ -363,7 +363,7 @@ impl TestApp {
         }
         let mut conn = self.db.read_conn().expect("connection");
         let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .load(&mut *conn)
+            .load(&mut **conn)
             .expect("count");
         rows[0].n
     }
