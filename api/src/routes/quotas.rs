@@ -330,8 +330,8 @@ impl Counts {
         self.of.get(&(user_id.to_string(), activity))
     }
 
-    /// One person's, from their rows in the district: a few dozen, read in one query (what they
-    /// made, the report lessons they gave).
+    /// One person's, from their rows in the district: a few dozen (what they made, the report
+    /// lessons they gave), read in one query on PostgreSQL and two on SQLite.
     fn of_person(
         conn: &mut DbConn,
         district_id: &str,
