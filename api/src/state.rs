@@ -30,7 +30,7 @@ impl AppState {
         web::block(move || {
             let mut conn = db.read_conn()?;
             let result = f(&mut conn);
-            settle(&db, &mut conn, &result);
+            after_error(&db, &mut conn, &result);
             result
         })
         .await
@@ -47,7 +47,7 @@ impl AppState {
         web::block(move || {
             let mut conn = db.write_conn()?;
             let result = (**conn).transaction(f);
-            settle(&db, &mut conn, &result);
+            after_error(&db, &mut conn, &result);
             result
         })
         .await
@@ -57,7 +57,7 @@ impl AppState {
 
 /// Connections are not tested when taken from the pool: a server error is where a connection
 /// that the database ended shows, and the pool then drops it and every older one.
-fn settle<T>(db: &Db, conn: &mut PooledConn, result: &ApiResult<T>) {
+fn after_error<T>(db: &Db, conn: &mut PooledConn, result: &ApiResult<T>) {
     if matches!(result, Err(e) if e.status.is_server_error()) {
         db.after_failure(conn);
     }

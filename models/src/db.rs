@@ -51,11 +51,7 @@ pub struct ConnManager {
 }
 
 impl ConnManager {
-    pub fn new(url: &str) -> ConnManager {
-        ConnManager::in_generation(url, Arc::default())
-    }
-
-    fn in_generation(url: &str, generation: Arc<AtomicU64>) -> ConnManager {
+    fn new(url: &str, generation: Arc<AtomicU64>) -> ConnManager {
         let backend = Backend::from_url(url);
         let url = match backend {
             Backend::Sqlite => url.trim_start_matches("sqlite://").to_string(),
@@ -130,8 +126,12 @@ impl r2d2::ManageConnection for ConnManager {
     fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
         match self.is_stale(conn) {
             false => Ok(()),
+            // r2d2 logs this and opens a new connection instead.
             true => Err(diesel::r2d2::Error::QueryError(
-                diesel::result::Error::BrokenTransactionManager,
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ClosedConnection,
+                    Box::new("opened before the database ended its connections".to_string()),
+                ),
             )),
         }
     }
@@ -190,7 +190,7 @@ impl Db {
                 .max_size(size)
                 .min_idle(Some(0))
                 .connection_timeout(options.connect_timeout)
-                .build(ConnManager::in_generation(url, generation.clone()))
+                .build(ConnManager::new(url, generation.clone()))
                 .map_err(|e| DbError::Unavailable(e.to_string()))
         };
         let read = build(options.max_connections)?;
@@ -239,7 +239,7 @@ impl Db {
         let mut conn = self.read_conn()?;
         let answered = conn.ping();
         if answered.is_err() {
-            self.forget_older_than(&conn);
+            self.end_generation_of(&conn);
         }
         answered.map_err(|e| DbError::Unavailable(e.to_string()))
     }
@@ -249,11 +249,12 @@ impl Db {
     /// are dropped instead of failing one request each.
     pub fn after_failure(&self, conn: &mut PooledConn) {
         if conn.ping().is_err() {
-            self.forget_older_than(conn);
+            self.end_generation_of(conn);
         }
     }
 
-    fn forget_older_than(&self, conn: &Conn) {
+    /// Starts the generation after `conn`'s: `conn` and every connection as old are stale.
+    fn end_generation_of(&self, conn: &Conn) {
         let next = conn.generation + 1;
         if self.generation.fetch_max(next, Ordering::AcqRel) < next {
             tracing::warn!("a database connection stopped answering: opening new ones");
@@ -323,7 +324,7 @@ mod tests {
     /// build without it parses `LIMIT ?` statements again on every execution.
     #[test]
     fn sqlite_plans_do_not_depend_on_bound_values() {
-        let mut conn = ConnManager::new(":memory:")
+        let mut conn = ConnManager::new(":memory:", Arc::default())
             .connect()
             .expect("in-memory SQLite");
         let row: Used =

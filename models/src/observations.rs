@@ -406,22 +406,11 @@ pub struct PersonDay {
 }
 
 impl PersonDay {
-    fn made((kind, day): (String, String)) -> PersonDay {
-        PersonDay {
-            made: true,
-            given: false,
-            kind,
-            day,
-        }
-    }
-
-    fn given((kind, day): (String, String)) -> PersonDay {
-        PersonDay {
-            made: false,
-            given: true,
-            kind,
-            day,
-        }
+    /// The sides of the observation that are the person's.
+    pub fn sides(&self) -> impl Iterator<Item = Side> {
+        [(self.made, Side::Made), (self.given, Side::Given)]
+            .into_iter()
+            .filter_map(|(mine, side)| mine.then_some(side))
     }
 }
 
@@ -444,8 +433,8 @@ pub fn days_of_person(
     let made = || counted_of(&person, Side::Made, None, days);
     let given = || counted_of(&person, Side::Given, Some(given_kind), days);
     if let DbConn::Sqlite(_) = conn {
-        let mut rows = kinds_and_days(conn, made(), PersonDay::made)?;
-        rows.extend(kinds_and_days(conn, given(), PersonDay::given)?);
+        let mut rows = kinds_and_days(conn, Side::Made, made())?;
+        rows.extend(kinds_and_days(conn, Side::Given, given())?);
         return Ok(rows);
     }
     // Each side of the OR carries all of its conditions, so that each implies its partial
@@ -461,16 +450,22 @@ pub fn days_of_person(
         .load(conn)
 }
 
-/// The kind and day of the observations that meet `condition`, each made into a [`PersonDay`].
+/// The kind and day of the observations that meet `condition`, each as the person's `side`.
 fn kinds_and_days(
     conn: &mut DbConn,
+    side: Side,
     condition: Condition,
-    day: fn((String, String)) -> PersonDay,
 ) -> QueryResult<Vec<PersonDay>> {
     let rows: Vec<(String, String)> = observations::table
         .filter(condition)
         .select((observations::kind, observations::lesson_date))
         .load(conn)?;
+    let day = |(kind, day)| PersonDay {
+        made: side == Side::Made,
+        given: side == Side::Given,
+        kind,
+        day,
+    };
     Ok(rows.into_iter().map(day).collect())
 }
 

@@ -345,14 +345,8 @@ impl Counts {
             let Some(day) = crate::validate::parse_date(&row.day) else {
                 continue;
             };
-            let sides = [(row.made, Side::Made), (row.given, Side::Given)];
-            for side in sides
-                .into_iter()
-                .filter_map(|(mine, side)| mine.then_some(side))
-            {
-                for activity in activities_of(side, &row.kind) {
-                    counts.entry(user_id, activity).add_day(day, w);
-                }
+            for activity in row.sides().flat_map(|side| activities_of(side, &row.kind)) {
+                counts.entry(user_id, activity).add_day(day, w);
             }
         }
         Ok(counts)
