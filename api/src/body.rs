@@ -8,6 +8,10 @@
 //!   `request_timeout` and the connection is closed: a client sending one byte a second holds
 //!   the connection for the deadline, not forever. (actix-web's own `client_request_timeout`
 //!   covers the headers only.)
+//! - a body cut off by the client (the connection dropped halfway, a broken chunk) is answered
+//!   400 `incomplete_body`, whatever the handler made of the half it got, and the answer is
+//!   marked [`Unfinished`] so that the idempotency middleware does not remember it: the retry
+//!   with the whole body must be handled, not answered the half's refusal.
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -52,6 +56,7 @@ pub enum BodyKind {
 pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/auth/login", BodyKind::Small),
     ("POST", "/v1/auth/refresh", BodyKind::Small),
+    ("POST", "/v1/me/password", BodyKind::Small),
     ("POST", "/v1/districts", BodyKind::Json),
     ("POST", "/v1/districts/{id}/terms", BodyKind::Json),
     ("POST", "/v1/districts/{id}/members", BodyKind::Json),
@@ -129,6 +134,17 @@ impl BodyKind {
             _ => "payload_too_large",
         };
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code)
+    }
+}
+
+/// Marks an answer to a body that did not arrive whole (in the response's extensions).
+#[derive(Debug, Clone, Copy)]
+pub struct Unfinished;
+
+impl Unfinished {
+    /// Whether the answer with these extensions is marked.
+    pub fn marks(extensions: &actix_web::dev::Extensions) -> bool {
+        extensions.get::<Unfinished>().is_some()
     }
 }
 
@@ -246,11 +262,18 @@ pub async fn guard(
         Outcome::TimedOut => ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout")
             .detail("the request body was not sent in time"),
         Outcome::TooLarge => kind.too_large(),
+        // A handler that acted before it read the body (none does) keeps its answer.
+        Outcome::Failed if res.status().is_client_error() => {
+            ApiError::bad_request("incomplete_body").detail("the request body did not arrive whole")
+        }
         _ => return Ok(res.map_into_boxed_body()),
     };
     let (req, _) = res.into_parts();
     let mut answer = refusal.error_response();
     answer.head_mut().set_connection_type(ConnectionType::Close);
+    if outcome == Outcome::Failed {
+        answer.extensions_mut().insert(Unfinished);
+    }
     Ok(ServiceResponse::new(req, answer))
 }
 

@@ -26,6 +26,10 @@ pub struct Config {
     /// How long a used refresh token may be presented again (a retry after a lost answer)
     /// without counting as reuse.
     pub refresh_grace: Duration,
+    /// How long an `Idempotency-Key` stays claimed by a request that no longer reports progress:
+    /// a request in progress renews its claim every third of this, so a claim older than this
+    /// belongs to a server that died, and the key is free again.
+    pub idempotency_lease: Duration,
     pub login: LoginLimits,
     /// Web origins (`https://host[:port]`) whose pages may call the API; none by default.
     pub cors_origins: Vec<String>,
@@ -115,6 +119,9 @@ impl Config {
             access_ttl: Duration::from_secs(number("TINGKE_ACCESS_TOKEN_TTL", 900)?),
             refresh_ttl: Duration::from_secs(number("TINGKE_REFRESH_TOKEN_TTL", 30 * 86_400)?),
             refresh_grace: Duration::from_secs(number("TINGKE_REFRESH_GRACE_SECONDS", 30)?),
+            idempotency_lease: Duration::from_secs(
+                number("TINGKE_IDEMPOTENCY_LEASE_SECONDS", 30u64)?.max(1),
+            ),
             login: LoginLimits {
                 max_failures: number("TINGKE_LOGIN_MAX_FAILURES", 5)?,
                 max_failures_per_ip: number("TINGKE_LOGIN_MAX_FAILURES_PER_IP", 50)?,
@@ -160,6 +167,7 @@ impl Config {
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(30 * 86_400),
             refresh_grace: Duration::from_secs(30),
+            idempotency_lease: Duration::from_secs(30),
             login: LoginLimits {
                 max_failures: 5,
                 max_failures_per_ip: 50,

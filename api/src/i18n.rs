@@ -474,6 +474,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "This Idempotency-Key was used for another request",
     ),
     (
+        "wrong_password",
+        "当前密码不正确",
+        "The current password is not correct",
+    ),
+    (
+        "incomplete_body",
+        "请求内容未完整送达,未保存任何内容,请重新发送",
+        "The request body did not arrive whole; nothing was saved; send it again",
+    ),
+    (
         "idempotency_key_in_use",
         "使用该 Idempotency-Key 的请求仍在处理中",
         "A request with this Idempotency-Key is still being handled; retry shortly",

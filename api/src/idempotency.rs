@@ -2,15 +2,24 @@
 //! submit, an edit, a review or a deletion retries with the same key and gets the first answer
 //! again (for 24 hours, across restarts), instead of a second action, a 412 for its own edit or
 //! a 404 for its own deletion.
+//!
+//! Two answers are never remembered, because the retry may succeed: a server error (and a 408),
+//! and any answer to a body that did not arrive whole (the connection dropped halfway: see
+//! [`crate::body::Unfinished`]). A key is claimed while its request is handled, and the claim is
+//! a lease the request renews: when the server dies in the middle, the lease runs out and the
+//! retry takes the key over instead of waiting 24 hours.
 
 use crate::auth::tokens;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{header, ConnectionType, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
+use futures_util::future::{self, Either};
+use std::pin::pin;
+use std::time::Duration;
 use tingke_models::idempotency::{self as store, Remembered};
 
 const HEADER: &str = "idempotency-key";
@@ -64,16 +73,23 @@ enum Claim {
     Dead,
 }
 
+/// Who asks for a key, and how long a claim lives without renewal.
+struct Asker<'a> {
+    user: &'a str,
+    session: &'a str,
+    lease: chrono::Duration,
+}
+
 async fn claim(
     state: &AppState,
-    (user, session): (&str, &str),
+    asker: Asker<'_>,
     key: &str,
     method: &str,
     path: &str,
 ) -> Result<Claim, ApiError> {
     let now = tingke_models::now();
     let fresh = Remembered {
-        user_id: user.to_string(),
+        user_id: asker.user.to_string(),
         idempotency_key: key.to_string(),
         method: method.to_string(),
         path: path.to_string(),
@@ -83,7 +99,7 @@ async fn claim(
         body: String::new(),
         created_at: now,
     };
-    let session = session.to_string();
+    let (session, lease) = (asker.session.to_string(), asker.lease);
     state
         .write(move |conn| {
             // A signed token outlives its session: check it, as the handler would, before
@@ -95,27 +111,53 @@ async fn claim(
                 return Ok(Claim::Dead);
             }
             if let Some(old) = store::find(conn, &fresh.user_id, &fresh.idempotency_key)? {
+                if old.status == 0 {
+                    return take_over_or_wait(conn, &old, &fresh, lease);
+                }
                 if old.created_at + chrono::Duration::hours(KEEP_HOURS) > now {
-                    return match (
-                        old.method == fresh.method && old.path == fresh.path,
-                        old.status,
-                    ) {
-                        (false, _) => Err(ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "idempotency_key_reused",
-                        )),
-                        (true, 0) => Err(ApiError::conflict("idempotency_key_in_use")),
-                        (true, _) => Ok(Claim::Replay(Box::new(old))),
+                    return match old.method == fresh.method && old.path == fresh.path {
+                        false => Err(reused()),
+                        true => Ok(Claim::Replay(Box::new(old))),
                     };
                 }
                 store::forget(conn, &fresh.user_id, &fresh.idempotency_key)?;
             }
             match store::claim(conn, &fresh)? {
                 true => Ok(Claim::Fresh),
-                false => Err(ApiError::conflict("idempotency_key_in_use")),
+                false => Err(in_use(lease)),
             }
         })
         .await
+}
+
+/// A key claimed by a request in progress: taken over when its lease ran out (the server that
+/// held it died), else 409 with the time left on the lease as `Retry-After`.
+fn take_over_or_wait(
+    conn: &mut tingke_models::DbConn,
+    old: &Remembered,
+    fresh: &Remembered,
+    lease: chrono::Duration,
+) -> Result<Claim, ApiError> {
+    if old.method != fresh.method || old.path != fresh.path {
+        return Err(reused());
+    }
+    let expires = old.created_at + lease;
+    if expires > fresh.created_at {
+        let left = (expires - fresh.created_at).num_seconds().max(1) as u64;
+        return Err(in_use(lease).retry_after(left));
+    }
+    match store::take_over_stale(conn, fresh, fresh.created_at - lease)? {
+        true => Ok(Claim::Fresh),
+        false => Err(in_use(lease)),
+    }
+}
+
+fn reused() -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+}
+
+fn in_use(lease: chrono::Duration) -> ApiError {
+    ApiError::conflict("idempotency_key_in_use").retry_after(lease.num_seconds().max(1) as u64)
 }
 
 fn is_write(method: &Method) -> bool {
@@ -143,18 +185,45 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let (method, path) = (req.method().to_string(), req.path().to_string());
-    match claim(&state, (&user, &session), &key, &method, &path).await {
+    let lease = state.config.idempotency_lease;
+    let asker = Asker {
+        user: &user,
+        session: &session,
+        lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)),
+    };
+    match claim(&state, asker, &key, &method, &path).await {
         Err(e) => return Ok(req.error_response(e)),
         Ok(Claim::Replay(old)) => return Ok(req.into_response(replay(&old))),
         Ok(Claim::Dead) => return Ok(next.call(req).await?.map_into_boxed_body()),
         Ok(Claim::Fresh) => {}
     }
-    let res = next.call(req).await?;
+    let handled = next.call(req);
+    let renewing = renew_while_handled(&state, &user, &key, lease);
+    let res = match future::select(pin!(handled), pin!(renewing)).await {
+        Either::Left((res, _)) => res?,
+        Either::Right(((), handled)) => handled.await?,
+    };
     keep(&state, &user, &key, res).await
 }
 
-/// Remembers the answer (not a 5xx nor a 408 for a body sent too slowly: those may succeed when
-/// retried) and passes it on.
+/// Renews the claim on the key every third of the lease, for as long as the request is handled
+/// (the caller drops this future when the answer is ready). A renewal that fails is tried again
+/// at the next turn: a claim is lost only after three missed turns.
+async fn renew_while_handled(state: &AppState, user: &str, key: &str, lease: Duration) {
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let (user, key) = (user.to_string(), key.to_string());
+        let renewed = state
+            .write(move |conn| Ok(store::renew(conn, &user, &key, tingke_models::now())?))
+            .await;
+        if let Err(e) = renewed {
+            tracing::warn!(error = %e.code, "an idempotency claim was not renewed");
+        }
+    }
+}
+
+/// Remembers the answer (not a 5xx, a 408 for a body sent too slowly, nor anything answered to a
+/// body cut off halfway: those may succeed when retried) and passes it on.
 async fn keep(
     state: &AppState,
     user: &str,
@@ -164,10 +233,16 @@ async fn keep(
     let (req, res) = res.into_parts();
     let status = res.status();
     let headers = res.headers().clone();
+    let unfinished = crate::body::Unfinished::marks(&res.extensions());
+    let connection = res.head().connection_type();
     let bytes = body::to_bytes_limited(res.into_body(), MAX_BODY).await;
     let (user, key) = (user.to_string(), key.to_string());
     let bytes = match bytes {
-        Ok(Ok(bytes)) if !status.is_server_error() && status != StatusCode::REQUEST_TIMEOUT => {
+        Ok(Ok(bytes))
+            if !status.is_server_error()
+                && status != StatusCode::REQUEST_TIMEOUT
+                && !unfinished =>
+        {
             bytes
         }
         other => {
@@ -183,27 +258,24 @@ async fn keep(
                     return Ok(ServiceResponse::new(req, error));
                 }
             };
-            return Ok(rebuild(req, status, &headers, body));
+            return Ok(rebuild(req, (status, connection), &headers, body));
         }
     };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let content_type = header_text(&headers, header::CONTENT_TYPE).unwrap_or_default();
-    let etag = header_text(&headers, header::ETAG);
-    let code = i32::from(status.as_u16());
+    let answer = Remembered {
+        user_id: user,
+        idempotency_key: key,
+        method: String::new(),
+        path: String::new(),
+        status: i32::from(status.as_u16()),
+        content_type: header_text(&headers, header::CONTENT_TYPE).unwrap_or_default(),
+        etag: header_text(&headers, header::ETAG),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        created_at: tingke_models::now(),
+    };
     state
-        .write(move |conn| {
-            Ok(store::remember(
-                conn,
-                &user,
-                &key,
-                code,
-                &content_type,
-                etag.as_deref(),
-                &text,
-            )?)
-        })
+        .write(move |conn| Ok(store::remember(conn, &answer)?))
         .await?;
-    Ok(rebuild(req, status, &headers, bytes))
+    Ok(rebuild(req, (status, connection), &headers, bytes))
 }
 
 fn header_text(headers: &header::HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -213,9 +285,11 @@ fn header_text(headers: &header::HeaderMap, name: header::HeaderName) -> Option<
         .map(str::to_string)
 }
 
+/// The answer again after its body was read, with its status, headers and connection type (a
+/// refused body closes the connection).
 fn rebuild(
     req: actix_web::HttpRequest,
-    status: StatusCode,
+    (status, connection): (StatusCode, ConnectionType),
     headers: &header::HeaderMap,
     body: web::Bytes,
 ) -> ServiceResponse<BoxBody> {
@@ -223,5 +297,9 @@ fn rebuild(
     for (name, value) in headers {
         res.append_header((name.clone(), value.clone()));
     }
-    ServiceResponse::new(req, res.body(body))
+    let mut res = res.body(body);
+    if connection == ConnectionType::Close {
+        res.head_mut().set_connection_type(connection);
+    }
+    ServiceResponse::new(req, res)
 }

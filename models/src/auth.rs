@@ -24,6 +24,8 @@ pub struct RefreshToken {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
+    /// Once used: the token it was exchanged for, sealed with this one (see `tokens::seal`).
+    pub successor: Option<String>,
 }
 
 pub fn insert_session(conn: &mut DbConn, session: &Session) -> QueryResult<()> {
@@ -109,6 +111,22 @@ pub fn revoke_user_sessions(
         .map(|_| ())
 }
 
+/// Revokes every session of a user but `keep` (a password change, "end my other sessions").
+pub fn revoke_other_sessions(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::id.ne(keep))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn insert_refresh_token(conn: &mut DbConn, token: &RefreshToken) -> QueryResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values(token)
@@ -124,7 +142,8 @@ pub fn find_refresh_token(conn: &mut DbConn, hash: &str) -> QueryResult<Option<R
         .optional()
 }
 
-/// Marks a refresh token used; false when it was used already (by a concurrent request too).
+/// Marks a refresh token used; false when it was used already (by a concurrent request too:
+/// on PostgreSQL the statement waits for that request's transaction and then finds it used).
 pub fn mark_refresh_token_used(
     conn: &mut DbConn,
     hash: &str,
@@ -138,56 +157,137 @@ pub fn mark_refresh_token_used(
     Ok(n == 1)
 }
 
-/// Whether a refresh token of the session was used after `at`: the session has moved on since.
-pub fn used_since(conn: &mut DbConn, session_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let n: i64 = refresh_tokens::table
-        .filter(refresh_tokens::session_id.eq(session_id))
-        .filter(refresh_tokens::used_at.gt(at))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-/// Marks every unused refresh token of the session used: they were answered to a request whose
-/// answer was lost, and are replaced.
-pub fn retire_unused(conn: &mut DbConn, session_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+/// Records the (sealed) token a used refresh token was exchanged for.
+pub fn set_successor(conn: &mut DbConn, hash: &str, sealed: &str) -> QueryResult<()> {
     diesel::update(refresh_tokens::table)
-        .filter(refresh_tokens::session_id.eq(session_id))
-        .filter(refresh_tokens::used_at.is_null())
-        .set(refresh_tokens::used_at.eq(at))
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .set(refresh_tokens::successor.eq(sealed))
         .execute(conn)
         .map(|_| ())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = login_attempts)]
-#[diesel(treat_none_as_null = true)]
 pub struct LoginAttempts {
+    /// A phone number, or `ip:<address>` for a client address.
     pub phone: String,
+    /// Password checks that did not prove right, within the window (a check in flight counts).
     pub failures: i32,
     pub first_failed_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
 }
 
-pub fn find_login_attempts(conn: &mut DbConn, phone: &str) -> QueryResult<Option<LoginAttempts>> {
-    login_attempts::table
-        .filter(login_attempts::phone.eq(phone))
-        .select(LoginAttempts::as_select())
-        .first(conn)
-        .optional()
+/// Limits of the password checks for one phone or address.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckLimits {
+    /// Checks allowed within the window.
+    pub max: i32,
+    /// Failures before this moment are forgotten.
+    pub window_start: NaiveDateTime,
+    pub now: NaiveDateTime,
+    /// Until when the check that reaches `max` locks the phone or address.
+    pub lock_until: NaiveDateTime,
 }
 
-pub fn save_login_attempts(conn: &mut DbConn, attempts: &LoginAttempts) -> QueryResult<()> {
-    let updated = diesel::update(login_attempts::table)
-        .filter(login_attempts::phone.eq(&attempts.phone))
-        .set(attempts)
+/// The answer to [`reserve_check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// One password check may run; it counts as a failure until [`release_check`].
+    Granted,
+    /// No check is left: locked until then.
+    Locked(NaiveDateTime),
+}
+
+/// Reserves one password check for `key` (a phone or `ip:<address>`), counted as a failure
+/// before the password is even looked at: parallel attempts each take one of the `max` checks
+/// in a single conditional UPDATE, so no more than `max` are ever checked, however many arrive
+/// at once. The check that takes the last one locks the key until `lock_until`.
+pub fn reserve_check(
+    conn: &mut DbConn,
+    key: &str,
+    limits: CheckLimits,
+) -> QueryResult<Reservation> {
+    let row = login_attempts::table.filter(login_attempts::phone.eq(key));
+    // A window or a lock that is over starts afresh (again one conditional statement).
+    diesel::update(row)
+        .filter(
+            login_attempts::locked_until
+                .le(limits.now)
+                .or(login_attempts::locked_until
+                    .is_null()
+                    .and(login_attempts::first_failed_at.le(limits.window_start))),
+        )
+        .set((
+            login_attempts::failures.eq(0),
+            login_attempts::first_failed_at.eq(limits.now),
+            login_attempts::locked_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(login_attempts::table)
-            .values(attempts)
-            .execute(conn)?;
+    let take = |conn: &mut DbConn| {
+        diesel::update(row)
+            .filter(login_attempts::failures.lt(limits.max))
+            .set(login_attempts::failures.eq(login_attempts::failures + 1))
+            .execute(conn)
+    };
+    // No row taken: the key has no row yet (insert it), or a parallel first attempt inserted
+    // it meanwhile (take again), or no check is left.
+    let granted = take(conn)? == 1 || first_check(conn, key, limits.now)? || take(conn)? == 1;
+    if !granted {
+        let locked = row
+            .select(login_attempts::locked_until)
+            .first::<Option<NaiveDateTime>>(conn)
+            .optional()?
+            .flatten();
+        return Ok(Reservation::Locked(locked.unwrap_or(limits.lock_until)));
     }
-    Ok(())
+    diesel::update(row)
+        .filter(login_attempts::failures.ge(limits.max))
+        .filter(login_attempts::locked_until.is_null())
+        .set(login_attempts::locked_until.eq(limits.lock_until))
+        .execute(conn)?;
+    Ok(Reservation::Granted)
+}
+
+/// The first check of a key without a row: inserts its row with one failure. False when the
+/// row exists (a parallel attempt may have inserted it first: the insert runs in a savepoint,
+/// so that the unique violation does not end the transaction on PostgreSQL).
+fn first_check(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        login_attempts::table.filter(login_attempts::phone.eq(key)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    let row = LoginAttempts {
+        phone: key.to_string(),
+        failures: 1,
+        first_failed_at: now,
+        locked_until: None,
+    };
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(login_attempts::table)
+            .values(&row)
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A reserved check that proved right: it was not a failure after all.
+pub fn release_check(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::update(login_attempts::table)
+        .filter(login_attempts::phone.eq(key))
+        .filter(login_attempts::failures.gt(0))
+        .set((
+            login_attempts::failures.eq(login_attempts::failures - 1),
+            login_attempts::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn clear_login_attempts(conn: &mut DbConn, phone: &str) -> QueryResult<()> {

@@ -17,6 +17,8 @@ pub struct Remembered {
     pub content_type: String,
     pub etag: Option<String>,
     pub body: String,
+    /// While the request is handled (status 0): when its server last renewed the claim. Once
+    /// answered: when the answer was stored.
     pub created_at: NaiveDateTime,
 }
 
@@ -38,6 +40,43 @@ pub fn claim(conn: &mut DbConn, r: &Remembered) -> QueryResult<bool> {
     }
 }
 
+/// Takes over a claim whose server stopped renewing it before `stale_before` (it died in the
+/// middle of the request); false when the claim is live, answered, or taken by someone else.
+/// One statement, so two retries racing for a dead claim cannot both win.
+pub fn take_over_stale(
+    conn: &mut DbConn,
+    r: &Remembered,
+    stale_before: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        keys::table
+            .filter(keys::user_id.eq(&r.user_id))
+            .filter(keys::idempotency_key.eq(&r.idempotency_key))
+            .filter(keys::status.eq(0))
+            .filter(keys::created_at.lt(stale_before)),
+    )
+    .set((
+        keys::method.eq(&r.method),
+        keys::path.eq(&r.path),
+        keys::created_at.eq(r.created_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Renews the claim of a request still being handled.
+pub fn renew(conn: &mut DbConn, user_id: &str, key: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        keys::table
+            .filter(keys::user_id.eq(user_id))
+            .filter(keys::idempotency_key.eq(key))
+            .filter(keys::status.eq(0)),
+    )
+    .set(keys::created_at.eq(at))
+    .execute(conn)
+    .map(|_| ())
+}
+
 pub fn forget(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<()> {
     diesel::delete(
         keys::table
@@ -48,26 +87,19 @@ pub fn forget(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// Stores the answer of the request that holds the key.
-pub fn remember(
-    conn: &mut DbConn,
-    user_id: &str,
-    key: &str,
-    status: i32,
-    content_type: &str,
-    etag: Option<&str>,
-    body: &str,
-) -> QueryResult<()> {
+/// Stores the answer `r` of the request that holds the key; it is kept from `r.created_at`.
+pub fn remember(conn: &mut DbConn, r: &Remembered) -> QueryResult<()> {
     diesel::update(
         keys::table
-            .filter(keys::user_id.eq(user_id))
-            .filter(keys::idempotency_key.eq(key)),
+            .filter(keys::user_id.eq(&r.user_id))
+            .filter(keys::idempotency_key.eq(&r.idempotency_key)),
     )
     .set((
-        keys::status.eq(status),
-        keys::content_type.eq(content_type),
-        keys::etag.eq(etag),
-        keys::body.eq(body),
+        keys::status.eq(r.status),
+        keys::content_type.eq(&r.content_type),
+        keys::etag.eq(&r.etag),
+        keys::body.eq(&r.body),
+        keys::created_at.eq(r.created_at),
     ))
     .execute(conn)
     .map(|_| ())

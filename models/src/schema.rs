@@ -71,6 +71,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        successor -> Nullable<Text>,
     }
 }
 

@@ -57,6 +57,27 @@ pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> QueryResult<Option<User>
         .optional()
 }
 
+/// Replaces a user's password hash.
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table)
+        .filter(users::id.eq(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Frees a deleted user's phone number for a new user: the deleted row keeps it with its own id
+/// appended (`13800000000#<id>`, which no login can match), so its history still shows whose it
+/// was. False when the phone belongs to nobody deleted.
+pub fn free_phone_of_deleted(conn: &mut DbConn, phone: &str) -> QueryResult<bool> {
+    let n = diesel::update(users::table)
+        .filter(users::phone.eq(phone))
+        .filter(users::deleted_at.is_not_null())
+        .set(users::phone.eq(users::phone.concat("#").concat(users::id)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Marks a user deleted; returns false when there was no such active user.
 pub fn soft_delete(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(users::table)

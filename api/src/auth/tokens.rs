@@ -65,11 +65,52 @@ pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The pad that seals a successor token: SHA-256 of the token it replaced, which only the phone
+/// and (hashed differently) nobody else holds.
+fn pad(used: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"tingke refresh successor\0");
+    hasher.update(used.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Seals `successor` (a refresh token) with the `used` token it replaces, for the row of `used`:
+/// only a caller who presents `used` again can open it.
+pub fn seal(used: &str, successor: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(successor).ok()?;
+    let pad = pad(used);
+    (bytes.len() == pad.len()).then(|| hex::encode(xor(&bytes, &pad)))
+}
+
+/// Opens what [`seal`] made, with the `used` token presented again.
+pub fn unseal(used: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok()?;
+    let pad = pad(used);
+    (bytes.len() == pad.len()).then(|| URL_SAFE_NO_PAD.encode(xor(&bytes, &pad)))
+}
+
+fn xor(a: &[u8], b: &[u8; 32]) -> Vec<u8> {
+    a.iter().zip(b).map(|(x, y)| x ^ y).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_sealed_successor_opens_with_the_used_token_only() {
+        let (used, next) = (new_refresh_token(), new_refresh_token());
+        let sealed = seal(&used, &next).unwrap();
+        assert!(!sealed.contains(&next));
+        assert_eq!(unseal(&used, &sealed).as_deref(), Some(next.as_str()));
+        assert_ne!(
+            unseal(&new_refresh_token(), &sealed).as_deref(),
+            Some(next.as_str())
+        );
+        assert_eq!(unseal(&used, "zz"), None);
+    }
 
     #[test]
     fn round_trip() {

@@ -11,14 +11,28 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use tingke_models::auth::{self as sessions, LoginAttempts, RefreshToken, Session};
+use tingke_models::auth::{self as sessions, CheckLimits, RefreshToken, Reservation, Session};
 use tingke_models::{members, users, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
     r.add(Method::POST, "/v1/auth/login", login)
         .add(Method::POST, "/v1/auth/refresh", refresh)
-        .add(Method::POST, "/v1/auth/logout", logout);
+        .add(Method::POST, "/v1/auth/logout", logout)
+        .add(Method::POST, "/v1/me/password", change_password)
+        .add(
+            Method::POST,
+            "/v1/me/sessions/end-others",
+            end_other_sessions,
+        );
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct PasswordChange {
+    #[validate(length(min = 1, max = 128, code = "invalid_length"))]
+    old_password: String,
+    #[validate(custom(function = "validate::password"))]
+    new_password: String,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -58,24 +72,18 @@ async fn login(
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { phone, password } = body.0;
     let now = tingke_models::now();
-    let (lookup, address) = (phone.clone(), address_key(&req));
-    let from = address.clone();
-    let (attempts, by_address, user) = state
-        .read(move |conn| {
-            Ok((
-                sessions::find_login_attempts(conn, &lookup)?,
-                sessions::find_login_attempts(conn, &from)?,
-                users::find_by_phone(conn, &lookup)?,
-            ))
+    let (key, address) = (phone.clone(), address_key(&req));
+    let (from, limits) = (address.clone(), state.config.login.clone());
+    let user = state
+        .write(move |conn| {
+            let keys = [
+                (key.as_str(), limits.max_failures),
+                (from.as_str(), limits.max_failures_per_ip),
+            ];
+            reserve_checks(conn, keys, &limits, now)?;
+            Ok(users::find_by_phone(conn, &key)?)
         })
         .await?;
-    let locked = [&attempts, &by_address]
-        .into_iter()
-        .filter_map(|a| a.as_ref().and_then(|a| a.locked_until))
-        .max();
-    if let Some(until) = locked.filter(|until| *until > now) {
-        return Err(too_many_attempts(until, now));
-    }
     let user = user.filter(|u| u.deleted_at.is_none());
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = web::block(move || match hash {
@@ -87,21 +95,15 @@ async fn login(
     })
     .await
     .map_err(ApiError::internal)?;
+    // A wrong password was counted when its check was reserved.
     let Some(user) = user.filter(|_| matches) else {
-        let limits = state.config.login.clone();
-        state
-            .write(move |conn| {
-                record_failure(conn, &phone, attempts, limits.max_failures, &limits, now)?;
-                let per_ip = limits.max_failures_per_ip;
-                record_failure(conn, &address, by_address, per_ip, &limits, now)
-            })
-            .await?;
         return Err(ApiError::unauthorized("invalid_credentials"));
     };
     let config = state.config.clone();
     let response = state
         .write(move |conn| {
             sessions::clear_login_attempts(conn, &phone)?;
+            sessions::release_check(conn, &address)?;
             let session = Session {
                 id: tingke_models::new_id(),
                 user_id: user.id.clone(),
@@ -115,38 +117,34 @@ async fn login(
     Ok(HttpResponse::Ok().json(response))
 }
 
-fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> ApiError {
-    let seconds = (until - now).num_seconds().max(1) as u64;
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").retry_after(seconds)
-}
-
-/// Counts a failure for a phone or an address; the one that reaches `max` locks it for
-/// `limits.lock`.
-fn record_failure(
+/// Takes one password check of each key (the phone, the client's address) before the password
+/// is looked at; a locked key answers 429, and the transaction's rollback returns the checks
+/// already taken.
+fn reserve_checks(
     conn: &mut DbConn,
-    phone: &str,
-    previous: Option<LoginAttempts>,
-    max: i32,
+    keys: [(&str, i32); 2],
     limits: &crate::config::LoginLimits,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
     let window = chrono::Duration::from_std(limits.window).unwrap_or_default();
     let lock = chrono::Duration::from_std(limits.lock).unwrap_or_default();
-    let mut attempts = match previous {
-        Some(a) if a.first_failed_at + window > now && a.locked_until.is_none() => a,
-        _ => LoginAttempts {
-            phone: phone.to_string(),
-            failures: 0,
-            first_failed_at: now,
-            locked_until: None,
-        },
-    };
-    attempts.failures += 1;
-    if attempts.failures >= max {
-        attempts.locked_until = Some(now + lock);
+    for (key, max) in keys {
+        let check = CheckLimits {
+            max,
+            window_start: now - window,
+            now,
+            lock_until: now + lock,
+        };
+        if let Reservation::Locked(until) = sessions::reserve_check(conn, key, check)? {
+            return Err(too_many_attempts(until, now));
+        }
     }
-    sessions::save_login_attempts(conn, &attempts)?;
     Ok(())
+}
+
+fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> ApiError {
+    let seconds = (until - now).num_seconds().max(1) as u64;
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").retry_after(seconds)
 }
 
 /// A new access token and a new refresh token in `session_id`.
@@ -166,8 +164,20 @@ fn issue_tokens(
             created_at: now,
             expires_at: now + chrono::Duration::from_std(config.refresh_ttl).unwrap_or_default(),
             used_at: None,
+            successor: None,
         },
     )?;
+    answer_tokens(conn, config, user, session_id, refresh_token)
+}
+
+/// The answer of a login or a refresh: a new access token beside `refresh_token`.
+fn answer_tokens(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    user: &users::User,
+    session_id: &str,
+    refresh_token: String,
+) -> ApiResult<TokenResponse> {
     let memberships = members::for_user(conn, &user.id)?;
     Ok(TokenResponse {
         access_token: tokens::issue_access(
@@ -183,17 +193,26 @@ fn issue_tokens(
     })
 }
 
-/// A used token presented again within the grace period, while the tokens it was exchanged for
-/// are still unused, is the phone retrying after losing the answer: not theft.
-fn is_retry(
+/// A used token presented again within the grace period, while the token it was exchanged for
+/// is still unused, is the phone retrying after losing the answer: it is answered that same
+/// successor again (one chain, never two). Anything else is reuse. `None`: reuse.
+fn successor_for_retry(
     conn: &mut DbConn,
     config: &crate::config::Config,
-    session_id: &str,
-    used: NaiveDateTime,
+    presented: &str,
+    token: &RefreshToken,
     now: NaiveDateTime,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<String>> {
     let grace = chrono::Duration::from_std(config.refresh_grace).unwrap_or_default();
-    Ok(now - used <= grace && !sessions::used_since(conn, session_id, used)?)
+    let (Some(used), Some(sealed)) = (token.used_at, token.successor.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(successor) = tokens::unseal(presented, sealed).filter(|_| now - used <= grace) else {
+        return Ok(None);
+    };
+    let unused = sessions::find_refresh_token(conn, &tokens::hash_refresh_token(&successor))?
+        .is_some_and(|s| s.used_at.is_none());
+    Ok(unused.then_some(successor))
 }
 
 enum RefreshOutcome {
@@ -206,44 +225,64 @@ async fn refresh(
     state: web::Data<AppState>,
     body: Valid<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let hash = tokens::hash_refresh_token(&body.0.refresh_token);
+    let presented = body.0.refresh_token;
     let config = state.config.clone();
     let outcome = state
-        .write(move |conn| {
-            let now = tingke_models::now();
-            let token = sessions::find_refresh_token(conn, &hash)?
-                .ok_or_else(|| ApiError::unauthorized("invalid_refresh_token"))?;
-            let session = sessions::find_session(conn, &token.session_id)?
-                .ok_or_else(|| ApiError::unauthorized("invalid_refresh_token"))?;
-            if session.revoked_at.is_some() {
-                // A used token keeps its answer, so a retried reuse answers as the first did.
-                return Err(ApiError::unauthorized(match token.used_at {
-                    Some(_) => "refresh_token_reused",
-                    None => "token_revoked",
-                }));
-            }
-            match token.used_at {
-                Some(used) if is_retry(conn, &config, &session.id, used, now)? => {
-                    sessions::retire_unused(conn, &session.id, used)?;
-                }
-                None if sessions::mark_refresh_token_used(conn, &hash, now)? => {}
-                _ => {
-                    sessions::revoke_session(conn, &session.id, now)?;
-                    return Ok(RefreshOutcome::Reused);
-                }
-            }
-            if token.expires_at <= now {
-                return Err(ApiError::unauthorized("refresh_token_expired"));
-            }
-            let user = users::find_active(conn, &session.user_id)?
-                .ok_or_else(|| ApiError::unauthorized("account_disabled"))?;
-            let issued = issue_tokens(conn, &config, &user, &session.id, now)?;
-            Ok(RefreshOutcome::Issued(Box::new(issued)))
-        })
+        .write(move |conn| exchange(conn, &config, &presented, tingke_models::now()))
         .await?;
     match outcome {
         RefreshOutcome::Issued(tokens) => Ok(HttpResponse::Ok().json(tokens)),
         RefreshOutcome::Reused => Err(ApiError::unauthorized("refresh_token_reused")),
+    }
+}
+
+/// Exchanges the refresh token `presented` for new tokens (see `refresh`).
+fn exchange(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    presented: &str,
+    now: NaiveDateTime,
+) -> ApiResult<RefreshOutcome> {
+    let hash = tokens::hash_refresh_token(presented);
+    let invalid = || ApiError::unauthorized("invalid_refresh_token");
+    let mut token = sessions::find_refresh_token(conn, &hash)?.ok_or_else(invalid)?;
+    let session = sessions::find_session(conn, &token.session_id)?.ok_or_else(invalid)?;
+    if session.revoked_at.is_some() {
+        // A used token keeps its answer, so a retried reuse answers as the first did.
+        return Err(ApiError::unauthorized(match token.used_at {
+            Some(_) => "refresh_token_reused",
+            None => "token_revoked",
+        }));
+    }
+    let user = |conn: &mut DbConn| {
+        users::find_active(conn, &session.user_id)?
+            .ok_or_else(|| ApiError::unauthorized("account_disabled"))
+    };
+    if token.used_at.is_none() {
+        if token.expires_at <= now {
+            return Err(ApiError::unauthorized("refresh_token_expired"));
+        }
+        if sessions::mark_refresh_token_used(conn, &hash, now)? {
+            let user = user(conn)?;
+            let issued = issue_tokens(conn, config, &user, &session.id, now)?;
+            let sealed = tokens::seal(presented, &issued.refresh_token)
+                .ok_or_else(|| ApiError::internal("a refresh token could not be sealed"))?;
+            sessions::set_successor(conn, &hash, &sealed)?;
+            return Ok(RefreshOutcome::Issued(Box::new(issued)));
+        }
+        // A parallel refresh of the same token used it first: read what it left.
+        token = sessions::find_refresh_token(conn, &hash)?.ok_or_else(invalid)?;
+    }
+    match successor_for_retry(conn, config, presented, &token, now)? {
+        Some(successor) => {
+            let user = user(conn)?;
+            let answer = answer_tokens(conn, config, &user, &session.id, successor)?;
+            Ok(RefreshOutcome::Issued(Box::new(answer)))
+        }
+        None => {
+            sessions::revoke_session(conn, &session.id, now)?;
+            Ok(RefreshOutcome::Reused)
+        }
     }
 }
 
@@ -254,6 +293,69 @@ async fn logout(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpRes
         .write(move |conn| {
             sessions::revoke_session(conn, &session_id, tingke_models::now())?;
             Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the caller's own password (the old one is required, and its checks count against the
+/// login limits, so a stolen access token cannot guess it), and ends every other session of the
+/// caller: a leaked password stops working everywhere but here.
+async fn change_password(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    let PasswordChange {
+        old_password,
+        new_password,
+    } = body.0;
+    let now = tingke_models::now();
+    let (phone, address) = (caller.user.phone.clone(), address_key(&req));
+    let (key, from, limits) = (phone.clone(), address.clone(), state.config.login.clone());
+    state
+        .write(move |conn| {
+            let keys = [
+                (key.as_str(), limits.max_failures),
+                (from.as_str(), limits.max_failures_per_ip),
+            ];
+            reserve_checks(conn, keys, &limits, now)
+        })
+        .await?;
+    let stored = caller.user.password_hash.clone();
+    let new_hash = web::block(move || {
+        password::verify(&old_password, &stored).then(|| password::hash(&new_password))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .ok_or_else(|| ApiError::field("wrong_password", "old_password", "not the current password"))?
+    .map_err(ApiError::internal)?;
+    let (user_id, session_id) = (caller.user.id.clone(), caller.session_id.clone());
+    state
+        .write(move |conn| {
+            sessions::clear_login_attempts(conn, &phone)?;
+            sessions::release_check(conn, &address)?;
+            users::set_password(conn, &user_id, &new_hash, now)?;
+            sessions::revoke_other_sessions(conn, &user_id, &session_id, now)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of the caller but this one (a phone lost, a password shared).
+async fn end_other_sessions(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let (user_id, session_id) = (caller.user.id.clone(), caller.session_id.clone());
+    state
+        .write(move |conn| {
+            let now = tingke_models::now();
+            Ok(sessions::revoke_other_sessions(
+                conn,
+                &user_id,
+                &session_id,
+                now,
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -137,6 +137,8 @@ async fn create_member(
                     && m.subjects == body.subjects;
                 return super::again(same, existing);
             }
+            // A deleted user's number may be given to someone new (numbers are reassigned).
+            users::free_phone_of_deleted(conn, &body.phone)?;
             if users::find_by_phone(conn, &body.phone)?.is_some() {
                 return Err(ApiError::conflict("phone_taken"));
             }

@@ -113,6 +113,35 @@ async fn one_address_guessing_many_phones_is_locked_out() {
     assert!(locked.header("retry-after").is_some());
 }
 
+/// The outside probe (issue 26, item 4) sent 40 wrong passwords for one phone at a time and saw
+/// 80 to 194 checked before the lock of 5; per address, 300 of 300 against 50. Each check is now
+/// counted before it runs, so no more than the limit are ever checked.
+#[tokio::test]
+async fn parallel_failed_logins_never_pass_the_limits() {
+    let app = spawn_app().await;
+    let attempt = |phone: String| {
+        app.post("/v1/auth/login")
+            .json(login_body(&phone, "wrong-password"))
+            .send()
+    };
+    let tally = |answers: Vec<Response>| {
+        let checked = answers.iter().filter(|r| r.status == 401).count();
+        let locked = answers
+            .iter()
+            .filter(|r| r.status == 429 && r.code() == "too_many_attempts")
+            .count();
+        assert_eq!(checked + locked, answers.len(), "only 401 and 429");
+        checked
+    };
+    let one_phone = (0..40).map(|_| attempt(ADMIN_PHONE.to_string()));
+    let checked = tally(futures_util::future::join_all(one_phone).await);
+    assert_eq!(checked, 5, "one phone: checks before the lock");
+    // Many phones from one address (a probe through one NAT): 50 checks, then the address.
+    let many = (0..120).map(|i| attempt(format!("1370000{i:04}")));
+    let checked = tally(futures_util::future::join_all(many).await);
+    assert_eq!(checked, 45, "the address had 5 failures already; 50 in all");
+}
+
 #[tokio::test]
 async fn the_lock_ends_and_a_success_clears_the_count() {
     let app = spawn_app_with(|c| {
@@ -217,7 +246,8 @@ async fn a_refresh_retried_after_a_lost_answer_keeps_the_session() {
         .send()
         .await
         .expect_status(200);
-    assert_ne!(lost.str("refresh_token"), kept.str("refresh_token"));
+    // The retries answer the lost answer's refresh token: one chain, never two.
+    assert_eq!(lost.str("refresh_token"), kept.str("refresh_token"));
     // The phone goes on with what it kept; the session is intact.
     app.get("/v1/me")
         .token(kept.str("access_token"))
@@ -237,6 +267,81 @@ async fn a_refresh_retried_after_a_lost_answer_keeps_the_session() {
         .send()
         .await
         .expect_problem(401, "token_revoked");
+}
+
+/// The outside probe's fork (issue 26, item 5): a token refreshed twice within the grace
+/// window, then both answers' tokens refreshed in turn for three rounds, all answered 200 with
+/// two live chains. Now both answers carry the same refresh token, each round's second refresh
+/// is a retry of the first, and once the chain has moved on an older token ends the session.
+#[tokio::test]
+async fn a_refresh_repeated_within_the_grace_window_never_forks_the_session() {
+    let app = spawn_app().await;
+    let first = app.admin().await;
+    let refresh = |token: String| {
+        let call = app
+            .post("/v1/auth/refresh")
+            .json(json!({ "refresh_token": token }));
+        async move { call.send().await }
+    };
+    let a = refresh(first.refresh_token.clone())
+        .await
+        .expect_status(200);
+    let b = refresh(first.refresh_token.clone())
+        .await
+        .expect_status(200);
+    assert_eq!(a.str("refresh_token"), b.str("refresh_token"));
+    let mut chain = vec![a.str("refresh_token").to_string()];
+    for _ in 0..3 {
+        let head = chain.last().unwrap().clone();
+        let x = refresh(head.clone()).await.expect_status(200);
+        let y = refresh(head).await.expect_status(200);
+        assert_eq!(
+            x.str("refresh_token"),
+            y.str("refresh_token"),
+            "one successor"
+        );
+        chain.push(x.str("refresh_token").to_string());
+    }
+    // The session has one unused refresh token: the head of its one chain.
+    assert_eq!(app.count("refresh_tokens WHERE used_at IS NULL"), 1);
+    // A token the chain has moved past is reuse: the session ends, head and all.
+    refresh(chain[1].clone())
+        .await
+        .expect_problem(401, "refresh_token_reused");
+    refresh(chain.last().unwrap().clone())
+        .await
+        .expect_problem(401, "token_revoked");
+    app.get("/v1/me")
+        .token(a.str("access_token"))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+}
+
+/// Ten refreshes of one token at once (a phone's retries racing its first attempt): every one
+/// answers the same new refresh token, and the session goes on with it.
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_answer_one_successor() {
+    let app = spawn_app().await;
+    let first = app.admin().await;
+    let answers = futures_util::future::join_all((0..10).map(|_| {
+        app.post("/v1/auth/refresh")
+            .json(json!({ "refresh_token": first.refresh_token }))
+            .send()
+    }))
+    .await;
+    let tokens: std::collections::BTreeSet<String> = answers
+        .into_iter()
+        .map(|r| r.expect_status(200).str("refresh_token").to_string())
+        .collect();
+    assert_eq!(tokens.len(), 1, "one successor: {tokens:?}");
+    assert_eq!(app.count("refresh_tokens WHERE used_at IS NULL"), 1);
+    let next = tokens.into_iter().next().unwrap();
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": next }))
+        .send()
+        .await
+        .expect_status(200);
 }
 
 #[tokio::test]
@@ -393,4 +498,125 @@ async fn passwords_are_stored_as_argon2_hashes() {
         .unwrap();
     assert!(user.password_hash.starts_with("$argon2id$"));
     assert!(!user.password_hash.contains(PASSWORD));
+}
+
+/// After a leak (issue 26, item 10): the user changes their password with the old one, and
+/// every other session ends; this one goes on.
+#[tokio::test]
+async fn a_password_change_needs_the_old_one_and_ends_every_other_session() {
+    let app = spawn_demo_app().await;
+    let here = app.demo(TEACHER_A).await;
+    let elsewhere = app.demo(TEACHER_A).await;
+    let change = |old: &str, new: &str| {
+        app.post("/v1/me/password")
+            .token(&here.token)
+            .json(json!({ "old_password": old, "new_password": new }))
+    };
+    change("not-my-password", "new-password-9")
+        .send()
+        .await
+        .expect_problem(422, "wrong_password");
+    change(DEMO_PASSWORD, "short")
+        .send()
+        .await
+        .expect_problem(422, "password_too_short");
+    change(DEMO_PASSWORD, "new-password-9")
+        .send()
+        .await
+        .expect_status(204);
+    app.get("/v1/me")
+        .token(&here.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.get("/v1/me")
+        .token(&elsewhere.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": elsewhere.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    app.post("/v1/auth/login")
+        .json(login_body(TEACHER_A, DEMO_PASSWORD))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
+    app.login(TEACHER_A, "new-password-9").await;
+}
+
+/// A stolen access token cannot guess the password through the change: wrong old passwords
+/// count against the phone's login limit.
+#[tokio::test]
+async fn wrong_old_passwords_count_against_the_login_limit() {
+    let app = spawn_demo_app_with(|c| c.login.max_failures = 3).await;
+    let thief = app.demo(TEACHER_A).await;
+    for _ in 0..3 {
+        app.post("/v1/me/password")
+            .token(&thief.token)
+            .json(json!({ "old_password": "guess-123", "new_password": "new-password-9" }))
+            .send()
+            .await
+            .expect_problem(422, "wrong_password");
+    }
+    app.post("/v1/me/password")
+        .token(&thief.token)
+        .json(json!({ "old_password": DEMO_PASSWORD, "new_password": "new-password-9" }))
+        .send()
+        .await
+        .expect_problem(429, "too_many_attempts");
+}
+
+#[tokio::test]
+async fn ending_the_other_sessions_keeps_this_one() {
+    let app = spawn_demo_app().await;
+    let here = app.demo(PRINCIPAL_A).await;
+    let lost_phone = app.demo(PRINCIPAL_A).await;
+    let someone_else = app.demo(TEACHER_A).await;
+    app.post("/v1/me/sessions/end-others")
+        .token(&here.token)
+        .send()
+        .await
+        .expect_status(204);
+    for (session, status) in [(&here, 200), (&lost_phone, 401), (&someone_else, 200)] {
+        let res = app.get("/v1/me").token(&session.token).send().await;
+        assert_eq!(res.status, status, "{}", res.text);
+    }
+    app.post("/v1/auth/refresh")
+        .json(json!({ "refresh_token": lost_phone.refresh_token }))
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+}
+
+/// Phone numbers are reassigned: a deleted user's number can be given to a new member, who logs
+/// in with it; the deleted user stays deleted.
+#[tokio::test]
+async fn a_deleted_users_phone_can_be_added_again() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    add_member(&app, &principal, &school, TEACHER_A, &["teacher"])
+        .await
+        .expect_problem(409, "phone_taken");
+    let old = app.demo(TEACHER_A).await;
+    app.delete(&format!("/v1/users/{}", old.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    let new = add_member(&app, &principal, &school, TEACHER_A, &["teacher"])
+        .await
+        .expect_status(201);
+    let session = app.login(TEACHER_A, PASSWORD).await;
+    assert_ne!(session.id(), old.id());
+    assert_eq!(new.body["phone"], TEACHER_A);
+    app.post("/v1/auth/login")
+        .json(login_body(TEACHER_A, DEMO_PASSWORD))
+        .send()
+        .await
+        .expect_problem(401, "invalid_credentials");
 }
