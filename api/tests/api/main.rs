@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod interrupted;
 mod load;
 mod mentorships;
 mod observations;
