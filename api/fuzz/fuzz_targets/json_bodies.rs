@@ -2,7 +2,8 @@
 //! running in this process over loopback HTTP, so coverage reaches the extractors, the
 //! validators and the handlers behind them.
 //!
-//! An input is a route (first byte, an index into `body::ROUTES` without the upload), a caller
+//! An input is a route (first byte, an index into `body::ROUTES` without the upload; the password
+//! change included, which counts wrong old passwords against the caller's login limit), a caller
 //! (second byte, one of the demo logins) and the body (the rest). In a body, `$school`,
 //! `$other_school`, `$district`, `$teacher`, `$term`, `$observation`, `$document`, `$mentorship`,
 //! `$mentor`, `$apprentice` and `$uuid` become real ids before sending, so mutations get past "no such school" into the

@@ -87,6 +87,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/auth/login", "o ooooo oo o o o o"),
     ("POST /v1/auth/refresh", "o ooooo oo o o o o"),
     ("POST /v1/auth/logout", "o ooooo oo o o o u"),
+    // the caller's own password and sessions (from the actor's session, which both keep)
+    ("POST /v1/me/password", "o ooooo oo o o o u"),
+    ("POST /v1/me/sessions/end-others", "o ooooo oo o o o u"),
     // users
     ("GET /v1/me", "o ooooo oo o o o u"),
     ("DELETE /v1/users/{id}", "o fffff ff f f f u"),
@@ -823,6 +826,15 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 _ => call.token(&w.login(a).await.token).send().await,
             }
         }
+        "POST /v1/me/password" => {
+            // The same password again, so that the actor's logins go on working.
+            let password = &w.creds[a].1;
+            go(template)
+                .json(json!({ "old_password": password, "new_password": password }))
+                .send()
+                .await
+        }
+        "POST /v1/me/sessions/end-others" => go(template).send().await,
         "DELETE /v1/users/{id}" => {
             go(format!("/v1/users/{}", w.fresh_user().await))
                 .send()
