@@ -65,7 +65,10 @@ pub struct MemberView {
     id: String,
     user_id: String,
     name: String,
-    phone: String,
+    /// Shown to the school's leaders, admins and district staff, and to the member; a teacher
+    /// or an apprentice listing colleagues sees names and roles only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
     district_id: String,
     school_id: Option<String>,
     roles: Vec<Role>,
@@ -79,13 +82,35 @@ impl From<Member> for MemberView {
             id: m.membership.id,
             user_id: m.membership.user_id,
             name: m.name,
-            phone: m.phone,
+            phone: Some(m.phone),
             district_id: m.membership.district_id,
             school_id: m.membership.school_id,
             roles: m.membership.roles,
             subjects: m.membership.subjects,
             created_at: m.membership.created_at.and_utc(),
         }
+    }
+}
+
+impl MemberView {
+    /// The member as `caller` may see them: without the phone number unless the caller leads
+    /// the member's school, is an admin or district staff who may list the district's people,
+    /// or is the member.
+    pub fn seen_by(m: Member, caller: &Caller) -> MemberView {
+        let sees_phone = caller.is_admin()
+            || m.membership.user_id == caller.id()
+            || match m.membership.school_id.as_deref() {
+                Some(school) => caller
+                    .school_roles(school)
+                    .iter()
+                    .any(|r| r.is_school_leader()),
+                None => caller.can_view_district_members(&m.membership.district_id),
+            };
+        let mut view = MemberView::from(m);
+        if !sees_phone {
+            view.phone = None;
+        }
+        view
     }
 }
 
@@ -210,7 +235,8 @@ async fn list_school_members(
     let page = state
         .read(move |conn| Ok(members::list(conn, &school.id, &page)?))
         .await?;
-    Ok(HttpResponse::Ok().json(List::from_page(page, MemberView::from)))
+    let view = |m| MemberView::seen_by(m, &caller);
+    Ok(HttpResponse::Ok().json(List::from_page(page, view)))
 }
 
 async fn create_district_member(

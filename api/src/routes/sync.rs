@@ -272,7 +272,7 @@ fn load(
                 found.insert(m.membership.id.clone());
                 let district = &m.membership.district_id;
                 if m.membership.school_id.is_some() || caller.can_view_district_members(district) {
-                    view.members.push(MemberView::from(m));
+                    view.members.push(MemberView::seen_by(m, caller));
                 }
             }
         }

@@ -466,3 +466,56 @@ async fn admin_creates_retried_with_their_id_make_one_record_each() {
         .await
         .expect_problem(422, "invalid_id");
 }
+
+/// Colleagues' phone numbers are for the school's leaders (issue 18): a teacher or an
+/// apprentice listing the school, or syncing it, sees names and roles, and their own number.
+#[tokio::test]
+async fn teachers_see_their_colleagues_names_but_not_their_phones() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let path = format!("/v1/schools/{}/members?limit=100", principal.school_id());
+    let phones = |res: Response| -> Vec<(String, Option<String>)> {
+        res.items()
+            .iter()
+            .map(|m| {
+                let phone = m["phone"].as_str().map(str::to_string);
+                (m["user_id"].as_str().unwrap().to_string(), phone)
+            })
+            .collect()
+    };
+    let seen = phones(
+        app.get(&path)
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200),
+    );
+    assert!(seen.len() > 3 && seen.iter().all(|(_, p)| p.is_some()));
+    let seen = phones(
+        app.get(&path)
+            .token(&teacher.token)
+            .send()
+            .await
+            .expect_status(200),
+    );
+    assert!(seen.len() > 3);
+    for (user, phone) in seen {
+        assert_eq!(phone.is_some(), user == teacher.id(), "{user}: {phone:?}");
+    }
+    let sync = app
+        .get("/v1/sync")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let members = sync.body["members"].as_array().expect("members");
+    assert!(!members.is_empty());
+    for m in members {
+        assert_eq!(
+            m.get("phone").is_some(),
+            m["user_id"] == teacher.id(),
+            "{m}"
+        );
+    }
+}
