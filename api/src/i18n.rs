@@ -474,6 +474,21 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "This Idempotency-Key was used for another request",
     ),
     (
+        "group_exists",
+        "本校已有同名的组",
+        "The school has a group of this name already",
+    ),
+    (
+        "invalid_leaders",
+        "每个组须有一至两名组长",
+        "A group has one or two leaders",
+    ),
+    (
+        "duplicate_member",
+        "同一人被列出两次",
+        "A person is listed twice",
+    ),
+    (
         "wrong_password",
         "当前密码不正确",
         "The current password is not correct",

@@ -95,6 +95,8 @@ diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
 diesel::joinable!(pages -> documents (document_id));
 diesel::joinable!(reviews -> documents (document_id));
+diesel::joinable!(group_members -> school_groups (group_id));
+diesel::joinable!(group_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -118,7 +120,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     idempotency_keys,
     sync_log,
+    school_groups,
+    group_members,
 );
+
+diesel::table! {
+    school_groups (id) {
+        id -> Text,
+        school_id -> Text,
+        kind -> Text,
+        name -> Text,
+        subject -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        created_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        leader -> Bool,
+    }
+}
 
 diesel::table! {
     rubrics (id) {

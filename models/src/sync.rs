@@ -20,6 +20,7 @@ pub const ACTIVITY: &str = "activity";
 pub const MEMBER: &str = "member";
 pub const TERM: &str = "term";
 pub const RUBRIC: &str = "rubric";
+pub const GROUP: &str = "group";
 
 /// One entity's last change.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -8,6 +8,7 @@ mod archive;
 mod auth;
 mod districts;
 mod documents;
+mod groups;
 mod health;
 mod members;
 mod mentorships;
@@ -82,6 +83,7 @@ pub fn router() -> Router {
     schools::routes(&mut r);
     terms::routes(&mut r);
     members::routes(&mut r);
+    groups::routes(&mut r);
     observations::routes(&mut r);
     rubrics::routes(&mut r);
     quotas::routes(&mut r);

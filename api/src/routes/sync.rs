@@ -4,6 +4,7 @@
 //! that committed late.
 
 use super::documents::{self, DocumentView};
+use super::groups::GroupView;
 use super::members::MemberView;
 use super::mentorships::{self, ActivityView, MentorshipView};
 use super::observations::{self, ObservationView};
@@ -27,7 +28,8 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/sync", sync);
 }
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
+    log::GROUP,
     log::OBSERVATION,
     log::DOCUMENT,
     log::MENTORSHIP,
@@ -114,6 +116,7 @@ struct SyncView {
     members: Vec<MemberView>,
     terms: Vec<TermView>,
     rubrics: Vec<RubricView>,
+    groups: Vec<GroupView>,
     deleted: Vec<Tombstone>,
     /// The caller's own quota progress in each current term, on the last page.
     progress: Vec<ProgressList>,
@@ -281,6 +284,17 @@ fn load(
                 found.insert(t.id.clone());
                 view.terms.push(TermView::from(t));
             }
+        }
+        log::GROUP => {
+            let mut shown = Vec::new();
+            for g in tingke_models::groups::by_ids(conn, ids)? {
+                found.insert(g.id.clone());
+                match g.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::GROUP, g.id)),
+                    false => shown.push(g),
+                }
+            }
+            view.groups = super::groups::views(conn, shown)?;
         }
         log::RUBRIC => {
             for r in log::rubrics(conn, ids)? {

@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod documents;
 mod faults;
+mod groups;
 mod health;
 mod helpers;
 mod hostile;

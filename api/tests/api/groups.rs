@@ -1,0 +1,301 @@
+//! A school's groups (issue 18): made by the school's leaders, their people managed by the
+//! school's leaders and the group's own leaders, seen by the school, synced to its phones.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+struct School {
+    app: TestApp,
+    principal: Session,
+    dean: Session,
+    leader: Session,
+    teacher: Session,
+    other: Session,
+    school: String,
+}
+
+async fn school() -> School {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let dean = app.demo(DEAN_A).await;
+    let leader = app.demo(TEACHER_A).await;
+    let teacher = app.demo(TEACHER_A2).await;
+    let other = app.demo(PRINCIPAL_B).await;
+    let school = principal.school_id();
+    School {
+        app,
+        principal,
+        dean,
+        leader,
+        teacher,
+        other,
+        school,
+    }
+}
+
+impl School {
+    /// 三年级数学备课组: teacher A leads, teacher A2 is in it.
+    fn body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "kind": "preparation", "name": "三年级数学备课组", "subject": "数学", "grade": "三年级",
+            "members": [
+                { "user_id": self.leader.id(), "leader": true },
+                { "user_id": self.teacher.id() }
+            ]
+        })
+    }
+
+    async fn create(&self, by: &Session, body: &Value) -> Response {
+        self.app
+            .post(&format!("/v1/schools/{}/groups", self.school))
+            .token(&by.token)
+            .json(body.clone())
+            .send()
+            .await
+    }
+
+    async fn set_members(&self, by: &Session, group: &Response, members: Value) -> Response {
+        self.app
+            .put(&format!("/v1/groups/{}/members", group.str("id")))
+            .token(&by.token)
+            .header("if-match", &group.etag())
+            .json(json!({ "members": members }))
+            .send()
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_principal_makes_a_preparation_group_that_the_school_sees() {
+    let s = school().await;
+    let body = s.body();
+    let made = s.create(&s.principal, &body).await.expect_status(201);
+    assert_eq!(made.body["kind"], "preparation");
+    assert_eq!(made.body["members"][0]["user_id"], s.leader.id());
+    assert_eq!(made.body["members"][0]["leader"], true);
+    assert_eq!(made.body["members"][1]["leader"], false);
+    // A retry with the same id and body is the same group; another body under it is a conflict.
+    let again = s.create(&s.principal, &body).await.expect_status(200);
+    assert_eq!(again.body["id"], made.body["id"]);
+    let mut changed = body.clone();
+    changed["name"] = json!("三年级语文备课组");
+    s.create(&s.principal, &changed)
+        .await
+        .expect_problem(409, "id_conflict");
+    // Every member of the school sees it; another school does not.
+    let path = format!("/v1/schools/{}/groups", s.school);
+    let listed = s
+        .app
+        .get(&path)
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(listed.items().len(), 1);
+    s.app
+        .get(&path)
+        .token(&s.other.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    let one = format!("/v1/groups/{}", made.str("id"));
+    let read = s
+        .app
+        .get(&one)
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(read.etag(), made.etag());
+    s.app
+        .get(&one)
+        .token(&s.teacher.token)
+        .header("if-none-match", &made.etag())
+        .send()
+        .await
+        .expect_status(304);
+    s.app
+        .get(&one)
+        .token(&s.other.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    // Only the school's leaders make groups.
+    s.create(&s.teacher, &s.body())
+        .await
+        .expect_problem(403, "forbidden");
+    s.create(&s.other, &s.body())
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_group_is_what_its_kind_needs_with_one_or_two_leaders_of_the_school() {
+    let s = school().await;
+    let with = |change: Value| {
+        let mut body = s.body();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let cases = [
+        (json!({ "grade": null }), "missing_field"),
+        (json!({ "kind": "band" }), "invalid_kind"),
+        (
+            json!({ "members": [{ "user_id": s.teacher.id() }] }),
+            "invalid_leaders",
+        ),
+        (
+            json!({ "members": [{ "user_id": s.leader.id(), "leader": true }, { "user_id": s.leader.id() }] }),
+            "duplicate_member",
+        ),
+        (
+            json!({ "members": [{ "user_id": s.other.id(), "leader": true }] }),
+            "member_not_in_school",
+        ),
+        (json!({ "name": "  " }), "invalid_length"),
+        (json!({ "name": "数学\u{7}组" }), "invalid_text"),
+    ];
+    for (change, code) in cases {
+        let res = s.create(&s.principal, &with(change.clone())).await;
+        assert_eq!(
+            (res.status, res.code()),
+            (422, code),
+            "{change}: {}",
+            res.text
+        );
+    }
+    // A subject group keeps its subject and drops a grade.
+    let subject = with(json!({ "kind": "subject", "name": "数学教研组", "grade": "三年级" }));
+    let made = s.create(&s.dean, &subject).await.expect_status(201);
+    assert_eq!(made.body["grade"], Value::Null);
+    assert_eq!(made.body["subject"], "数学");
+    s.create(&s.dean, &with(json!({ "name": "数学教研组" })))
+        .await
+        .expect_problem(409, "group_exists");
+}
+
+#[tokio::test]
+async fn a_group_leader_changes_the_members_but_not_who_leads() {
+    let s = school().await;
+    let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let grade_leader = s.app.demo(GRADE_LEADER_A).await;
+    let leader = json!({ "user_id": s.leader.id(), "leader": true });
+    let added = json!([leader, { "user_id": s.teacher.id() }, { "user_id": grade_leader.id() }]);
+    let changed = s
+        .set_members(&s.leader, &group, added.clone())
+        .await
+        .expect_status(200);
+    assert_eq!(changed.body["members"].as_array().unwrap().len(), 3);
+    assert_ne!(changed.etag(), group.etag());
+    // The old version is stale now; without If-Match the write is refused.
+    s.set_members(&s.leader, &group, added.clone())
+        .await
+        .expect_problem(412, "precondition_failed");
+    s.app
+        .put(&format!("/v1/groups/{}/members", group.str("id")))
+        .token(&s.leader.token)
+        .json(json!({ "members": added }))
+        .send()
+        .await
+        .expect_problem(428, "precondition_required");
+    // Who leads is for the school's leaders.
+    let new_leader = json!([leader, { "user_id": s.teacher.id(), "leader": true }]);
+    s.set_members(&s.leader, &changed, new_leader.clone())
+        .await
+        .expect_problem(403, "forbidden");
+    s.set_members(&s.teacher, &changed, added.clone())
+        .await
+        .expect_problem(403, "forbidden");
+    let led = s
+        .set_members(&s.dean, &changed, new_leader)
+        .await
+        .expect_status(200);
+    let leaders = led.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["leader"] == true);
+    assert_eq!(leaders.count(), 2);
+    s.set_members(&s.other, &led, added)
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn leaders_rename_and_delete_groups_and_phones_sync_them() {
+    let s = school().await;
+    let first = s
+        .app
+        .get("/v1/sync")
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let cursor = first.str("cursor").to_string();
+    let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let one = format!("/v1/groups/{}", group.str("id"));
+    let synced = s
+        .app
+        .get(&format!("/v1/sync?since={cursor}"))
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(synced.body["groups"][0]["id"], group.body["id"]);
+    let rename = json!({ "name": "三年级数学组" });
+    s.app
+        .patch(&one)
+        .token(&s.leader.token)
+        .header("if-match", &group.etag())
+        .json(rename.clone())
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let renamed = s
+        .app
+        .patch(&one)
+        .token(&s.dean.token)
+        .header("if-match", &group.etag())
+        .json(rename)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(renamed.body["name"], "三年级数学组");
+    assert_eq!(renamed.body["grade"], "三年级");
+    s.app
+        .delete(&one)
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    s.app
+        .delete(&one)
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(204);
+    s.app
+        .get(&one)
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    let after = s
+        .app
+        .get(&format!("/v1/sync?since={}", synced.str("cursor")))
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let gone = after.body["deleted"].as_array().unwrap();
+    assert!(
+        gone.iter()
+            .any(|t| t["kind"] == "group" && t["id"] == group.body["id"]),
+        "{gone:?}"
+    );
+    // The name is free again.
+    s.create(&s.principal, &s.body()).await.expect_status(201);
+}
