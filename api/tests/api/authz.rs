@@ -117,6 +117,14 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("POST /v1/schools/{id}/members", "o offff ff h h f u"),
     ("GET /v1/schools/{id}/members", "o ooooo oo h h o u"),
+    // groups of school A (a fresh preparation group per cell: led by the grade-group leader,
+    // teacher A in it); its people are managed by the school's leaders and its own leader
+    ("POST /v1/schools/{id}/groups", "o oooff ff h h f u"),
+    ("GET /v1/schools/{id}/groups", "o ooooo oo h h o u"),
+    ("GET /v1/groups/{id}", "o ooooo oo h h o u"),
+    ("PATCH /v1/groups/{id}", "o oooff ff h h f u"),
+    ("DELETE /v1/groups/{id}", "o oooff ff h h f u"),
+    ("PUT /v1/groups/{id}/members", "o oooof ff h h f u"),
     ("GET /v1/schools/{id}/rubric", "o ooooo oo h h o u"),
     ("PUT /v1/schools/{id}/rubric", "o offff ff h h f u"),
     ("GET /v1/schools/{id}/compliance", "o oooff ff h h o u"),
@@ -457,6 +465,27 @@ impl World {
         .expect_status(201)
         .str("user_id")
         .to_string()
+    }
+
+    /// A preparation group of school A with a fresh name, led by the grade-group leader, with
+    /// teacher A in it.
+    fn group_body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "kind": "preparation", "name": format!("备课组 {}", self.next()),
+            "subject": "数学", "grade": "三年级",
+            "members": [
+                { "user_id": self.s(GRADE).id(), "leader": true },
+                { "user_id": self.teacher_a }
+            ]
+        })
+    }
+
+    async fn fresh_group(&self) -> Response {
+        let path = format!("/v1/schools/{}/groups", self.school_a);
+        self.post(self.s(ADMIN), &path, self.group_body())
+            .await
+            .expect_status(201)
     }
 
     /// A draft observation of teacher A by principal A.
@@ -922,6 +951,44 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         }
         "GET /v1/schools/{id}/members" => {
             go(format!("/v1/schools/{school_a}/members")).send().await
+        }
+        "POST /v1/schools/{id}/groups" => {
+            go(format!("/v1/schools/{school_a}/groups"))
+                .json(w.group_body())
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/groups" => {
+            go(format!("/v1/schools/{school_a}/groups")).send().await
+        }
+        "GET /v1/groups/{id}" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}", g.str("id"))).send().await
+        }
+        "PATCH /v1/groups/{id}" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}", g.str("id")))
+                .header("if-match", &g.etag())
+                .json(json!({ "name": format!("改名组 {}", w.next()) }))
+                .send()
+                .await
+        }
+        "DELETE /v1/groups/{id}" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}", g.str("id"))).send().await
+        }
+        "PUT /v1/groups/{id}/members" => {
+            // The same leader; teacher A leaves and the mentor joins.
+            let g = w.fresh_group().await;
+            let members = json!([
+                { "user_id": w.s(GRADE).id(), "leader": true },
+                { "user_id": w.mentor }
+            ]);
+            go(format!("/v1/groups/{}/members", g.str("id")))
+                .header("if-match", &g.etag())
+                .json(json!({ "members": members }))
+                .send()
+                .await
         }
         "GET /v1/schools/{id}/rubric" => go(format!("/v1/schools/{school_a}/rubric")).send().await,
         "PUT /v1/schools/{id}/rubric" => {

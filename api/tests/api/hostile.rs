@@ -137,6 +137,8 @@ const TABLES: &[&str] = &[
     "documents",
     "pages",
     "reviews",
+    "school_groups",
+    "group_members",
     "sync_log",
 ];
 
