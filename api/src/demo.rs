@@ -7,6 +7,7 @@ use std::fmt;
 use tingke_models::districts::{self, District};
 use tingke_models::documents;
 use tingke_models::members::{self, NewMembership};
+use tingke_models::groups::{self, Group};
 use tingke_models::mentorships::{self, Mentorship};
 use tingke_models::observations::{self, Observation};
 use tingke_models::roles::Role;
@@ -259,7 +260,45 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     };
     seed_observations(conn, &a, &term, &rubric_a, &people)?;
     seed_mentorship(conn, &a, &term, &rubric_a, (&ids[5], &ids[6]))?;
+    seed_groups(conn, &a, &ids)?;
     Ok(DemoLogins { rows })
+}
+
+/// School A's groups: the fourth grade (刘组长 leads 陈老师, 杨老师 and 赵老师), its mathematics
+/// lesson-preparation group (杨老师 leads 刘组长 and 李副校长), and the Chinese research group
+/// (陈老师 leads, with 王校长). `ids` are the demo people in the order of `PEOPLE`.
+fn seed_groups(conn: &mut DbConn, school: &School, ids: &[String]) -> Result<(), SeedError> {
+    let now = tingke_models::now();
+    let groups: [(&str, &str, Option<&str>, Option<&str>, &[usize]); 3] = [
+        (groups::GRADE, "四年级组", None, Some("四年级"), &[3, 4, 5, 6]),
+        (groups::PREPARATION, "四年级数学备课组", Some("数学"), Some("四年级"), &[5, 3, 1]),
+        (groups::SUBJECT, "语文教研组", Some("语文"), None, &[4, 0]),
+    ];
+    for (kind, name, subject, grade, people) in groups {
+        let group = Group {
+            id: tingke_models::new_id(),
+            school_id: school.id.clone(),
+            kind: kind.into(),
+            name: name.into(),
+            subject: subject.map(Into::into),
+            grade: grade.map(Into::into),
+            created_by: ids[0].clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        groups::insert(conn, &group)?;
+        // The first person named leads the group.
+        let members: Vec<(String, bool)> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (ids[*p].clone(), i == 0))
+            .collect();
+        groups::set_members(conn, &group.id, &members)?;
+    }
+    Ok(())
 }
 
 /// 杨老师 mentors 赵老师 in mathematics this term: she observed one of his lessons, and they
