@@ -81,6 +81,9 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/schools/{id}/groups", BodyKind::Json),
     ("PATCH", "/v1/groups/{id}", BodyKind::Json),
     ("PUT", "/v1/groups/{id}/members", BodyKind::Json),
+    // Discussion and revisions of 5,000 characters each.
+    ("POST", "/v1/groups/{id}/meetings", BodyKind::Large),
+    ("PATCH", "/v1/meetings/{id}", BodyKind::Large),
 ];
 
 /// Bytes of a small body.

@@ -6,8 +6,8 @@ use diesel::Connection;
 use std::fmt;
 use tingke_models::districts::{self, District};
 use tingke_models::documents;
-use tingke_models::members::{self, NewMembership};
 use tingke_models::groups::{self, Group};
+use tingke_models::members::{self, NewMembership};
 use tingke_models::mentorships::{self, Mentorship};
 use tingke_models::observations::{self, Observation};
 use tingke_models::roles::Role;
@@ -270,8 +270,20 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
 fn seed_groups(conn: &mut DbConn, school: &School, ids: &[String]) -> Result<(), SeedError> {
     let now = tingke_models::now();
     let groups: [(&str, &str, Option<&str>, Option<&str>, &[usize]); 3] = [
-        (groups::GRADE, "四年级组", None, Some("四年级"), &[3, 4, 5, 6]),
-        (groups::PREPARATION, "四年级数学备课组", Some("数学"), Some("四年级"), &[5, 3, 1]),
+        (
+            groups::GRADE,
+            "四年级组",
+            None,
+            Some("四年级"),
+            &[3, 4, 5, 6],
+        ),
+        (
+            groups::PREPARATION,
+            "四年级数学备课组",
+            Some("数学"),
+            Some("四年级"),
+            &[5, 3, 1],
+        ),
         (groups::SUBJECT, "语文教研组", Some("语文"), None, &[4, 0]),
     ];
     for (kind, name, subject, grade, people) in groups {

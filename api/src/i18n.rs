@@ -489,6 +489,31 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "A person is listed twice",
     ),
     (
+        "wrong_meeting_kind",
+        "备课组开展集体备课,教研组和年级组开展教研活动",
+        "A preparation group prepares together; subject and grade groups hold research activities",
+    ),
+    (
+        "member_not_in_group",
+        "不是本组成员",
+        "Not a member of this group",
+    ),
+    (
+        "document_not_found",
+        "本校没有这份文档",
+        "No such document in this school",
+    ),
+    (
+        "observation_not_found",
+        "不是本校已提交的听课记录",
+        "Not a submitted observation of this school",
+    ),
+    (
+        "not_allowed_here",
+        "此处不能填写该项",
+        "This field has no place here",
+    ),
+    (
         "wrong_password",
         "当前密码不正确",
         "The current password is not correct",

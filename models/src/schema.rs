@@ -96,6 +96,7 @@ diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
 diesel::joinable!(pages -> documents (document_id));
 diesel::joinable!(reviews -> documents (document_id));
 diesel::joinable!(group_members -> school_groups (group_id));
+diesel::joinable!(group_meetings -> school_groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -122,7 +123,33 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_log,
     school_groups,
     group_members,
+    group_meetings,
 );
+
+diesel::table! {
+    group_meetings (id) {
+        id -> Text,
+        group_id -> Text,
+        school_id -> Text,
+        kind -> Text,
+        held_on -> Text,
+        topic -> Text,
+        activity -> Nullable<Text>,
+        lessons -> Text,
+        main_preparer_id -> Nullable<Text>,
+        document_id -> Nullable<Text>,
+        discussion -> Text,
+        revisions -> Text,
+        attendance -> Text,
+        observation_ids -> Text,
+        recorded_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     school_groups (id) {

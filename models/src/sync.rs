@@ -21,6 +21,7 @@ pub const MEMBER: &str = "member";
 pub const TERM: &str = "term";
 pub const RUBRIC: &str = "rubric";
 pub const GROUP: &str = "group";
+pub const MEETING: &str = "meeting";
 
 /// One entity's last change.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -193,7 +193,7 @@ fn school_of(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<schools:
 }
 
 /// The group when the caller may see it (whoever sees its school); 404 for everyone else.
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Group> {
+pub(super) fn visible_group(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Group> {
     let group = groups::find(conn, id)?.ok_or_else(ApiError::not_found)?;
     school_of(conn, caller, &group.school_id)?;
     Ok(group)
@@ -201,11 +201,19 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Group> {
 
 /// The group when the caller leads its school (principal, vice principal, dean, admin).
 fn managed(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Group> {
-    let group = visible(conn, caller, id)?;
+    let group = visible_group(conn, caller, id)?;
     match caller.is_senior_leader(&group.school_id) {
         true => Ok(group),
         false => Err(ApiError::forbidden()),
     }
+}
+
+/// The group's people: (user id, leader).
+pub(super) fn group_people(conn: &mut DbConn, g: &Group) -> ApiResult<Vec<(String, bool)>> {
+    Ok(groups::members_of(conn, std::slice::from_ref(&g.id))?
+        .into_iter()
+        .map(|(_, m)| (m.user_id, m.leader))
+        .collect())
 }
 
 /// Writes a changed group as its next version; a concurrent change wins and this one gets 412.
@@ -323,7 +331,7 @@ async fn get(
     let id = id.into_inner();
     let v = state
         .read(move |conn| {
-            let g = visible(conn, &caller, &id)?;
+            let g = visible_group(conn, &caller, &id)?;
             view(conn, g)
         })
         .await?;
@@ -393,7 +401,7 @@ async fn set_members(
     let (id, body, if_match) = (id.into_inner(), body.0, etag::if_match(&req));
     let v = state
         .write(move |conn| {
-            let g = visible(conn, &caller, &id)?;
+            let g = visible_group(conn, &caller, &id)?;
             let before: Vec<(String, bool)> =
                 groups::members_of(conn, std::slice::from_ref(&g.id))?
                     .into_iter()

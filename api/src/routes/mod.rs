@@ -10,6 +10,7 @@ mod districts;
 mod documents;
 mod groups;
 mod health;
+mod meetings;
 mod members;
 mod mentorships;
 mod observations;
@@ -84,6 +85,7 @@ pub fn router() -> Router {
     terms::routes(&mut r);
     members::routes(&mut r);
     groups::routes(&mut r);
+    meetings::routes(&mut r);
     observations::routes(&mut r);
     rubrics::routes(&mut r);
     quotas::routes(&mut r);

@@ -5,6 +5,7 @@
 
 use super::documents::{self, DocumentView};
 use super::groups::GroupView;
+use super::meetings::MeetingView;
 use super::members::MemberView;
 use super::mentorships::{self, ActivityView, MentorshipView};
 use super::observations::{self, ObservationView};
@@ -28,8 +29,9 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/sync", sync);
 }
 
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 9] = [
     log::GROUP,
+    log::MEETING,
     log::OBSERVATION,
     log::DOCUMENT,
     log::MENTORSHIP,
@@ -117,6 +119,7 @@ struct SyncView {
     terms: Vec<TermView>,
     rubrics: Vec<RubricView>,
     groups: Vec<GroupView>,
+    meetings: Vec<MeetingView>,
     deleted: Vec<Tombstone>,
     /// The caller's own quota progress in each current term, on the last page.
     progress: Vec<ProgressList>,
@@ -295,6 +298,15 @@ fn load(
                 }
             }
             view.groups = super::groups::views(conn, shown)?;
+        }
+        log::MEETING => {
+            for m in tingke_models::meetings::by_ids(conn, ids)? {
+                found.insert(m.id.clone());
+                match m.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::MEETING, m.id)),
+                    false => view.meetings.push(MeetingView::from(m)),
+                }
+            }
         }
         log::RUBRIC => {
             for r in log::rubrics(conn, ids)? {

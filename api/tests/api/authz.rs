@@ -125,6 +125,13 @@ const MATRIX: &[(&str, &str)] = &[
     ("PATCH /v1/groups/{id}", "o oooff ff h h f u"),
     ("DELETE /v1/groups/{id}", "o oooff ff h h f u"),
     ("PUT /v1/groups/{id}/members", "o oooof ff h h f u"),
+    // meetings of such a group: its members record them; who recorded one (the admin here),
+    // the group's leader and the school's leaders change them
+    ("POST /v1/groups/{id}/meetings", "o ooooo ff h h f u"),
+    ("GET /v1/groups/{id}/meetings", "o ooooo oo h h o u"),
+    ("GET /v1/meetings/{id}", "o ooooo oo h h o u"),
+    ("PATCH /v1/meetings/{id}", "o oooof ff h h f u"),
+    ("DELETE /v1/meetings/{id}", "o oooof ff h h f u"),
     ("GET /v1/schools/{id}/rubric", "o ooooo oo h h o u"),
     ("PUT /v1/schools/{id}/rubric", "o offff ff h h f u"),
     ("GET /v1/schools/{id}/compliance", "o oooff ff h h o u"),
@@ -484,6 +491,25 @@ impl World {
     async fn fresh_group(&self) -> Response {
         let path = format!("/v1/schools/{}/groups", self.school_a);
         self.post(self.s(ADMIN), &path, self.group_body())
+            .await
+            .expect_status(201)
+    }
+
+    /// A collective preparation of such a group, the grade-group leader its main preparer.
+    fn meeting_body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "kind": "collective_preparation", "held_on": "2026-12-01", "topic": "第三单元",
+            "main_preparer_id": self.s(GRADE).id(),
+            "attendance": [{ "user_id": self.teacher_a, "status": "present" }]
+        })
+    }
+
+    /// A collective preparation recorded by the admin in a fresh group.
+    async fn fresh_meeting(&self) -> Response {
+        let g = self.fresh_group().await;
+        let path = format!("/v1/groups/{}/meetings", g.str("id"));
+        self.post(self.s(ADMIN), &path, self.meeting_body())
             .await
             .expect_status(201)
     }
@@ -958,9 +984,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/schools/{id}/groups" => {
-            go(format!("/v1/schools/{school_a}/groups")).send().await
-        }
+        "GET /v1/schools/{id}/groups" => go(format!("/v1/schools/{school_a}/groups")).send().await,
         "GET /v1/groups/{id}" => {
             let g = w.fresh_group().await;
             go(format!("/v1/groups/{}", g.str("id"))).send().await
@@ -976,6 +1000,38 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "DELETE /v1/groups/{id}" => {
             let g = w.fresh_group().await;
             go(format!("/v1/groups/{}", g.str("id"))).send().await
+        }
+        "POST /v1/groups/{id}/meetings" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}/meetings", g.str("id")))
+                .json(w.meeting_body())
+                .send()
+                .await
+        }
+        "GET /v1/groups/{id}/meetings" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}/meetings", g.str("id")))
+                .send()
+                .await
+        }
+        "GET /v1/meetings/{id}" => {
+            let m = w.fresh_meeting().await;
+            go(format!("/v1/meetings/{}", m.str("id"))).send().await
+        }
+        "PATCH /v1/meetings/{id}" => {
+            let m = w.fresh_meeting().await;
+            let mut record = w.meeting_body();
+            record.as_object_mut().unwrap().remove("id");
+            record.as_object_mut().unwrap().remove("kind");
+            go(format!("/v1/meetings/{}", m.str("id")))
+                .header("if-match", &m.etag())
+                .json(record)
+                .send()
+                .await
+        }
+        "DELETE /v1/meetings/{id}" => {
+            let m = w.fresh_meeting().await;
+            go(format!("/v1/meetings/{}", m.str("id"))).send().await
         }
         "PUT /v1/groups/{id}/members" => {
             // The same leader; teacher A leaves and the mentor joins.

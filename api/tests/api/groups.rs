@@ -299,3 +299,202 @@ async fn leaders_rename_and_delete_groups_and_phones_sync_them() {
     // The name is free again.
     s.create(&s.principal, &s.body()).await.expect_status(201);
 }
+
+impl School {
+    async fn meeting(&self, by: &Session, group: &str, body: Value) -> Response {
+        self.app
+            .post(&format!("/v1/groups/{group}/meetings"))
+            .token(&by.token)
+            .json(body)
+            .send()
+            .await
+    }
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// A week of the three-grade mathematics group: the main preparer brings her draft (a lesson
+/// plan of her own), the group discusses it and agrees revisions; attendance is kept.
+#[tokio::test]
+async fn a_preparation_group_records_its_collective_preparation() {
+    let s = school().await;
+    let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let gid = group.str("id").to_string();
+    let draft = crate::documents::create_document(&s.app, &s.teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let body = json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "kind": "collective_preparation", "held_on": today(), "topic": "第三单元 分数的意义",
+        "lessons": "第1-3课时", "main_preparer_id": s.teacher.id(), "document_id": draft.str("id"),
+        "discussion": "例题顺序调整\n练习分层", "revisions": "增加一道生活情境题",
+        "attendance": [
+            { "user_id": s.teacher.id(), "status": "present" },
+            { "user_id": s.leader.id(), "status": "excused" }
+        ]
+    });
+    let made = s
+        .meeting(&s.teacher, &gid, body.clone())
+        .await
+        .expect_status(201);
+    assert_eq!(made.body["kind"], "collective_preparation");
+    assert_eq!(made.body["attendance"][1]["status"], "excused");
+    assert_eq!(made.body["recorded_by"], s.teacher.id());
+    // The phone's retry is the same meeting.
+    let again = s
+        .meeting(&s.teacher, &gid, body.clone())
+        .await
+        .expect_status(200);
+    assert_eq!(again.body["id"], made.body["id"]);
+    // The group's rules.
+    let with = |change: Value| {
+        let mut b = body.clone();
+        b["id"] = json!(uuid::Uuid::now_v7().to_string());
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let dean = s.dean.id().to_string();
+    let cases = [
+        (json!({ "kind": "research_activity" }), "wrong_meeting_kind"),
+        (json!({ "main_preparer_id": dean }), "member_not_in_group"),
+        (json!({ "main_preparer_id": null }), "missing_field"),
+        (
+            json!({ "attendance": [{ "user_id": dean, "status": "present" }] }),
+            "member_not_in_group",
+        ),
+        (
+            json!({ "attendance": [{ "user_id": s.leader.id(), "status": "late" }] }),
+            "invalid_kind",
+        ),
+        (
+            json!({ "document_id": uuid::Uuid::now_v7().to_string() }),
+            "document_not_found",
+        ),
+        (json!({ "held_on": "2026-02-30" }), "invalid_date"),
+    ];
+    for (change, code) in cases {
+        let res = s.meeting(&s.teacher, &gid, with(change.clone())).await;
+        assert_eq!(
+            (res.status, res.code()),
+            (422, code),
+            "{change}: {}",
+            res.text
+        );
+    }
+    // Outside the group: the dean records (a school leader); another teacher may not; another
+    // school does not see the group.
+    let outsider = s.app.demo("13800000007").await;
+    s.meeting(&outsider, &gid, with(json!({ "document_id": null })))
+        .await
+        .expect_problem(403, "forbidden");
+    s.meeting(&s.other, &gid, with(json!({})))
+        .await
+        .expect_problem(404, "not_found");
+    let listed = s
+        .app
+        .get(&format!("/v1/groups/{gid}/meetings"))
+        .token(&outsider.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(listed.items().len(), 1);
+}
+
+#[tokio::test]
+async fn a_subject_group_records_an_activity_with_its_observations_and_phones_sync_it() {
+    let s = school().await;
+    let mut body = s.body();
+    body["kind"] = json!("subject");
+    body["name"] = json!("数学教研组");
+    let group = s.create(&s.principal, &body).await.expect_status(201);
+    let gid = group.str("id").to_string();
+    let lesson = crate::observations::lesson(&s.school, s.teacher.id(), 3, 40);
+    let observation = crate::observations::create(&s.app, &s.principal, &lesson)
+        .await
+        .expect_status(201);
+    let oid = observation.str("id").to_string();
+    let activity = |observations: Value| {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "kind": "research_activity", "held_on": today(), "topic": "分数教学研讨课",
+            "activity": "lesson_critique", "observation_ids": observations,
+            "attendance": [{ "user_id": s.leader.id(), "status": "present" }]
+        })
+    };
+    // A draft is nobody's to link but its observer's, and not before it is submitted.
+    s.meeting(&s.principal, &gid, activity(json!([oid])))
+        .await
+        .expect_problem(422, "observation_not_found");
+    crate::observations::submit(&s.app, &s.principal, &oid)
+        .await
+        .expect_status(200);
+    let cursor = s
+        .app
+        .get("/v1/sync")
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200)
+        .str("cursor")
+        .to_string();
+    let made = s
+        .meeting(&s.principal, &gid, activity(json!([oid])))
+        .await
+        .expect_status(201);
+    assert_eq!(made.body["observation_ids"][0], oid.as_str());
+    let synced = s
+        .app
+        .get(&format!("/v1/sync?since={cursor}"))
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(synced.body["meetings"][0]["id"], made.body["id"]);
+    // The group's leader changes the record; a member who neither recorded nor leads may not.
+    let one = format!("/v1/meetings/{}", made.str("id"));
+    let mut record = activity(json!([oid]));
+    record.as_object_mut().unwrap().remove("id");
+    record.as_object_mut().unwrap().remove("kind");
+    record["topic"] = json!("分数教学研讨课(第二次)");
+    s.app
+        .patch(&one)
+        .token(&s.teacher.token)
+        .header("if-match", &made.etag())
+        .json(record.clone())
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let changed = s
+        .app
+        .patch(&one)
+        .token(&s.leader.token)
+        .header("if-match", &made.etag())
+        .json(record)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(changed.body["topic"], "分数教学研讨课(第二次)");
+    s.app
+        .delete(&one)
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(204);
+    let after = s
+        .app
+        .get(&format!("/v1/sync?since={}", synced.str("cursor")))
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    let gone = after.body["deleted"].as_array().unwrap();
+    assert!(
+        gone.iter()
+            .any(|t| t["kind"] == "meeting" && t["id"] == made.body["id"]),
+        "{gone:?}"
+    );
+}

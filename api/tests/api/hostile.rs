@@ -139,6 +139,7 @@ const TABLES: &[&str] = &[
     "reviews",
     "school_groups",
     "group_members",
+    "group_meetings",
     "sync_log",
 ];
 
@@ -182,8 +183,23 @@ impl World {
             .send()
             .await
             .expect_status(201);
+        // The demo's mathematics lesson-preparation group, which teacher A is not in.
+        let group = app
+            .get(&format!("/v1/schools/{school}/groups"))
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200)
+            .items()
+            .iter()
+            .find(|g| g["kind"] == "preparation")
+            .expect("the demo's preparation group")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let vars = BTreeMap::from([
             ("school", school.clone()),
+            ("group", group),
             ("other_school", other.school_id()),
             ("district", principal.district_id()),
             ("teacher", teacher.id().to_string()),

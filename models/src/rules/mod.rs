@@ -3,6 +3,7 @@
 //! call the rule, save and render.
 
 pub mod groups;
+pub mod meetings;
 
 /// A rule broken by a request: the stable code and the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
