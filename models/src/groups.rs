@@ -176,3 +176,30 @@ pub fn led_by(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Group>> {
         .select(Group::as_select())
         .load(conn)
 }
+
+/// The leaders of the school's live grade groups of `grade`; `None` when the school has no
+/// grade group of that grade (yet).
+pub fn grade_leaders(
+    conn: &mut DbConn,
+    school_id: &str,
+    grade: &str,
+) -> QueryResult<Option<Vec<String>>> {
+    let rows: Vec<(String, Option<String>)> = school_groups::table
+        .left_join(
+            group_members::table.on(group_members::group_id
+                .eq(school_groups::id)
+                .and(group_members::leader.eq(true))),
+        )
+        .filter(school_groups::school_id.eq(school_id))
+        .filter(school_groups::kind.eq(GRADE))
+        .filter(school_groups::grade.eq(grade))
+        .filter(school_groups::deleted_at.is_null())
+        .select((school_groups::id, group_members::user_id.nullable()))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter().filter_map(|(_, leader)| leader).collect(),
+    ))
+}

@@ -568,7 +568,8 @@ async fn review(
     .await
 }
 
-/// The grade-group leader's approval of a guided-learning sheet, the first step of its chain.
+/// The approval of a guided-learning sheet by the leader of its grade's group, the first step of
+/// its chain (`rules::groups::may_approve_sheet`).
 async fn approve(
     caller: Caller,
     state: web::Data<AppState>,
@@ -577,8 +578,21 @@ async fn approve(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     transition(state, req, StatusCode::OK, move |conn, if_match| {
-        let mut d = visible(conn, &caller, &id)?;
-        if !(caller.is_admin() || caller.has_school_role(&d.school_id, Role::GradeLeader)) {
+        tingke_models::db::lock_key(conn, &id)?;
+        let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+        let leaders = tingke_models::groups::grade_leaders(conn, &d.school_id, &d.grade)?;
+        // The leader of the sheet's grade group sees it to approve it, whatever their roles.
+        let leads_grade = leaders.iter().flatten().any(|l| l == caller.id());
+        if !(can_see(&caller, &d) || (leads_grade && d.status != status::DRAFT)) {
+            return Err(ApiError::not_found());
+        }
+        let may = tingke_models::rules::groups::may_approve_sheet(
+            caller.is_admin(),
+            caller.has_school_role(&d.school_id, Role::GradeLeader),
+            caller.id(),
+            leaders.as_deref(),
+        );
+        if !may {
             return Err(ApiError::forbidden());
         }
         if d.teacher_id == caller.id() {

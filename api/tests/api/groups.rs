@@ -498,3 +498,75 @@ async fn a_subject_group_records_an_activity_with_its_observations_and_phones_sy
         "{gone:?}"
     );
 }
+
+/// A submitted guided-learning sheet of `grade` by `teacher`, with one page.
+async fn sheet(s: &School, teacher: &Session, grade: &str) -> String {
+    let mut body = crate::documents::new_document(&s.school, "guided_learning_sheet");
+    body["grade"] = json!(grade);
+    let doc = s
+        .app
+        .post("/v1/documents")
+        .token(&teacher.token)
+        .json(body)
+        .send()
+        .await
+        .expect_status(201);
+    let id = doc.str("id").to_string();
+    let page = tingke_api::photo::testimages::page_jpeg(5, 900, 1200, 85);
+    crate::documents::upload(&s.app, teacher, &id, &page)
+        .await
+        .expect_status(201);
+    s.app
+        .post(&format!("/v1/documents/{id}/submit"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    id
+}
+
+/// "再经年级组长审核": a sheet is approved by the leader of its grade's group, not by any
+/// grade-group leader of the school; a school without a group for the grade keeps the old rule.
+#[tokio::test]
+async fn a_sheet_is_approved_by_the_leader_of_its_grades_group() {
+    let s = school().await;
+    let grade_leader = s.app.demo(GRADE_LEADER_A).await; // leads the demo's 四年级组
+    add_member(
+        &s.app,
+        &s.principal,
+        &s.school,
+        "13700000077",
+        &["grade_leader", "teacher"],
+    )
+    .await
+    .expect_status(201);
+    let other_grade_leader = s.app.login("13700000077", PASSWORD).await;
+    let approve = |by: &Session, id: &str| {
+        s.app
+            .post(&format!("/v1/documents/{id}/approve"))
+            .token(&by.token)
+            .send()
+    };
+    let fourth = sheet(&s, &s.leader, "四年级").await;
+    approve(&other_grade_leader, &fourth)
+        .await
+        .expect_problem(403, "forbidden");
+    approve(&grade_leader, &fourth).await.expect_status(200);
+    // A teacher who leads the fifth grade's group (no grade-leader role) approves its sheets.
+    let mut fifth = s.body();
+    fifth["kind"] = json!("grade");
+    fifth["name"] = json!("五年级组");
+    fifth["grade"] = json!("五年级");
+    fifth["members"] = json!([{ "user_id": s.teacher.id(), "leader": true }]);
+    s.create(&s.principal, &fifth).await.expect_status(201);
+    let fifth_sheet = sheet(&s, &s.leader, "五年级").await;
+    approve(&grade_leader, &fifth_sheet)
+        .await
+        .expect_problem(403, "forbidden");
+    approve(&s.teacher, &fifth_sheet).await.expect_status(200);
+    // No group for the sixth grade yet: any grade-group leader of the school, as before.
+    let sixth = sheet(&s, &s.leader, "六年级").await;
+    approve(&other_grade_leader, &sixth)
+        .await
+        .expect_status(200);
+}

@@ -87,6 +87,23 @@ pub fn may_set_members(
     school_leader || (group_leader && leaders(before) == leaders(after))
 }
 
+/// Who approves a guided-learning sheet of a grade, the first step of its chain ("再经年级组长
+/// 审核"): the leader of that grade's group. A school that has no group for the grade yet keeps
+/// the old rule, any grade-group leader of the school (`has_grade_leader_role`), so that
+/// sheets do not stall while a school puts its groups in. Admins may always.
+pub fn may_approve_sheet(
+    admin: bool,
+    has_grade_leader_role: bool,
+    caller: &str,
+    grade_leaders: Option<&[String]>,
+) -> bool {
+    admin
+        || match grade_leaders {
+            Some(leaders) => leaders.iter().any(|l| l == caller),
+            None => has_grade_leader_role,
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +137,17 @@ mod tests {
         let crowd: Vec<(String, bool)> =
             (0..=MAX_MEMBERS).map(|i| (i.to_string(), i == 0)).collect();
         assert_eq!(check_members(&crowd).unwrap_err().code, "invalid_length");
+    }
+
+    #[test]
+    fn a_sheet_is_approved_by_the_leader_of_its_grade() {
+        let leaders = vec!["liu".to_string()];
+        assert!(may_approve_sheet(false, true, "liu", Some(&leaders)));
+        assert!(!may_approve_sheet(false, true, "other", Some(&leaders)));
+        assert!(may_approve_sheet(false, false, "liu", Some(&leaders)));
+        assert!(may_approve_sheet(false, true, "other", None));
+        assert!(!may_approve_sheet(false, false, "other", None));
+        assert!(may_approve_sheet(true, false, "admin", Some(&leaders)));
     }
 
     #[test]
