@@ -66,6 +66,10 @@ pub enum ConfigError {
     },
 }
 
+/// The shortest signing key accepted: HS256 with a key of fewer than 32 bytes can be guessed
+/// (RFC 7518, 3.2, asks for at least the hash's 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -109,6 +113,15 @@ impl Config {
             .unwrap_or_else(|| data_dir.join("tingke.db").to_string_lossy().into_owned());
         let pool_size = number("TINGKE_DB_POOL_SIZE", default_pool_size(&database_url))?;
         let jwt_secret = match var("TINGKE_JWT_SECRET") {
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError::Invalid {
+                    name: "TINGKE_JWT_SECRET",
+                    reason: format!(
+                        "{} bytes; a signing key needs at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+                        s.len()
+                    ),
+                })
+            }
             Some(s) => s.into_bytes(),
             None => load_or_create_secret(&data_dir)?,
         };
@@ -199,7 +212,7 @@ fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
         source,
     };
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing.trim().len() >= 32 {
+        if existing.trim().len() >= MIN_SECRET_BYTES {
             return Ok(existing.trim().as_bytes().to_vec());
         }
     }

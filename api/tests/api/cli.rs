@@ -47,6 +47,34 @@ fn migrate_and_create_admin() {
     assert!(!out.status.success());
 }
 
+/// A signing key of one character made every token forgeable (issue 26, item 15): the server
+/// refuses to start with a key under 32 bytes and says why.
+#[test]
+fn a_short_signing_key_is_refused_at_start() {
+    let (config, dir, _pg) = test_config();
+    for (key, starts) in [
+        ("x", false),
+        (&"k".repeat(31)[..], false),
+        (&"k".repeat(32)[..], true),
+    ] {
+        let out = tingke(dir.path(), &config.database_url)
+            .env("TINGKE_JWT_SECRET", key)
+            .arg("migrate")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.success(),
+            starts,
+            "{} bytes: {stderr}",
+            key.len()
+        );
+        if !starts {
+            assert!(stderr.contains("TINGKE_JWT_SECRET"), "{stderr}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
     let (config, dir, _pg) = test_config();
