@@ -117,8 +117,11 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
         0 => crate::config::cores(),
         n => n,
     };
+    // Series are labelled by route pattern; every path no route matches shares one label, so
+    // anonymous requests to made-up paths cannot grow the metrics without bound.
     let prometheus = PrometheusMetricsBuilder::new("tingke")
         .endpoint("/metrics")
+        .mask_unmatched_patterns("unmatched")
         .build()
         .map_err(|e| StartError::Metrics(e.to_string()))?;
     // Each route's own limit is enforced first (`body::guard`); this is the ceiling behind it.
