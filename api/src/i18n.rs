@@ -514,6 +514,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "This field has no place here",
     ),
     (
+        "duplicate_activity",
+        "该师徒在这一分钟已记录过同类活动",
+        "The pair has an activity of this kind at this minute already",
+    ),
+    (
         "wrong_password",
         "当前密码不正确",
         "The current password is not correct",

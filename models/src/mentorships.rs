@@ -223,6 +223,23 @@ pub fn find_activity(conn: &mut DbConn, id: &str) -> QueryResult<Option<Activity
         .optional()
 }
 
+/// Whether the pair has an activity of `kind` within [`from`, `until`) (a minute).
+pub fn has_activity_between(
+    conn: &mut DbConn,
+    mentorship_id: &str,
+    kind: &str,
+    (from, until): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        activities::table
+            .filter(activities::mentorship_id.eq(mentorship_id))
+            .filter(activities::kind.eq(kind))
+            .filter(activities::occurred_at.ge(from))
+            .filter(activities::occurred_at.lt(until)),
+    ))
+    .get_result(conn)
+}
+
 pub fn insert_activity(conn: &mut DbConn, a: &Activity) -> QueryResult<()> {
     diesel::insert_into(activities::table)
         .values(a)

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::DurationRound;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -521,6 +522,18 @@ async fn log_activity(
             }
             if !m.is_active() {
                 return Err(ApiError::conflict("mentorship_ended"));
+            }
+            // One pair's activities are added one at a time, so that of two identical ones
+            // sent at once (a double tap, each with its own id) the second sees the first.
+            tingke_models::db::lock_key(conn, &m.id)?;
+            let minute = occurred_at
+                .duration_trunc(chrono::Duration::minutes(1))
+                .unwrap_or(occurred_at);
+            let same_minute = (minute, minute + chrono::Duration::minutes(1));
+            if pairs::has_activity_between(conn, &m.id, &body.kind, same_minute)? {
+                return Err(ApiError::conflict("duplicate_activity").detail(
+                    "the pair has an activity of this kind at this minute; a retry keeps its id",
+                ));
             }
             let a = new_activity(conn, &caller, &m, body, occurred_at, hash)?;
             pairs::insert_activity(conn, &a)?;

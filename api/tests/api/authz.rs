@@ -1220,7 +1220,10 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
             go(format!("/v1/mentorships/{}/activities", w.pair))
                 .json(json!({
                     "id": uuid::Uuid::now_v7().to_string(), "kind": "guidance",
-                    "occurred_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+                    // A minute of its own: two at one minute are one logged twice.
+                    "occurred_at": (chrono::Utc::now()
+                        - chrono::Duration::minutes(60 + w.next() as i64))
+                    .to_rfc3339(),
                     "notes": "指导"
                 }))
                 .send()

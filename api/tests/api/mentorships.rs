@@ -24,11 +24,15 @@ fn pair_body(school: &str, mentor: &str, apprentice: &str, term: &str, subject: 
     })
 }
 
+/// An activity an hour or so ago, each at a minute of its own (two of one kind at the same minute
+/// are one activity logged twice: `identical_activities_at_the_same_minute_are_logged_once`).
 fn activity(kind: &str, observation_id: Option<&str>) -> Value {
+    static MINUTES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let minutes = 60 + MINUTES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut body = json!({
         "id": uuid::Uuid::now_v7().to_string(),
         "kind": kind,
-        "occurred_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+        "occurred_at": (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339(),
         "notes": "听后交流"
     });
     if let Some(id) = observation_id {
@@ -421,4 +425,52 @@ async fn who_sees_pairs_and_the_school_report() {
         .send()
         .await
         .expect_problem(404, "not_found");
+}
+
+/// Ten identical activities at the same minute counted ten (issue 26, item 14): a double tap
+/// makes two ids for one guidance session. One is kept; the others answer 409
+/// `duplicate_activity`, also when they arrive at once. A retry with the kept id answers 200.
+#[tokio::test]
+async fn identical_activities_at_the_same_minute_are_logged_once() {
+    let app = spawn_demo_app().await;
+    let mentor = app.demo(TEACHER_A2).await;
+    let pair = app
+        .get(&format!("/v1/mentorships?mentor_id={}", mentor.id()))
+        .token(&mentor.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(30)).to_rfc3339();
+    let bodies: Vec<Value> = (0..10)
+        .map(|_| {
+            json!({
+                "id": uuid::Uuid::now_v7().to_string(), "kind": "guidance",
+                "occurred_at": at, "notes": "指导"
+            })
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(bodies.iter().map(|b| log(&app, &mentor, &pair, b))).await;
+    let created: Vec<usize> = (0..10).filter(|i| answers[*i].status == 201).collect();
+    assert_eq!(created.len(), 1, "one kept");
+    for a in answers.iter().filter(|a| a.status != 201) {
+        assert_eq!(
+            (a.status, a.code()),
+            (409, "duplicate_activity"),
+            "{}",
+            a.text
+        );
+    }
+    log(&app, &mentor, &pair, &bodies[created[0]])
+        .await
+        .expect_status(200);
+    // Another kind at that minute is another activity.
+    let mut prep = bodies[0].clone();
+    prep["id"] = json!(uuid::Uuid::now_v7().to_string());
+    prep["kind"] = json!("joint_preparation");
+    log(&app, &mentor, &pair, &prep).await.expect_status(201);
 }
