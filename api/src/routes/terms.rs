@@ -104,6 +104,9 @@ async fn create_term(
                     && (&existing.starts_on, &existing.ends_on) == (&term.starts_on, &term.ends_on);
                 return super::again(same, existing);
             }
+            // One term of a district is decided at a time: on PostgreSQL two creates could
+            // each find no overlap before the other commits, and both be kept.
+            tingke_models::db::lock_key(conn, &term.district_id)?;
             if let Some(other) =
                 terms::find_overlapping(conn, &term.district_id, &term.starts_on, &term.ends_on)?
             {
