@@ -39,13 +39,15 @@ pub fn encode_cursor(last_id: &str) -> String {
     URL_SAFE_NO_PAD.encode(last_id.as_bytes())
 }
 
+/// The id a cursor holds: an id as the server writes them (a lower-case hyphenated UUID), and
+/// nothing else, so that a cursor cut short is refused instead of read as an earlier position.
 fn decode_cursor(cursor: &str) -> Result<String, InvalidCursor> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| InvalidCursor)?;
     let id = String::from_utf8(bytes).map_err(|_| InvalidCursor)?;
-    if id.is_empty() || id.len() > 64 {
-        return Err(InvalidCursor);
+    match uuid::Uuid::try_parse(&id) {
+        Ok(parsed) if parsed.hyphenated().to_string() == id => Ok(id),
+        _ => Err(InvalidCursor),
     }
-    Ok(id)
 }
 
 /// One page of a list and the cursor of the next page, if any.
@@ -82,13 +84,22 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_garbage_is_refused() {
-        let c = encode_cursor("0190-abc");
+        let id = "0193f1e2-7c4a-7d2e-9b1a-3f5c2e8d4a10";
+        let c = encode_cursor(id);
         let req = PageRequest::parse(Some(&c), Some(10)).unwrap();
-        assert_eq!(req.after.as_deref(), Some("0190-abc"));
+        assert_eq!(req.after.as_deref(), Some(id));
         assert_eq!(
             PageRequest::parse(Some("***"), None).unwrap_err(),
             InvalidCursor
         );
+        // Cut short by a character or more, or not an id at all: refused, not read as an
+        // earlier place in the list.
+        for cut in 1..6 {
+            let short = &c[..c.len() - cut];
+            assert!(PageRequest::parse(Some(short), None).is_err(), "{short}");
+        }
+        let other = encode_cursor("0190-abc");
+        assert!(PageRequest::parse(Some(&other), None).is_err());
     }
 
     #[test]

@@ -58,14 +58,20 @@ struct Cursor {
 }
 
 impl Cursor {
+    /// Reads a cursor as `encode` writes it, and nothing else: a cursor cut short (its scope
+    /// shorter than 16 digits) used to read as another scope and restart a full sync silently.
     fn parse(s: &str) -> ApiResult<Cursor> {
         let bad = || ApiError::bad_request("invalid_cursor");
         let rest = s.strip_prefix("s1.").ok_or_else(bad)?;
         let (seq, scope) = rest.split_once('.').ok_or_else(bad)?;
-        Ok(Cursor {
+        let cursor = Cursor {
             seq: seq.parse().ok().filter(|n| *n >= 0).ok_or_else(bad)?,
             scope: u64::from_str_radix(scope, 16).map_err(|_| bad())?,
-        })
+        };
+        match cursor.encode() == s {
+            true => Ok(cursor),
+            false => Err(bad()),
+        }
     }
 
     fn encode(&self) -> String {

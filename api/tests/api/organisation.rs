@@ -370,6 +370,19 @@ async fn lists_are_paginated_with_cursors() {
         .send()
         .await
         .expect_problem(400, "invalid_cursor");
+    // A next cursor cut short is refused, not read as an earlier place in the list.
+    let first = app
+        .get(&format!("{path}?limit=2"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let next = first.str("next_cursor");
+    app.get(&format!("{path}?cursor={}", &next[..next.len() - 2]))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_cursor");
     app.get(&format!("{path}?limit=lots"))
         .token(&principal.token)
         .send()

@@ -252,6 +252,29 @@ async fn a_broken_cursor_or_limit_is_refused() {
             .await
             .expect_problem(400, "invalid_cursor");
     }
+    // A real cursor with characters cut off (issue 26, item 12) used to read as another scope
+    // and restart a full sync without a word; the spec promises 400 `invalid_cursor`.
+    let cursor = app
+        .get("/v1/sync")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200)
+        .str("cursor")
+        .to_string();
+    for cut in 1..4 {
+        app.get(&format!("/v1/sync?since={}", &cursor[..cursor.len() - cut]))
+            .token(&teacher.token)
+            .send()
+            .await
+            .expect_problem(400, "invalid_cursor");
+    }
+    let leading_zero = cursor.replacen("s1.", "s1.0", 1);
+    app.get(&format!("/v1/sync?since={leading_zero}"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(400, "invalid_cursor");
     for limit in ["0", "501", "x"] {
         app.get(&format!("/v1/sync?limit={limit}"))
             .token(&teacher.token)
