@@ -72,11 +72,26 @@ pub fn client_id(s: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// A calendar date written `YYYY-MM-DD`.
+/// The years a date or time a client sends may fall in: a school's records, with room on both
+/// sides. Outside it PostgreSQL refuses some timestamps (before 4713 BC) that SQLite stores, so
+/// both refuse them here alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A calendar date written `YYYY-MM-DD`, in [`YEARS`].
 pub fn date(s: &str) -> Result<(), ValidationError> {
-    parse_date(s)
-        .map(|_| ())
-        .ok_or_else(|| error("invalid_date", "write dates as YYYY-MM-DD"))
+    let day = parse_date(s).ok_or_else(|| error("invalid_date", "write dates as YYYY-MM-DD"))?;
+    match YEARS.contains(&chrono::Datelike::year(&day)) {
+        true => Ok(()),
+        false => Err(error("invalid_date", "a date from 2000 to 2100")),
+    }
+}
+
+/// A moment in [`YEARS`].
+pub fn moment(t: &chrono::DateTime<chrono::Utc>) -> Result<(), ValidationError> {
+    match YEARS.contains(&chrono::Datelike::year(t)) {
+        true => Ok(()),
+        false => Err(error("invalid_date", "a time from 2000 to 2100")),
+    }
 }
 
 pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {

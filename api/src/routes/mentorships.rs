@@ -448,6 +448,7 @@ struct NewActivity {
     id: String,
     #[validate(custom(function = "valid_kind"))]
     kind: String,
+    #[validate(custom(function = "validate::moment"))]
     occurred_at: DateTime<Utc>,
     #[serde(default)]
     #[validate(

@@ -74,7 +74,9 @@ struct NewObservation {
         custom(function = "validate::plain_text")
     )]
     topic: String,
+    #[validate(custom(function = "validate::moment"))]
     started_at: DateTime<Utc>,
+    #[validate(custom(function = "validate::moment"))]
     ended_at: DateTime<Utc>,
     #[serde(default, deserialize_with = "validate::unique_keys")]
     scores: BTreeMap<String, i32>,
@@ -124,7 +126,9 @@ struct ObservationPatch {
         custom(function = "validate::plain_text")
     )]
     topic: Option<String>,
+    #[validate(custom(function = "validate::moment"))]
     started_at: Option<DateTime<Utc>>,
+    #[validate(custom(function = "validate::moment"))]
     ended_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "validate::unique_keys_opt")]
     scores: Option<BTreeMap<String, i32>>,

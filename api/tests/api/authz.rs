@@ -422,21 +422,30 @@ impl World {
         self.app.post(path).token(&by.token).json(body).send().await
     }
 
+    /// A term far in the future, overlapping no other (two a year from 2040 on: dates after
+    /// 2100 are refused).
+    fn term_body(&self) -> Value {
+        static TERMS: AtomicU64 = AtomicU64::new(0);
+        let n = TERMS.fetch_add(1, Ordering::Relaxed);
+        let y = 2040 + n / 2;
+        let (starts, ends) = match n % 2 {
+            0 => ("03-01", "06-30"),
+            _ => ("09-01", "12-31"),
+        };
+        json!({
+            "name": format!("{y} 学期 {n}"), "school_year": format!("{y}-{}", y + 1),
+            "starts_on": format!("{y}-{starts}"), "ends_on": format!("{y}-{ends}")
+        })
+    }
+
     /// A term of the demo district far in the future, overlapping no other.
     async fn fresh_term(&self) -> String {
-        let y = 2100 + self.next();
-        self.post(
-            self.s(ADMIN),
-            &format!("/v1/districts/{}/terms", self.district_a),
-            json!({
-                "name": format!("{y} 学期"), "school_year": format!("{y}-{}", y + 1),
-                "starts_on": format!("{y}-03-01"), "ends_on": format!("{y}-06-30")
-            }),
-        )
-        .await
-        .expect_status(201)
-        .str("id")
-        .to_string()
+        let path = format!("/v1/districts/{}/terms", self.district_a);
+        self.post(self.s(ADMIN), &path, self.term_body())
+            .await
+            .expect_status(201)
+            .str("id")
+            .to_string()
     }
 
     fn pair_body(&self, school: &str, mentor: &str, apprentice: &str, term: &str) -> Value {
@@ -905,12 +914,8 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         }
         "POST /v1/districts" => go(template).json(json!({ "name": "新区" })).send().await,
         "POST /v1/districts/{id}/terms" => {
-            let y = 2100 + w.next();
             go(format!("/v1/districts/{district_a}/terms"))
-                .json(json!({
-                    "name": format!("{y} 学期"), "school_year": format!("{y}-{}", y + 1),
-                    "starts_on": format!("{y}-03-01"), "ends_on": format!("{y}-06-30")
-                }))
+                .json(w.term_body())
                 .send()
                 .await
         }
