@@ -230,7 +230,8 @@ pub fn set_position(conn: &mut DbConn, id: &str, position: i32) -> QueryResult<(
 }
 
 /// `(page id, document id, teacher id, sha256, phash)` of one page.
-pub type Fingerprint = (String, String, String, String, i64);
+/// A page's id, its document's id, teacher and status, the file's SHA-256 and the picture's hash.
+pub type Fingerprint = (String, String, String, String, String, i64);
 
 /// The fingerprints of every page of a school, to find the same page uploaded again.
 pub fn fingerprints(conn: &mut DbConn, school_id: &str) -> QueryResult<Vec<Fingerprint>> {
@@ -242,6 +243,7 @@ pub fn fingerprints(conn: &mut DbConn, school_id: &str) -> QueryResult<Vec<Finge
             pages::id,
             pages::document_id,
             pages::teacher_id,
+            documents::status,
             pages::sha256,
             pages::phash,
         ))

@@ -81,10 +81,10 @@ async fn archive(
             let to = year.iter().map(|t| t.ends_on.clone()).max();
             Ok(Archive {
                 documents: match (from, to) {
-                    (Some(from), Some(to)) => written(conn, &user.id, &from, &to)?,
+                    (Some(from), Some(to)) => written(conn, &caller, &user.id, (&from, &to))?,
                     _ => Vec::new(),
                 },
-                observations: observed(conn, &user.id, &term_ids)?,
+                observations: observed(conn, &caller, &user.id, &term_ids)?,
                 evaluations: evaluations(conn, &user.id, &term_ids)?,
                 user_id: user.id,
                 name: user.name,
@@ -99,18 +99,28 @@ async fn archive(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// The user's documents with a lesson day in the school year, with pages and reviews.
-fn written(conn: &mut DbConn, user_id: &str, from: &str, to: &str) -> ApiResult<Vec<DocumentView>> {
-    let list = tingke_models::documents::of_teacher_between(conn, user_id, from, to)?;
-    documents::views(conn, list, true)
+/// The user's documents with a lesson day in the school year, with pages and reviews: those
+/// the caller may see (a draft is its teacher's alone, as everywhere).
+fn written(
+    conn: &mut DbConn,
+    caller: &Caller,
+    user_id: &str,
+    (from, to): (&str, &str),
+) -> ApiResult<Vec<DocumentView>> {
+    let mut list = tingke_models::documents::of_teacher_between(conn, user_id, from, to)?;
+    list.retain(|d| documents::can_see(caller, d));
+    documents::views(conn, list, true, caller.id())
 }
 
+/// The observations of the user's lessons in the terms, those the caller may see.
 fn observed(
     conn: &mut DbConn,
+    caller: &Caller,
     user_id: &str,
     term_ids: &[String],
 ) -> ApiResult<Vec<ObservationView>> {
-    let list = obs::of_teacher_in_terms(conn, user_id, term_ids)?;
+    let mut list = obs::of_teacher_in_terms(conn, user_id, term_ids)?;
+    list.retain(|o| observations::can_see(caller, o));
     observations::summaries(conn, list)
 }
 

@@ -107,8 +107,13 @@ pub(super) struct DocumentView {
 
 /// A document with its teacher's name; with `full`, its pages (signed URLs, same pages found
 /// elsewhere) and reviews.
-pub(super) fn view(conn: &mut DbConn, d: Document, full: bool) -> ApiResult<DocumentView> {
-    let mut one = views(conn, vec![d], full)?;
+pub(super) fn view(
+    conn: &mut DbConn,
+    d: Document,
+    full: bool,
+    viewer: &str,
+) -> ApiResult<DocumentView> {
+    let mut one = views(conn, vec![d], full, viewer)?;
     Ok(one.pop().expect("one document in, one view out"))
 }
 
@@ -118,10 +123,11 @@ pub(super) fn views(
     conn: &mut DbConn,
     list: Vec<Document>,
     full: bool,
+    viewer: &str,
 ) -> ApiResult<Vec<DocumentView>> {
     let (mut pages, mut reviews) = match full {
         true => (
-            super::pages::views_of(conn, &list)?,
+            super::pages::views_of(conn, &list, viewer)?,
             reviews_by_document(conn, &list)?,
         ),
         false => Default::default(),
@@ -295,7 +301,12 @@ async fn create(
                     && existing.request_hash == hash
                     && existing.deleted_at.is_none();
                 return match same {
-                    true => Ok(Created::Again(Box::new(view(conn, existing, true)?))),
+                    true => Ok(Created::Again(Box::new(view(
+                        conn,
+                        existing,
+                        true,
+                        caller.id(),
+                    )?))),
                     false => Err(ApiError::conflict("id_conflict")),
                 };
             }
@@ -327,7 +338,7 @@ async fn create(
                 deleted_at: None,
             };
             docs::insert(conn, &d)?;
-            Ok(Created::New(Box::new(view(conn, d, true)?)))
+            Ok(Created::New(Box::new(view(conn, d, true, caller.id())?)))
         })
         .await?;
     let (status, mut v) = match created {
@@ -376,7 +387,7 @@ async fn list(
         .read(move |conn| {
             let page = docs::list(conn, &visibility, &filter, &page)?;
             Ok(List {
-                items: views(conn, page.items, false)?,
+                items: views(conn, page.items, false, caller.id())?,
                 next_cursor: page.next_cursor,
             })
         })
@@ -394,7 +405,7 @@ async fn get(
     let mut v = state
         .read(move |conn| {
             let d = visible(conn, &caller, &id)?;
-            view(conn, d, true)
+            view(conn, d, true, caller.id())
         })
         .await?;
     if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&v.id, v.version)) {
@@ -429,7 +440,7 @@ async fn delete(
 async fn transition<F>(
     state: web::Data<AppState>,
     req: HttpRequest,
-    status_code: StatusCode,
+    (status_code, viewer): (StatusCode, String),
     change: F,
 ) -> ApiResult<HttpResponse>
 where
@@ -439,7 +450,7 @@ where
     let mut v = state
         .write(move |conn| {
             let d = change(conn, if_match.as_deref())?;
-            view(conn, d, true)
+            view(conn, d, true, &viewer)
         })
         .await?;
     super::pages::sign(&state, &req, &mut v).await?;
@@ -453,20 +464,25 @@ async fn submit(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn, if_match| {
-        let mut d = own(conn, &caller, &id)?;
-        if !d.is_editable() {
-            return Err(ApiError::conflict("already_submitted"));
-        }
-        if docs::pages_of(conn, &d.id)?.is_empty() {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_pages"));
-        }
-        let now = tingke_models::now();
-        docs::resolve_reviews(conn, &d.id, now)?;
-        d.status = status::SUBMITTED.into();
-        d.submitted_at = Some(now);
-        save(conn, d, if_match)
-    })
+    transition(
+        state,
+        req,
+        (StatusCode::OK, caller.id().to_string()),
+        move |conn, if_match| {
+            let mut d = own(conn, &caller, &id)?;
+            if !d.is_editable() {
+                return Err(ApiError::conflict("already_submitted"));
+            }
+            if docs::pages_of(conn, &d.id)?.is_empty() {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_pages"));
+            }
+            let now = tingke_models::now();
+            docs::resolve_reviews(conn, &d.id, now)?;
+            d.status = status::SUBMITTED.into();
+            d.submitted_at = Some(now);
+            save(conn, d, if_match)
+        },
+    )
     .await
 }
 
@@ -537,34 +553,39 @@ async fn review(
         }
         _ => {}
     }
-    transition(state, req, StatusCode::CREATED, move |conn, if_match| {
-        let mut d = reviewed(conn, &caller, &id)?;
-        if d.status != status::SUBMITTED {
-            return Err(invalid_transition("only a submitted document is reviewed"));
-        }
-        docs::insert_review(
-            conn,
-            &Review {
-                id: tingke_models::new_id(),
-                document_id: d.id.clone(),
-                reviewer_id: caller.id().to_string(),
-                rectify_by: body
-                    .rectify_by
-                    .filter(|_| body.verdict == docs::NEEDS_REVISION),
-                verdict: body.verdict.clone(),
-                comments: body.comments.trim().to_string(),
-                guidance: body.guidance.trim().to_string(),
-                resolved_at: None,
-                created_at: tingke_models::now(),
-            },
-        )?;
-        if body.verdict == docs::NEEDS_REVISION {
-            d.status = status::NEEDS_REVISION.into();
-        } else if d.kind == docs::LESSON_PLAN {
-            d.status = status::APPROVED.into();
-        }
-        save(conn, d, if_match)
-    })
+    transition(
+        state,
+        req,
+        (StatusCode::CREATED, caller.id().to_string()),
+        move |conn, if_match| {
+            let mut d = reviewed(conn, &caller, &id)?;
+            if d.status != status::SUBMITTED {
+                return Err(invalid_transition("only a submitted document is reviewed"));
+            }
+            docs::insert_review(
+                conn,
+                &Review {
+                    id: tingke_models::new_id(),
+                    document_id: d.id.clone(),
+                    reviewer_id: caller.id().to_string(),
+                    rectify_by: body
+                        .rectify_by
+                        .filter(|_| body.verdict == docs::NEEDS_REVISION),
+                    verdict: body.verdict.clone(),
+                    comments: body.comments.trim().to_string(),
+                    guidance: body.guidance.trim().to_string(),
+                    resolved_at: None,
+                    created_at: tingke_models::now(),
+                },
+            )?;
+            if body.verdict == docs::NEEDS_REVISION {
+                d.status = status::NEEDS_REVISION.into();
+            } else if d.kind == docs::LESSON_PLAN {
+                d.status = status::APPROVED.into();
+            }
+            save(conn, d, if_match)
+        },
+    )
     .await
 }
 
@@ -577,36 +598,41 @@ async fn approve(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn, if_match| {
-        tingke_models::db::lock_key(conn, &id)?;
-        let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
-        let leaders = tingke_models::groups::grade_leaders(conn, &d.school_id, &d.grade)?;
-        // The leader of the sheet's grade group sees it to approve it, whatever their roles.
-        let leads_grade = leaders.iter().flatten().any(|l| l == caller.id());
-        if !(can_see(&caller, &d) || (leads_grade && d.status != status::DRAFT)) {
-            return Err(ApiError::not_found());
-        }
-        let may = tingke_models::rules::groups::may_approve_sheet(
-            caller.is_admin(),
-            caller.has_school_role(&d.school_id, Role::GradeLeader),
-            caller.id(),
-            leaders.as_deref(),
-        );
-        if !may {
-            return Err(ApiError::forbidden());
-        }
-        if d.teacher_id == caller.id() {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_review_own"));
-        }
-        if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::SUBMITTED {
-            return Err(invalid_transition(
-                "the grade-group leader approves a submitted guided-learning sheet",
-            ));
-        }
-        d.status = status::GRADE_APPROVED.into();
-        d.approved_by = Some(caller.id().to_string());
-        save(conn, d, if_match)
-    })
+    transition(
+        state,
+        req,
+        (StatusCode::OK, caller.id().to_string()),
+        move |conn, if_match| {
+            tingke_models::db::lock_key(conn, &id)?;
+            let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let leaders = tingke_models::groups::grade_leaders(conn, &d.school_id, &d.grade)?;
+            // The leader of the sheet's grade group sees it to approve it, whatever their roles.
+            let leads_grade = leaders.iter().flatten().any(|l| l == caller.id());
+            if !(can_see(&caller, &d) || (leads_grade && d.status != status::DRAFT)) {
+                return Err(ApiError::not_found());
+            }
+            let may = tingke_models::rules::groups::may_approve_sheet(
+                caller.is_admin(),
+                caller.has_school_role(&d.school_id, Role::GradeLeader),
+                caller.id(),
+                leaders.as_deref(),
+            );
+            if !may {
+                return Err(ApiError::forbidden());
+            }
+            if d.teacher_id == caller.id() {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_review_own"));
+            }
+            if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::SUBMITTED {
+                return Err(invalid_transition(
+                    "the grade-group leader approves a submitted guided-learning sheet",
+                ));
+            }
+            d.status = status::GRADE_APPROVED.into();
+            d.approved_by = Some(caller.id().to_string());
+            save(conn, d, if_match)
+        },
+    )
     .await
 }
 
@@ -618,23 +644,28 @@ async fn sign_off(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    transition(state, req, StatusCode::OK, move |conn, if_match| {
-        let mut d = visible(conn, &caller, &id)?;
-        if !caller.is_senior_leader(&d.school_id) {
-            return Err(ApiError::forbidden());
-        }
-        if d.teacher_id == caller.id() {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_sign_own"));
-        }
-        if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::GRADE_APPROVED {
-            return Err(invalid_transition(
-                "a sheet is signed off after the grade-group leader approved it",
-            ));
-        }
-        d.status = status::IN_USE.into();
-        d.signed_off_by = Some(caller.id().to_string());
-        save(conn, d, if_match)
-    })
+    transition(
+        state,
+        req,
+        (StatusCode::OK, caller.id().to_string()),
+        move |conn, if_match| {
+            let mut d = visible(conn, &caller, &id)?;
+            if !caller.is_senior_leader(&d.school_id) {
+                return Err(ApiError::forbidden());
+            }
+            if d.teacher_id == caller.id() {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_sign_own"));
+            }
+            if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::GRADE_APPROVED {
+                return Err(invalid_transition(
+                    "a sheet is signed off after the grade-group leader approved it",
+                ));
+            }
+            d.status = status::IN_USE.into();
+            d.signed_off_by = Some(caller.id().to_string());
+            save(conn, d, if_match)
+        },
+    )
     .await
 }
 

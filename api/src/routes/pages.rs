@@ -60,12 +60,17 @@ pub(super) struct PageView {
     keys: (String, String),
 }
 
-/// Pages of other documents of the school with the same file or nearly the same picture.
-fn similar(fingerprints: &[Fingerprint], page: &PageRow) -> Vec<SimilarPage> {
+/// Pages of other documents of the school with the same file or nearly the same picture, as
+/// `viewer` may know of them: another teacher's draft is nobody else's business (it is not in
+/// any answer to anyone but its teacher), so it is never named.
+fn similar(fingerprints: &[Fingerprint], page: &PageRow, viewer: &str) -> Vec<SimilarPage> {
     fingerprints
         .iter()
         .filter(|(_, document_id, ..)| *document_id != page.document_id)
-        .filter_map(|(id, document_id, teacher_id, sha256, hash)| {
+        .filter(|(_, _, teacher_id, status, ..)| {
+            status != tingke_models::documents::status::DRAFT || teacher_id == viewer
+        })
+        .filter_map(|(id, document_id, teacher_id, _, sha256, hash)| {
             let distance = phash::hamming(*hash as u64, page.phash as u64);
             let exact = *sha256 == page.sha256;
             (exact || distance <= phash::SIMILAR_MAX_DISTANCE).then(|| SimilarPage {
@@ -100,6 +105,7 @@ fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
 pub(super) fn views_of(
     conn: &mut DbConn,
     documents: &[Document],
+    viewer: &str,
 ) -> ApiResult<HashMap<String, Vec<PageView>>> {
     let ids: Vec<String> = documents.iter().map(|d| d.id.clone()).collect();
     let rows = docs::pages_of_documents(conn, &ids)?;
@@ -110,7 +116,7 @@ pub(super) fn views_of(
         if !prints.contains_key(school) {
             prints.insert(school.clone(), docs::fingerprints(conn, school)?);
         }
-        let found = similar(&prints[school], &row);
+        let found = similar(&prints[school], &row, viewer);
         views
             .entry(row.document_id.clone())
             .or_default()
@@ -346,7 +352,7 @@ async fn upload(
             let row = place_page(conn, &d, row, index)?;
             documents::save(conn, d, if_match.as_deref())?;
             let prints = docs::fingerprints(conn, &row.school_id)?;
-            let found = similar(&prints, &row);
+            let found = similar(&prints, &row, caller.id());
             Ok(page_view(row, found))
         })
         .await;
@@ -452,7 +458,7 @@ async fn reorder(
                 docs::set_position(conn, page_id, i as i32 + 1)?;
             }
             let d = documents::save(conn, d, if_match.as_deref())?;
-            documents::view(conn, d, true)
+            documents::view(conn, d, true, caller.id())
         })
         .await?;
     sign(&state, &req, &mut v).await?;

@@ -261,7 +261,7 @@ fn load(
                     (_, false) => {}
                 }
             }
-            view.documents = documents::views(conn, shown, true)?;
+            view.documents = documents::views(conn, shown, true, caller.id())?;
         }
         log::MENTORSHIP => {
             for m in log::mentorships(conn, ids)? {

@@ -505,6 +505,12 @@ async fn the_same_page_uploaded_again_is_reported() {
         .await
         .expect_status(201);
     assert!(page.body["similar_pages"].as_array().unwrap().is_empty());
+    // Submitted (a draft is its teacher's alone, and never named to anyone else).
+    app.post(&format!("/v1/documents/{}/submit", first.str("id")))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
     // A colleague re-photographs it: re-encoded smaller, at another quality.
     let copy = testimages::page_jpeg(11, 900, 1200, 70);
     let theirs = create_document(&app, &colleague, "lesson_plan")
@@ -677,4 +683,86 @@ async fn pages_uploaded_to_one_document_at_once_all_land() {
         .map(|p| p["index"].as_u64().unwrap())
         .collect();
     assert_eq!(positions, vec![1, 2, 3, 4, 5]);
+}
+
+/// The archive showed draft lesson plans, with working page URLs, to the school's leaders, and
+/// `similar_pages` named other teachers' drafts (issue 26, item 6). A draft is its teacher's
+/// alone in every answer; once submitted it shows as before.
+#[tokio::test]
+async fn drafts_are_in_no_answer_to_anyone_but_their_teacher() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let colleague = app.demo(TEACHER_A2).await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school_year = app
+        .get(&format!("/v1/districts/{}/terms", teacher.district_id()))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()[0]["school_year"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let photo = testimages::page_jpeg(21, 900, 1200, 85);
+    let draft = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let draft_id = draft.str("id").to_string();
+    upload(&app, &teacher, &draft_id, &photo)
+        .await
+        .expect_status(201);
+    let archive = |by: Session| {
+        let path = format!(
+            "/v1/users/{}/archive?school_year={school_year}",
+            teacher.id()
+        );
+        let call = app.get(&path).token(&by.token);
+        async move { call.send().await.expect_status(200) }
+    };
+    let ids = |res: &Response| -> Vec<String> {
+        res.body["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!ids(&archive(principal.clone()).await).contains(&draft_id));
+    assert!(ids(&archive(teacher.clone()).await).contains(&draft_id));
+    // The same page photographed into a colleague's plan: the draft is not named.
+    let copy = create_document(&app, &colleague, "lesson_plan")
+        .await
+        .expect_status(201);
+    let page = upload(&app, &colleague, copy.str("id"), &photo)
+        .await
+        .expect_status(201);
+    assert_eq!(page.body["similar_pages"], json!([]), "{}", page.text);
+    // Submitted, it is the leaders' to see and the colleague's upload names it.
+    upload(
+        &app,
+        &teacher,
+        &draft_id,
+        &testimages::page_jpeg(22, 900, 1200, 85),
+    )
+    .await
+    .expect_status(201);
+    app.post(&format!("/v1/documents/{draft_id}/submit"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(ids(&archive(principal.clone()).await).contains(&draft_id));
+    let again = create_document(&app, &colleague, "lesson_plan")
+        .await
+        .expect_status(201);
+    let page = upload(&app, &colleague, again.str("id"), &photo)
+        .await
+        .expect_status(201);
+    let named = page.body["similar_pages"].as_array().unwrap();
+    assert!(
+        named.iter().any(|p| p["document_id"] == draft_id.as_str()),
+        "{}",
+        page.text
+    );
 }
