@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,72 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
             let body = body.await?.into_inner();
             body.validate().map_err(ApiError::from)?;
             Ok(Valid(body))
+        })
+    }
+}
+
+/// A JSON body read whole but not yet parsed. A handler authorizes first and then `read`s it,
+/// so that a caller who may not act on a resource (another school's, say) learns nothing from
+/// the body's errors: 403 or 404, not a 422 naming its fields.
+pub struct Body<T> {
+    json: bool,
+    bytes: web::Bytes,
+    _kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned + Validate> Body<T> {
+    /// The body parsed and validated.
+    pub fn read(&self) -> ApiResult<T> {
+        let body = self.parse()?;
+        body.validate().map_err(ApiError::from)?;
+        Ok(body)
+    }
+
+    /// The body parsed only, for a body that names the resource to authorize (the `school_id`
+    /// of a create): validate it once the caller is known to be allowed.
+    pub fn parse(&self) -> ApiResult<T> {
+        if !self.json {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            )
+            .detail("send the body as application/json"));
+        }
+        serde_json::from_slice(&self.bytes).map_err(|e| deserialize_error(&e))
+    }
+}
+
+/// `application/json`, or a `+json` type, as `web::Json` accepts.
+fn is_json(req: &HttpRequest) -> bool {
+    let Ok(Some(mime)) = req.mime_type() else {
+        return false;
+    };
+    mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json")
+}
+
+impl<T: 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| {
+                let api = match e.as_response_error().status_code() {
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                    ),
+                    _ => ApiError::bad_request("malformed_json"),
+                };
+                actix_web::Error::from(api)
+            })?;
+            Ok(Body {
+                json,
+                bytes,
+                _kind: std::marker::PhantomData,
+            })
         })
     }
 }

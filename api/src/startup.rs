@@ -134,6 +134,9 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
         App::new()
             .app_data(data.clone())
             .app_data(json.clone())
+            .app_data(web::PayloadConfig::new(crate::body::json_ceiling(
+                &data.config,
+            )))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .configure(|cfg| routes::router().register(cfg))

@@ -19,9 +19,11 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/users/{id}/archive", archive);
 }
 
+/// `?school_year=` (required; checked once the caller may see the archive, so that another
+/// school's caller gets 404 whatever the query).
 #[derive(Debug, Deserialize)]
 struct ArchiveQuery {
-    school_year: String,
+    school_year: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,6 +72,9 @@ async fn archive(
             if !allowed {
                 return Err(ApiError::not_found());
             }
+            let school_year = school_year.ok_or_else(|| {
+                ApiError::bad_request("invalid_query").detail("school_year is required")
+            })?;
             let mut year = Vec::new();
             for district in of.iter().map(|m| m.district_id.clone()) {
                 year.extend(terms::of_school_year(conn, &district, &school_year)?);

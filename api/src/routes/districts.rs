@@ -3,7 +3,7 @@
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Valid;
+use crate::extract::Body;
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
@@ -49,14 +49,15 @@ impl From<District> for DistrictView {
 async fn create_district(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Valid<NewDistrict>,
+    body: Body<NewDistrict>,
 ) -> ApiResult<HttpResponse> {
     if !caller.is_admin() {
         return Err(ApiError::forbidden());
     }
+    let body = body.read()?;
     let district = District {
-        id: body.0.id.unwrap_or_else(tingke_models::new_id),
-        name: body.0.name.trim().to_string(),
+        id: body.id.unwrap_or_else(tingke_models::new_id),
+        name: body.name.trim().to_string(),
         created_at: tingke_models::now(),
     };
     let (status, district) = state

@@ -6,7 +6,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -525,40 +525,43 @@ fn reviewed(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document>
     Ok(d)
 }
 
+/// A review's body, read once the caller is known to review the document: a deadline for a
+/// request for revision, and not one in the past.
+fn review_body(body: &Body<NewReview>) -> ApiResult<NewReview> {
+    let body = body.read()?;
+    let today = obs::local_date(tingke_models::now())
+        .format("%Y-%m-%d")
+        .to_string();
+    match (&body.verdict[..], &body.rectify_by) {
+        (docs::NEEDS_REVISION, None) => Err(ApiError::field(
+            "rectify_by_required",
+            "rectify_by",
+            "a request for revision sets a deadline",
+        )),
+        (_, Some(day)) if *day < today => Err(ApiError::field(
+            "invalid_date_range",
+            "rectify_by",
+            "the deadline has passed already",
+        )),
+        _ => Ok(body),
+    }
+}
+
 async fn review(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<NewReview>,
+    body: Body<NewReview>,
 ) -> ApiResult<HttpResponse> {
-    let (id, body) = (id.into_inner(), body.0);
-    let today = obs::local_date(tingke_models::now())
-        .format("%Y-%m-%d")
-        .to_string();
-    match (&body.verdict[..], &body.rectify_by) {
-        (docs::NEEDS_REVISION, None) => {
-            return Err(ApiError::field(
-                "rectify_by_required",
-                "rectify_by",
-                "a request for revision sets a deadline",
-            ))
-        }
-        (_, Some(day)) if *day < today => {
-            return Err(ApiError::field(
-                "invalid_date_range",
-                "rectify_by",
-                "the deadline has passed already",
-            ))
-        }
-        _ => {}
-    }
+    let id = id.into_inner();
     transition(
         state,
         req,
         (StatusCode::CREATED, caller.id().to_string()),
         move |conn, if_match| {
             let mut d = reviewed(conn, &caller, &id)?;
+            let body = review_body(&body)?;
             if d.status != status::SUBMITTED {
                 return Err(invalid_transition("only a submitted document is reviewed"));
             }

@@ -6,7 +6,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -242,15 +242,16 @@ async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     school_id: web::Path<String>,
-    body: Valid<NewGroup>,
+    body: Body<NewGroup>,
 ) -> ApiResult<HttpResponse> {
-    let (school_id, body) = (school_id.into_inner(), body.0);
+    let school_id = school_id.into_inner();
     let (status, v) = state
         .write(move |conn| {
             let school = school_of(conn, &caller, &school_id)?;
             if !caller.is_senior_leader(&school.id) {
                 return Err(ApiError::forbidden());
             }
+            let body = body.read()?;
             let hash = hex::encode(Sha256::digest(
                 serde_json::to_vec(&(&school.id, &body)).unwrap_or_default(),
             ));
@@ -307,12 +308,11 @@ async fn list(
     school_id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = query.page()?;
     let school_id = school_id.into_inner();
     let list = state
         .read(move |conn| {
             let school = school_of(conn, &caller, &school_id)?;
-            let page = groups::list(conn, &school.id, &page)?;
+            let page = groups::list(conn, &school.id, &query.page()?)?;
             Ok(List {
                 items: views(conn, page.items)?,
                 next_cursor: page.next_cursor,
@@ -346,12 +346,13 @@ async fn edit(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<GroupEdit>,
+    body: Body<GroupEdit>,
 ) -> ApiResult<HttpResponse> {
-    let (id, body, if_match) = (id.into_inner(), body.0, etag::if_match(&req));
+    let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let v = state
         .write(move |conn| {
             let mut g = managed(conn, &caller, &id)?;
+            let body = body.read()?;
             etag::require_match(if_match.as_deref(), &etag::tag(&g.id, g.version))?;
             let (subject, grade) = rules::groups::shape(
                 &g.kind,
@@ -396,20 +397,19 @@ async fn set_members(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<People>,
+    body: Body<People>,
 ) -> ApiResult<HttpResponse> {
-    let (id, body, if_match) = (id.into_inner(), body.0, etag::if_match(&req));
+    let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let v = state
         .write(move |conn| {
             let g = visible_group(conn, &caller, &id)?;
-            let before: Vec<(String, bool)> =
-                groups::members_of(conn, std::slice::from_ref(&g.id))?
-                    .into_iter()
-                    .map(|(_, m)| (m.user_id, m.leader))
-                    .collect();
-            let after = people_of(&body.members);
+            let before = group_people(conn, &g)?;
             let leads = before.iter().any(|(u, l)| *l && u == caller.id());
             let school_leader = caller.is_senior_leader(&g.school_id);
+            if !(school_leader || leads) {
+                return Err(ApiError::forbidden());
+            }
+            let after = people_of(&body.read()?.members);
             if !rules::groups::may_set_members(school_leader, leads, &before, &after) {
                 return Err(ApiError::forbidden());
             }

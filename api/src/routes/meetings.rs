@@ -8,7 +8,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -272,15 +272,16 @@ async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     group_id: web::Path<String>,
-    body: Valid<NewMeeting>,
+    body: Body<NewMeeting>,
 ) -> ApiResult<HttpResponse> {
-    let (group_id, body) = (group_id.into_inner(), body.0);
+    let group_id = group_id.into_inner();
     let (status, m) = state
         .write(move |conn| {
             let g = visible_group(conn, &caller, &group_id)?;
             if !may_record(conn, &caller, &g)? {
                 return Err(ApiError::forbidden());
             }
+            let body = body.read()?;
             let hash = hex::encode(Sha256::digest(
                 serde_json::to_vec(&(&g.id, &body)).unwrap_or_default(),
             ));
@@ -329,11 +330,11 @@ async fn list(
     group_id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (group_id, page) = (group_id.into_inner(), query.page()?);
+    let group_id = group_id.into_inner();
     let list = state
         .read(move |conn| {
             let g = visible_group(conn, &caller, &group_id)?;
-            let page = meetings::of_group(conn, &g.id, &page)?;
+            let page = meetings::of_group(conn, &g.id, &query.page()?)?;
             Ok(List::from_page(page, MeetingView::from))
         })
         .await?;
@@ -359,15 +360,16 @@ async fn edit(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<MeetingBody>,
+    body: Body<MeetingBody>,
 ) -> ApiResult<HttpResponse> {
-    let (id, body, if_match) = (id.into_inner(), body.0, etag::if_match(&req));
+    let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let m = state
         .write(move |conn| {
             let (mut m, g) = visible(conn, &caller, &id)?;
             if !may_change(conn, &caller, &g, &m)? {
                 return Err(ApiError::forbidden());
             }
+            let body = body.read()?;
             etag::require_match(if_match.as_deref(), &etag::tag(&m.id, m.version))?;
             check(conn, &caller, (&g, &m.kind), &body, Some(&m))?;
             fill(&mut m, body);

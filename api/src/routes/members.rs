@@ -4,7 +4,7 @@ use super::schools::visible_school;
 use super::Router;
 use crate::auth::{password, Caller};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
@@ -212,15 +212,16 @@ async fn create_school_member(
     caller: Caller,
     state: web::Data<AppState>,
     school_id: web::Path<String>,
-    body: Valid<NewMember>,
+    body: Body<NewMember>,
 ) -> ApiResult<HttpResponse> {
     let school = visible_school(&caller, &state, school_id.into_inner()).await?;
     if !caller.can_manage_school(&school.id) {
         return Err(ApiError::forbidden());
     }
-    let roles = parse_roles(&body.0.roles, &Role::SCHOOL_ROLES)?;
+    let body = body.read()?;
+    let roles = parse_roles(&body.roles, &Role::SCHOOL_ROLES)?;
     let (status, member) =
-        create_member(&state, body.0, school.district_id, Some(school.id), roles).await?;
+        create_member(&state, body, school.district_id, Some(school.id), roles).await?;
     Ok(HttpResponse::build(status).json(member))
 }
 
@@ -230,8 +231,8 @@ async fn list_school_members(
     school_id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = query.page()?;
     let school = visible_school(&caller, &state, school_id.into_inner()).await?;
+    let page = query.page()?;
     let page = state
         .read(move |conn| Ok(members::list(conn, &school.id, &page)?))
         .await?;
@@ -243,18 +244,19 @@ async fn create_district_member(
     caller: Caller,
     state: web::Data<AppState>,
     district_id: web::Path<String>,
-    body: Valid<NewMember>,
+    body: Body<NewMember>,
 ) -> ApiResult<HttpResponse> {
     if !caller.is_admin() {
         return Err(ApiError::forbidden());
     }
     let district_id = district_id.into_inner();
-    let roles = parse_roles(&body.0.roles, &[Role::Researcher])?;
     let lookup = district_id.clone();
     state
         .read(move |conn| districts::find(conn, &lookup)?.ok_or_else(ApiError::not_found))
         .await?;
-    let (status, member) = create_member(&state, body.0, district_id, None, roles).await?;
+    let body = body.read()?;
+    let roles = parse_roles(&body.roles, &[Role::Researcher])?;
+    let (status, member) = create_member(&state, body, district_id, None, roles).await?;
     Ok(HttpResponse::build(status).json(member))
 }
 

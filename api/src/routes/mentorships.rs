@@ -5,7 +5,7 @@ use super::quotas::{self, PairActivity, ProgressView};
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -412,14 +412,15 @@ async fn end(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<EndRequest>,
+    body: Body<EndRequest>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (id, reason) = (id.into_inner(), body.0.reason);
+    let id = id.into_inner();
     let if_match = crate::etag::if_match(&req);
     let v = state
         .write(move |conn| {
             let mut m = managed(conn, &caller, &id)?;
+            let reason = body.read()?.reason;
             if !m.is_active() {
                 return Err(ApiError::conflict("mentorship_ended"));
             }
@@ -495,22 +496,23 @@ async fn log_activity(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<NewActivity>,
+    body: Body<NewActivity>,
 ) -> ApiResult<HttpResponse> {
-    let (pair_id, body) = (id.into_inner(), body.0);
-    let occurred_at = tingke_models::to_micros(body.occurred_at.naive_utc());
-    if occurred_at > tingke_models::now() + chrono::Duration::minutes(5) {
-        return Err(ApiError::field(
-            "lesson_in_future",
-            "occurred_at",
-            "the activity has not happened yet",
-        ));
-    }
+    let pair_id = id.into_inner();
     let (status, v) = state
         .write(move |conn| {
             let m = visible(conn, &caller, &pair_id)?;
             if !in_pair(&caller, &m) {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, "not_in_pair"));
+            }
+            let body = body.read()?;
+            let occurred_at = tingke_models::to_micros(body.occurred_at.naive_utc());
+            if occurred_at > tingke_models::now() + chrono::Duration::minutes(5) {
+                return Err(ApiError::field(
+                    "lesson_in_future",
+                    "occurred_at",
+                    "the activity has not happened yet",
+                ));
             }
             tingke_models::db::lock_key(conn, &body.id)?;
             let hash = sha256(&body);
@@ -714,14 +716,15 @@ async fn evaluate(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<NewEvaluation>,
+    body: Body<NewEvaluation>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (id, body) = (id.into_inner(), body.0);
+    let id = id.into_inner();
     let if_match = crate::etag::if_match(&req);
     let v = state
         .write(move |conn| {
             let m = managed(conn, &caller, &id)?;
+            let body = body.read()?;
             crate::etag::check_match(if_match.as_deref(), &crate::etag::tag(&m.id, m.version))?;
             let term = pair_term(conn, &m, &body.term_id)?;
             if pairs::evaluation_for(conn, &m.id, &term.id)?.is_some() {

@@ -5,7 +5,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::{optional_json, List, PageQuery, Valid};
+use crate::extract::{optional_json, Body, List, PageQuery, Valid};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -589,13 +589,14 @@ async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<ObservationPatch>,
+    body: Body<ObservationPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, patch) = (id.into_inner(), body.0);
+    let id = id.into_inner();
     let if_match = etag::if_match(&req);
     let v = state
         .write(move |conn| {
             let mut o = own_draft(conn, &caller, &id)?;
+            let patch = body.read()?;
             etag::require_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
             apply_patch(conn, &caller, &mut o, patch)?;
             save(conn, o, true)
@@ -792,15 +793,16 @@ async fn correct(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<CorrectionRequest>,
+    body: Body<CorrectionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (id, body) = (id.into_inner(), body.0);
+    let id = id.into_inner();
     let v = state
         .write(move |conn| {
             let mut o = visible(conn, &caller, &id)?;
             if !caller.is_senior_leader(&o.school_id) {
                 return Err(ApiError::forbidden());
             }
+            let body = body.read()?;
             if o.is_draft() {
                 return Err(ApiError::conflict("observation_not_submitted"));
             }

@@ -7,7 +7,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::Valid;
+use crate::extract::Body;
 use crate::photo::{self, phash, PhotoError, Processed};
 use crate::signed::{self, SignatureError};
 use crate::state::AppState;
@@ -433,13 +433,14 @@ async fn reorder(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: Valid<PageOrder>,
+    body: Body<PageOrder>,
 ) -> ApiResult<HttpResponse> {
-    let (id, order) = (id.into_inner(), body.0.page_ids);
+    let id = id.into_inner();
     let if_match = etag::if_match(&req);
     let mut v = state
         .write(move |conn| {
             let d = editable_locked(conn, &caller, &id)?;
+            let order = body.read()?.page_ids;
             let mut current: Vec<String> = docs::pages_of(conn, &d.id)?
                 .into_iter()
                 .map(|p| p.id)

@@ -5,7 +5,7 @@ use super::Router;
 use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::Valid;
+use crate::extract::Body;
 use crate::reference::Reference;
 use crate::state::AppState;
 use actix_web::http::{header, Method, StatusCode};
@@ -123,7 +123,7 @@ async fn replace_rules(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<RulesUpdate>,
+    body: Body<RulesUpdate>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -135,7 +135,7 @@ async fn replace_rules(
         return Err(ApiError::forbidden());
     }
     let specs: Vec<RuleSpec> = body
-        .0
+        .read()?
         .rules
         .into_iter()
         .map(|r| RuleSpec {

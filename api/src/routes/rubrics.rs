@@ -5,7 +5,7 @@ use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
-use crate::extract::Valid;
+use crate::extract::Body;
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::header;
@@ -107,7 +107,7 @@ async fn put(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Valid<RubricUpdate>,
+    body: Body<RubricUpdate>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let if_match = etag::if_match(&req);
@@ -116,7 +116,7 @@ async fn put(
         return Err(ApiError::forbidden());
     }
     let items: Vec<RubricItem> = body
-        .0
+        .read()?
         .items
         .into_iter()
         .map(|i| RubricItem {

@@ -3,7 +3,7 @@
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
@@ -57,7 +57,7 @@ impl From<School> for SchoolView {
 async fn create_school(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Valid<NewSchool>,
+    body: Body<NewSchool>,
 ) -> ApiResult<HttpResponse> {
     if !caller.is_admin() {
         return Err(ApiError::forbidden());
@@ -66,7 +66,7 @@ async fn create_school(
         id,
         name,
         district_id,
-    } = body.0;
+    } = body.read()?;
     let school = School {
         id: id.unwrap_or_else(tingke_models::new_id),
         district_id,

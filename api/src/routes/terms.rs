@@ -3,7 +3,7 @@
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{List, PageQuery, Valid};
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
@@ -70,12 +70,12 @@ async fn create_term(
     caller: Caller,
     state: web::Data<AppState>,
     district_id: web::Path<String>,
-    body: Valid<NewTerm>,
+    body: Body<NewTerm>,
 ) -> ApiResult<HttpResponse> {
     if !caller.is_admin() {
         return Err(ApiError::forbidden());
     }
-    let body = body.0;
+    let body = body.read()?;
     if body.ends_on < body.starts_on {
         return Err(ApiError::field(
             "invalid_date_range",

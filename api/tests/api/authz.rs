@@ -1757,3 +1757,78 @@ async fn a_revoked_token_gets_no_replayed_answer() {
         .await
         .expect_problem(401, "account_disabled");
 }
+
+/// Requests about another school's records used to be validated before they were authorized
+/// (issue 26, item 11): a bad body for another school's members answered 422, another school's
+/// user's archive without its query 400, so a caller learned the shape of a route it may not
+/// use. The caller is now authorized first: 404 for what it may not see, whatever the body.
+#[tokio::test]
+async fn another_schools_records_answer_404_whatever_the_body() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let stranger = app.demo(PRINCIPAL_B).await;
+    let school = principal.school_id();
+    let o = crate::observations::create(&app, &principal, &lesson(&school, teacher.id(), 2, 40))
+        .await
+        .expect_status(201);
+    let o = o.str("id").to_string();
+    let d = crate::documents::create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let d = d.str("id").to_string();
+    let groups = app
+        .get(&format!("/v1/schools/{school}/groups"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let g = groups.items()[0]["id"].as_str().unwrap().to_string();
+    let pair = app
+        .get("/v1/mentorships")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let pair = pair.items()[0]["id"].as_str().unwrap().to_string();
+    let bad = json!({ "name": 7, "phone": "x", "items": "none", "members": 1, "reason": [] });
+    let cases: Vec<(Method, String)> = vec![
+        (Method::POST, format!("/v1/schools/{school}/members")),
+        (Method::PUT, format!("/v1/schools/{school}/rubric")),
+        (Method::POST, format!("/v1/schools/{school}/groups")),
+        (Method::PATCH, format!("/v1/groups/{g}")),
+        (Method::PUT, format!("/v1/groups/{g}/members")),
+        (Method::POST, format!("/v1/groups/{g}/meetings")),
+        (Method::PATCH, format!("/v1/observations/{o}")),
+        (Method::POST, format!("/v1/observations/{o}/corrections")),
+        (Method::POST, format!("/v1/documents/{d}/reviews")),
+        (Method::PUT, format!("/v1/documents/{d}/pages/order")),
+        (Method::POST, format!("/v1/mentorships/{pair}/end")),
+        (Method::POST, format!("/v1/mentorships/{pair}/activities")),
+        (Method::POST, format!("/v1/mentorships/{pair}/evaluations")),
+    ];
+    let mut wrong = Vec::new();
+    for (method, path) in cases {
+        for body in [bad.clone(), json!("not an object")] {
+            let res = app
+                .call(method.clone(), &path)
+                .token(&stranger.token)
+                .header("if-match", "*")
+                .json(body)
+                .send()
+                .await;
+            if (res.status, res.code()) != (404, "not_found") {
+                wrong.push(format!("{method} {path}: {} {}", res.status, res.code()));
+            }
+        }
+    }
+    let archive = app
+        .get(&format!("/v1/users/{}/archive", teacher.id()))
+        .token(&stranger.token)
+        .send()
+        .await;
+    if archive.status != 404 {
+        wrong.push(format!("archive without its query: {}", archive.status));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
