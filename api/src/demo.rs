@@ -264,12 +264,21 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     Ok(DemoLogins { rows })
 }
 
+/// A demo group: kind, name, subject, grade and its people (indexes into `PEOPLE`).
+type DemoGroup = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static [usize],
+);
+
 /// School A's groups: the fourth grade (刘组长 leads 陈老师, 杨老师 and 赵老师), its mathematics
 /// lesson-preparation group (杨老师 leads 刘组长 and 李副校长), and the Chinese research group
 /// (陈老师 leads, with 王校长). `ids` are the demo people in the order of `PEOPLE`.
 fn seed_groups(conn: &mut DbConn, school: &School, ids: &[String]) -> Result<(), SeedError> {
     let now = tingke_models::now();
-    let groups: [(&str, &str, Option<&str>, Option<&str>, &[usize]); 3] = [
+    let groups: [DemoGroup; 3] = [
         (
             groups::GRADE,
             "四年级组",
