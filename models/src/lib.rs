@@ -9,6 +9,7 @@ pub mod documents;
 pub mod idempotency;
 pub mod members;
 pub mod mentorships;
+pub mod names;
 pub mod observations;
 pub mod page;
 pub mod quotas;
