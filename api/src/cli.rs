@@ -196,6 +196,8 @@ pub fn create_admin(
     }
     crate::validate::password(plain).map_err(|_| AdminError::Password)?;
     let hash = password::hash(plain).map_err(|e| AdminError::Hash(e.to_string()))?;
+    // Stored as the API stores names.
+    let name = &tingke_models::names::normalise(name);
     let mut conn = db.write_conn()?;
     users::free_phone_of_deleted(&mut conn, phone)?;
     if users::find_by_phone(&mut conn, phone)?.is_some() {

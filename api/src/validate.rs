@@ -40,6 +40,27 @@ pub fn plain_text(s: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A name (of a class, a person, a subject, a topic, a school…) read in its stored form
+/// (`tingke_models::names::normalise`), so that the length and text checks and everything after
+/// them see what will be stored and compared. One with nothing visible in it reads as empty, and
+/// the field's checks refuse it (`invalid_length`).
+pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(tingke_models::names::normalise(&String::deserialize(d)?))
+}
+
+/// [`name`] for a field that may be left out (use with `#[serde(default)]`).
+pub fn name_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(|s| tingke_models::names::normalise(&s)))
+}
+
+/// [`name`] for a list of names (subjects).
+pub fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| tingke_models::names::normalise(s))
+        .collect())
+}
+
 /// A list of short labels (subjects), each plain text of at most 30 characters.
 pub fn labels(items: &[String]) -> Result<(), ValidationError> {
     for item in items {

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod meetings;
 pub mod members;
 pub mod mentorships;
+pub mod names;
 pub mod observations;
 pub mod page;
 pub mod quotas;

@@ -22,6 +22,7 @@ struct NewDistrict {
     /// The client's id for the district (a retry with it answers the district again).
     #[validate(custom(function = "validate::client_id"))]
     id: Option<String>,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")

@@ -48,16 +48,19 @@ struct NewDocument {
     kind: String,
     #[validate(length(min = 1, max = 64, code = "invalid_length"))]
     school_id: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 30, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     subject: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     grade: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 200, code = "invalid_length"),
         custom(function = "validate::plain_text")

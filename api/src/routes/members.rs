@@ -41,6 +41,7 @@ struct NewMember {
     /// The client's id for the membership (a retry with it answers the member again).
     #[validate(custom(function = "validate::client_id"))]
     id: Option<String>,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -52,7 +53,7 @@ struct NewMember {
     password: String,
     #[validate(length(min = 1, max = 6, code = "invalid_length"))]
     roles: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "validate::names")]
     #[validate(
         length(max = 20, code = "invalid_length"),
         custom(function = "validate::labels")

@@ -62,6 +62,7 @@ struct NewMentorship {
     apprentice_id: String,
     #[validate(length(min = 1, max = 6, code = "invalid_length"))]
     term_ids: Vec<String>,
+    #[serde(deserialize_with = "validate::names")]
     #[validate(
         length(min = 1, max = 10, code = "invalid_length"),
         custom(function = "validate::labels")

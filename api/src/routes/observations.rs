@@ -54,21 +54,25 @@ struct NewObservation {
     teacher_id: String,
     #[validate(custom(function = "valid_kind"))]
     kind: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 30, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     subject: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     grade: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     class_name: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 200, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -106,21 +110,25 @@ struct ObservationPatch {
     teacher_id: Option<String>,
     #[validate(custom(function = "valid_kind"))]
     kind: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 30, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     subject: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     grade: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     class_name: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 200, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -479,10 +487,10 @@ async fn create(
                 observer_id: caller.id().to_string(),
                 teacher_id: body.teacher_id,
                 kind: body.kind,
-                subject: body.subject.trim().to_string(),
-                grade: body.grade.trim().to_string(),
-                class_name: body.class_name.trim().to_string(),
-                topic: body.topic.trim().to_string(),
+                subject: body.subject,
+                grade: body.grade,
+                class_name: body.class_name,
+                topic: body.topic,
                 started_at: started,
                 ended_at: ended,
                 lesson_date: String::new(),

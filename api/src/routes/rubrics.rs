@@ -34,6 +34,7 @@ static KEY: LazyLock<regex::Regex> = LazyLock::new(|| {
 struct ItemInput {
     #[validate(regex(path = *KEY, code = "invalid_rubric_key"))]
     key: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")

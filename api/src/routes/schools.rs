@@ -26,6 +26,7 @@ struct NewSchool {
     /// The client's id for the school (a retry with it answers the school again).
     #[validate(custom(function = "validate::client_id"))]
     id: Option<String>,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")

@@ -28,6 +28,7 @@ struct NewTerm {
     /// The client's id for the term (a retry with it answers the term again).
     #[validate(custom(function = "validate::client_id"))]
     id: Option<String>,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")

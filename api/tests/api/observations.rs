@@ -666,3 +666,160 @@ async fn rubrics_are_data_and_observations_keep_theirs() {
             .expect_problem(422, code);
     }
 }
+
+/// Issue 26: thirty observations of one 40-minute slot under class names that differ only in
+/// what a screen does not show (zero-width characters, full-width digits, digits for Chinese
+/// numerals), and two lessons of other classes overlapping it: one counts.
+#[tokio::test]
+async fn one_lesson_slot_counts_once_whatever_its_class_is_called() {
+    let World {
+        app,
+        principal,
+        teacher,
+        school,
+    } = world().await;
+    let term = app
+        .get(&format!("/v1/districts/{}/terms", principal.district_id()))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = principal_done(&app, &principal, &term).await;
+    let slot = lesson(&school, teacher.id(), 3, 40);
+    let invisible = [
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
+    ];
+    let mut names = vec![
+        "五年级三班".to_string(),
+        "5年级3班".to_string(),
+        "５年级３班".to_string(),
+        "五年级３班".to_string(),
+        " 五年级三班\u{3000}".to_string(),
+        "\u{202A}五年级三班\u{202C}".to_string(),
+    ];
+    for i in 0..24 {
+        let c = invisible[i % invisible.len()];
+        let at = 1 + i % 4;
+        let mut name: Vec<char> = "五年级三班".chars().collect();
+        for _ in 0..=(i / invisible.len()) {
+            name.insert(at, c);
+        }
+        names.push(name.into_iter().collect());
+    }
+    assert_eq!(names.len(), 30);
+    let mut counted = 0;
+    for name in &names {
+        let mut body = slot.clone();
+        body["id"] = json!(uuid::Uuid::now_v7().to_string());
+        body["class_name"] = json!(name);
+        let draft = create(&app, &principal, &body).await.expect_status(201);
+        let shown = draft.str("class_name");
+        assert!(
+            shown == "五年级三班" || shown == "5年级3班" || shown == "五年级3班",
+            "{name:?} stored as {shown:?}"
+        );
+        let done = submit(&app, &principal, draft.str("id"))
+            .await
+            .expect_status(200);
+        if done.body["counted"] == true {
+            counted += 1;
+        } else {
+            assert_eq!(done.str("not_counted_reason"), "duplicate_slot");
+        }
+    }
+    assert_eq!(counted, 1);
+    // Another class at an overlapping time: one person watches one lesson at a time.
+    let start = chrono::DateTime::parse_from_rfc3339(slot["started_at"].as_str().unwrap()).unwrap();
+    let mut other = lesson(&school, teacher.id(), 3, 40);
+    other["class_name"] = json!("初二(3)班");
+    other["started_at"] = json!((start + chrono::Duration::minutes(20)).to_rfc3339());
+    other["ended_at"] = json!((start + chrono::Duration::minutes(60)).to_rfc3339());
+    let draft = create(&app, &principal, &other).await.expect_status(201);
+    let done = submit(&app, &principal, draft.str("id"))
+        .await
+        .expect_status(200);
+    assert_eq!(done.str("not_counted_reason"), "duplicate_slot");
+    // A lesson right after the slot is another lesson.
+    let mut next = lesson(&school, teacher.id(), 3, 40);
+    next["started_at"] = json!((start + chrono::Duration::minutes(40)).to_rfc3339());
+    next["ended_at"] = json!((start + chrono::Duration::minutes(80)).to_rfc3339());
+    let draft = create(&app, &principal, &next).await.expect_status(201);
+    let done = submit(&app, &principal, draft.str("id"))
+        .await
+        .expect_status(200);
+    assert_eq!(done.body["counted"], true);
+    assert_eq!(principal_done(&app, &principal, &term).await, before + 2);
+}
+
+#[tokio::test]
+async fn names_are_stored_normalised_and_invisible_ones_refused() {
+    let World {
+        app,
+        principal,
+        teacher,
+        school,
+    } = world().await;
+    let mut body = lesson(&school, teacher.id(), 2, 45);
+    body["class_name"] = json!("\u{FEFF}初２（３）\u{200B}班 ");
+    body["subject"] = json!("语\u{200D}文");
+    body["topic"] = json!("秋天的\u{3000}\u{3000}雨\u{202E}");
+    body["grade"] = json!("初\u{00AD}二");
+    let draft = create(&app, &principal, &body).await.expect_status(201);
+    assert_eq!(
+        (
+            draft.str("class_name"),
+            draft.str("subject"),
+            draft.str("topic"),
+            draft.str("grade")
+        ),
+        ("初2(3)班", "语文", "秋天的 雨", "初二")
+    );
+    // A retry of the same body is the same observation.
+    create(&app, &principal, &body).await.expect_status(200);
+    let path = format!("/v1/observations/{}", draft.str("id"));
+    let patched = app
+        .patch(&path)
+        .token(&principal.token)
+        .header("if-match", &draft.etag())
+        .json(json!({ "class_name": "５年级\u{2060}３班" }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(patched.str("class_name"), "5年级3班");
+    for field in ["class_name", "subject", "topic", "grade"] {
+        let mut body = lesson(&school, teacher.id(), 2, 45);
+        body[field] = json!("\u{200B}\u{200C}\u{FEFF}\u{202E}");
+        let res = create(&app, &principal, &body)
+            .await
+            .expect_problem(422, "invalid_length");
+        assert!(res.text.contains(field), "{}", res.text);
+    }
+    app.patch(&path)
+        .token(&principal.token)
+        .header("if-match", &patched.etag())
+        .json(json!({ "topic": "\u{00AD}\u{2060}" }))
+        .send()
+        .await
+        .expect_problem(422, "invalid_length");
+    // People's names and subjects too.
+    let admin = app.admin().await;
+    let member = app
+        .post(&format!("/v1/schools/{school}/members"))
+        .token(&admin.token)
+        .json(json!({
+            "name": "\u{200B}李\u{3000}\u{3000}明\u{200F}",
+            "phone": "13700000099",
+            "password": "long-enough-1",
+            "roles": ["teacher"],
+            "subjects": ["数\u{200B}学", "ＰＥ"],
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(member.str("name"), "李 明");
+    assert_eq!(member.body["subjects"], json!(["数学", "PE"]));
+}
