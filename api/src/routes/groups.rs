@@ -51,16 +51,19 @@ struct NewGroup {
     id: Option<String>,
     #[validate(custom(function = "valid_kind"))]
     kind: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     name: String,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     subject: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
@@ -72,16 +75,19 @@ struct NewGroup {
 
 #[derive(Debug, Deserialize, Validate)]
 struct GroupEdit {
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 50, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     name: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")
     )]
     subject: Option<String>,
+    #[serde(default, deserialize_with = "validate::name_opt")]
     #[validate(
         length(min = 1, max = 20, code = "invalid_length"),
         custom(function = "validate::plain_text")

@@ -43,6 +43,7 @@ struct Attendee {
 struct MeetingBody {
     #[validate(custom(function = "validate::date"))]
     held_on: String,
+    #[serde(deserialize_with = "validate::name")]
     #[validate(
         length(min = 1, max = 100, code = "invalid_length"),
         custom(function = "validate::plain_text")

@@ -175,6 +175,20 @@ async fn a_group_is_what_its_kind_needs_with_one_or_two_leaders_of_the_school() 
     s.create(&s.dean, &with(json!({ "name": "数学教研组" })))
         .await
         .expect_problem(409, "group_exists");
+    // Names are normalised (issue 26, item 3): an invisible character or full-width letters do
+    // not make another group of the same name.
+    s.create(&s.dean, &with(json!({ "name": "数学\u{200B}教研组" })))
+        .await
+        .expect_problem(409, "group_exists");
+    let wide = s
+        .create(
+            &s.dean,
+            &with(json!({ "name": "ＡＢ组", "grade": "三\u{200B}年级" })),
+        )
+        .await
+        .expect_status(201);
+    assert_eq!(wide.body["name"], "AB组");
+    assert_eq!(wide.body["grade"], "三年级");
 }
 
 #[tokio::test]
