@@ -318,7 +318,71 @@ fn seed_groups(conn: &mut DbConn, school: &School, ids: &[String]) -> Result<(),
             .map(|(i, p)| (ids[*p].clone(), i == 0))
             .collect();
         groups::set_members(conn, &group.id, &members)?;
+        seed_meeting(conn, &group, ids, now)?;
     }
+    Ok(())
+}
+
+/// Last week's meeting of a demo group: the preparation group's collective preparation (杨老师
+/// the main preparer, 李副校长 excused), the research group's lesson critique; none for the
+/// grade group.
+fn seed_meeting(
+    conn: &mut DbConn,
+    group: &Group,
+    ids: &[String],
+    now: chrono::NaiveDateTime,
+) -> Result<(), SeedError> {
+    use tingke_models::rules::meetings::{COLLECTIVE_PREPARATION, RESEARCH_ACTIVITY};
+    let attended = |people: &[(usize, &str)]| {
+        let list: Vec<serde_json::Value> = people
+            .iter()
+            .map(|(p, status)| serde_json::json!({ "user_id": ids[*p], "status": status }))
+            .collect();
+        serde_json::Value::Array(list).to_string()
+    };
+    let (kind, topic, activity, preparer, attendance) = match group.kind.as_str() {
+        groups::PREPARATION => (
+            COLLECTIVE_PREPARATION,
+            "第四单元 分数的意义",
+            None,
+            Some(ids[5].clone()),
+            attended(&[(5, "present"), (3, "present"), (1, "excused")]),
+        ),
+        groups::SUBJECT => (
+            RESEARCH_ACTIVITY,
+            "《秋天的雨》评课",
+            Some("lesson_critique".to_string()),
+            None,
+            attended(&[(4, "present"), (0, "present")]),
+        ),
+        _ => return Ok(()),
+    };
+    let held_on = observations::local_date(now) - chrono::Days::new(7);
+    tingke_models::meetings::insert(
+        conn,
+        &tingke_models::meetings::Meeting {
+            id: tingke_models::new_id(),
+            group_id: group.id.clone(),
+            school_id: group.school_id.clone(),
+            kind: kind.into(),
+            held_on: held_on.format("%Y-%m-%d").to_string(),
+            topic: topic.into(),
+            activity,
+            lessons: "第1-2课时".into(),
+            main_preparer_id: preparer,
+            document_id: None,
+            discussion: "例题顺序调整;练习分三层。".into(),
+            revisions: "增加一道生活情境题。".into(),
+            attendance,
+            observation_ids: "[]".into(),
+            recorded_by: ids[5].clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        },
+    )?;
     Ok(())
 }
 

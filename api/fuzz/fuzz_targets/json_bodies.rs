@@ -6,7 +6,7 @@
 //! change included, which counts wrong old passwords against the caller's login limit), a caller
 //! (second byte, one of the demo logins) and the body (the rest). In a body, `$school`,
 //! `$other_school`, `$district`, `$teacher`, `$term`, `$observation`, `$document`, `$mentorship`,
-//! `$mentor`, `$apprentice` and `$uuid` become real ids before sending, so mutations get past "no such school" into the
+//! `$mentor`, `$apprentice`, `$group`, `$meeting` and `$uuid` become real ids before sending, so mutations get past "no such school" into the
 //! handlers' own rules.
 //!
 //! A finding is a panic, a 5xx, or an error answer without its stable `code`.
@@ -150,6 +150,8 @@ impl World {
                 text(&other_me["memberships"][0]["school_id"]),
             ),
             ("$observation", first("observations")),
+            ("$group", first("groups")),
+            ("$meeting", first("meetings")),
             ("$mentorship", first("mentorships")),
             ("$mentor", text(&pair["mentor_id"])),
             ("$apprentice", text(&pair["apprentice_id"])),
@@ -169,6 +171,8 @@ impl World {
             "schools" => "$school",
             "observations" => "$observation",
             "mentorships" => "$mentorship",
+            "groups" => "$group",
+            "meetings" => "$meeting",
             _ => "$document",
         };
         template.replace("{id}", self.var(var))
