@@ -203,3 +203,16 @@ pub fn grade_leaders(
         rows.into_iter().filter_map(|(_, leader)| leader).collect(),
     ))
 }
+
+/// The people of every live group `leader` leads: a group leader sees their phone numbers.
+pub fn people_led_by(conn: &mut DbConn, leader: &str) -> QueryResult<Vec<String>> {
+    let led: Vec<String> = led_by(conn, leader)?.into_iter().map(|g| g.id).collect();
+    if led.is_empty() {
+        return Ok(Vec::new());
+    }
+    group_members::table
+        .filter(group_members::group_id.eq_any(&led))
+        .select(group_members::user_id)
+        .distinct()
+        .load(conn)
+}

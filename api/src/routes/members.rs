@@ -95,11 +95,13 @@ impl From<Member> for MemberView {
 
 impl MemberView {
     /// The member as `caller` may see them: without the phone number unless the caller leads
-    /// the member's school, is an admin or district staff who may list the district's people,
-    /// or is the member.
-    pub fn seen_by(m: Member, caller: &Caller) -> MemberView {
+    /// the member's school, leads a group the member is in (`led`: the people of the caller's
+    /// groups), is an admin or district staff who may list the district's people, or is the
+    /// member.
+    pub fn seen_by(m: Member, caller: &Caller, led: &[String]) -> MemberView {
         let sees_phone = caller.is_admin()
             || m.membership.user_id == caller.id()
+            || led.contains(&m.membership.user_id)
             || match m.membership.school_id.as_deref() {
                 Some(school) => caller
                     .school_roles(school)
@@ -234,10 +236,14 @@ async fn list_school_members(
 ) -> ApiResult<HttpResponse> {
     let school = visible_school(&caller, &state, school_id.into_inner()).await?;
     let page = query.page()?;
-    let page = state
-        .read(move |conn| Ok(members::list(conn, &school.id, &page)?))
+    let leader = caller.id().to_string();
+    let (page, led) = state
+        .read(move |conn| {
+            let led = tingke_models::groups::people_led_by(conn, &leader)?;
+            Ok((members::list(conn, &school.id, &page)?, led))
+        })
         .await?;
-    let view = |m| MemberView::seen_by(m, &caller);
+    let view = |m| MemberView::seen_by(m, &caller, &led);
     Ok(HttpResponse::Ok().json(List::from_page(page, view)))
 }
 

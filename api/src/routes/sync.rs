@@ -280,11 +280,12 @@ fn load(
             }
         }
         log::MEMBER => {
+            let led = tingke_models::groups::people_led_by(conn, caller.id())?;
             for m in tingke_models::members::by_ids(conn, ids)? {
                 found.insert(m.membership.id.clone());
                 let district = &m.membership.district_id;
                 if m.membership.school_id.is_some() || caller.can_view_district_members(district) {
-                    view.members.push(MemberView::seen_by(m, caller));
+                    view.members.push(MemberView::seen_by(m, caller, &led));
                 }
             }
         }
