@@ -26,6 +26,13 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// A broken rule of the rules' room is a 422 for its field.
+impl From<tingke_models::rules::Broken> for ApiError {
+    fn from(b: tingke_models::rules::Broken) -> ApiError {
+        ApiError::field(b.code, b.field, b.message)
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
         ApiError {

@@ -23,6 +23,17 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("").to_string())
 }
 
+/// An answer with one record and its version as `ETag`.
+pub fn respond(
+    status: StatusCode,
+    (id, version): (&str, i32),
+    body: impl serde::Serialize,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, tag(id, version)))
+        .json(body)
+}
+
 /// A write must name the version it was based on.
 pub fn require_match(if_match: Option<&str>, current: &str) -> ApiResult<()> {
     let list = if_match

@@ -9,14 +9,14 @@ use crate::etag;
 use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use tingke_models::groups::{self, Group, GroupMember};
-use tingke_models::rules::{self, Broken};
+use tingke_models::rules;
 use tingke_models::{members, schools, DbConn};
 use validator::{Validate, ValidationError};
 
@@ -161,24 +161,13 @@ fn view(conn: &mut DbConn, g: Group) -> ApiResult<GroupView> {
         .ok_or_else(|| ApiError::internal("a group without its view"))
 }
 
-/// A single group, with its version as `ETag`.
-fn respond(status: StatusCode, v: GroupView) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag::tag(&v.id, v.version)))
-        .json(v)
-}
-
-fn broken(b: Broken) -> ApiError {
-    ApiError::field(b.code, b.field, b.message)
-}
-
 fn people_of(list: &[Person]) -> Vec<(String, bool)> {
     list.iter().map(|p| (p.user_id.clone(), p.leader)).collect()
 }
 
 /// Everyone listed is a member of the school, and the list is one a group may have.
 fn check_people(conn: &mut DbConn, school_id: &str, people: &[(String, bool)]) -> ApiResult<()> {
-    rules::groups::check_members(people).map_err(broken)?;
+    rules::groups::check_members(people).map_err(ApiError::from)?;
     for (user_id, _) in people {
         members::find(conn, user_id, school_id)?.ok_or_else(|| {
             ApiError::field(
@@ -274,7 +263,7 @@ async fn create(
             Ok((StatusCode::CREATED, view(conn, g)?))
         })
         .await?;
-    Ok(respond(status, v))
+    Ok(etag::respond(status, (&v.id, v.version), &v))
 }
 
 fn new_group(
@@ -284,7 +273,7 @@ fn new_group(
     (school_id, id, hash): (String, String, String),
 ) -> ApiResult<Group> {
     let (subject, grade) =
-        rules::groups::shape(&body.kind, body.subject, body.grade).map_err(broken)?;
+        rules::groups::shape(&body.kind, body.subject, body.grade).map_err(ApiError::from)?;
     let people = people_of(&body.members);
     check_people(conn, &school_id, &people)?;
     let now = tingke_models::now();
@@ -344,7 +333,7 @@ async fn get(
     if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&v.id, v.version)) {
         return Ok(not_modified);
     }
-    Ok(respond(StatusCode::OK, v))
+    Ok(etag::respond(StatusCode::OK, (&v.id, v.version), &v))
 }
 
 async fn edit(
@@ -365,7 +354,7 @@ async fn edit(
                 body.subject.or(g.subject.take()),
                 body.grade.or(g.grade.take()),
             )
-            .map_err(broken)?;
+            .map_err(ApiError::from)?;
             (g.subject, g.grade) = (subject, grade);
             if let Some(name) = body.name {
                 g.name = name.trim().to_string();
@@ -376,7 +365,7 @@ async fn edit(
             view(conn, g)
         })
         .await?;
-    Ok(respond(StatusCode::OK, v))
+    Ok(etag::respond(StatusCode::OK, (&v.id, v.version), &v))
 }
 
 async fn delete(
@@ -426,5 +415,5 @@ async fn set_members(
             view(conn, g)
         })
         .await?;
-    Ok(respond(StatusCode::OK, v))
+    Ok(etag::respond(StatusCode::OK, (&v.id, v.version), &v))
 }

@@ -11,14 +11,14 @@ use crate::etag;
 use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tingke_models::groups::Group;
 use tingke_models::meetings::{self, Meeting};
-use tingke_models::rules::{self, Broken};
+use tingke_models::rules;
 use tingke_models::{documents as docs, observations as obs, DbConn};
 use validator::Validate;
 
@@ -146,14 +146,10 @@ impl From<Meeting> for MeetingView {
     }
 }
 
-fn respond(status: StatusCode, v: MeetingView) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag::tag(&v.id, v.version)))
-        .json(v)
-}
-
-fn broken(b: Broken) -> ApiError {
-    ApiError::field(b.code, b.field, b.message)
+/// One meeting, with its version as `ETag`.
+fn answer(status: StatusCode, m: Meeting) -> HttpResponse {
+    let v = MeetingView::from(m);
+    etag::respond(status, (&v.id, v.version), &v)
 }
 
 /// The body against the group's rules and what it names: the main preparer and attendees from
@@ -183,7 +179,7 @@ fn check(
         attendance: &attendance,
         observation_count: b.observation_ids.len(),
     };
-    rules::meetings::check(&g.kind, &members, &proposed).map_err(broken)?;
+    rules::meetings::check(&g.kind, &members, &proposed).map_err(ApiError::from)?;
     let kept_document = before.and_then(|m| m.document_id.as_ref());
     let kept: Vec<String> = before
         .map(|m| serde_json::from_str(&m.observation_ids).unwrap_or_default())
@@ -322,7 +318,7 @@ async fn create(
             Ok((StatusCode::CREATED, m))
         })
         .await?;
-    Ok(respond(status, m.into()))
+    Ok(answer(status, m))
 }
 
 async fn list(
@@ -353,7 +349,7 @@ async fn get(
     if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&m.id, m.version)) {
         return Ok(not_modified);
     }
-    Ok(respond(StatusCode::OK, m.into()))
+    Ok(answer(StatusCode::OK, m))
 }
 
 async fn edit(
@@ -377,7 +373,7 @@ async fn edit(
             save(conn, m)
         })
         .await?;
-    Ok(respond(StatusCode::OK, m.into()))
+    Ok(answer(StatusCode::OK, m))
 }
 
 async fn delete(
