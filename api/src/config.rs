@@ -43,8 +43,9 @@ pub struct Config {
     pub pool: PoolOptions,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
-    /// How long a lesson must last, in minutes, for its observation to count.
-    pub counted_minutes: std::ops::RangeInclusive<i64>,
+    /// How long a lesson must last for its observation to count, when one is late, and how long
+    /// a term stays open to new counts after it ends.
+    pub counting: tingke_models::rules::counting::Limits,
     /// Where page photos are kept.
     pub storage: crate::storage::StorageConfig,
     /// What an uploaded photo may be, and what is made of it.
@@ -155,8 +156,12 @@ impl Config {
                 connect_timeout: Duration::from_secs(5),
             },
             workers: number("TINGKE_WORKERS", 0)?,
-            counted_minutes: number("TINGKE_COUNT_MIN_MINUTES", 20)?
-                ..=number("TINGKE_COUNT_MAX_MINUTES", 90)?,
+            counting: tingke_models::rules::counting::Limits {
+                minutes: number("TINGKE_COUNT_MIN_MINUTES", 20)?
+                    ..=number("TINGKE_COUNT_MAX_MINUTES", 90)?,
+                late_after_days: i64::from(number::<u16>("TINGKE_LATE_AFTER_DAYS", 7)?),
+                term_grace_days: i64::from(number::<u16>("TINGKE_TERM_GRACE_DAYS", 7)?),
+            },
             storage: crate::storage::StorageConfig::from_env(&data_dir)?,
             photo_limits: crate::photo::Limits {
                 max_bytes: number("TINGKE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)?,
@@ -193,7 +198,7 @@ impl Config {
             upload_timeout: Duration::from_secs(300),
             pool: PoolOptions::default(),
             workers: 1,
-            counted_minutes: 20..=90,
+            counting: tingke_models::rules::counting::Limits::default(),
             storage: crate::storage::StorageConfig::File {
                 root: data_dir.join("blobs"),
             },

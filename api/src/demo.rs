@@ -565,6 +565,8 @@ fn demo_observation(l: DemoLesson) -> Observation {
         submitted_at: Some(submitted),
         counted: true,
         not_counted_reason: None,
+        // Recorded within the hour.
+        late: false,
         acknowledged_at: l
             .acknowledged
             .then_some(submitted + chrono::Duration::hours(3)),

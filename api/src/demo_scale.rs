@@ -761,6 +761,8 @@ fn observation(
         submitted_at: Some(submitted),
         counted: true,
         not_counted_reason: None,
+        // Recorded within the hour.
+        late: false,
         acknowledged_at: acknowledged.then(|| submitted + Duration::hours(3)),
         teacher_reply: acknowledged.then(|| (*rng.pick(REPLIES)).to_string()),
         request_hash: String::new(),

@@ -54,6 +54,8 @@ pub struct Observation {
     pub submitted_at: Option<NaiveDateTime>,
     pub counted: bool,
     pub not_counted_reason: Option<String>,
+    /// Recorded long after its lesson (`rules::lateness`): counted, but not for past weeks.
+    pub late: bool,
     pub acknowledged_at: Option<NaiveDateTime>,
     pub teacher_reply: Option<String>,
     pub request_hash: String,
@@ -282,15 +284,21 @@ impl From<crate::quotas::Window> for Days {
     }
 }
 
-/// A person's counted observations over a window and over a part of it, and of them, those of
-/// one kind.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct Tally {
-    pub person: String,
+/// Counted observations over a window and over a part of it, and of each, the late ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
     pub total: i64,
     pub in_part: i64,
-    pub of_kind: i64,
-    pub of_kind_in_part: i64,
+    pub late: i64,
+    pub late_in_part: i64,
+}
+
+/// A person's counted observations, all of them and those of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub person: String,
+    pub all: Sums,
+    pub of_kind: Sums,
 }
 
 type Db = <DbConn as diesel::Connection>::Backend;
@@ -341,8 +349,9 @@ fn person_is<'a>(side: Side, ids: &[String]) -> Condition<'a> {
 }
 
 /// Counts per person of `side` (of kind `only`, if given), and of them those of kind `of_kind`,
-/// over `window` and over `part` of it: summed in the database, because a district's year is a
-/// million rows. Grouped by person alone: grouping by kind too takes twice as long.
+/// over `window` and over `part` of it, late ones apart too: summed in the database, because a
+/// district's year is a million rows. Grouped by person alone: grouping by kind too takes twice
+/// as long.
 pub fn tally(
     conn: &mut DbConn,
     scope: CountScope,
@@ -354,46 +363,60 @@ pub fn tally(
 ) -> QueryResult<Vec<Tally>> {
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::{BigInt, Text};
-    let in_part = sql::<BigInt>("SUM(CASE WHEN lesson_date >= ")
-        .bind::<Text, _>(part.from.clone())
-        .sql(" AND lesson_date <= ")
-        .bind::<Text, _>(part.to.clone())
-        .sql(" THEN 1 ELSE 0 END)");
-    let of_kind_all = sql::<BigInt>("SUM(CASE WHEN kind = ")
-        .bind::<Text, _>(of_kind.to_string())
-        .sql(" THEN 1 ELSE 0 END)");
-    let of_kind_in_part = sql::<BigInt>("SUM(CASE WHEN kind = ")
-        .bind::<Text, _>(of_kind.to_string())
-        .sql(" AND lesson_date >= ")
-        .bind::<Text, _>(part.from.clone())
-        .sql(" AND lesson_date <= ")
-        .bind::<Text, _>(part.to.clone())
-        .sql(" THEN 1 ELSE 0 END)");
-    let sums = (count_star(), in_part, of_kind_all, of_kind_in_part);
+    // `when` is "" or "late AND ": the same expression, for all or for the late ones.
+    let all = |when: &str| sql::<BigInt>(&format!("SUM(CASE WHEN {when} TRUE THEN 1 ELSE 0 END)"));
+    let in_part = |when: &str| {
+        sql::<BigInt>(&format!("SUM(CASE WHEN {when} lesson_date >= "))
+            .bind::<Text, _>(part.from.clone())
+            .sql(" AND lesson_date <= ")
+            .bind::<Text, _>(part.to.clone())
+            .sql(" THEN 1 ELSE 0 END)")
+    };
+    let kind = |when: &str| {
+        sql::<BigInt>(&format!("SUM(CASE WHEN {when} kind = "))
+            .bind::<Text, _>(of_kind.to_string())
+            .sql(" THEN 1 ELSE 0 END)")
+    };
+    let kind_in_part = |when: &str| {
+        sql::<BigInt>(&format!("SUM(CASE WHEN {when} kind = "))
+            .bind::<Text, _>(of_kind.to_string())
+            .sql(" AND lesson_date >= ")
+            .bind::<Text, _>(part.from.clone())
+            .sql(" AND lesson_date <= ")
+            .bind::<Text, _>(part.to.clone())
+            .sql(" THEN 1 ELSE 0 END)")
+    };
+    const LATE: &str = "late AND";
+    let sums = (
+        (count_star(), in_part(""), all(LATE), in_part(LATE)),
+        (kind(""), kind_in_part(""), kind(LATE), kind_in_part(LATE)),
+    );
     let query = observations::table.filter(counted_of(&scope, side, only, window));
-    match side {
+    type Row = (String, ((i64, i64, i64, i64), (i64, i64, i64, i64)));
+    let rows: Vec<Row> = match side {
         Side::Made => query
             .group_by(observations::observer_id)
             .select((observations::observer_id, sums))
-            .load::<(String, (i64, i64, i64, i64))>(conn),
+            .load(conn)?,
         Side::Given => query
             .group_by(observations::teacher_id)
             .select((observations::teacher_id, sums))
-            .load::<(String, (i64, i64, i64, i64))>(conn),
-    }
-    .map(|rows| {
-        rows.into_iter()
-            .map(
-                |(person, (total, in_part, of_kind, of_kind_in_part))| Tally {
-                    person,
-                    total,
-                    in_part,
-                    of_kind,
-                    of_kind_in_part,
-                },
-            )
-            .collect()
-    })
+            .load(conn)?,
+    };
+    let sums = |(total, in_part, late, late_in_part)| Sums {
+        total,
+        in_part,
+        late,
+        late_in_part,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(person, (all, of_kind))| Tally {
+            person,
+            all: sums(all),
+            of_kind: sums(of_kind),
+        })
+        .collect())
 }
 
 /// One of a person's counted observations: which sides of it are theirs, its kind and day.
@@ -403,6 +426,7 @@ pub struct PersonDay {
     pub given: bool,
     pub kind: String,
     pub day: String,
+    pub late: bool,
 }
 
 impl PersonDay {
@@ -446,6 +470,7 @@ pub fn days_of_person(
             observations::teacher_id.eq(user_id.to_string()),
             observations::kind,
             observations::lesson_date,
+            observations::late,
         ))
         .load(conn)
 }
@@ -456,29 +481,36 @@ fn kinds_and_days(
     side: Side,
     condition: Condition,
 ) -> QueryResult<Vec<PersonDay>> {
-    let rows: Vec<(String, String)> = observations::table
+    let rows: Vec<(String, String, bool)> = observations::table
         .filter(condition)
-        .select((observations::kind, observations::lesson_date))
+        .select((
+            observations::kind,
+            observations::lesson_date,
+            observations::late,
+        ))
         .load(conn)?;
-    let day = |(kind, day)| PersonDay {
+    let day = |(kind, day, late)| PersonDay {
         made: side == Side::Made,
         given: side == Side::Given,
         kind,
         day,
+        late,
     };
     Ok(rows.into_iter().map(day).collect())
 }
 
-/// How many counted observations each person (of `side`) has on each lesson day in `days`.
-pub fn per_day(
+/// How many counted observations each person (of `side`) has on each lesson day in `days`, late
+/// ones left out: what a weekly rule counts.
+pub fn per_day_on_time(
     conn: &mut DbConn,
     scope: CountScope,
     side: Side,
     kind: Option<&str>,
     days: &Days,
 ) -> QueryResult<Vec<(String, String, i64)>> {
-    use diesel::dsl::count_star;
-    let query = observations::table.filter(counted_of(&scope, side, kind, days));
+    use diesel::dsl::{count_star, not};
+    let on_time = counted_of(&scope, side, kind, days).and(not(observations::late));
+    let query = observations::table.filter(on_time);
     match side {
         Side::Made => query
             .group_by((observations::observer_id, observations::lesson_date))

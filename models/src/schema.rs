@@ -214,6 +214,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         counted -> Bool,
         not_counted_reason -> Nullable<Text>,
+        late -> Bool,
         acknowledged_at -> Nullable<Timestamp>,
         teacher_reply -> Nullable<Text>,
         request_hash -> Text,

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use tingke_models::mentorships::{self as pairs, Activity, Evaluation, Filter, Mentorship};
 use tingke_models::observations::{self as obs, local_date};
 use tingke_models::quotas as rules;
+use tingke_models::rules::counting;
 use tingke_models::{members, schools, terms, DbConn};
 use validator::{Validate, ValidationError};
 
@@ -500,6 +501,7 @@ async fn log_activity(
     body: Body<NewActivity>,
 ) -> ApiResult<HttpResponse> {
     let pair_id = id.into_inner();
+    let limits = state.config.counting.clone();
     let (status, v) = state
         .write(move |conn| {
             let m = visible(conn, &caller, &pair_id)?;
@@ -540,6 +542,7 @@ async fn log_activity(
                 ));
             }
             let a = new_activity(conn, &caller, &m, body, occurred_at, hash)?;
+            check_term_open(conn, &a.term_id, &limits)?;
             pairs::insert_activity(conn, &a)?;
             Ok((StatusCode::CREATED, ActivityView::from(a)))
         })
@@ -579,6 +582,22 @@ fn new_activity(
         request_hash: hash,
         created_at: tingke_models::now(),
     })
+}
+
+/// A term closed for more than its grace days gains no counts (`rules::counting`), and a pair's
+/// activity is nothing but a count.
+fn check_term_open(conn: &mut DbConn, term_id: &str, limits: &counting::Limits) -> ApiResult<()> {
+    let ends_on = terms::find(conn, term_id)?.and_then(|t| crate::validate::parse_date(&t.ends_on));
+    match ends_on
+        .is_some_and(|e| counting::term_closed(e, local_date(tingke_models::now()), limits))
+    {
+        true => Err(ApiError::field(
+            "term_closed",
+            "occurred_at",
+            "the term of this day is closed: its counts are final",
+        )),
+        false => Ok(()),
+    }
 }
 
 /// An observing activity names a submitted observation in which the right one of the pair

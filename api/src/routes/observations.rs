@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use tingke_models::observations::{self as obs, Correction, Filter, Observation};
 use tingke_models::rubrics::{self, Rubric, ScoreError};
+use tingke_models::rules::counting;
 use tingke_models::{members, schools, terms, DbConn};
 use validator::{Validate, ValidationError};
 
@@ -232,6 +233,8 @@ pub(super) struct ObservationView {
     submitted_at: Option<DateTime<Utc>>,
     counted: bool,
     not_counted_reason: Option<String>,
+    /// Recorded more than a week after the lesson: counted, but it fills no past week.
+    late: bool,
     acknowledged_at: Option<DateTime<Utc>>,
     teacher_reply: Option<String>,
     version: i32,
@@ -313,6 +316,7 @@ fn render(
         submitted_at: o.submitted_at.map(utc),
         counted: o.counted,
         not_counted_reason: o.not_counted_reason,
+        late: o.late,
         acknowledged_at: o.acknowledged_at.map(utc),
         teacher_reply: o.teacher_reply,
         version: o.version,
@@ -504,6 +508,7 @@ async fn create(
                 submitted_at: None,
                 counted: false,
                 not_counted_reason: Some("draft".into()),
+                late: false,
                 acknowledged_at: None,
                 teacher_reply: None,
                 request_hash: hash,
@@ -699,7 +704,7 @@ async fn submit(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let minutes = state.config.counted_minutes.clone();
+    let limits = state.config.counting.clone();
     let if_match = etag::if_match(&req);
     let v = state
         .write(move |conn| {
@@ -715,11 +720,12 @@ async fn submit(
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
             ready_to_submit(conn, &o)?;
-            let reason = not_counted_reason(conn, &o, &minutes)?;
+            let verdict = judge(conn, &o, &limits)?;
             o.status = obs::SUBMITTED.into();
             o.submitted_at = Some(tingke_models::now());
-            o.counted = reason.is_none();
-            o.not_counted_reason = reason.map(str::to_string);
+            o.counted = verdict.not_counted_reason.is_none();
+            o.not_counted_reason = verdict.not_counted_reason.map(str::to_string);
+            o.late = verdict.late;
             save(conn, o, true)
         })
         .await?;
@@ -749,24 +755,26 @@ fn ready_to_submit(conn: &mut DbConn, o: &Observation) -> ApiResult<()> {
     Ok(())
 }
 
-/// Why a submitted observation does not count for quotas (POLICY.md), or `None` when it does.
-fn not_counted_reason(
+/// Whether a submitted observation counts for quotas, and whether it came late: the facts the
+/// rules (`rules::counting`) look at.
+fn judge(
     conn: &mut DbConn,
     o: &Observation,
-    minutes: &std::ops::RangeInclusive<i64>,
-) -> ApiResult<Option<&'static str>> {
-    let length = o.minutes();
-    Ok(if o.term_id.is_none() {
-        Some("outside_term")
-    } else if length < *minutes.start() {
-        Some("too_short")
-    } else if length > *minutes.end() {
-        Some("too_long")
-    } else if obs::counted_overlap_exists(conn, o)? {
-        Some("duplicate_slot")
-    } else {
-        None
-    })
+    limits: &counting::Limits,
+) -> ApiResult<counting::Verdict> {
+    let term = match &o.term_id {
+        Some(id) => terms::find(conn, id)?,
+        None => None,
+    };
+    let facts = counting::Submitted {
+        lesson_day: obs::local_date(o.started_at),
+        recorded_on: obs::local_date(o.recorded_at),
+        today: obs::local_date(tingke_models::now()),
+        minutes: o.minutes(),
+        term_ends_on: term.and_then(|t| crate::validate::parse_date(&t.ends_on)),
+        overlaps_a_counted_one: obs::counted_overlap_exists(conn, o)?,
+    };
+    Ok(counting::judge(&facts, limits))
 }
 
 async fn acknowledge(

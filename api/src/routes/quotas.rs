@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tingke_models::members::{self, Member, MemberScope};
-use tingke_models::observations::{self as obs, CountScope, Days, Side};
+use tingke_models::observations::{self as obs, CountScope, Days, Side, Sums};
 use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
 use tingke_models::roles::Role;
 use tingke_models::terms::{self, Term};
@@ -193,6 +193,9 @@ pub(super) struct ProgressView {
     remaining: i64,
     weeks_missed: Option<i64>,
     on_pace: bool,
+    /// Counted observations of the period recorded late: in `done` for term and school-year
+    /// rules, never in a weekly rule's weeks.
+    late: i64,
     period_starts_on: NaiveDate,
     period_ends_on: NaiveDate,
 }
@@ -294,17 +297,41 @@ fn activities_of(side: Side, kind: &str) -> impl Iterator<Item = Activity> + '_ 
 struct Count {
     year: i64,
     term: i64,
-    /// The days in the term, one entry per observation; weekly rules need them.
+    /// Of them, the late ones (`rules::counting`).
+    late_year: i64,
+    late_term: i64,
+    /// The days in the term, one entry per observation on time; weekly rules need them.
     term_days: Vec<NaiveDate>,
 }
 
 impl Count {
     /// One observation on `day`.
-    fn add_day(&mut self, day: NaiveDate, w: &Windows) {
-        self.year += i64::from(w.year.contains(day));
-        if w.term.contains(day) {
-            self.term += 1;
+    fn add_day(&mut self, day: NaiveDate, late: bool, w: &Windows) {
+        let (in_year, in_term) = (w.year.contains(day), w.term.contains(day));
+        self.add(&Sums {
+            total: i64::from(in_year),
+            in_part: i64::from(in_term),
+            late: i64::from(in_year && late),
+            late_in_part: i64::from(in_term && late),
+        });
+        if in_term && !late {
             self.term_days.push(day);
+        }
+    }
+
+    /// Counts over the school year and, in part of it, the term.
+    fn add(&mut self, sums: &Sums) {
+        self.year += sums.total;
+        self.term += sums.in_part;
+        self.late_year += sums.late;
+        self.late_term += sums.late_in_part;
+    }
+
+    /// The late ones among those counted in `period`.
+    fn late_in(&self, period: Period) -> i64 {
+        match period {
+            Period::SchoolYear => self.late_year,
+            Period::Term | Period::Week => self.late_term,
         }
     }
 }
@@ -320,10 +347,8 @@ impl Counts {
         self.of.entry((user_id.to_string(), activity)).or_default()
     }
 
-    fn add(&mut self, user_id: &str, activity: Activity, year: i64, term: i64) {
-        let c = self.entry(user_id, activity);
-        c.year += year;
-        c.term += term;
+    fn add(&mut self, user_id: &str, activity: Activity, sums: &Sums) {
+        self.entry(user_id, activity).add(sums);
     }
 
     fn get(&self, user_id: &str, activity: Activity) -> Option<&Count> {
@@ -346,7 +371,7 @@ impl Counts {
                 continue;
             };
             for activity in row.sides().flat_map(|side| activities_of(side, &row.kind)) {
-                counts.entry(user_id, activity).add_day(day, w);
+                counts.entry(user_id, activity).add_day(day, row.late, w);
             }
         }
         Ok(counts)
@@ -366,20 +391,20 @@ impl Counts {
         // lessons each teacher gave. `counted_as` says the same for one person's rows.
         let made = obs::tally(conn, scope, Side::Made, None, UNANNOUNCED, &year, &term)?;
         for t in made {
-            counts.add(&t.person, Activity::Observations, t.total, t.in_part);
-            let unannounced = Activity::UnannouncedObservations;
-            counts.add(&t.person, unannounced, t.of_kind, t.of_kind_in_part);
+            counts.add(&t.person, Activity::Observations, &t.all);
+            counts.add(&t.person, Activity::UnannouncedObservations, &t.of_kind);
         }
         let only = Some(REPORT_LESSON);
         let given = obs::tally(conn, scope, Side::Given, only, REPORT_LESSON, &year, &term)?;
         for t in given {
-            counts.add(&t.person, Activity::ReportLessonsGiven, t.total, t.in_part);
+            counts.add(&t.person, Activity::ReportLessonsGiven, &t.all);
         }
         counts.add_days_for_weekly_rules(conn, scope, rules, &term)?;
         Ok(counts)
     }
 
-    /// The days of the term on which each person did an activity that a weekly rule counts.
+    /// The days of the term on which each person did an activity that a weekly rule counts, late
+    /// ones left out: they never fill a past week.
     fn add_days_for_weekly_rules(
         &mut self,
         conn: &mut DbConn,
@@ -396,7 +421,7 @@ impl Counts {
             let Some((side, kind)) = counted_as(activity) else {
                 continue;
             };
-            for (person, day, n) in obs::per_day(conn, scope, side, kind, term)? {
+            for (person, day, n) in obs::per_day_on_time(conn, scope, side, kind, term)? {
                 let Some(day) = crate::validate::parse_date(&day) else {
                     continue;
                 };
@@ -437,12 +462,17 @@ fn person_progress(
                     quotas::progress_of_count(&r.spec, windows.year, c.year, today),
                 ),
             };
-            progress_view(r, window, p, None)
+            progress_view(r, window, p, None).with_late(c.late_in(r.spec.period))
         })
         .collect()
 }
 
 impl ProgressView {
+    fn with_late(mut self, late: i64) -> ProgressView {
+        self.late = late;
+        self
+    }
+
     pub(super) fn is_on_pace(&self) -> bool {
         self.on_pace
     }
@@ -481,6 +511,7 @@ fn progress_view(
         remaining: p.remaining,
         weeks_missed: p.weeks_missed,
         on_pace: p.on_pace,
+        late: 0,
         period_starts_on: window.starts_on,
         period_ends_on: window.ends_on,
     }
@@ -679,6 +710,8 @@ struct Totals {
     behind: i64,
     required: i64,
     done: i64,
+    /// Late observations, summed over the rules as `done` is.
+    late: i64,
 }
 
 impl Totals {
@@ -688,6 +721,7 @@ impl Totals {
         for item in &row.items {
             self.required += item.required;
             self.done += item.done.min(item.required);
+            self.late += item.late;
         }
     }
 }
@@ -802,6 +836,7 @@ struct SchoolSummary {
     behind: i64,
     required: i64,
     done: i64,
+    late: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -887,6 +922,7 @@ fn district_report(
                 behind: t.behind,
                 required: t.required,
                 done: t.done,
+                late: t.late,
             }
         })
         .collect();
@@ -922,6 +958,7 @@ fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpRespons
         "剩余",
         "未达标周数",
         "进度正常",
+        "补录",
     ];
     out.write_record(head).map_err(ApiError::internal)?;
     for row in rows {
@@ -938,6 +975,7 @@ fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpRespons
                 item.remaining.to_string(),
                 item.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
                 if item.on_pace { "是" } else { "否" }.to_string(),
+                item.late.to_string(),
             ])
             .map_err(ApiError::internal)?;
         }

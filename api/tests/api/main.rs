@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod idempotency;
 mod interrupted;
+mod late;
 mod load;
 mod mentorships;
 mod observations;
