@@ -368,6 +368,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The pair does not span the term of that day",
     ),
     (
+        "term_closed",
+        "该学期已结束超过一周,不再计数",
+        "The term of that day closed more than a week ago; its counts are final",
+    ),
+    (
         "observation_not_in_pair",
         "听课记录与该师徒不符",
         "The observation is not one of this pair observing the other",
