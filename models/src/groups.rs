@@ -93,6 +93,16 @@ pub fn list(conn: &mut DbConn, school_id: &str, page: &PageRequest) -> QueryResu
     Ok(Page::from_rows(rows, page, |g: &Group| g.id.as_str()))
 }
 
+/// Every live group of a school, by id: a school has a few dozen.
+pub fn all_of_school(conn: &mut DbConn, school_id: &str) -> QueryResult<Vec<Group>> {
+    school_groups::table
+        .filter(school_groups::school_id.eq(school_id))
+        .filter(school_groups::deleted_at.is_null())
+        .order(school_groups::id.asc())
+        .select(Group::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConn, group: &Group) -> QueryResult<()> {
     diesel::insert_into(school_groups::table)
         .values(group)

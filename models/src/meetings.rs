@@ -75,6 +75,22 @@ pub fn of_group(
     Ok(Page::from_rows(rows, page, |m: &Meeting| m.id.as_str()))
 }
 
+/// The live meetings of these groups held on a day in `days`: (group, kind, day), what the
+/// groups' quota rules count.
+pub fn days_of_groups(
+    conn: &mut DbConn,
+    group_ids: &[String],
+    days: &crate::observations::Days,
+) -> QueryResult<Vec<(String, String, String)>> {
+    meetings::table
+        .filter(meetings::group_id.eq_any(group_ids))
+        .filter(meetings::deleted_at.is_null())
+        .filter(meetings::held_on.ge(&days.from))
+        .filter(meetings::held_on.le(&days.to))
+        .select((meetings::group_id, meetings::kind, meetings::held_on))
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConn, m: &Meeting) -> QueryResult<()> {
     diesel::insert_into(meetings::table)
         .values(m)

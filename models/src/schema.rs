@@ -245,6 +245,8 @@ diesel::table! {
         period -> Text,
         minimum -> Integer,
         created_at -> Timestamp,
+        target -> Text,
+        group_kind -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ mod archive;
 mod auth;
 mod districts;
 mod documents;
+mod group_progress;
 mod groups;
 mod health;
 mod meetings;
@@ -85,6 +86,7 @@ pub fn router() -> Router {
     terms::routes(&mut r);
     members::routes(&mut r);
     groups::routes(&mut r);
+    group_progress::routes(&mut r);
     meetings::routes(&mut r);
     observations::routes(&mut r);
     rubrics::routes(&mut r);

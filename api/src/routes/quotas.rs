@@ -1,6 +1,7 @@
 //! Quota rules per district, a person's progress against them, and compliance reports for a
 //! school and a district (JSON, or CSV for spreadsheets).
 
+use super::group_progress::{group_rows, school_items, GroupRow, UnitProgressView};
 use super::Router;
 use crate::auth::{Caller, Verified};
 use crate::error::{ApiError, ApiResult};
@@ -17,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tingke_models::members::{self, Member, MemberScope};
 use tingke_models::observations::{self as obs, CountScope, Days, Side, Sums};
-use tingke_models::quotas::{self, Activity, Period, QuotaRule, RuleSpec, Window};
+use tingke_models::quotas::{
+    self, Activity, GroupKind, Period, QuotaRule, RuleSpec, Target, Window,
+};
 use tingke_models::roles::Role;
 use tingke_models::terms::{self, Term};
 use tingke_models::{districts, mentorships, schools, users, DbConn};
@@ -43,7 +46,9 @@ pub fn routes(r: &mut Router) {
 struct RuleView {
     id: String,
     district_id: String,
-    role: Role,
+    target: &'static str,
+    role: Option<Role>,
+    group_kind: Option<GroupKind>,
     activity: Activity,
     period: Period,
     minimum: i32,
@@ -54,7 +59,9 @@ impl From<QuotaRule> for RuleView {
         RuleView {
             id: r.id,
             district_id: r.district_id,
-            role: r.spec.role,
+            target: r.spec.target.name(),
+            role: r.spec.target.role(),
+            group_kind: r.spec.target.group_kind(),
             activity: r.spec.activity,
             period: r.spec.period,
             minimum: r.spec.minimum,
@@ -82,13 +89,47 @@ fn rules_response(rules: Vec<QuotaRule>) -> HttpResponse {
         .json(Items { items })
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TargetName {
+    Person,
+    Group,
+    School,
+}
+
 #[derive(Debug, Serialize, Deserialize, Validate)]
 struct RuleInput {
-    role: Role,
+    /// `person` when absent: rules written before groups and schools had rules stay valid.
+    target: Option<TargetName>,
+    role: Option<Role>,
+    group_kind: Option<GroupKind>,
     activity: Activity,
     period: Period,
     #[validate(range(min = 1, max = 1000, code = "invalid_quota_rule"))]
     minimum: i32,
+}
+
+impl RuleInput {
+    /// The rule, if its target is named whole: a role for people, a kind for groups, nothing
+    /// more for schools.
+    fn spec(self) -> Option<RuleSpec> {
+        let target = match (
+            self.target.unwrap_or(TargetName::Person),
+            self.role,
+            self.group_kind,
+        ) {
+            (TargetName::Person, Some(role), None) => Target::Person(role),
+            (TargetName::Group, None, Some(kind)) => Target::Group(kind),
+            (TargetName::School, None, None) => Target::School,
+            _ => return None,
+        };
+        Some(RuleSpec {
+            target,
+            activity: self.activity,
+            period: self.period,
+            minimum: self.minimum,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -138,21 +179,26 @@ async fn replace_rules(
         .read()?
         .rules
         .into_iter()
-        .map(|r| RuleSpec {
-            role: r.role,
-            activity: r.activity,
-            period: r.period,
-            minimum: r.minimum,
-        })
-        .collect();
+        .map(RuleInput::spec)
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            ApiError::field(
+                "invalid_quota_rule",
+                "rules",
+                "a rule names a role (target person, the default), a group_kind (target group), \
+                 or neither (target school)",
+            )
+        })?;
     if let Some(odd) = specs.iter().find(|s| !s.is_consistent()) {
         return Err(ApiError::field(
             "invalid_quota_rule",
             "rules",
             format!(
                 "{} cannot have this activity or period: mentor and apprentice rules count pair \
-                 activities per term, other roles the others",
-                odd.role.as_str()
+                 activities per term, other roles observations; a preparation group collective \
+                 preparations, subject and grade groups research activities; a school open \
+                 weeks per term or year",
+                target_name(odd.target)
             ),
         ));
     }
@@ -162,7 +208,7 @@ async fn replace_rules(
             "rules",
             format!(
                 "{} has two rules for the same activity and period",
-                d.role.as_str()
+                target_name(d.target)
             ),
         ));
     }
@@ -206,6 +252,25 @@ pub(super) struct Windows {
     pub(super) year: Window,
 }
 
+impl Windows {
+    /// The window of a rule of `period`: weekly rules are met week by week through the term.
+    pub(super) fn of(&self, period: Period) -> Window {
+        match period {
+            Period::Week | Period::Term => self.term,
+            Period::SchoolYear => self.year,
+        }
+    }
+}
+
+/// How a rule's target is named in messages.
+fn target_name(target: Target) -> String {
+    match target {
+        Target::Person(role) => role.as_str().to_string(),
+        Target::Group(kind) => format!("a {} group", kind.as_str()),
+        Target::School => "a school".to_string(),
+    }
+}
+
 fn date(s: &str) -> ApiResult<NaiveDate> {
     crate::validate::parse_date(s).ok_or_else(|| ApiError::internal(format!("bad date {s}")))
 }
@@ -237,7 +302,7 @@ fn windows_of(term: &Term, year: &[Term]) -> ApiResult<Windows> {
 
 /// A term and its windows; the term and its school year are read in one query and kept for a
 /// second.
-fn find_term_with_windows(
+pub(super) fn find_term_with_windows(
     conn: &mut DbConn,
     reference: &Reference,
     term_id: &str,
@@ -251,7 +316,7 @@ fn find_term_with_windows(
 }
 
 /// A district's quota rules, kept for a second.
-fn rules_of(
+pub(super) fn rules_of(
     conn: &mut DbConn,
     reference: &Reference,
     district_id: &str,
@@ -274,8 +339,14 @@ fn counted_as(activity: Activity) -> Option<(Side, Option<&'static str>)> {
         Activity::Observations => Some((Side::Made, None)),
         Activity::UnannouncedObservations => Some((Side::Made, Some(UNANNOUNCED))),
         Activity::ReportLessonsGiven => Some((Side::Given, Some(REPORT_LESSON))),
-        // Pair activities are counted from the pair's log, not from observations.
-        Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance => None,
+        // Pair activities are counted from the pair's log, groups' from their meetings,
+        // schools' from their calendar: not from observations.
+        Activity::MentorObserves
+        | Activity::ApprenticeObserves
+        | Activity::Guidance
+        | Activity::ResearchActivities
+        | Activity::CollectivePreparations
+        | Activity::OpenWeeks => None,
     }
 }
 
@@ -445,24 +516,17 @@ fn person_progress(
     let none = Count::default();
     rules
         .iter()
-        .filter(|r| roles.contains(&r.spec.role) && !r.spec.activity.is_pair_activity())
-        .map(|r| {
+        .filter(|r| !r.spec.activity.is_pair_activity())
+        .filter_map(|r| Some((r, r.spec.target.role().filter(|role| roles.contains(role))?)))
+        .map(|(r, role)| {
             let c = counts.get(user_id, r.spec.activity).unwrap_or(&none);
-            let (window, p) = match r.spec.period {
-                Period::Week => (
-                    windows.term,
-                    quotas::progress(&r.spec, windows.term, &c.term_days, today),
-                ),
-                Period::Term => (
-                    windows.term,
-                    quotas::progress_of_count(&r.spec, windows.term, c.term, today),
-                ),
-                Period::SchoolYear => (
-                    windows.year,
-                    quotas::progress_of_count(&r.spec, windows.year, c.year, today),
-                ),
+            let window = windows.of(r.spec.period);
+            let p = match r.spec.period {
+                Period::Week => quotas::progress(&r.spec, window, &c.term_days, today),
+                Period::Term => quotas::progress_of_count(&r.spec, window, c.term, today),
+                Period::SchoolYear => quotas::progress_of_count(&r.spec, window, c.year, today),
             };
-            progress_view(r, window, p, None).with_late(c.late_in(r.spec.period))
+            progress_view(r, role, window, p, None).with_late(c.late_in(r.spec.period))
         })
         .collect()
 }
@@ -496,6 +560,7 @@ impl ProgressView {
 
 fn progress_view(
     rule: &QuotaRule,
+    role: Role,
     window: Window,
     p: quotas::Progress,
     mentorship_id: Option<&str>,
@@ -503,7 +568,7 @@ fn progress_view(
     ProgressView {
         rule_id: rule.id.clone(),
         mentorship_id: mentorship_id.map(str::to_string),
-        role: rule.spec.role,
+        role,
         activity: rule.spec.activity,
         period: rule.spec.period,
         required: p.required,
@@ -532,8 +597,9 @@ pub(super) fn pair_progress(
     rules
         .iter()
         .filter(|r| r.spec.activity.is_pair_activity())
-        .filter(|r| side.is_none_or(|s| s == r.spec.role))
-        .map(|r| {
+        .filter_map(|r| Some((r, r.spec.target.role()?)))
+        .filter(|(_, role)| side.is_none_or(|s| s == *role))
+        .map(|(r, role)| {
             let kind = match r.spec.activity {
                 Activity::MentorObserves => "mentor_observes",
                 Activity::ApprenticeObserves => "apprentice_observes",
@@ -547,7 +613,7 @@ pub(super) fn pair_progress(
                 .filter_map(|(_, _, day, _)| crate::validate::parse_date(day))
                 .collect();
             let p = quotas::progress(&r.spec, term, &days, today);
-            progress_view(r, term, p, Some(pair_id))
+            progress_view(r, role, term, p, Some(pair_id))
         })
         .collect()
 }
@@ -560,13 +626,14 @@ pub(super) fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
     terms::find(conn, term_id)?.ok_or_else(term_not_found)
 }
 
-fn term_not_found() -> ApiError {
+pub(super) fn term_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "term_not_found")
 }
 
 #[derive(Debug, Deserialize)]
 struct ProgressQuery {
-    term_id: String,
+    /// The term today falls in, in the person's district, when absent.
+    term_id: Option<String>,
     user_id: Option<String>,
 }
 
@@ -606,7 +673,11 @@ async fn progress(
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
             let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
-            let (term, windows) = find_term_with_windows(conn, &reference, &q.term_id)?;
+            let term_id = match q.term_id {
+                Some(id) => id,
+                None => current_term_id(conn, &caller, &user_id)?,
+            };
+            let (term, windows) = find_term_with_windows(conn, &reference, &term_id)?;
             if !caller.can_view_district(&term.district_id) {
                 return Err(term_not_found());
             }
@@ -625,6 +696,21 @@ async fn progress(
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// The term today falls in, in the first of the person's districts that has one.
+fn current_term_id(conn: &mut DbConn, caller: &Caller, user_id: &str) -> ApiResult<String> {
+    let memberships = match user_id == caller.id() {
+        true => caller.memberships.clone(),
+        false => members::for_user(conn, user_id)?,
+    };
+    let today = today().to_string();
+    for district in memberships.iter().map(|m| m.district_id.as_str()) {
+        if let Some(term) = terms::containing(conn, district, &today)? {
+            return Ok(term.id);
+        }
+    }
+    Err(term_not_found())
 }
 
 fn in_district(memberships: &[members::Membership], term: &Term) -> Vec<members::Membership> {
@@ -778,6 +864,10 @@ struct SchoolCompliance {
     term_id: String,
     rows: Vec<ComplianceRow>,
     totals: Totals,
+    /// The groups some rule binds, against those rules.
+    groups: Vec<GroupRow>,
+    /// The school against the school rules.
+    school: Vec<UnitProgressView>,
 }
 
 async fn school_compliance(
@@ -813,17 +903,23 @@ async fn school_compliance(
             let rows = compliance_rows(people, &rules, &windows, &counts);
             let mut totals = Totals::default();
             rows.iter().for_each(|r| totals.add(r));
+            let groups = tingke_models::groups::all_of_school(conn, &school.id)?;
+            let mut groups = group_rows(conn, &rules, groups, &windows)?;
+            groups.retain(GroupRow::has_rules);
             Ok(SchoolCompliance {
+                school: school_items(&rules, &windows),
                 school_id: school.id,
                 school_name: school.name,
                 term_id: term.id,
                 rows,
                 totals,
+                groups,
             })
         })
         .await?;
+    let file = format!("compliance-{}.csv", report.term_id);
     match csv {
-        true => csv_response(&report.rows, &format!("compliance-{}.csv", report.term_id)),
+        true => csv_response(&report.rows, &report.groups, &file),
         false => Ok(HttpResponse::Ok().json(report)),
     }
 }
@@ -882,7 +978,7 @@ async fn district_compliance(
         })
         .await?;
     match csv {
-        true => csv_response(&rows, &format!("compliance-{}.csv", report.term_id)),
+        true => csv_response(&rows, &[], &format!("compliance-{}.csv", report.term_id)),
         false => Ok(HttpResponse::Ok().json(report)),
     }
 }
@@ -943,8 +1039,13 @@ pub(super) fn cell(s: &str) -> String {
     }
 }
 
-/// One line per person and rule, UTF-8 with a BOM so that spreadsheets read the Chinese right.
-fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpResponse> {
+/// One line per person and rule, then per group and rule (the group's name, its kind for a
+/// role), UTF-8 with a BOM so that spreadsheets read the Chinese right.
+fn csv_response(
+    rows: &[ComplianceRow],
+    groups: &[GroupRow],
+    filename: &str,
+) -> ApiResult<HttpResponse> {
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let head = [
         "姓名",
@@ -980,6 +1081,11 @@ fn csv_response(rows: &[ComplianceRow], filename: &str) -> ApiResult<HttpRespons
             .map_err(ApiError::internal)?;
         }
     }
+    for group in groups {
+        for record in group.csv_records() {
+            out.write_record(record).map_err(ApiError::internal)?;
+        }
+    }
     let body = out.into_inner().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
@@ -1003,7 +1109,7 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
-fn activity_label(activity: Activity) -> &'static str {
+pub(super) fn activity_label(activity: Activity) -> &'static str {
     match activity {
         Activity::Observations => "听评课",
         Activity::UnannouncedObservations => "推门听课",
@@ -1011,10 +1117,13 @@ fn activity_label(activity: Activity) -> &'static str {
         Activity::MentorObserves => "师父听徒弟课",
         Activity::ApprenticeObserves => "徒弟听师父课",
         Activity::Guidance => "指导",
+        Activity::ResearchActivities => "教研活动",
+        Activity::CollectivePreparations => "集体备课",
+        Activity::OpenWeeks => "教学开放周",
     }
 }
 
-fn period_label(period: Period) -> &'static str {
+pub(super) fn period_label(period: Period) -> &'static str {
     match period {
         Period::Week => "每周",
         Period::Term => "每学期",

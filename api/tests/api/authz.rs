@@ -122,6 +122,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/schools/{id}/groups", "o oooff ff h h f u"),
     ("GET /v1/schools/{id}/groups", "o ooooo oo h h o u"),
     ("GET /v1/groups/{id}", "o ooooo oo h h o u"),
+    ("GET /v1/groups/{id}/progress", "o ooooo oo h h o u"),
     ("PATCH /v1/groups/{id}", "o oooff ff h h f u"),
     ("DELETE /v1/groups/{id}", "o oooff ff h h f u"),
     ("PUT /v1/groups/{id}/members", "o oooof ff h h f u"),
@@ -732,8 +733,8 @@ async fn seed() -> World {
         .iter()
         .map(|r| {
             json!({
-                "role": r["role"], "activity": r["activity"],
-                "period": r["period"], "minimum": r["minimum"]
+                "target": r["target"], "role": r["role"], "group_kind": r["group_kind"],
+                "activity": r["activity"], "period": r["period"], "minimum": r["minimum"]
             })
         })
         .collect();
@@ -993,6 +994,12 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "GET /v1/groups/{id}" => {
             let g = w.fresh_group().await;
             go(format!("/v1/groups/{}", g.str("id"))).send().await
+        }
+        "GET /v1/groups/{id}/progress" => {
+            let g = w.fresh_group().await;
+            go(format!("/v1/groups/{}/progress", g.str("id")))
+                .send()
+                .await
         }
         "PATCH /v1/groups/{id}" => {
             let g = w.fresh_group().await;

@@ -584,3 +584,93 @@ async fn a_sheet_is_approved_by_the_leader_of_its_grades_group() {
         .await
         .expect_status(200);
 }
+
+/// The weekly collective preparation of the policy is the group's rule: its meetings count, its
+/// progress is read by the school, and the school's report lists it (JSON and spreadsheet).
+#[tokio::test]
+async fn a_groups_weekly_preparation_counts_against_its_rule_and_shows_in_the_report() {
+    let s = school().await;
+    let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let gid = group.str("id").to_string();
+    let path = format!("/v1/groups/{gid}/progress");
+    let read = |who: &Session| s.app.get(&path).token(&who.token).send();
+    let before = read(&s.teacher).await.expect_status(200);
+    assert_eq!(before.body["group_id"], gid.as_str());
+    let items = before.items();
+    assert_eq!(items.len(), 1, "{}", before.text);
+    assert_eq!(
+        (
+            &items[0]["activity"],
+            &items[0]["period"],
+            &items[0]["done"]
+        ),
+        (&json!("collective_preparations"), &json!("week"), &json!(0))
+    );
+    let body = json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "kind": "collective_preparation", "held_on": today(), "topic": "第四单元 小数",
+        "lessons": "第1课时", "main_preparer_id": s.teacher.id(),
+        "attendance": [{ "user_id": s.teacher.id(), "status": "present" }]
+    });
+    s.meeting(&s.teacher, &gid, body).await.expect_status(201);
+    let after = read(&s.principal).await.expect_status(200);
+    assert_eq!(after.items()[0]["done"], 1, "{}", after.text);
+    assert_eq!(after.body["term_id"], before.body["term_id"]);
+    read(&s.other).await.expect_problem(404, "not_found");
+
+    // A grade group: no rule binds its kind by default.
+    let grade = json!({
+        "id": uuid::Uuid::now_v7().to_string(), "kind": "grade", "name": "三年级组",
+        "grade": "三年级", "members": [{ "user_id": s.leader.id(), "leader": true }]
+    });
+    let grade = s.create(&s.principal, &grade).await.expect_status(201);
+    let none = s
+        .app
+        .get(&format!("/v1/groups/{}/progress", grade.str("id")))
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(none.items().is_empty(), "{}", none.text);
+
+    // The school's report: the group against its rule, the school against its own.
+    let term = after.str("term_id").to_string();
+    let report_path = format!("/v1/schools/{}/compliance?term_id={term}", s.school);
+    let report = s
+        .app
+        .get(&report_path)
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let row = report.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == gid.as_str())
+        .unwrap_or_else(|| panic!("the group is in the report: {}", report.text));
+    assert_eq!(row["items"], after.body["items"]);
+    assert!(
+        !report.body["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["group_id"] == grade.body["id"]),
+        "a group no rule binds is left out"
+    );
+    assert_eq!(report.body["school"][0]["activity"], "open_weeks");
+    let csv = s
+        .app
+        .get(&format!("{report_path}&format=csv"))
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        csv.text
+            .lines()
+            .any(|l| l.starts_with("三年级数学备课组,") && l.contains(",备课组,集体备课,每周,")),
+        "{}",
+        csv.text
+    );
+}

@@ -41,7 +41,20 @@ async fn every_new_district_gets_the_default_rules_and_an_admin_changes_them() {
         .send()
         .await
         .expect_status(200);
-    assert_eq!(rules.items().len(), 11, "eight for people, three for pairs");
+    assert_eq!(
+        rules.items().len(),
+        14,
+        "eight for people, three for pairs, two for groups, one for schools"
+    );
+    let preparation = rules
+        .items()
+        .iter()
+        .find(|r| r["target"] == "group" && r["group_kind"] == "preparation")
+        .unwrap();
+    assert_eq!(
+        (&preparation["activity"], &preparation["period"]),
+        (&json!("collective_preparations"), &json!("week"))
+    );
     let principal = rules
         .items()
         .iter()
@@ -225,11 +238,19 @@ async fn whose_progress_one_may_read() {
         .send()
         .await
         .expect_problem(404, "term_not_found");
-    app.get("/v1/quotas/progress")
+    // Without a term: the one today falls in.
+    let current = app
+        .get("/v1/quotas/progress")
         .token(&teacher.token)
         .send()
         .await
-        .expect_problem(400, "invalid_query");
+        .expect_status(200);
+    assert_eq!(current.str("term_id"), demo_term(&app, &teacher).await);
+    app.get("/v1/quotas/progress?term_id=")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(404, "term_not_found");
 }
 
 #[tokio::test]

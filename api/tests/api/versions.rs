@@ -73,8 +73,8 @@ async fn quota_rules_are_cached_and_a_stale_replacement_is_refused() {
         .items()
         .iter()
         .map(|r| {
-            json!({ "role": r["role"], "activity": r["activity"], "period": r["period"],
-                    "minimum": r["minimum"] })
+            json!({ "target": r["target"], "role": r["role"], "group_kind": r["group_kind"],
+                    "activity": r["activity"], "period": r["period"], "minimum": r["minimum"] })
         })
         .collect();
     let saved = app

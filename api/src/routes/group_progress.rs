@@ -1,0 +1,204 @@
+//! Quota progress of groups and schools: a subject group's weekly research activity, a
+//! lesson-preparation group's weekly collective preparation (counted from the groups' meetings),
+//! a school's open week (counted from the calendar's events once they exist).
+
+use super::quotas::{find_term_with_windows, rules_of, term_not_found, today, Windows};
+use super::Router;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tingke_models::groups::Group;
+use tingke_models::meetings;
+use tingke_models::observations::Days;
+use tingke_models::quotas::{self, Activity, GroupKind, Period, QuotaRule, Target};
+use tingke_models::terms::{self, Term};
+use tingke_models::DbConn;
+
+pub fn routes(r: &mut Router) {
+    r.add(Method::GET, "/v1/groups/{id}/progress", group_progress);
+}
+
+/// Where a group or a school stands against one rule.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct UnitProgressView {
+    rule_id: String,
+    target: &'static str,
+    group_kind: Option<GroupKind>,
+    activity: Activity,
+    period: Period,
+    required: i64,
+    done: i64,
+    remaining: i64,
+    weeks_missed: Option<i64>,
+    on_pace: bool,
+    period_starts_on: NaiveDate,
+    period_ends_on: NaiveDate,
+}
+
+impl UnitProgressView {
+    fn new(rule: &QuotaRule, windows: &Windows, days: &[NaiveDate]) -> UnitProgressView {
+        let window = windows.of(rule.spec.period);
+        let p = quotas::progress(&rule.spec, window, days, today());
+        UnitProgressView {
+            rule_id: rule.id.clone(),
+            target: rule.spec.target.name(),
+            group_kind: rule.spec.target.group_kind(),
+            activity: rule.spec.activity,
+            period: rule.spec.period,
+            required: p.required,
+            done: p.done,
+            remaining: p.remaining,
+            weeks_missed: p.weeks_missed,
+            on_pace: p.on_pace,
+            period_starts_on: window.starts_on,
+            period_ends_on: window.ends_on,
+        }
+    }
+}
+
+/// One group's progress in a school's compliance report.
+#[derive(Debug, Serialize)]
+pub(super) struct GroupRow {
+    group_id: String,
+    name: String,
+    kind: String,
+    behind: bool,
+    items: Vec<UnitProgressView>,
+}
+
+/// The progress of each group against the rules for its kind (none for a kind no rule binds),
+/// from the meetings they held in the school year (a school has a few dozen groups: one query).
+pub(super) fn group_rows(
+    conn: &mut DbConn,
+    rules: &[QuotaRule],
+    groups: Vec<Group>,
+    windows: &Windows,
+) -> ApiResult<Vec<GroupRow>> {
+    let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+    let mut held: HashMap<(String, String), Vec<NaiveDate>> = HashMap::new();
+    for (group, kind, day) in meetings::days_of_groups(conn, &ids, &Days::from(windows.year))? {
+        if let Some(day) = crate::validate::parse_date(&day) {
+            held.entry((group, kind)).or_default().push(day);
+        }
+    }
+    let rows = groups.into_iter().map(|g| {
+        let items: Vec<UnitProgressView> = rules
+            .iter()
+            .filter(|r| r.spec.binds_group(&g.kind))
+            .map(|r| {
+                let kind = r.spec.activity.meeting_kind().unwrap_or_default();
+                let days = held.get(&(g.id.clone(), kind.to_string()));
+                UnitProgressView::new(r, windows, days.map_or(&[], Vec::as_slice))
+            })
+            .collect();
+        GroupRow {
+            behind: items.iter().any(|i| !i.on_pace),
+            group_id: g.id,
+            name: g.name,
+            kind: g.kind,
+            items,
+        }
+    });
+    Ok(rows.collect())
+}
+
+/// A school's progress against the school rules. Open weeks are events of the school calendar,
+/// which does not exist yet (issue 20): none are counted until it does.
+pub(super) fn school_items(rules: &[QuotaRule], windows: &Windows) -> Vec<UnitProgressView> {
+    rules
+        .iter()
+        .filter(|r| r.spec.target == Target::School)
+        .map(|r| UnitProgressView::new(r, windows, &[]))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgressQuery {
+    /// The current term of the group's district when absent.
+    term_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct GroupProgress {
+    term_id: String,
+    #[serde(flatten)]
+    row: GroupRow,
+}
+
+/// A group's progress, for whoever sees its school.
+async fn group_progress(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ProgressQuery>,
+) -> ApiResult<HttpResponse> {
+    let (id, term_id) = (id.into_inner(), query.into_inner().term_id);
+    let reference = state.reference.clone();
+    let answer = state
+        .read(move |conn| {
+            let group = super::groups::visible_group(conn, &caller, &id)?;
+            let school = tingke_models::schools::find(conn, &group.school_id)?
+                .ok_or_else(crate::error::ApiError::not_found)?;
+            let term = term_of(conn, &school.district_id, term_id)?;
+            let (term, windows) = find_term_with_windows(conn, &reference, &term.id)?;
+            let rules = rules_of(conn, &reference, &term.district_id)?;
+            let row = group_rows(conn, &rules, vec![group], &windows)?
+                .pop()
+                .ok_or_else(|| crate::error::ApiError::internal("a group without its row"))?;
+            Ok(GroupProgress {
+                term_id: term.id,
+                row,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+impl GroupRow {
+    pub(super) fn has_rules(&self) -> bool {
+        !self.items.is_empty()
+    }
+
+    /// The group's lines in a compliance spreadsheet, in the columns of the people's lines.
+    pub(super) fn csv_records(&self) -> Vec<[String; 12]> {
+        let kind = match self.kind.as_str() {
+            tingke_models::groups::SUBJECT => "教研组",
+            tingke_models::groups::PREPARATION => "备课组",
+            _ => "年级组",
+        };
+        self.items
+            .iter()
+            .map(|i| {
+                [
+                    super::quotas::cell(&self.name),
+                    self.group_id.clone(),
+                    String::new(),
+                    kind.to_string(),
+                    super::quotas::activity_label(i.activity).to_string(),
+                    super::quotas::period_label(i.period).to_string(),
+                    i.required.to_string(),
+                    i.done.to_string(),
+                    i.remaining.to_string(),
+                    i.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
+                    if i.on_pace { "是" } else { "否" }.to_string(),
+                    "0".to_string(),
+                ]
+            })
+            .collect()
+    }
+}
+
+/// The named term of the district, or the one today falls in.
+fn term_of(conn: &mut DbConn, district_id: &str, term_id: Option<String>) -> ApiResult<Term> {
+    let term = match term_id {
+        Some(id) => terms::find(conn, &id)?,
+        None => terms::containing(conn, district_id, &today().to_string())?,
+    };
+    term.filter(|t| t.district_id == district_id)
+        .ok_or_else(term_not_found)
+}

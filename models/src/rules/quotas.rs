@@ -1,0 +1,409 @@
+//! Quota rules (POLICY.md, "Quotas"): what a rule asks, the policy's defaults, and the arithmetic
+//! of progress against a rule, from the days on which counted work happened. Pure functions: the
+//! routes, the reports, sync and the archive load the days and call these.
+
+use crate::roles::Role;
+use chrono::{Datelike, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// What a rule counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Counted observations the person made (听评课).
+    Observations,
+    /// Counted unannounced observations the person made (推门听课).
+    UnannouncedObservations,
+    /// Counted report lessons the person gave, i.e. was observed in (课改汇报课).
+    ReportLessonsGiven,
+    /// Pair activities: the mentor observed the apprentice's lesson.
+    MentorObserves,
+    /// Pair activities: the apprentice observed the mentor's lesson.
+    ApprenticeObserves,
+    /// Pair activities: a guidance session.
+    Guidance,
+    /// A group's research activities (教研活动), as its meetings record them.
+    ResearchActivities,
+    /// A lesson-preparation group's collective preparations (集体备课).
+    CollectivePreparations,
+    /// A school's teaching open weeks (教学开放周): counted from the school calendar's events
+    /// once they exist (issue 20); until then none are done.
+    OpenWeeks,
+}
+
+impl Activity {
+    /// The kind of group meeting the activity counts, for a group's activities.
+    pub fn meeting_kind(self) -> Option<&'static str> {
+        match self {
+            Activity::ResearchActivities => Some(super::meetings::RESEARCH_ACTIVITY),
+            Activity::CollectivePreparations => Some(super::meetings::COLLECTIVE_PREPARATION),
+            _ => None,
+        }
+    }
+
+    /// Whether the activity belongs to a mentor-apprentice pair rather than to one person.
+    pub fn is_pair_activity(self) -> bool {
+        matches!(
+            self,
+            Activity::MentorObserves | Activity::ApprenticeObserves | Activity::Guidance
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Week,
+    Term,
+    SchoolYear,
+}
+
+/// The kinds of group a rule can bind (`groups::KINDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Subject,
+    Preparation,
+    Grade,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Subject => crate::groups::SUBJECT,
+            GroupKind::Preparation => crate::groups::PREPARATION,
+            GroupKind::Grade => crate::groups::GRADE,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GroupKind> {
+        [GroupKind::Subject, GroupKind::Preparation, GroupKind::Grade]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Whom a rule binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Every member with this role (for a pair role, every pair).
+    Person(Role),
+    /// Every live group of this kind.
+    Group(GroupKind),
+    /// Every school of the district.
+    School,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Person(_) => "person",
+            Target::Group(_) => "group",
+            Target::School => "school",
+        }
+    }
+
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Target::Person(role) => Some(role),
+            _ => None,
+        }
+    }
+
+    pub fn group_kind(self) -> Option<GroupKind> {
+        match self {
+            Target::Group(kind) => Some(kind),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSpec {
+    pub target: Target,
+    pub activity: Activity,
+    pub period: Period,
+    pub minimum: i32,
+}
+
+impl RuleSpec {
+    /// Pair roles go with pair activities, over a term (a pair is made for terms); other roles
+    /// with observations. A lesson-preparation group prepares together; subject and grade groups
+    /// hold research activities (`rules::meetings::kind_for`). A school holds open weeks, over
+    /// a term or a year.
+    pub fn is_consistent(&self) -> bool {
+        use Activity::*;
+        match self.target {
+            Target::Person(Role::Mentor | Role::Apprentice) => {
+                self.activity.is_pair_activity() && self.period == Period::Term
+            }
+            Target::Person(_) => matches!(
+                self.activity,
+                Observations | UnannouncedObservations | ReportLessonsGiven
+            ),
+            Target::Group(GroupKind::Preparation) => self.activity == CollectivePreparations,
+            Target::Group(_) => self.activity == ResearchActivities,
+            Target::School => self.activity == OpenWeeks && self.period != Period::Week,
+        }
+    }
+
+    /// The rule binds groups of this kind (`groups::KINDS`).
+    pub fn binds_group(&self, kind: &str) -> bool {
+        self.target.group_kind().is_some_and(|k| k.as_str() == kind)
+    }
+}
+
+/// The defaults of POLICY.md, seeded for every new district.
+pub fn default_rules() -> Vec<RuleSpec> {
+    use Activity::*;
+    use Period::*;
+    let rule = |role, activity, period, minimum| RuleSpec {
+        target: Target::Person(role),
+        activity,
+        period,
+        minimum,
+    };
+    let of = |target, activity, period| RuleSpec {
+        target,
+        activity,
+        period,
+        minimum: 1,
+    };
+    vec![
+        rule(Role::Principal, Observations, Term, 30),
+        rule(Role::VicePrincipal, Observations, Term, 20),
+        rule(Role::Dean, Observations, Term, 20),
+        rule(Role::Researcher, Observations, SchoolYear, 20),
+        rule(Role::Principal, UnannouncedObservations, Week, 1),
+        rule(Role::VicePrincipal, UnannouncedObservations, Week, 1),
+        rule(Role::Dean, UnannouncedObservations, Week, 1),
+        rule(Role::Teacher, ReportLessonsGiven, Term, 1),
+        rule(Role::Mentor, MentorObserves, Term, 8),
+        rule(Role::Apprentice, ApprenticeObserves, Term, 16),
+        rule(Role::Mentor, Guidance, Term, 4),
+        // "学校各教研组每周开展一次教研活动", "坚持每周一次的集体备课活动".
+        of(Target::Group(GroupKind::Subject), ResearchActivities, Week),
+        of(
+            Target::Group(GroupKind::Preparation),
+            CollectivePreparations,
+            Week,
+        ),
+        // One teaching open week a school year.
+        of(Target::School, OpenWeeks, SchoolYear),
+    ]
+}
+
+/// Two rules for the same target, activity and period, if any.
+pub fn duplicate(rules: &[RuleSpec]) -> Option<&RuleSpec> {
+    rules.iter().enumerate().find_map(|(i, r)| {
+        rules[..i]
+            .iter()
+            .any(|o| (o.target, o.activity, o.period) == (r.target, r.activity, r.period))
+            .then_some(r)
+    })
+}
+
+/// The days a rule's period covers (both ends included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl Window {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.starts_on <= day && day <= self.ends_on
+    }
+}
+
+/// Where a person stands against one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub required: i64,
+    pub done: i64,
+    pub remaining: i64,
+    /// Weekly rules only: weeks already over in which the minimum was not met.
+    pub weeks_missed: Option<i64>,
+    pub on_pace: bool,
+}
+
+/// Progress against a rule, from the days on which each counted activity happened.
+///
+/// Weekly rules are met week by week (Monday to Sunday, cut to the window): extra work in one week
+/// does not make up for a missed one. Other rules are on pace when what is done keeps up with the
+/// share of the period that has passed.
+pub fn progress(spec: &RuleSpec, window: Window, days: &[NaiveDate], today: NaiveDate) -> Progress {
+    let minimum = i64::from(spec.minimum);
+    let in_window: Vec<NaiveDate> = days
+        .iter()
+        .copied()
+        .filter(|d| window.contains(*d))
+        .collect();
+    if spec.period == Period::Week {
+        return weekly(minimum, window, &in_window, today);
+    }
+    progress_of_count(spec, window, in_window.len() as i64, today)
+}
+
+/// Progress against a term or school-year rule, from how many were done in its window.
+pub fn progress_of_count(spec: &RuleSpec, window: Window, done: i64, today: NaiveDate) -> Progress {
+    let minimum = i64::from(spec.minimum);
+    let total_days = (window.ends_on - window.starts_on).num_days() + 1;
+    let elapsed = ((today - window.starts_on).num_days() + 1).clamp(0, total_days);
+    let expected = minimum * elapsed / total_days.max(1);
+    Progress {
+        required: minimum,
+        done,
+        remaining: (minimum - done).max(0),
+        weeks_missed: None,
+        on_pace: done >= expected,
+    }
+}
+
+fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) -> Progress {
+    let mut required = 0;
+    let mut done = 0;
+    let mut missed = 0;
+    let mut monday =
+        window.starts_on - Days::new(u64::from(window.starts_on.weekday().num_days_from_monday()));
+    while monday <= window.ends_on {
+        let sunday = monday + Days::new(6);
+        let (from, to) = (monday.max(window.starts_on), sunday.min(window.ends_on));
+        let count = days.iter().filter(|d| from <= **d && **d <= to).count() as i64;
+        required += minimum;
+        done += count.min(minimum);
+        if to < today && count < minimum {
+            missed += 1;
+        }
+        monday = monday + Days::new(7);
+    }
+    Progress {
+        required,
+        done,
+        remaining: required - done,
+        weeks_missed: Some(missed),
+        on_pace: missed == 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn spec(period: Period, minimum: i32) -> RuleSpec {
+        RuleSpec {
+            target: Target::Person(Role::Principal),
+            activity: Activity::Observations,
+            period,
+            minimum,
+        }
+    }
+
+    // 2026-09-01 is a Tuesday; the window covers five Monday-to-Sunday weeks, the first and last cut.
+    const TERM: (&str, &str) = ("2026-09-01", "2026-10-01");
+
+    fn term() -> Window {
+        Window {
+            starts_on: d(TERM.0),
+            ends_on: d(TERM.1),
+        }
+    }
+
+    #[test]
+    fn a_term_rule_counts_days_inside_the_window_only() {
+        let days = [
+            d("2026-08-31"),
+            d("2026-09-02"),
+            d("2026-09-30"),
+            d("2026-10-02"),
+        ];
+        let p = progress(&spec(Period::Term, 30), term(), &days, d("2026-10-05"));
+        assert_eq!((p.required, p.done, p.remaining), (30, 2, 28));
+        assert_eq!(p.weeks_missed, None);
+        assert!(!p.on_pace, "the term is over and 28 are missing");
+    }
+
+    #[test]
+    fn on_pace_follows_the_share_of_the_period_that_has_passed() {
+        let halfway = d("2026-09-16"); // day 16 of 31
+        let fifteen: Vec<NaiveDate> = (0..15).map(|_| d("2026-09-05")).collect();
+        assert!(progress(&spec(Period::Term, 30), term(), &fifteen, halfway).on_pace);
+        assert!(!progress(&spec(Period::Term, 30), term(), &fifteen[..14], halfway).on_pace);
+        assert!(progress(&spec(Period::Term, 30), term(), &[], d("2026-09-01")).on_pace);
+        assert!(progress(&spec(Period::Term, 30), term(), &[], d("2026-08-01")).on_pace);
+    }
+
+    #[test]
+    fn done_never_goes_negative_in_remaining() {
+        let days: Vec<NaiveDate> = (0..5).map(|_| d("2026-09-05")).collect();
+        let p = progress(&spec(Period::Term, 3), term(), &days, d("2026-09-10"));
+        assert_eq!((p.done, p.remaining), (5, 0));
+    }
+
+    #[test]
+    fn weekly_rules_are_met_week_by_week() {
+        // Weeks: 08-31..09-06, 09-07..13, 09-14..20, 09-21..27, 09-28..10-04 (cut to 10-01).
+        let days = [d("2026-09-03"), d("2026-09-04"), d("2026-09-15")];
+        let p = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-23"));
+        assert_eq!(p.required, 5);
+        assert_eq!(p.done, 2, "two in one week count once");
+        assert_eq!(p.remaining, 3);
+        assert_eq!(
+            p.weeks_missed,
+            Some(1),
+            "only the week of 09-07 is over and missed"
+        );
+        assert!(!p.on_pace);
+        let over = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-14"));
+        assert_eq!(over.weeks_missed, Some(1));
+        let early = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-13"));
+        assert_eq!(
+            early.weeks_missed,
+            Some(0),
+            "the current week is not judged yet"
+        );
+        assert!(early.on_pace);
+    }
+
+    #[test]
+    fn defaults_have_no_duplicates_and_make_sense() {
+        assert!(duplicate(&default_rules()).is_none());
+        assert!(default_rules().iter().all(RuleSpec::is_consistent));
+        let odd = RuleSpec {
+            target: Target::Person(Role::Mentor),
+            activity: Activity::Observations,
+            period: Period::Term,
+            minimum: 1,
+        };
+        assert!(!odd.is_consistent());
+        let group = |kind, activity| RuleSpec {
+            target: Target::Group(kind),
+            activity,
+            ..odd.clone()
+        };
+        assert!(group(GroupKind::Preparation, Activity::CollectivePreparations).is_consistent());
+        assert!(!group(GroupKind::Preparation, Activity::ResearchActivities).is_consistent());
+        assert!(group(GroupKind::Grade, Activity::ResearchActivities).is_consistent());
+        assert!(!group(GroupKind::Subject, Activity::Observations).is_consistent());
+        let weekly_open_week = RuleSpec {
+            target: Target::School,
+            activity: Activity::OpenWeeks,
+            period: Period::Week,
+            minimum: 1,
+        };
+        assert!(!weekly_open_week.is_consistent());
+        let person = RuleSpec {
+            target: Target::Person(Role::Teacher),
+            activity: Activity::CollectivePreparations,
+            ..odd.clone()
+        };
+        assert!(!person.is_consistent(), "people do not prepare alone");
+        let mut twice = default_rules();
+        twice.push(twice[0].clone());
+        assert_eq!(duplicate(&twice), Some(&twice[0]));
+    }
+}
