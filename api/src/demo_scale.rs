@@ -17,13 +17,16 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use diesel::Connection;
 use std::fmt;
 use std::time::Instant;
-use tingke_models::bulk::{self, MentorshipTermRow, UserRow};
+use tingke_models::bulk::{self, GroupMemberRow, MentorshipTermRow, UserRow};
 use tingke_models::districts::{self, District};
 use tingke_models::documents::{self, Document, PageRow, Review};
+use tingke_models::groups::{Group, GRADE, PREPARATION, SUBJECT};
+use tingke_models::meetings::Meeting;
 use tingke_models::members::MembershipRow;
 use tingke_models::mentorships::{self, Activity, Mentorship};
 use tingke_models::observations::{self, Observation};
 use tingke_models::rubrics::{self, RubricRow};
+use tingke_models::rules::meetings;
 use tingke_models::schools::School;
 use tingke_models::terms::{self, Term};
 use tingke_models::{quotas, users, Db, DbConn};
@@ -185,6 +188,8 @@ pub struct Summary {
     pub pages: usize,
     pub mentorships: usize,
     pub activities: usize,
+    pub groups: usize,
+    pub meetings: usize,
     pub seconds: f64,
 }
 
@@ -193,7 +198,8 @@ impl fmt::Display for Summary {
         writeln!(
             f,
             "Generated in {:.1} s: {} schools, {} teachers, {} researchers, {} observations, \
-             {} documents with {} pages, {} mentorships with {} activities.",
+             {} documents with {} pages, {} mentorships with {} activities, {} groups with {} \
+             meetings.",
             self.seconds,
             self.size.schools,
             self.size.teachers,
@@ -203,6 +209,8 @@ impl fmt::Display for Summary {
             self.pages,
             self.mentorships,
             self.activities,
+            self.groups,
+            self.meetings,
         )?;
         writeln!(f, "Every login uses the password {DEMO_PASSWORD}.")?;
         writeln!(f, "district_id={}", self.district_id)?;
@@ -360,6 +368,8 @@ struct Counts {
     pages: usize,
     mentorships: usize,
     activities: usize,
+    groups: usize,
+    meetings: usize,
 }
 
 /// Fills an empty database with a district of the given scale. Refuses a database with users.
@@ -482,6 +492,8 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
         pages: counts.pages,
         mentorships: counts.mentorships,
         activities: counts.activities,
+        groups: counts.groups,
+        meetings: counts.meetings,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -687,6 +699,7 @@ fn school_rows(
         }
     }
     let (documents, pages, reviews) = document_rows(rng, shared, &school, &people);
+    let (groups, group_people, meetings) = group_rows(rng, shared, &school.id, &people);
 
     counts.observations += bulk::observations(conn, &observations)?;
     counts.mentorships += bulk::mentorships(conn, &pairs)?;
@@ -695,6 +708,9 @@ fn school_rows(
     counts.documents += bulk::documents(conn, &documents)?;
     counts.pages += bulk::pages(conn, &pages)?;
     bulk::reviews(conn, &reviews)?;
+    counts.groups += bulk::groups(conn, &groups)?;
+    bulk::group_members(conn, &group_people)?;
+    counts.meetings += bulk::meetings(conn, &meetings)?;
     Ok(SchoolRef {
         id: school.id,
         rubric_id: rubric.id,
@@ -703,6 +719,145 @@ fn school_rows(
             .map(|p| (p.id, p.subject, p.grade))
             .collect(),
     })
+}
+
+/// The subjects whose lessons are prepared together, grade by grade (备课组).
+const PREPARED_TOGETHER: [&str; 2] = ["语文", "数学"];
+
+/// A school's groups and what they held: a subject group per subject and a grade group per grade
+/// (their leaders the first of their people, a grade leader for a grade group where there is
+/// one), a lesson-preparation group for Chinese and mathematics in each grade with two people or
+/// more. Subject and preparation groups meet in nine weeks of ten.
+fn group_rows(
+    rng: &mut Rng,
+    shared: &Shared,
+    school_id: &str,
+    people: &[Person],
+) -> (Vec<Group>, Vec<GroupMemberRow>, Vec<Meeting>) {
+    let mut groups = Vec::new();
+    let mut members = Vec::new();
+    let mut meetings = Vec::new();
+    let mut grade_leaders = people.iter().filter(|p| p.post == Post::GradeLeader);
+    let mut add =
+        |rng: &mut Rng, kind: &str, name: String, of: Vec<&Person>, leader: Option<&Person>| {
+            let group = Group {
+                id: rng.id(shared.now),
+                school_id: school_id.to_string(),
+                kind: kind.to_string(),
+                name,
+                subject: of
+                    .first()
+                    .map(|p| p.subject.to_string())
+                    .filter(|_| kind != GRADE),
+                grade: of
+                    .first()
+                    .map(|p| p.grade.to_string())
+                    .filter(|_| kind != SUBJECT),
+                created_by: people[0].id.clone(),
+                request_hash: String::new(),
+                version: 1,
+                created_at: shared.now,
+                updated_at: shared.now,
+                deleted_at: None,
+            };
+            let leader = leader.or(of.first().copied()).map(|p| p.id.as_str());
+            for p in of.iter().filter(|p| Some(p.id.as_str()) != leader) {
+                members.push(GroupMemberRow {
+                    group_id: group.id.clone(),
+                    user_id: p.id.clone(),
+                    leader: false,
+                });
+            }
+            if let Some(l) = leader {
+                members.push(GroupMemberRow {
+                    group_id: group.id.clone(),
+                    user_id: l.to_string(),
+                    leader: true,
+                });
+            }
+            if kind != GRADE {
+                meetings.extend(weekly_meetings(rng, shared, &group, &of));
+            }
+            groups.push(group);
+        };
+    for subject in SUBJECTS {
+        let of: Vec<&Person> = people.iter().filter(|p| p.subject == *subject).collect();
+        if !of.is_empty() {
+            add(rng, SUBJECT, format!("{subject}教研组"), of, None);
+        }
+    }
+    for grade in GRADES {
+        let of: Vec<&Person> = people.iter().filter(|p| p.grade == *grade).collect();
+        if !of.is_empty() {
+            add(rng, GRADE, format!("{grade}组"), of, grade_leaders.next());
+        }
+        for subject in PREPARED_TOGETHER {
+            let of: Vec<&Person> = people
+                .iter()
+                .filter(|p| p.grade == *grade && p.subject == subject)
+                .collect();
+            if of.len() >= 2 {
+                add(
+                    rng,
+                    PREPARATION,
+                    format!("{grade}{subject}备课组"),
+                    of,
+                    None,
+                );
+            }
+        }
+    }
+    (groups, members, meetings)
+}
+
+/// A group's meetings: one on a teaching day of nine weeks in ten of the year, everyone present.
+fn weekly_meetings(rng: &mut Rng, shared: &Shared, group: &Group, of: &[&Person]) -> Vec<Meeting> {
+    let cal = shared.calendar;
+    let kind = meetings::kind_for(&group.kind);
+    let attendance: Vec<serde_json::Value> = of
+        .iter()
+        .map(|p| serde_json::json!({ "user_id": p.id, "status": "present" }))
+        .collect();
+    let attendance = serde_json::Value::Array(attendance).to_string();
+    let mut weeks: Vec<usize> = Vec::new();
+    for (d, (day, _)) in cal.days.iter().enumerate() {
+        let new_week = weeks
+            .last()
+            .is_none_or(|&w| cal.days[w].0.iso_week() != day.iso_week());
+        if new_week {
+            weeks.push(d);
+        }
+    }
+    weeks.retain(|_| !rng.chance(0.1));
+    weeks
+        .into_iter()
+        .map(|d| {
+            let preparer = of[rng.below(of.len())];
+            Meeting {
+                id: rng.id(shared.now),
+                group_id: group.id.clone(),
+                school_id: group.school_id.clone(),
+                kind: kind.to_string(),
+                held_on: cal.day_names[d].clone(),
+                topic: rng.pick(TOPICS).to_string(),
+                activity: (kind == meetings::RESEARCH_ACTIVITY).then(|| "lesson_study".to_string()),
+                lessons: String::new(),
+                main_preparer_id: (kind == meetings::COLLECTIVE_PREPARATION)
+                    .then(|| preparer.id.clone()),
+                document_id: None,
+                discussion: String::new(),
+                revisions: String::new(),
+                attendance: attendance.clone(),
+                observation_ids: "[]".into(),
+                recorded_by: preparer.id.clone(),
+                request_hash: String::new(),
+                version: 1,
+                created_at: shared.now,
+                updated_at: shared.now,
+                deleted_at: None,
+            }
+        })
+        .collect()
 }
 
 /// A submitted, counted observation of `teacher`'s lesson in `slot`.

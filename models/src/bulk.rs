@@ -5,6 +5,8 @@
 //! as the backend's limit on bound parameters allows. Callers wrap them in a transaction.
 
 use crate::documents::{Document, PageRow, Review};
+use crate::groups::Group;
+use crate::meetings::Meeting;
 use crate::members::MembershipRow;
 use crate::mentorships::{Activity, Mentorship};
 use crate::observations::Observation;
@@ -95,7 +97,7 @@ bulk_insert!(
     observations,
     schema::observations::table,
     Observation,
-    32
+    33
 );
 bulk_insert!(
     /// Mentor-apprentice pairs.
@@ -138,6 +140,37 @@ bulk_insert!(
     schema::reviews::table,
     Review,
     9
+);
+
+/// A person in a group.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::group_members)]
+pub struct GroupMemberRow {
+    pub group_id: String,
+    pub user_id: String,
+    pub leader: bool,
+}
+
+bulk_insert!(
+    /// A school's groups.
+    groups,
+    schema::school_groups::table,
+    Group,
+    12
+);
+bulk_insert!(
+    /// The people of groups.
+    group_members,
+    schema::group_members::table,
+    GroupMemberRow,
+    3
+);
+bulk_insert!(
+    /// What groups held.
+    meetings,
+    schema::group_meetings::table,
+    Meeting,
+    20
 );
 
 /// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans queries

@@ -339,5 +339,39 @@ async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
         .find(|i| i["role"] == "principal" && i["activity"] == "observations")
         .unwrap_or_else(|| panic!("no principal rule in {progress}"));
     assert!(observed["done"].as_i64().unwrap() > 0, "{progress}");
+    // The school's groups held their weekly meetings, nine teaching weeks in ten (the term's
+    // holiday weeks count as missed until the school calendar knows them).
+    let token = login["access_token"].as_str().unwrap();
+    let me = client
+        .get(format!("{address}/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let school = me["memberships"][0]["school_id"].as_str().unwrap();
+    let report = client
+        .get(format!(
+            "{address}/v1/schools/{school}/compliance?term_id={term_id}"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let groups = report["groups"].as_array().unwrap();
+    assert!(!groups.is_empty(), "{report}");
+    for group in groups {
+        let weekly = &group["items"][0];
+        let (done, required) = (
+            weekly["done"].as_i64().unwrap(),
+            weekly["required"].as_i64().unwrap(),
+        );
+        assert!((10..required).contains(&done), "{group}");
+    }
     drop(server);
 }
