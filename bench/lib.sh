@@ -2,7 +2,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-TINGKE=$CARGO_TARGET_DIR/release/tingke
+TINGKE=${TINGKE:-$CARGO_TARGET_DIR/release/tingke}
 PG_URL_BASE=${PG_URL_BASE:-postgres://postgres@127.0.0.1:5432}
 
 # SKIP_BUILD=1 uses the binary already built

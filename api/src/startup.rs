@@ -172,6 +172,10 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
                     Ok(res)
                 }
             })
+            // Answers are compressed as the client asks (gzip, br): a classroom shares a weak
+            // network. Images are left as they are (actix compresses only compressible types).
+            // Outside the idempotency layer, which keeps answers as the handler made them.
+            .wrap(middleware::Compress::default())
             .wrap(security_headers())
             .wrap(middleware::Condition::new(
                 !data.config.cors_origins.is_empty(),

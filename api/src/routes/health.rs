@@ -4,7 +4,7 @@ use super::Router;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::json;
 
 pub fn routes(r: &mut Router) {
@@ -43,9 +43,13 @@ pub async fn not_found_route() -> ApiResult<HttpResponse> {
     Err(ApiError::new(StatusCode::NOT_FOUND, "route_not_found"))
 }
 
-pub async fn method_not_allowed() -> ApiResult<HttpResponse> {
-    Err(ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-    ))
+/// 405 with the methods the path has (`Allow`, as RFC 9110 asks).
+pub async fn method_not_allowed(allow: String) -> HttpResponse {
+    let mut res =
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    res
 }

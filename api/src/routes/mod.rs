@@ -58,10 +58,13 @@ impl Router {
     pub fn register(self, cfg: &mut web::ServiceConfig) {
         for (path, routes) in self.paths {
             let mut resource = web::resource(path);
+            let allow: Vec<&str> = routes.iter().map(|(m, _)| m.as_str()).collect();
+            let allow = allow.join(", ");
             for (_, route) in routes {
                 resource = resource.route(route);
             }
-            cfg.service(resource.default_service(web::to(health::method_not_allowed)));
+            let refuse = move || health::method_not_allowed(allow.clone());
+            cfg.service(resource.default_service(web::to(refuse)));
         }
     }
 }

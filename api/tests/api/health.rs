@@ -286,3 +286,88 @@ async fn made_up_paths_do_not_grow_the_metrics() {
     // Only counts changed, not the series: none per request.
     assert_eq!(series(&after), before);
 }
+
+/// The first sync of a school, as a phone on a shared Wi-Fi asks for it: gzip or br when the
+/// phone offers them, plain otherwise; a page photo is never compressed again.
+#[tokio::test]
+async fn answers_are_compressed_as_the_client_asks_and_photos_are_not() {
+    use std::io::Read;
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let sync = |encoding: &'static str| {
+        app.client
+            .get(format!("{}/v1/sync", app.address))
+            .bearer_auth(&principal.token)
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let plain = sync("identity").await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain: serde_json::Value = plain.json().await.unwrap();
+
+    let gzip = sync("gzip").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let bytes = gzip.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let unzipped: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(unzipped["observations"], plain["observations"]);
+    assert!(
+        bytes.len() * 3 < text.len(),
+        "gzip makes a sync a third or less: {} of {}",
+        bytes.len(),
+        text.len()
+    );
+
+    let br = sync("br;q=1.0, gzip;q=0.5").await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let bytes = br.bytes().await.unwrap();
+    let mut text = String::new();
+    brotli::Decompressor::new(&bytes[..], 4096)
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["groups"],
+        plain["groups"]
+    );
+
+    // A page photo through its signed URL: a JPEG as it is, whatever the phone offers.
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = crate::documents::create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let photo = tingke_api::photo::testimages::portrait_photo_with_exif(3, 800, 600);
+    let page = crate::documents::upload(&app, &teacher, doc.str("id"), &photo)
+        .await
+        .expect_status(201);
+    let url = page.str("image_url").to_string();
+    let photo = app
+        .client
+        .get(url)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), 200);
+    assert_ne!(
+        photo
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_have_names_those_it_has() {
+    let app = spawn_app().await;
+    let res = app
+        .delete("/v1/schools")
+        .send()
+        .await
+        .expect_problem(405, "method_not_allowed");
+    assert_eq!(res.header("allow"), Some("POST, GET"));
+}
