@@ -3,9 +3,12 @@
 //! again (for 24 hours, across restarts), instead of a second action, a 412 for its own edit or
 //! a 404 for its own deletion.
 //!
-//! Two answers are never remembered, because the retry may succeed: a server error (and a 408),
-//! and any answer to a body that did not arrive whole (the connection dropped halfway: see
-//! [`crate::body::Unfinished`]). A key is claimed while its request is handled, and the claim is
+//! Only answers that did something are remembered: a 2xx (or 3xx). A refusal (4xx) changed
+//! nothing (its transaction rolled back), so its retry is handled again, and a 412 refused for a
+//! stale `If-Match` succeeds once the phone has read the record again and sends its new ETag
+//! under the same key (issue 25). A server error, a 408 and any answer to a body that did not
+//! arrive whole (see [`crate::body::Unfinished`]) are not remembered either: the retry may
+//! succeed. A key is claimed while its request is handled, and the claim is
 //! a lease the request renews: when the server dies in the middle, the lease runs out and the
 //! retry takes the key over instead of waiting 24 hours.
 
@@ -222,8 +225,8 @@ async fn renew_while_handled(state: &AppState, user: &str, key: &str, lease: Dur
     }
 }
 
-/// Remembers the answer (not a 5xx, a 408 for a body sent too slowly, nor anything answered to a
-/// body cut off halfway: those may succeed when retried) and passes it on.
+/// Remembers a 2xx or 3xx answer (not a refusal, a 5xx, nor anything answered to a body cut off
+/// halfway: those may succeed when retried) and passes it on.
 async fn keep(
     state: &AppState,
     user: &str,
@@ -238,13 +241,7 @@ async fn keep(
     let bytes = body::to_bytes_limited(res.into_body(), MAX_BODY).await;
     let (user, key) = (user.to_string(), key.to_string());
     let bytes = match bytes {
-        Ok(Ok(bytes))
-            if !status.is_server_error()
-                && status != StatusCode::REQUEST_TIMEOUT
-                && !unfinished =>
-        {
-            bytes
-        }
+        Ok(Ok(bytes)) if (status.is_success() || status.is_redirection()) && !unfinished => bytes,
         other => {
             let _ = state
                 .write(move |conn| Ok(store::forget(conn, &user, &key)?))

@@ -123,3 +123,36 @@ async fn a_key_belongs_to_one_request_of_one_user() {
         (again.status, again.code())
     );
 }
+
+/// A refusal changed nothing and is not kept for its key: the phone that was told 412 reads the
+/// record again and sends its edit with the new ETag under the same key, and it is done once.
+#[tokio::test]
+async fn a_refused_write_is_not_replayed_to_its_corrected_retry() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let draft = create(
+        &app,
+        &principal,
+        &lesson(&principal.school_id(), teacher.id(), 2, 45),
+    )
+    .await
+    .expect_status(201);
+    let path = format!("/v1/observations/{}", draft.str("id"));
+    let edit = |etag: String| {
+        app.patch(&path)
+            .token(&principal.token)
+            .header("idempotency-key", "edit-topic-1")
+            .header("if-match", &etag)
+            .json(json!({ "topic": "分数的初步认识" }))
+            .send()
+    };
+    let stale = format!("\"{}.0\"", draft.str("id"));
+    edit(stale).await.expect_problem(412, "precondition_failed");
+    let done = edit(draft.etag()).await.expect_status(200);
+    assert_eq!(done.body["topic"], "分数的初步认识");
+    assert_eq!(done.header("idempotent-replayed"), None);
+    let replayed = edit(draft.etag()).await.expect_status(200);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body["version"], done.body["version"]);
+}
