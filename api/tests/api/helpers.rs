@@ -444,12 +444,26 @@ impl Call<'_> {
                 self.method, self.path
             );
         }
+        let sent: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        if let Err(e) = SPEC.check_headers(self.method.as_str(), &path, status, &sent) {
+            record_undeclared(e);
+        }
         Response {
             status,
             headers,
             body,
             text,
         }
+    }
+}
+
+/// Undeclared headers are collected across the run (`TINGKE_LIST_UNDECLARED=1` prints them all)
+/// and otherwise fail the test that met them.
+fn record_undeclared(e: String) {
+    if std::env::var("TINGKE_LIST_UNDECLARED").is_ok_and(|v| v == "1") {
+        eprintln!("UNDECLARED {e}");
+    } else {
+        panic!("{e}");
     }
 }
 

@@ -14,6 +14,15 @@ pub struct Spec {
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
+/// Response headers a client acts on (`check_headers`).
+const MEANINGFUL_HEADERS: [&str; 5] = [
+    "etag",
+    "idempotent-replayed",
+    "content-disposition",
+    "retry-after",
+    "allow",
+];
+
 impl Spec {
     fn load() -> Spec {
         let text = include_str!("../../../openapi.yaml");
@@ -105,6 +114,41 @@ impl Spec {
         let response = self.resolve(response);
         let key = format!("{method} {template} {status}");
         self.check_content(&key, response, content_type, body)
+    }
+
+    /// Headers with a meaning for the client that an answer carries must be declared for that
+    /// answer, so that generated clients can read them.
+    pub fn check_headers(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        sent: &[&str],
+    ) -> Result<(), String> {
+        let Some(template) = self.template_for(path) else {
+            return Ok(());
+        };
+        let Some(op) = self.doc["paths"][&template].get(method.to_lowercase()) else {
+            return Ok(());
+        };
+        let Some(response) = op["responses"].get(status.to_string()) else {
+            return Ok(());
+        };
+        let declared: Vec<String> = self.resolve(response)["headers"]
+            .as_object()
+            .map(|h| h.keys().map(|k| k.to_lowercase()).collect())
+            .unwrap_or_default();
+        let missing: Vec<&str> = sent
+            .iter()
+            .copied()
+            .filter(|h| MEANINGFUL_HEADERS.contains(h) && !declared.iter().any(|d| d == h))
+            .collect();
+        match missing.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
+                "{method} {template} {status} sends undeclared headers {missing:?}"
+            )),
+        }
     }
 
     /// Answers every route may give that are not listed per operation (404, 405).
