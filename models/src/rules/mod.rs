@@ -5,6 +5,7 @@
 pub mod counting;
 pub mod groups;
 pub mod meetings;
+pub mod visibility;
 
 /// A rule broken by a request: the stable code and the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
