@@ -615,17 +615,17 @@ async fn approve(
             tingke_models::db::lock_key(conn, &id)?;
             let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
             let leaders = tingke_models::groups::grade_leaders(conn, &d.school_id, &d.grade)?;
-            // The leader of the sheet's grade group sees it to approve it, whatever their roles.
-            let leads_grade = leaders.iter().flatten().any(|l| l == caller.id());
-            if !(can_see(&caller, &d) || (leads_grade && d.status != status::DRAFT)) {
-                return Err(ApiError::not_found());
-            }
             let may = tingke_models::rules::groups::may_approve_sheet(
                 caller.is_admin(),
                 caller.has_school_role(&d.school_id, Role::GradeLeader),
                 caller.id(),
                 leaders.as_deref(),
             );
+            // Whoever approves the sheet (the leader of its grade's group, whatever their roles,
+            // or any grade-group leader while the grade has no group) sees it to approve it.
+            if !(can_see(&caller, &d) || (may && d.status != status::DRAFT)) {
+                return Err(ApiError::not_found());
+            }
             if !may {
                 return Err(ApiError::forbidden());
             }

@@ -227,7 +227,9 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("POST /v1/documents/{id}/submit", "f ffffho hh h h f u"),
     ("POST /v1/documents/{id}/reviews", "o oooohf hh h h f u"),
-    ("POST /v1/documents/{id}/approve", "o fffohf hh h h f u"),
+    // the sheet is of the fifth grade, which has no grade group: any grade-group leader of the
+    // school approves it (`may_approve_sheet`), and so reads it
+    ("POST /v1/documents/{id}/approve", "o fffoof hh h h f u"),
     ("POST /v1/documents/{id}/sign-off", "o ooofhf hh h h f u"),
     // files: the signature is the permission
     ("GET /v1/files/{token}", "o oooooo oo o o o o"),
