@@ -88,6 +88,14 @@ pub fn update_if_version(conn: &mut DbConn, d: &Document, expected: i32) -> Quer
 
 pub use crate::Visibility;
 
+type Condition<'a> = Box<
+    dyn BoxableExpression<
+            documents::table,
+            <crate::DbConn as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        > + 'a,
+>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub school_id: Option<String>,
@@ -110,13 +118,20 @@ pub fn list(
     query = if visibility.admin {
         query.filter(documents::teacher_id.eq(me).or(shared))
     } else {
-        query.filter(
-            documents::teacher_id.eq(me).or(shared.and(
-                documents::school_id
-                    .eq_any(visibility.school_ids.clone())
-                    .or(documents::district_id.eq_any(visibility.district_ids.clone())),
-            )),
-        )
+        let mut read: Condition<'_> = Box::new(
+            documents::school_id
+                .eq_any(visibility.school_ids.clone())
+                .or(documents::district_id.eq_any(visibility.district_ids.clone())),
+        );
+        // A grade-group leader reads the documents of the people of their groups.
+        for g in &visibility.groups {
+            read = Box::new(
+                read.or(documents::school_id
+                    .eq(g.school_id.clone())
+                    .and(documents::teacher_id.eq_any(g.people.clone()))),
+            );
+        }
+        query.filter(documents::teacher_id.eq(me).or(shared.and(read)))
     };
     if let Some(v) = &filter.school_id {
         query = query.filter(documents::school_id.eq(v.clone()));

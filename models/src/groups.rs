@@ -214,6 +214,51 @@ pub fn grade_leaders(
     ))
 }
 
+/// The groups `leader` leads in `school_ids`, deleted ones too, each with its people, in one
+/// query: what `rules::visibility::read_through_groups` decides from.
+pub fn led_with_people(
+    conn: &mut DbConn,
+    leader: &str,
+    school_ids: &[String],
+) -> QueryResult<Vec<crate::rules::visibility::LedGroup>> {
+    let leads = diesel::alias!(group_members as leads);
+    let rows: Vec<(String, String, String, Option<NaiveDateTime>, String)> = group_members::table
+        .inner_join(school_groups::table)
+        .inner_join(
+            leads.on(leads
+                .field(group_members::group_id)
+                .eq(group_members::group_id)),
+        )
+        .filter(leads.field(group_members::user_id).eq(leader))
+        .filter(leads.field(group_members::leader).eq(true))
+        .filter(school_groups::school_id.eq_any(school_ids))
+        .select((
+            school_groups::id,
+            school_groups::school_id,
+            school_groups::kind,
+            school_groups::deleted_at,
+            group_members::user_id,
+        ))
+        .order((school_groups::id.asc(), group_members::user_id.asc()))
+        .load(conn)?;
+    let mut groups: Vec<(String, crate::rules::visibility::LedGroup)> = Vec::new();
+    for (id, school_id, kind, deleted_at, person) in rows {
+        match groups.last_mut() {
+            Some((last, g)) if *last == id => g.people.push(person),
+            _ => groups.push((
+                id,
+                crate::rules::visibility::LedGroup {
+                    school_id,
+                    kind,
+                    live: deleted_at.is_none(),
+                    people: vec![person],
+                },
+            )),
+        }
+    }
+    Ok(groups.into_iter().map(|(_, g)| g).collect())
+}
+
 /// The people of every live group `leader` leads: a group leader sees their phone numbers.
 pub fn people_led_by(conn: &mut DbConn, leader: &str) -> QueryResult<Vec<String>> {
     let led: Vec<String> = led_by(conn, leader)?.into_iter().map(|g| g.id).collect();

@@ -28,14 +28,17 @@ pub use db::{Backend, Db, DbConn, DbError, PoolOptions};
 
 use chrono::NaiveDateTime;
 
-/// Whose records a list may show: the caller's own, and the shared ones of the schools they lead
-/// and the districts they research (everything shared, for an admin).
+/// Whose records a list may show: the caller's own, and the shared ones of the schools whose
+/// whole work they read (`school_ids`: principal, vice principal, dean), of the people of the
+/// grade groups they lead (`groups`, `rules::visibility`) and of the districts they research
+/// (everything shared, for an admin).
 #[derive(Debug, Clone, Default)]
 pub struct Visibility {
     pub user_id: String,
     pub admin: bool,
     pub school_ids: Vec<String>,
     pub district_ids: Vec<String>,
+    pub groups: Vec<rules::visibility::GroupReading>,
 }
 
 /// A new time-ordered id (UUIDv7) as text: ids sort by creation time, which keyset pagination uses.

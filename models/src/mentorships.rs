@@ -119,6 +119,14 @@ pub fn active_of_apprentice(
 
 pub use crate::Visibility;
 
+type Condition<'a> = Box<
+    dyn BoxableExpression<
+            mentorships::table,
+            <crate::DbConn as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        > + 'a,
+>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub school_id: Option<String>,
@@ -136,13 +144,24 @@ pub fn list(
     let mut query = mentorships::table.into_boxed();
     if !visibility.admin {
         let me = visibility.user_id.clone();
-        query = query.filter(
+        let mut seen: Condition<'_> = Box::new(
             mentorships::mentor_id
                 .eq(me.clone())
                 .or(mentorships::apprentice_id.eq(me))
                 .or(mentorships::school_id.eq_any(visibility.school_ids.clone()))
                 .or(mentorships::district_id.eq_any(visibility.district_ids.clone())),
         );
+        // A grade-group leader sees the pairs of the people of their groups.
+        for g in &visibility.groups {
+            seen = Box::new(
+                seen.or(mentorships::school_id.eq(g.school_id.clone()).and(
+                    mentorships::mentor_id
+                        .eq_any(g.people.clone())
+                        .or(mentorships::apprentice_id.eq_any(g.people.clone())),
+                )),
+            );
+        }
+        query = query.filter(seen);
     }
     if let Some(v) = &filter.school_id {
         query = query.filter(mentorships::school_id.eq(v.clone()));

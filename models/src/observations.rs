@@ -170,15 +170,26 @@ pub fn list(
                 .or(observations::status.eq(SUBMITTED)),
         )
     } else {
+        let mut shared: Condition<'_> = Box::new(
+            observations::teacher_id
+                .eq(me.clone())
+                .or(observations::school_id.eq_any(visibility.school_ids.clone()))
+                .or(observations::district_id.eq_any(visibility.district_ids.clone())),
+        );
+        // A grade-group leader reads what the people of their groups made and were given.
+        for g in &visibility.groups {
+            shared = Box::new(
+                shared.or(observations::school_id.eq(g.school_id.clone()).and(
+                    observations::teacher_id
+                        .eq_any(g.people.clone())
+                        .or(observations::observer_id.eq_any(g.people.clone())),
+                )),
+            );
+        }
         query.filter(
             observations::observer_id
-                .eq(me.clone())
-                .or(observations::status.eq(SUBMITTED).and(
-                    observations::teacher_id
-                        .eq(me)
-                        .or(observations::school_id.eq_any(visibility.school_ids.clone()))
-                        .or(observations::district_id.eq_any(visibility.district_ids.clone())),
-                )),
+                .eq(me)
+                .or(observations::status.eq(SUBMITTED).and(shared)),
         )
     };
     if let Some(v) = &filter.observer_id {

@@ -46,7 +46,9 @@ impl Role {
             .find(|r| r.as_str() == s)
     }
 
-    /// School leaders: they see the whole school's work.
+    /// School leaders: they review documents and see colleagues' phone numbers. Who of them
+    /// reads the whole school's work is `rules::visibility::reads_whole_school`; a grade-group
+    /// leader reads only the people of their grade groups.
     pub fn is_school_leader(self) -> bool {
         matches!(
             self,

@@ -7,6 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use tingke_models::members::Membership;
+use tingke_models::rules::visibility::{self, GroupReading};
 use tingke_models::users::User;
 use tingke_models::{auth, roles::Role, DbConn};
 
@@ -17,6 +18,9 @@ pub struct Caller {
     pub user: User,
     pub session_id: String,
     pub memberships: Vec<Membership>,
+    /// Whom the caller reads through the grade groups they lead (`rules::visibility`); empty
+    /// for everyone who is not a grade-group leader.
+    pub groups: Vec<GroupReading>,
 }
 
 impl Caller {
@@ -107,12 +111,34 @@ impl Caller {
         if found.session.revoked_at.is_some() {
             return Err(ApiError::unauthorized("token_revoked"));
         }
+        let groups = read_through_groups(conn, &user.id, &found.memberships)?;
         Ok(Caller {
             user,
             session_id: found.session.id,
             memberships: found.memberships,
+            groups,
         })
     }
+}
+
+/// Whom a grade-group leader reads through their grade groups: one more query, and only for
+/// callers who hold the role somewhere (everyone else reads nobody through groups).
+fn read_through_groups(
+    conn: &mut DbConn,
+    user_id: &str,
+    memberships: &[Membership],
+) -> Result<Vec<GroupReading>, ApiError> {
+    let schools: Vec<String> = memberships
+        .iter()
+        .filter(|m| m.has_role(Role::GradeLeader))
+        .filter_map(|m| m.school_id.clone())
+        .collect();
+    if schools.is_empty() {
+        return Ok(Vec::new());
+    }
+    let led = tingke_models::groups::led_with_people(conn, user_id, &schools)?;
+    let schools: Vec<&str> = schools.iter().map(String::as_str).collect();
+    Ok(visibility::read_through_groups(&schools, &led))
 }
 
 impl FromRequest for Caller {
@@ -167,14 +193,21 @@ impl Caller {
             || self.has_district_role(district_id, Role::Researcher)
     }
 
-    /// Leaders of the school, the district's researchers and admins read its submitted work.
+    /// The school's principal, vice principals and deans, the district's researchers and admins
+    /// read all its submitted work (a grade-group leader reads their groups': `reads_person`).
     pub fn sees_school_work(&self, school_id: &str, district_id: &str) -> bool {
         self.is_admin()
             || self
                 .school_roles(school_id)
-                .iter()
-                .any(|r| r.is_school_leader())
+                .into_iter()
+                .any(visibility::reads_whole_school)
             || self.has_district_role(district_id, Role::Researcher)
+    }
+
+    /// Whether the caller reads `person`'s submitted work in the school as the leader of a
+    /// grade group `person` is in.
+    pub fn reads_person(&self, school_id: &str, person: &str) -> bool {
+        visibility::reads_person(&self.groups, school_id, person)
     }
 
     /// Principals, vice principals and deans (and admins) correct submitted observations and read
@@ -187,11 +220,11 @@ impl Caller {
                 .any(|r| matches!(r, Role::Principal | Role::VicePrincipal | Role::Dean))
     }
 
-    /// Schools whose submitted work the caller reads as a leader.
+    /// Schools whose whole submitted work the caller reads as a leader.
     pub fn leader_school_ids(&self) -> Vec<String> {
         self.memberships
             .iter()
-            .filter(|m| m.roles.iter().any(|r| r.is_school_leader()))
+            .filter(|m| m.roles.iter().copied().any(visibility::reads_whole_school))
             .filter_map(|m| m.school_id.clone())
             .collect()
     }
@@ -203,6 +236,7 @@ impl Caller {
             admin: self.is_admin(),
             school_ids: self.leader_school_ids(),
             district_ids: self.researcher_district_ids(),
+            groups: self.groups.clone(),
         }
     }
 

@@ -64,10 +64,9 @@ async fn archive(
             let allowed = caller.id() == user.id
                 || caller.is_admin()
                 || of.iter().any(|m| {
-                    m.school_id
-                        .as_deref()
-                        .is_some_and(|s| caller.is_senior_leader(s))
-                        || caller.has_district_role(&m.district_id, Role::Researcher)
+                    m.school_id.as_deref().is_some_and(|s| {
+                        caller.is_senior_leader(s) || caller.reads_person(s, &user.id)
+                    }) || caller.has_district_role(&m.district_id, Role::Researcher)
                 });
             if !allowed {
                 return Err(ApiError::not_found());

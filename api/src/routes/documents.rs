@@ -234,11 +234,14 @@ fn is_reviewer(caller: &Caller, school_id: &str) -> bool {
 
 pub(super) fn can_see(caller: &Caller, d: &Document) -> bool {
     d.teacher_id == caller.id()
-        || (d.status != status::DRAFT && caller.sees_school_work(&d.school_id, &d.district_id))
+        || (d.status != status::DRAFT
+            && (caller.sees_school_work(&d.school_id, &d.district_id)
+                || caller.reads_person(&d.school_id, &d.teacher_id)))
 }
 
-/// The document when the caller may see it: its teacher always, the school's leaders, the
-/// district's researchers and admins once submitted; 404 for everyone else.
+/// The document when the caller may see it: its teacher always; once submitted, the readers of
+/// the whole school (principal, vice principals, deans), the leader of a grade group its
+/// teacher is in, the district's researchers and admins; 404 for everyone else.
 pub(super) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
     // Writes to one document take turns (two phones of one teacher uploading at once), so the
     // version check in `save` never refuses one of them.
@@ -612,17 +615,17 @@ async fn approve(
             tingke_models::db::lock_key(conn, &id)?;
             let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
             let leaders = tingke_models::groups::grade_leaders(conn, &d.school_id, &d.grade)?;
-            // The leader of the sheet's grade group sees it to approve it, whatever their roles.
-            let leads_grade = leaders.iter().flatten().any(|l| l == caller.id());
-            if !(can_see(&caller, &d) || (leads_grade && d.status != status::DRAFT)) {
-                return Err(ApiError::not_found());
-            }
             let may = tingke_models::rules::groups::may_approve_sheet(
                 caller.is_admin(),
                 caller.has_school_role(&d.school_id, Role::GradeLeader),
                 caller.id(),
                 leaders.as_deref(),
             );
+            // Whoever approves the sheet (the leader of its grade's group, whatever their roles,
+            // or any grade-group leader while the grade has no group) sees it to approve it.
+            if !(can_see(&caller, &d) || (may && d.status != status::DRAFT)) {
+                return Err(ApiError::not_found());
+            }
             if !may {
                 return Err(ApiError::forbidden());
             }
@@ -694,13 +697,17 @@ async fn overdue(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
-    if !caller.sees_school_work(&school.id, &school.district_id) {
+    // Every reviewer asks; a grade-group leader hears of their groups' documents only.
+    if !(caller.sees_school_work(&school.id, &school.district_id)
+        || is_reviewer(&caller, &school.id))
+    {
         return Err(ApiError::forbidden());
     }
     let today = obs::local_date(tingke_models::now());
     let items = state
         .read(move |conn| {
-            let rows = docs::overdue(conn, &school.id, &today.format("%Y-%m-%d").to_string())?;
+            let mut rows = docs::overdue(conn, &school.id, &today.format("%Y-%m-%d").to_string())?;
+            rows.retain(|(_, d)| can_see(&caller, d));
             let ids: Vec<String> = rows.iter().map(|(_, d)| d.teacher_id.clone()).collect();
             let names = obs::user_names(conn, &ids)?;
             Ok(rows

@@ -178,9 +178,13 @@ fn in_pair(caller: &Caller, m: &Mentorship) -> bool {
     caller.id() == m.mentor_id || caller.id() == m.apprentice_id
 }
 
-/// Who sees a pair: its two people, the school's leaders, the district's researchers, admins.
+/// Who sees a pair: its two people, the readers of the whole school, the leader of a grade group
+/// one of the two is in, the district's researchers, admins.
 pub(super) fn can_see(caller: &Caller, m: &Mentorship) -> bool {
-    in_pair(caller, m) || caller.sees_school_work(&m.school_id, &m.district_id)
+    in_pair(caller, m)
+        || caller.sees_school_work(&m.school_id, &m.district_id)
+        || caller.reads_person(&m.school_id, &m.mentor_id)
+        || caller.reads_person(&m.school_id, &m.apprentice_id)
 }
 
 /// The pair when the caller may see it; 404 for everyone else.

@@ -331,12 +331,16 @@ fn respond(status: StatusCode, v: ObservationView) -> HttpResponse {
         .json(v)
 }
 
-/// What the caller may do with one observation.
+/// Whether the caller sees one observation: its observer always; once submitted, its teacher,
+/// the readers of the whole school (`sees_school_work`) and the leader of a grade group that
+/// its teacher or its observer is in.
 pub(super) fn can_see(caller: &Caller, o: &Observation) -> bool {
     o.observer_id == caller.id()
         || (!o.is_draft()
             && (o.teacher_id == caller.id()
-                || caller.sees_school_work(&o.school_id, &o.district_id)))
+                || caller.sees_school_work(&o.school_id, &o.district_id)
+                || caller.reads_person(&o.school_id, &o.teacher_id)
+                || caller.reads_person(&o.school_id, &o.observer_id)))
 }
 
 /// The observation when the caller may see it; 404 otherwise (a draft does not exist for anyone

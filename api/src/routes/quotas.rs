@@ -644,9 +644,10 @@ pub(super) struct ProgressList {
     items: Vec<ProgressView>,
 }
 
-/// A person's progress is theirs, and their leaders', the researchers' of their district and
-/// admins'. `of` holds the person's memberships in the term's district: a researcher sees only
-/// the people of that district.
+/// A person's progress is theirs, and their leaders' (the principal, vice principals and deans
+/// of their school, the leader of a grade group they are in), the researchers' of their district
+/// and admins'. `of` holds the person's memberships in the term's district: a researcher sees
+/// only the people of that district.
 fn may_see_progress(
     caller: &Caller,
     user_id: &str,
@@ -659,7 +660,7 @@ fn may_see_progress(
         || of
             .iter()
             .filter_map(|m| m.school_id.as_deref())
-            .any(|s| caller.is_senior_leader(s))
+            .any(|s| caller.is_senior_leader(s) || caller.reads_person(s, user_id))
 }
 
 async fn progress(

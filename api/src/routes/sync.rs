@@ -79,7 +79,9 @@ impl Cursor {
     }
 }
 
-/// A fingerprint of what the caller may see: admin or not, and every membership with its roles.
+/// A fingerprint of what the caller may see: admin or not, every membership with its roles, and
+/// the people a grade-group leader reads (a teacher who joins or leaves their group changes
+/// what the phone must hold: the next sync starts over).
 fn scope_of(caller: &Caller) -> u64 {
     let mut held: Vec<String> = caller
         .memberships
@@ -92,6 +94,9 @@ fn scope_of(caller: &Caller) -> u64 {
         })
         .collect();
     held.sort();
+    for g in &caller.groups {
+        held.push(format!("read {}:{}", g.school_id, g.people.join(",")));
+    }
     let digest = Sha256::digest(format!("{}|{}", caller.is_admin(), held.join("|")));
     u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }

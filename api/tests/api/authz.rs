@@ -43,20 +43,22 @@ const PRINCIPAL: usize = 1;
 // 2: vice principal A
 const DEAN: usize = 3;
 const GRADE: usize = 4;
-const TEACHER: usize = 5;
-const MENTOR: usize = 6;
-const APPRENTICE: usize = 7;
-const OTHER_SCHOOL: usize = 8;
-const OTHER_DISTRICT: usize = 9;
-// 10: researcher
-const ANON: usize = 11;
+const OTHER_GRADE: usize = 5;
+const TEACHER: usize = 6;
+const MENTOR: usize = 7;
+const APPRENTICE: usize = 8;
+const OTHER_SCHOOL: usize = 9;
+const OTHER_DISTRICT: usize = 10;
+// 11: researcher
+const ANON: usize = 12;
 
-const ACTORS: [&str; 12] = [
+const ACTORS: [&str; 13] = [
     "admin",
     "principal A",
     "vice principal A",
     "dean A",
     "grade-group leader A",
+    "grade-group leader A of another grade",
     "teacher A",
     "mentor (A)",
     "apprentice (A)",
@@ -68,160 +70,171 @@ const ACTORS: [&str; 12] = [
 
 /// One row per route (`METHOD /path`, with `[variant]` rows where ids of another school or
 /// district are sent); one letter per actor, in the order of `ACTORS`, grouped as
-/// admin | principal vice dean grade-leader teacher of school A | mentor apprentice |
-/// principal B | teacher of district 2 | researcher | no token.
+/// admin | principal vice dean grade-leader other-grade-leader teacher of school A | mentor
+/// apprentice | principal B | teacher of district 2 | researcher | no token.
 /// `o` Ok, `f` Forbidden, `h` Hidden, `u` Unauth.
 ///
 /// The records: "the observation" is a submitted observation of teacher A by principal A, "the
 /// draft" principal A's draft observation of teacher A; "the document" is teacher A's lesson
-/// plan; "the pair" the demo pair (mentor, apprentice) of school A. Everything is in school A
+/// plan; "the pair" the demo pair (mentor, apprentice) of school A. The grade-group leader leads
+/// the demo 四年级组 (teacher A, the mentor and the apprentice are in it) and reads their work;
+/// the grade-group leader of another grade leads a 六年级组 of a new teacher, and reads none of
+/// it (POLICY.md, "Groups and collective preparation"; issue 18). Everything is in school A
 /// unless the variant says otherwise, so that principal B, the researcher and the teacher of
 /// district 2 always send ids of a school that is not theirs.
 const MATRIX: &[(&str, &str)] = &[
     // health: public
-    ("GET /healthz", "o ooooo oo o o o o"),
-    ("GET /readyz", "o ooooo oo o o o o"),
-    ("GET /metrics", "o ooooo oo o o o o"),
-    ("GET /openapi.yaml", "o ooooo oo o o o o"),
+    ("GET /healthz", "o oooooo oo o o o o"),
+    ("GET /readyz", "o oooooo oo o o o o"),
+    ("GET /metrics", "o oooooo oo o o o o"),
+    ("GET /openapi.yaml", "o oooooo oo o o o o"),
     // auth: the credentials in the body are the caller's own (no token: teacher A's)
-    ("POST /v1/auth/login", "o ooooo oo o o o o"),
-    ("POST /v1/auth/refresh", "o ooooo oo o o o o"),
-    ("POST /v1/auth/logout", "o ooooo oo o o o u"),
+    ("POST /v1/auth/login", "o oooooo oo o o o o"),
+    ("POST /v1/auth/refresh", "o oooooo oo o o o o"),
+    ("POST /v1/auth/logout", "o oooooo oo o o o u"),
     // the caller's own password and sessions (from the actor's session, which both keep)
-    ("POST /v1/me/password", "o ooooo oo o o o u"),
-    ("POST /v1/me/sessions/end-others", "o ooooo oo o o o u"),
+    ("POST /v1/me/password", "o oooooo oo o o o u"),
+    ("POST /v1/me/sessions/end-others", "o oooooo oo o o o u"),
     // users
-    ("GET /v1/me", "o ooooo oo o o o u"),
-    ("DELETE /v1/users/{id}", "o fffff ff f f f u"),
-    ("GET /v1/users/{id}/archive", "o oooho hh h h o u"),
+    ("GET /v1/me", "o oooooo oo o o o u"),
+    ("DELETE /v1/users/{id}", "o ffffff ff f f f u"),
+    ("GET /v1/users/{id}/archive", "o ooooho hh h h o u"),
     // districts, terms, district members (the demo district unless said)
-    ("POST /v1/districts", "o fffff ff f f f u"),
-    ("POST /v1/districts/{id}/terms", "o fffff ff f f f u"),
-    ("GET /v1/districts/{id}/terms", "o ooooo oo o h o u"),
+    ("POST /v1/districts", "o ffffff ff f f f u"),
+    ("POST /v1/districts/{id}/terms", "o ffffff ff f f f u"),
+    ("GET /v1/districts/{id}/terms", "o oooooo oo o h o u"),
     (
         "GET /v1/districts/{id}/terms [district 2]",
-        "o hhhhh hh h o h u",
+        "o hhhhhh hh h o h u",
     ),
-    ("POST /v1/districts/{id}/members", "o fffff ff f f f u"),
-    ("GET /v1/districts/{id}/members", "o hhhhh hh h h o u"),
-    ("GET /v1/districts/{id}/quota-rules", "o ooooo oo o h o u"),
-    ("PUT /v1/districts/{id}/quota-rules", "o fffff ff f h f u"),
-    ("GET /v1/districts/{id}/compliance", "o fffff ff f h o u"),
+    ("POST /v1/districts/{id}/members", "o ffffff ff f f f u"),
+    ("GET /v1/districts/{id}/members", "o hhhhhh hh h h o u"),
+    ("GET /v1/districts/{id}/quota-rules", "o oooooo oo o h o u"),
+    ("PUT /v1/districts/{id}/quota-rules", "o ffffff ff f h f u"),
+    ("GET /v1/districts/{id}/compliance", "o ffffff ff f h o u"),
     // schools (school A unless said)
-    ("POST /v1/schools", "o fffff ff f f f u"),
-    ("GET /v1/schools", "o ooooo oo o o o u"),
-    ("GET /v1/schools/{id}", "o ooooo oo h h o u"),
+    ("POST /v1/schools", "o ffffff ff f f f u"),
+    ("GET /v1/schools", "o oooooo oo o o o u"),
+    ("GET /v1/schools/{id}", "o oooooo oo h h o u"),
     (
         "GET /v1/schools/{id} [school of district 2]",
-        "o hhhhh hh h o h u",
+        "o hhhhhh hh h o h u",
     ),
-    ("POST /v1/schools/{id}/members", "o offff ff h h f u"),
-    ("GET /v1/schools/{id}/members", "o ooooo oo h h o u"),
+    ("POST /v1/schools/{id}/members", "o offfff ff h h f u"),
+    ("GET /v1/schools/{id}/members", "o oooooo oo h h o u"),
     // groups of school A (a fresh preparation group per cell: led by the grade-group leader,
     // teacher A in it); its people are managed by the school's leaders and its own leader
-    ("POST /v1/schools/{id}/groups", "o oooff ff h h f u"),
-    ("GET /v1/schools/{id}/groups", "o ooooo oo h h o u"),
-    ("GET /v1/groups/{id}", "o ooooo oo h h o u"),
-    ("GET /v1/groups/{id}/progress", "o ooooo oo h h o u"),
-    ("PATCH /v1/groups/{id}", "o oooff ff h h f u"),
-    ("DELETE /v1/groups/{id}", "o oooff ff h h f u"),
-    ("PUT /v1/groups/{id}/members", "o oooof ff h h f u"),
+    ("POST /v1/schools/{id}/groups", "o ooofff ff h h f u"),
+    ("GET /v1/schools/{id}/groups", "o oooooo oo h h o u"),
+    ("GET /v1/groups/{id}", "o oooooo oo h h o u"),
+    ("GET /v1/groups/{id}/progress", "o oooooo oo h h o u"),
+    ("PATCH /v1/groups/{id}", "o ooofff ff h h f u"),
+    ("DELETE /v1/groups/{id}", "o ooofff ff h h f u"),
+    ("PUT /v1/groups/{id}/members", "o ooooff ff h h f u"),
     // meetings of such a group: its members record them; who recorded one (the admin here),
     // the group's leader and the school's leaders change them
-    ("POST /v1/groups/{id}/meetings", "o ooooo ff h h f u"),
-    ("GET /v1/groups/{id}/meetings", "o ooooo oo h h o u"),
-    ("GET /v1/meetings/{id}", "o ooooo oo h h o u"),
-    ("PATCH /v1/meetings/{id}", "o oooof ff h h f u"),
-    ("DELETE /v1/meetings/{id}", "o oooof ff h h f u"),
-    ("GET /v1/schools/{id}/rubric", "o ooooo oo h h o u"),
-    ("PUT /v1/schools/{id}/rubric", "o offff ff h h f u"),
-    ("GET /v1/schools/{id}/compliance", "o oooff ff h h o u"),
+    ("POST /v1/groups/{id}/meetings", "o oooofo ff h h f u"),
+    ("GET /v1/groups/{id}/meetings", "o oooooo oo h h o u"),
+    ("GET /v1/meetings/{id}", "o oooooo oo h h o u"),
+    ("PATCH /v1/meetings/{id}", "o ooooff ff h h f u"),
+    ("DELETE /v1/meetings/{id}", "o ooooff ff h h f u"),
+    ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o u"),
+    ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f u"),
+    ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o u"),
     // a term of district 2 for school A: `term_not_found` for those who may read the report
     (
         "GET /v1/schools/{id}/compliance [term of district 2]",
-        "h hhhff ff h h h u",
+        "h hhhfff ff h h h u",
     ),
-    ("GET /v1/schools/{id}/reviews/overdue", "o oooof ff h h o u"),
+    (
+        "GET /v1/schools/{id}/reviews/overdue",
+        "o ooooof ff h h o u",
+    ),
     (
         "GET /v1/schools/{id}/mentorships/compliance",
-        "o oooof ff h h o u",
+        "o ooofff ff h h o u",
     ),
     // quotas: teacher A's progress; then teacher B's (school B)
-    ("GET /v1/quotas/progress", "o oooho hh h h o u"),
+    ("GET /v1/quotas/progress", "o ooooho hh h h o u"),
     (
         "GET /v1/quotas/progress [user of school B]",
-        "o hhhhh hh o h o u",
+        "o hhhhhh hh o h o u",
     ),
     // teacher of district 2 in a term of the demo district: nobody of the demo district may see
     // them, and they may not see the term
     (
         "GET /v1/quotas/progress [user of district 2]",
-        "o hhhhh hh h h h u",
+        "o hhhhhh hh h h h u",
     ),
     (
         "GET /v1/quotas/progress [no such user]",
-        "h hhhhh hh h h h u",
+        "h hhhhhh hh h h h u",
     ),
     // observations
-    ("POST /v1/observations", "f ooooo oo h h o u"),
-    ("POST /v1/observations [school B]", "f hhhhh hh o h o u"),
+    ("POST /v1/observations", "f oooooo oo h h o u"),
+    ("POST /v1/observations [school B]", "f hhhhhh hh o h o u"),
     (
         "POST /v1/observations [school of district 2]",
-        "f hhhhh hh h o h u",
+        "f hhhhhh hh h o h u",
     ),
-    ("GET /v1/observations", "o ooooo oo o o o u"),
-    ("GET /v1/observations/{id}", "o ooooo hh h h o u"),
-    ("GET /v1/observations/{id} [draft]", "h ohhhh hh h h h u"),
-    ("PATCH /v1/observations/{id}", "h ohhhh hh h h h u"),
-    ("DELETE /v1/observations/{id}", "h ohhhh hh h h h u"),
-    ("POST /v1/observations/{id}/submit", "h ohhhh hh h h h u"),
+    ("GET /v1/observations", "o oooooo oo o o o u"),
+    ("GET /v1/observations/{id}", "o ooooho hh h h o u"),
+    ("GET /v1/observations/{id} [draft]", "h ohhhhh hh h h h u"),
+    ("PATCH /v1/observations/{id}", "h ohhhhh hh h h h u"),
+    ("DELETE /v1/observations/{id}", "h ohhhhh hh h h h u"),
+    ("POST /v1/observations/{id}/submit", "h ohhhhh hh h h h u"),
     (
         "POST /v1/observations/{id}/acknowledge",
-        "f ffffo hh h h f u",
+        "f ffffho hh h h f u",
     ),
     (
         "POST /v1/observations/{id}/corrections",
-        "o oooff hh h h f u",
+        "o ooofhf hh h h f u",
     ),
     // mentorships
-    ("POST /v1/mentorships", "o oooff ff h h f u"),
-    ("POST /v1/mentorships [school B]", "o hhhhh hh o h f u"),
-    ("GET /v1/mentorships", "o ooooo oo o o o u"),
-    ("GET /v1/mentorships/{id}", "o ooooh oo h h o u"),
+    ("POST /v1/mentorships", "o ooofff ff h h f u"),
+    ("POST /v1/mentorships [school B]", "o hhhhhh hh o h f u"),
+    ("GET /v1/mentorships", "o oooooo oo o o o u"),
+    ("GET /v1/mentorships/{id}", "o oooohh oo h h o u"),
     // `end` and `evaluations` act on a fresh pair of the same mentor and apprentice
-    ("POST /v1/mentorships/{id}/end", "o ooofh ff h h f u"),
-    ("POST /v1/mentorships/{id}/activities", "f ffffh oo h h f u"),
-    ("GET /v1/mentorships/{id}/activities", "o ooooh oo h h o u"),
-    ("GET /v1/mentorships/{id}/progress", "o ooooh oo h h o u"),
+    ("POST /v1/mentorships/{id}/end", "o ooofhh ff h h f u"),
+    (
+        "POST /v1/mentorships/{id}/activities",
+        "f ffffhh oo h h f u",
+    ),
+    ("GET /v1/mentorships/{id}/activities", "o oooohh oo h h o u"),
+    ("GET /v1/mentorships/{id}/progress", "o oooohh oo h h o u"),
     (
         "GET /v1/mentorships/{id}/progress [term of district 2]",
-        "h hhhhh hh h h h u",
+        "h hhhhhh hh h h h u",
     ),
     (
         "POST /v1/mentorships/{id}/evaluations",
-        "o ooofh ff h h f u",
+        "o ooofhh ff h h f u",
     ),
     // documents: teacher A's
-    ("POST /v1/documents", "f ooooo oo h h f u"),
-    ("POST /v1/documents [school B]", "f hhhhh hh o h f u"),
-    ("GET /v1/documents", "o ooooo oo o o o u"),
-    ("GET /v1/documents/{id}", "o ooooo hh h h o u"),
-    ("GET /v1/documents/{id} [draft]", "h hhhho hh h h h u"),
-    ("DELETE /v1/documents/{id}", "h hhhho hh h h h u"),
+    ("POST /v1/documents", "f oooooo oo h h f u"),
+    ("POST /v1/documents [school B]", "f hhhhhh hh o h f u"),
+    ("GET /v1/documents", "o oooooo oo o o o u"),
+    ("GET /v1/documents/{id}", "o ooooho hh h h o u"),
+    ("GET /v1/documents/{id} [draft]", "h hhhhho hh h h h u"),
+    ("DELETE /v1/documents/{id}", "h hhhhho hh h h h u"),
     // pages change while the document needs revision (visible to the school's leaders)
-    ("POST /v1/documents/{id}/pages", "f ffffo hh h h f u"),
-    ("PUT /v1/documents/{id}/pages/order", "f ffffo hh h h f u"),
+    ("POST /v1/documents/{id}/pages", "f ffffho hh h h f u"),
+    ("PUT /v1/documents/{id}/pages/order", "f ffffho hh h h f u"),
     (
         "DELETE /v1/documents/{id}/pages/{page_id}",
-        "f ffffo hh h h f u",
+        "f ffffho hh h h f u",
     ),
-    ("POST /v1/documents/{id}/submit", "f ffffo hh h h f u"),
-    ("POST /v1/documents/{id}/reviews", "o oooof hh h h f u"),
-    ("POST /v1/documents/{id}/approve", "o fffof hh h h f u"),
-    ("POST /v1/documents/{id}/sign-off", "o oooff hh h h f u"),
+    ("POST /v1/documents/{id}/submit", "f ffffho hh h h f u"),
+    ("POST /v1/documents/{id}/reviews", "o oooohf hh h h f u"),
+    // the sheet is of the fifth grade, which has no grade group: any grade-group leader of the
+    // school approves it (`may_approve_sheet`), and so reads it
+    ("POST /v1/documents/{id}/approve", "o fffoof hh h h f u"),
+    ("POST /v1/documents/{id}/sign-off", "o ooofhf hh h h f u"),
     // files: the signature is the permission
-    ("GET /v1/files/{token}", "o ooooo oo o o o o"),
-    ("GET /v1/sync", "o ooooo oo o o o u"),
+    ("GET /v1/files/{token}", "o oooooo oo o o o o"),
+    ("GET /v1/sync", "o oooooo oo o o o u"),
 ];
 
 fn parse_cells(key: &str, cells: &str) -> Vec<Want> {
@@ -270,11 +283,23 @@ struct Who {
     admin: bool,
     /// (district, school, roles)
     memberships: Vec<(String, Option<String>, Vec<String>)>,
+    /// (school, person) read through the grade groups the caller leads.
+    reads: Vec<(String, String)>,
 }
 
 impl Who {
-    fn of(s: &Session) -> Who {
-        let memberships = s.user["memberships"]
+    fn of(w: &World, a: usize) -> Who {
+        let s = w.s(a);
+        Who {
+            id: s.id().to_string(),
+            admin: s.user["is_admin"] == true,
+            memberships: Who::of_session(s),
+            reads: w.reads[a].clone(),
+        }
+    }
+
+    fn of_session(s: &Session) -> Vec<(String, Option<String>, Vec<String>)> {
+        s.user["memberships"]
             .as_array()
             .into_iter()
             .flatten()
@@ -290,12 +315,7 @@ impl Who {
                         .collect(),
                 )
             })
-            .collect();
-        Who {
-            id: s.id().to_string(),
-            admin: s.user["is_admin"] == true,
-            memberships,
-        }
+            .collect()
     }
 
     fn roles_in(&self, school: &str) -> Vec<&str> {
@@ -312,14 +332,20 @@ impl Who {
             .any(|(d, s, r)| d == district && s.is_none() && r.iter().any(|r| r == "researcher"))
     }
 
-    /// POLICY.md: leaders of the school, the district's researchers and admins read its work.
+    /// POLICY.md: the school's principal, vice principals and deans, the district's researchers
+    /// and admins read all its work.
     fn sees_work(&self, school: &str, district: &str) -> bool {
         self.admin
             || self.researcher_of(district)
             || self
                 .roles_in(school)
                 .iter()
-                .any(|r| matches!(*r, "principal" | "vice_principal" | "dean" | "grade_leader"))
+                .any(|r| matches!(*r, "principal" | "vice_principal" | "dean"))
+    }
+
+    /// A grade-group leader reads the work of the people of their grade groups.
+    fn reads(&self, school: &str, person: &str) -> bool {
+        self.reads.iter().any(|(s, p)| s == school && p == person)
     }
 
     fn sees_school(&self, school: &str, district: &str) -> bool {
@@ -338,18 +364,25 @@ fn s<'a>(v: &'a Value, field: &str) -> &'a str {
 fn sees_observation(w: &Who, o: &Value) -> bool {
     s(o, "observer_id") == w.id
         || (s(o, "status") != "draft"
-            && (s(o, "teacher_id") == w.id || w.sees_work(s(o, "school_id"), s(o, "district_id"))))
+            && (s(o, "teacher_id") == w.id
+                || w.sees_work(s(o, "school_id"), s(o, "district_id"))
+                || w.reads(s(o, "school_id"), s(o, "teacher_id"))
+                || w.reads(s(o, "school_id"), s(o, "observer_id"))))
 }
 
 fn sees_document(w: &Who, d: &Value) -> bool {
     s(d, "teacher_id") == w.id
-        || (s(d, "status") != "draft" && w.sees_work(s(d, "school_id"), s(d, "district_id")))
+        || (s(d, "status") != "draft"
+            && (w.sees_work(s(d, "school_id"), s(d, "district_id"))
+                || w.reads(s(d, "school_id"), s(d, "teacher_id"))))
 }
 
 fn sees_pair(w: &Who, m: &Value) -> bool {
     s(m, "mentor_id") == w.id
         || s(m, "apprentice_id") == w.id
         || w.sees_work(s(m, "school_id"), s(m, "district_id"))
+        || w.reads(s(m, "school_id"), s(m, "mentor_id"))
+        || w.reads(s(m, "school_id"), s(m, "apprentice_id"))
 }
 
 fn sees_school_row(w: &Who, school: &Value) -> bool {
@@ -395,6 +428,9 @@ struct World {
     photo: Vec<u8>,
     /// Fixtures of every school, for the list checks: (kind, record).
     fixtures: Vec<(&'static str, Value)>,
+    /// Per actor, (school, person) it reads through the grade groups it leads, as the admin
+    /// reads the groups: the oracle of the list checks.
+    reads: Vec<Vec<(String, String)>>,
     counter: AtomicU64,
 }
 
@@ -635,6 +671,32 @@ async fn seed() -> World {
         who.push(Some(app.demo(phone).await));
         creds.push((phone.to_string(), DEMO_PASSWORD.to_string()));
     }
+    // A grade-group leader of another grade: leads a 六年级组 of a new teacher of school A.
+    let school_of_a = who[PRINCIPAL].as_ref().expect("principal A").school_id();
+    let (leader_phone, teacher_phone) = ("13600000001", "13600000002");
+    let roles = ["grade_leader", "teacher"];
+    let leader = add_member(&app, &admin, &school_of_a, leader_phone, &roles)
+        .await
+        .expect_status(201)
+        .str("user_id")
+        .to_string();
+    let fifth = add_member(&app, &admin, &school_of_a, teacher_phone, &["teacher"])
+        .await
+        .expect_status(201)
+        .str("user_id")
+        .to_string();
+    app.post(&format!("/v1/schools/{school_of_a}/groups"))
+        .token(&admin.token)
+        .json(json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "kind": "grade", "name": "六年级组", "grade": "六年级",
+            "members": [{ "user_id": leader, "leader": true }, { "user_id": fifth }]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    who.insert(OTHER_GRADE, Some(app.login(leader_phone, PASSWORD).await));
+    creds.insert(OTHER_GRADE, (leader_phone.into(), PASSWORD.into()));
 
     // The second district, made through the API: a school, a principal, a teacher, a term.
     let district_2 = app
@@ -766,6 +828,7 @@ async fn seed() -> World {
         quota_rules: Value::Array(quota_rules),
         photo: testimages::page_jpeg(7, 600, 800, 80),
         fixtures: Vec::new(),
+        reads: Vec::new(),
         counter: AtomicU64::new(1),
     };
 
@@ -848,7 +911,54 @@ async fn seed() -> World {
         .body;
     fixtures.push(("mentorship", demo_pair));
     w.fixtures = fixtures;
+    w.reads = reads_through_groups(&w).await;
     w
+}
+
+/// Per actor, the people of the grade groups of school A it leads while it holds the
+/// grade-group leader's role there.
+async fn reads_through_groups(w: &World) -> Vec<Vec<(String, String)>> {
+    let groups = w
+        .app
+        .get(&format!("/v1/schools/{}/groups?limit=200", w.school_a))
+        .token(&w.s(ADMIN).token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()
+        .clone();
+    let people = |g: &Value| -> Vec<(String, bool)> {
+        g["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| (s(m, "user_id").to_string(), m["leader"] == true))
+            .collect()
+    };
+    (0..ACTORS.len())
+        .map(|a| match &w.who[a] {
+            None => Vec::new(),
+            Some(session) => {
+                let who = Who {
+                    id: session.id().to_string(),
+                    admin: false,
+                    memberships: Who::of_session(session),
+                    reads: Vec::new(),
+                };
+                if !who.roles_in(&w.school_a).contains(&"grade_leader") {
+                    return Vec::new();
+                }
+                groups
+                    .iter()
+                    .filter(|g| s(g, "kind") == "grade")
+                    .map(people)
+                    .filter(|p| p.iter().any(|(id, leader)| *leader && *id == who.id))
+                    .flatten()
+                    .map(|(id, _)| (w.school_a.clone(), id))
+                    .collect()
+            }
+        })
+        .collect()
 }
 
 /// Runs one cell: the row's request as actor `a`, on a fresh record where the request changes
@@ -1555,7 +1665,7 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
         ),
     ];
     for (a, actor) in ACTORS.iter().enumerate().take(ANON) {
-        let who = Who::of(w.s(a));
+        let who = Who::of(w, a);
         for (kind, route, own) in &lists {
             let mut filters = common.clone();
             filters.extend(own.iter().map(|(f, v)| (*f, v.to_string())));

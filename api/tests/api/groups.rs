@@ -562,9 +562,10 @@ async fn a_sheet_is_approved_by_the_leader_of_its_grades_group() {
             .send()
     };
     let fourth = sheet(&s, &s.leader, "四年级").await;
+    // Not theirs to approve, nor to read: teacher A is not of their grade group.
     approve(&other_grade_leader, &fourth)
         .await
-        .expect_problem(403, "forbidden");
+        .expect_problem(404, "not_found");
     approve(&grade_leader, &fourth).await.expect_status(200);
     // A teacher who leads the fifth grade's group (no grade-leader role) approves its sheets.
     let mut fifth = s.body();
@@ -574,6 +575,7 @@ async fn a_sheet_is_approved_by_the_leader_of_its_grades_group() {
     fifth["members"] = json!([{ "user_id": s.teacher.id(), "leader": true }]);
     s.create(&s.principal, &fifth).await.expect_status(201);
     let fifth_sheet = sheet(&s, &s.leader, "五年级").await;
+    // Teacher A is of the 四年级组: its leader reads the sheet but does not approve it.
     approve(&grade_leader, &fifth_sheet)
         .await
         .expect_problem(403, "forbidden");

@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod documents;
 mod faults;
+mod grade_groups;
 mod groups;
 mod health;
 mod helpers;

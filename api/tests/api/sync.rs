@@ -226,12 +226,12 @@ async fn a_change_of_roles_starts_the_sync_over() {
     let teacher = app.demo(TEACHER_A).await;
     let before = sync_all(&app, &teacher, None, 500).await;
     app.execute(&format!(
-        "UPDATE memberships SET roles = '[\"teacher\",\"grade_leader\"]' WHERE user_id = '{}'",
+        "UPDATE memberships SET roles = '[\"teacher\",\"dean\"]' WHERE user_id = '{}'",
         teacher.id()
     ));
     let after = sync_all(&app, &teacher, Some(&before.cursor), 500).await;
     assert!(after.full, "a new scope starts over");
-    // As a grade-group leader the teacher now reads the school's submitted observations.
+    // As a dean the teacher now reads the school's submitted observations.
     assert!(after.ids("observations").len() > before.ids("observations").len());
 }
 

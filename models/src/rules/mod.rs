@@ -6,6 +6,7 @@ pub mod counting;
 pub mod groups;
 pub mod meetings;
 pub mod quotas;
+pub mod visibility;
 
 /// A rule broken by a request: the stable code and the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
