@@ -44,6 +44,15 @@ impl ApiError {
         }
     }
 
+    /// This refusal with the field errors of `other` too: a 422 names every bad field of a body
+    /// at once. The code stays the first one's.
+    pub fn and(mut self, other: ApiError) -> ApiError {
+        for (field, errors) in other.errors {
+            self.errors.entry(field).or_default().extend(errors);
+        }
+        self
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> ApiError {
         self.detail = Some(detail.into());
         self

@@ -85,26 +85,29 @@ pub enum ScoreError {
     OutOfRange { key: String, max: i32 },
 }
 
-/// Checks scores against the items and answers their total.
+/// Checks scores against the items and answers their total, or every score that is wrong.
 pub fn check_scores(
     items: &[RubricItem],
     scores: &BTreeMap<String, i32>,
-) -> Result<i32, ScoreError> {
+) -> Result<i32, Vec<ScoreError>> {
     let mut total = 0;
+    let mut wrong = Vec::new();
     for (key, score) in scores {
-        let item = items
-            .iter()
-            .find(|i| &i.key == key)
-            .ok_or_else(|| ScoreError::UnknownItem(key.clone()))?;
-        if *score < 0 || *score > item.max_score {
-            return Err(ScoreError::OutOfRange {
-                key: key.clone(),
-                max: item.max_score,
-            });
+        match items.iter().find(|i| &i.key == key) {
+            None => wrong.push(ScoreError::UnknownItem(key.clone())),
+            Some(item) if *score < 0 || *score > item.max_score => {
+                wrong.push(ScoreError::OutOfRange {
+                    key: key.clone(),
+                    max: item.max_score,
+                })
+            }
+            Some(_) => total += score,
         }
-        total += score;
     }
-    Ok(total)
+    match wrong.is_empty() {
+        true => Ok(total),
+        false => Err(wrong),
+    }
 }
 
 /// Keys of items that have no score yet.
@@ -192,16 +195,22 @@ mod tests {
         );
         assert_eq!(
             check_scores(&items, &scores(&[("charisma", 3)])),
-            Err(ScoreError::UnknownItem("charisma".into()))
+            Err(vec![ScoreError::UnknownItem("charisma".into())])
         );
         assert_eq!(
             check_scores(&items, &scores(&[("organisation", 11)])),
-            Err(ScoreError::OutOfRange {
+            Err(vec![ScoreError::OutOfRange {
                 key: "organisation".into(),
                 max: 10
-            })
+            }])
         );
         assert!(check_scores(&items, &scores(&[("organisation", -1)])).is_err());
+        let both = check_scores(&items, &scores(&[("charisma", 3), ("organisation", 99)]));
+        assert_eq!(
+            both.map_err(|e| e.len()),
+            Err(2),
+            "every wrong score is named"
+        );
     }
 
     #[test]

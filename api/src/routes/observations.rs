@@ -363,8 +363,9 @@ fn own_draft(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Observat
     Ok(o)
 }
 
-fn score_error(e: ScoreError) -> ApiError {
-    match e {
+/// Every wrong score as an error of the field `scores`.
+fn score_error(wrong: Vec<ScoreError>) -> ApiError {
+    let one = |e: ScoreError| match e {
         ScoreError::UnknownItem(key) => ApiError::field(
             "unknown_rubric_item",
             "scores",
@@ -375,6 +376,20 @@ fn score_error(e: ScoreError) -> ApiError {
             "scores",
             format!("{key} is scored from 0 to {max}"),
         ),
+    };
+    let mut errors = wrong.into_iter().map(one);
+    let first = errors
+        .next()
+        .unwrap_or_else(|| ApiError::internal("no wrong score"));
+    errors.fold(first, ApiError::and)
+}
+
+/// Both checks' errors, if either failed.
+fn both<T>(first: ApiResult<()>, second: ApiResult<T>) -> ApiResult<T> {
+    match (first, second) {
+        (Ok(()), second) => second,
+        (Err(e), Ok(_)) => Err(e),
+        (Err(e), Err(f)) => Err(e.and(f)),
     }
 }
 
@@ -459,7 +474,8 @@ async fn create(
     let body = body.0;
     let started = tingke_models::to_micros(body.started_at.naive_utc());
     let ended = tingke_models::to_micros(body.ended_at.naive_utc());
-    check_times(started, ended)?;
+    // Reported with the scores' errors, if they have any too.
+    let times = check_times(started, ended);
     let created = state
         .write(move |conn| {
             tingke_models::db::lock_key(conn, &body.id)?;
@@ -484,7 +500,8 @@ async fn create(
             }
             check_teacher(conn, &caller, &body.teacher_id, &school.id)?;
             let rubric = rubric_for(conn, &school.id)?;
-            let total = rubrics::check_scores(&rubric.items, &body.scores).map_err(score_error)?;
+            let scores = rubrics::check_scores(&rubric.items, &body.scores).map_err(score_error);
+            let total = both(times, scores)?;
             let now = tingke_models::now();
             let mut o = Observation {
                 id: body.id,
@@ -645,10 +662,12 @@ fn apply_patch(
     let utc = |t: DateTime<Utc>| tingke_models::to_micros(t.naive_utc());
     o.started_at = p.started_at.map_or(o.started_at, utc);
     o.ended_at = p.ended_at.map_or(o.ended_at, utc);
-    check_times(o.started_at, o.ended_at)?;
-    if let Some(scores) = p.scores {
-        set_scores(conn, o, &scores)?;
-    }
+    let times = check_times(o.started_at, o.ended_at);
+    let scores = match p.scores {
+        Some(scores) => set_scores(conn, o, &scores),
+        None => Ok(()),
+    };
+    both(times, scores)?;
     o.strengths = p.strengths.unwrap_or(std::mem::take(&mut o.strengths));
     o.suggestions = p.suggestions.unwrap_or(std::mem::take(&mut o.suggestions));
     o.comments = p.comments.unwrap_or(std::mem::take(&mut o.comments));

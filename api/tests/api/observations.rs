@@ -823,3 +823,50 @@ async fn names_are_stored_normalised_and_invisible_ones_refused() {
     assert_eq!(member.str("name"), "李 明");
     assert_eq!(member.body["subjects"], json!(["数学", "PE"]));
 }
+
+/// A phone shows every mistake of a form at once: a 422 names each bad field, not the first.
+#[tokio::test]
+async fn a_refused_observation_names_every_bad_field_at_once() {
+    let w = world().await;
+    let mut body = lesson(&w.school, w.teacher.id(), 2, 45);
+    body["ended_at"] = json!((chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339());
+    body["scores"]["objectives"] = json!(99);
+    body["scores"]["charisma"] = json!(3);
+    let res = create(&w.app, &w.principal, &body)
+        .await
+        .expect_problem(422, "invalid_time_range");
+    let errors = &res.body["errors"];
+    assert_eq!(errors["ended_at"][0]["code"], "invalid_time_range");
+    let scores: Vec<&str> = errors["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(scores, ["unknown_rubric_item", "score_out_of_range"]);
+
+    // The same in an edit of a draft.
+    let draft = create(
+        &w.app,
+        &w.principal,
+        &lesson(&w.school, w.teacher.id(), 2, 45),
+    )
+    .await
+    .expect_status(201);
+    let res = w
+        .app
+        .patch(&format!("/v1/observations/{}", draft.str("id")))
+        .token(&w.principal.token)
+        .header("if-match", &draft.etag())
+        .json(json!({
+            "ended_at": (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339(),
+            "scores": { "objectives": 99 }
+        }))
+        .send()
+        .await
+        .expect_problem(422, "invalid_time_range");
+    assert_eq!(
+        res.body["errors"]["scores"][0]["code"],
+        "score_out_of_range"
+    );
+}
