@@ -172,16 +172,17 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
                     Ok(res)
                 }
             })
-            // Answers are compressed as the client asks (gzip, br): a classroom shares a weak
-            // network. Images are left as they are (actix compresses only compressible types).
-            // Outside the idempotency layer, which keeps answers as the handler made them.
-            .wrap(middleware::Compress::default())
             .wrap(security_headers())
             .wrap(middleware::Condition::new(
                 !data.config.cors_origins.is_empty(),
                 cors(&data.config.cors_origins),
             ))
             .wrap(prometheus.clone())
+            // Answers are compressed as the client asks (gzip, br): a classroom shares a weak
+            // network. Images are left as they are (actix compresses only compressible types).
+            // Outside the idempotency layer, which keeps answers as the handler made them, and
+            // outside the metrics, whose `/metrics` answer replaces the body it was given.
+            .wrap(middleware::Compress::default())
             .wrap(TracingLogger::default())
     })
     .workers(workers)

@@ -359,6 +359,22 @@ async fn answers_are_compressed_as_the_client_asks_and_photos_are_not() {
         Some(&b"gzip"[..])
     );
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
+
+    // The metrics, whose answer is made around the app's, are compressed whole too.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.headers()["content-encoding"], "gzip");
+    let bytes = metrics.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .expect("a gzip body");
+    assert!(text.contains("tingke_http_requests_total"), "{text}");
 }
 
 #[tokio::test]

@@ -44,7 +44,9 @@ fn error_codes_are_open_to_new_ones() {
     let code = &SPEC.doc["components"]["schemas"]["ProblemCode"];
     assert!(code.get("enum").is_none(), "a closed enum: {code}");
     let any: Vec<&serde_json::Value> = code["anyOf"].as_array().unwrap().iter().collect();
-    assert!(any.iter().any(|s| s["type"] == "string" && s.get("enum").is_none()));
+    assert!(any
+        .iter()
+        .any(|s| s["type"] == "string" && s.get("enum").is_none()));
 }
 
 #[test]
