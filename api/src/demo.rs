@@ -687,6 +687,7 @@ fn demo_document(
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        group_id: None,
     }
 }
 

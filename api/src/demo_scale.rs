@@ -1004,6 +1004,7 @@ fn document_rows(
                 created_at: at,
                 updated_at: at + Duration::hours(20),
                 deleted_at: None,
+                group_id: None,
             };
             for position in 1..=(1 + rng.below(3)) as i32 {
                 let shared_page = rng.below(SHARED_PAGES);

@@ -499,6 +499,21 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "A preparation group prepares together; subject and grade groups hold research activities",
     ),
     (
+        "group_not_found",
+        "该校没有这个教研组",
+        "No such group in the school",
+    ),
+    (
+        "not_a_group_document",
+        "只有导学案可以属于备课组",
+        "Only a guided-learning sheet belongs to a group",
+    ),
+    (
+        "wrong_group_kind",
+        "导学案属于备课组",
+        "A sheet belongs to a lesson-preparation group",
+    ),
+    (
         "member_not_in_group",
         "不是本组成员",
         "Not a member of this group",

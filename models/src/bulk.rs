@@ -125,7 +125,7 @@ bulk_insert!(
     documents,
     schema::documents::table,
     Document,
-    18
+    19
 );
 bulk_insert!(
     /// Page records.

@@ -46,6 +46,9 @@ pub struct Document {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The lesson-preparation group that owns a guided-learning sheet, if one does: its members
+    /// read it and add pages as its teacher does.
+    pub group_id: Option<String>,
 }
 
 impl Document {
@@ -131,7 +134,13 @@ pub fn list(
                     .and(documents::teacher_id.eq_any(g.people.clone()))),
             );
         }
-        query.filter(documents::teacher_id.eq(me).or(shared.and(read)))
+        let group_sheet = documents::group_id.eq_any(visibility.member_of.clone());
+        query.filter(
+            documents::teacher_id
+                .eq(me)
+                .or(group_sheet)
+                .or(shared.and(read)),
+        )
     };
     if let Some(v) = &filter.school_id {
         query = query.filter(documents::school_id.eq(v.clone()));

@@ -93,6 +93,16 @@ pub fn list(conn: &mut DbConn, school_id: &str, page: &PageRequest) -> QueryResu
     Ok(Page::from_rows(rows, page, |g: &Group| g.id.as_str()))
 }
 
+/// The live groups `user_id` is in (as a leader or not).
+pub fn of_member(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+    group_members::table
+        .inner_join(school_groups::table)
+        .filter(group_members::user_id.eq(user_id))
+        .filter(school_groups::deleted_at.is_null())
+        .select(group_members::group_id)
+        .load(conn)
+}
+
 /// Every live group of a school, by id: a school has a few dozen.
 pub fn all_of_school(conn: &mut DbConn, school_id: &str) -> QueryResult<Vec<Group>> {
     school_groups::table

@@ -39,6 +39,9 @@ pub struct Visibility {
     pub school_ids: Vec<String>,
     pub district_ids: Vec<String>,
     pub groups: Vec<rules::visibility::GroupReading>,
+    /// The groups the caller is one of the people of: their groups' sheets are theirs to read
+    /// (filled where documents are listed; empty elsewhere).
+    pub member_of: Vec<String>,
 }
 
 /// A new time-ordered id (UUIDv7) as text: ids sort by creation time, which keyset pagination uses.

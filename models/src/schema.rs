@@ -325,6 +325,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        group_id -> Nullable<Text>,
     }
 }
 

@@ -237,6 +237,7 @@ impl Caller {
             school_ids: self.leader_school_ids(),
             district_ids: self.researcher_district_ids(),
             groups: self.groups.clone(),
+            member_of: Vec::new(),
         }
     }
 

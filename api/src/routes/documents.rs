@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use tingke_models::documents::{self as docs, status, Document, Review};
 use tingke_models::observations as obs;
 use tingke_models::roles::Role;
-use tingke_models::{schools, DbConn};
+use tingke_models::{rules, schools, DbConn};
 use validator::{Validate, ValidationError};
 
 pub fn routes(r: &mut Router) {
@@ -68,6 +68,9 @@ struct NewDocument {
     topic: String,
     #[validate(custom(function = "validate::date"))]
     lesson_date: String,
+    /// The lesson-preparation group a guided-learning sheet belongs to, if any.
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    group_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +102,7 @@ pub(super) struct DocumentView {
     submitted_at: Option<DateTime<Utc>>,
     approved_by: Option<String>,
     signed_off_by: Option<String>,
+    group_id: Option<String>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -206,6 +210,7 @@ fn render(
         submitted_at: d.submitted_at.map(utc),
         approved_by: d.approved_by,
         signed_off_by: d.signed_off_by,
+        group_id: d.group_id,
         version: d.version,
         created_at: utc(d.created_at),
         updated_at: utc(d.updated_at),
@@ -239,16 +244,27 @@ pub(super) fn can_see(caller: &Caller, d: &Document) -> bool {
                 || caller.reads_person(&d.school_id, &d.teacher_id)))
 }
 
-/// The document when the caller may see it: its teacher always; once submitted, the readers of
-/// the whole school (principal, vice principals, deans), the leader of a grade group its
-/// teacher is in, the district's researchers and admins; 404 for everyone else.
+/// The document when the caller may see it: its teacher and, for a group's sheet, the group's
+/// people always; once submitted, the readers of the whole school (principal, vice principals,
+/// deans), the leader of a grade group its teacher is in, the district's researchers and
+/// admins; 404 for everyone else.
 pub(super) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
     // Writes to one document take turns (two phones of one teacher uploading at once), so the
     // version check in `save` never refuses one of them.
     tingke_models::db::lock_key(conn, id)?;
-    docs::find(conn, id)?
-        .filter(|d| can_see(caller, d))
-        .ok_or_else(ApiError::not_found)
+    let d = docs::find(conn, id)?.ok_or_else(ApiError::not_found)?;
+    match can_see(caller, &d) || in_its_group(conn, caller, &d)? {
+        true => Ok(d),
+        false => Err(ApiError::not_found()),
+    }
+}
+
+/// The caller is one of the people of the group the document belongs to.
+fn in_its_group(conn: &mut DbConn, caller: &Caller, d: &Document) -> ApiResult<bool> {
+    Ok(match &d.group_id {
+        Some(group) => tingke_models::groups::of_member(conn, caller.id())?.contains(group),
+        None => false,
+    })
 }
 
 /// The document when it is the caller's own (its teacher's).
@@ -258,6 +274,34 @@ pub(super) fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Doc
         true => Ok(d),
         false => Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_document")),
     }
+}
+
+/// The document when the caller holds it: its teacher, or one of the people of its group (they
+/// add pages and submit a group's sheet as its teacher does).
+pub(super) fn held(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    let d = visible(conn, caller, id)?;
+    match d.teacher_id == caller.id() || in_its_group(conn, caller, &d)? {
+        true => Ok(d),
+        false => Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_document")),
+    }
+}
+
+/// The group a new sheet names, checked against the rules (`rules::groups::may_own_sheet`).
+fn owning_group(
+    conn: &mut DbConn,
+    caller: &Caller,
+    body: &NewDocument,
+    school_id: &str,
+) -> ApiResult<Option<String>> {
+    let Some(id) = &body.group_id else {
+        return Ok(None);
+    };
+    let group = tingke_models::groups::find(conn, id)?;
+    let same_school = group.as_ref().is_some_and(|g| g.school_id == school_id);
+    let kind = group.as_ref().map_or("", |g| g.kind.as_str());
+    let member = tingke_models::groups::of_member(conn, caller.id())?.contains(id);
+    rules::groups::may_own_sheet(&body.kind, kind, same_school, member)?;
+    Ok(Some(id.clone()))
 }
 
 /// Writes a changed document as its next version, when `if_match` (the request's `If-Match`, if
@@ -322,6 +366,7 @@ async fn create(
             if caller.school_roles(&school.id).is_empty() {
                 return Err(ApiError::forbidden());
             }
+            let group_id = owning_group(conn, &caller, &body, &school.id)?;
             let now = tingke_models::now();
             let d = Document {
                 id: body.id,
@@ -342,6 +387,7 @@ async fn create(
                 created_at: now,
                 updated_at: now,
                 deleted_at: None,
+                group_id,
             };
             docs::insert(conn, &d)?;
             Ok(Created::New(Box::new(view(conn, d, true, caller.id())?)))
@@ -388,9 +434,10 @@ async fn list(
         kind: q.kind,
         status: q.status,
     };
-    let visibility = caller.visibility();
+    let mut visibility = caller.visibility();
     let list = state
         .read(move |conn| {
+            visibility.member_of = tingke_models::groups::of_member(conn, caller.id())?;
             let page = docs::list(conn, &visibility, &filter, &page)?;
             Ok(List {
                 items: views(conn, page.items, false, caller.id())?,
@@ -475,7 +522,7 @@ async fn submit(
         req,
         (StatusCode::OK, caller.id().to_string()),
         move |conn, if_match| {
-            let mut d = own(conn, &caller, &id)?;
+            let mut d = held(conn, &caller, &id)?;
             if !d.is_editable() {
                 return Err(ApiError::conflict("already_submitted"));
             }

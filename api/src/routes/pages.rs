@@ -298,7 +298,7 @@ fn editable_locked(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Do
 }
 
 fn editable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
-    let d = documents::own(conn, caller, id)?;
+    let d = documents::held(conn, caller, id)?;
     match d.is_editable() {
         true => Ok(d),
         false => Err(ApiError::conflict("document_submitted")),

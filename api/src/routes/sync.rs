@@ -79,10 +79,11 @@ impl Cursor {
     }
 }
 
-/// A fingerprint of what the caller may see: admin or not, every membership with its roles, and
-/// the people a grade-group leader reads (a teacher who joins or leaves their group changes
-/// what the phone must hold: the next sync starts over).
-fn scope_of(caller: &Caller) -> u64 {
+/// A fingerprint of what the caller may see: admin or not, every membership with its roles, the
+/// people a grade-group leader reads (a teacher who joins or leaves their group changes what the
+/// phone must hold: the next sync starts over), and the groups whose sheets the caller reads as
+/// one of their people (`member_of`).
+fn scope_of(caller: &Caller, member_of: &[String]) -> u64 {
     let mut held: Vec<String> = caller
         .memberships
         .iter()
@@ -97,6 +98,9 @@ fn scope_of(caller: &Caller) -> u64 {
     for g in &caller.groups {
         held.push(format!("read {}:{}", g.school_id, g.people.join(",")));
     }
+    let mut member_of = member_of.to_vec();
+    member_of.sort();
+    held.push(format!("in {}", member_of.join(",")));
     let digest = Sha256::digest(format!("{}|{}", caller.is_admin(), held.join("|")));
     u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
@@ -153,9 +157,10 @@ async fn sync(
     let mut view = state
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
-            let scope = scope_of(&caller);
+            let member_of = tingke_models::groups::of_member(conn, caller.id())?;
+            let scope = scope_of(&caller, &member_of);
             let from = since.filter(|c| c.scope == scope);
-            page(conn, &reference, &caller, from, scope, limit)
+            page(conn, &reference, (&caller, &member_of), from, scope, limit)
         })
         .await?;
     for d in &mut view.documents {
@@ -168,7 +173,7 @@ async fn sync(
 fn page(
     conn: &mut DbConn,
     reference: &Reference,
-    caller: &Caller,
+    (caller, member_of): (&Caller, &[String]),
     from: Option<Cursor>,
     scope: u64,
     limit: i64,
@@ -192,7 +197,7 @@ fn page(
     let mut gone = Vec::new();
     for (kind, changes) in by_kind {
         let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect();
-        let found = load(conn, caller, kind, &ids, &mut view)?;
+        let found = load(conn, (caller, member_of), kind, &ids, &mut view)?;
         gone.extend(
             changes
                 .into_iter()
@@ -235,7 +240,7 @@ fn scopes(conn: &mut DbConn, caller: &Caller) -> ApiResult<Option<Vec<String>>> 
 /// visible or not (the others get tombstones by their scope).
 fn load(
     conn: &mut DbConn,
-    caller: &Caller,
+    (caller, member_of): (&Caller, &[String]),
     kind: &str,
     ids: &[String],
     view: &mut SyncView,
@@ -258,7 +263,8 @@ fn load(
         log::DOCUMENT => {
             let mut shown = Vec::new();
             for d in log::documents(conn, ids)? {
-                let seen = documents::can_see(caller, &d);
+                let in_group = d.group_id.as_ref().is_some_and(|g| member_of.contains(g));
+                let seen = in_group || documents::can_see(caller, &d);
                 found.insert(d.id.clone());
                 match (d.deleted_at.is_some(), seen) {
                     (true, true) => view.deleted.push(Tombstone::new(log::DOCUMENT, d.id)),

@@ -218,6 +218,12 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/documents", "o oooooo oo o o o u"),
     ("GET /v1/documents/{id}", "o ooooho hh h h o u"),
     ("GET /v1/documents/{id} [draft]", "h hhhhho hh h h h u"),
+    // a draft guided-learning sheet of a fresh preparation group, by its leader (the grade-group
+    // leader): the group's people read it, nobody else yet
+    (
+        "GET /v1/documents/{id} [group sheet draft]",
+        "h hhhoho hh h h h u",
+    ),
     ("DELETE /v1/documents/{id}", "h hhhhho hh h h h u"),
     // pages change while the document needs revision (visible to the school's leaders)
     ("POST /v1/documents/{id}/pages", "f ffffho hh h h f u"),
@@ -285,6 +291,8 @@ struct Who {
     memberships: Vec<(String, Option<String>, Vec<String>)>,
     /// (school, person) read through the grade groups the caller leads.
     reads: Vec<(String, String)>,
+    /// The groups the caller is one of the people of: their sheets are the caller's to read.
+    member_of: Vec<String>,
 }
 
 impl Who {
@@ -295,6 +303,7 @@ impl Who {
             admin: s.user["is_admin"] == true,
             memberships: Who::of_session(s),
             reads: w.reads[a].clone(),
+            member_of: Vec::new(),
         }
     }
 
@@ -372,6 +381,7 @@ fn sees_observation(w: &Who, o: &Value) -> bool {
 
 fn sees_document(w: &Who, d: &Value) -> bool {
     s(d, "teacher_id") == w.id
+        || w.member_of.iter().any(|g| g == s(d, "group_id"))
         || (s(d, "status") != "draft"
             && (w.sees_work(s(d, "school_id"), s(d, "district_id"))
                 || w.reads(s(d, "school_id"), s(d, "teacher_id"))))
@@ -944,6 +954,7 @@ async fn reads_through_groups(w: &World) -> Vec<Vec<(String, String)>> {
                     admin: false,
                     memberships: Who::of_session(session),
                     reads: Vec::new(),
+                    member_of: Vec::new(),
                 };
                 if !who.roles_in(&w.school_a).contains(&"grade_leader") {
                     return Vec::new();
@@ -1412,6 +1423,16 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
+        "GET /v1/documents/{id} [group sheet draft]" => {
+            let g = w.fresh_group().await;
+            let mut body = new_document(school_a, "guided_learning_sheet");
+            body["group_id"] = json!(g.str("id"));
+            let d = w
+                .post(w.s(GRADE), "/v1/documents", body)
+                .await
+                .expect_status(201);
+            go(format!("/v1/documents/{}", d.str("id"))).send().await
+        }
         "DELETE /v1/documents/{id}" => {
             let d = w
                 .document(w.s(TEACHER), school_a, "lesson_plan", Stage::Draft)
@@ -1664,8 +1685,14 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
             [("mentor_id", principal_b), ("apprentice_id", teacher_2)],
         ),
     ];
+    let groups = all_groups(w).await;
     for (a, actor) in ACTORS.iter().enumerate().take(ANON) {
-        let who = Who::of(w, a);
+        let mut who = Who::of(w, a);
+        who.member_of = groups
+            .iter()
+            .filter(|(_, people)| people.contains(&who.id))
+            .map(|(id, _)| id.clone())
+            .collect();
         for (kind, route, own) in &lists {
             let mut filters = common.clone();
             filters.extend(own.iter().map(|(f, v)| (*f, v.to_string())));
@@ -1948,4 +1975,31 @@ async fn another_schools_records_answer_404_whatever_the_body() {
         wrong.push(format!("archive without its query: {}", archive.status));
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every group of school A with its people, as the admin lists them.
+async fn all_groups(w: &World) -> Vec<(String, Vec<String>)> {
+    let mut groups = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/v1/schools/{}/groups?limit=200{cursor}", w.school_a);
+        let page = w
+            .call(Method::GET, &path, ADMIN)
+            .send()
+            .await
+            .expect_status(200);
+        for g in page.items() {
+            let people = g["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| s(m, "user_id").to_string())
+                .collect();
+            groups.push((s(g, "id").to_string(), people));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return groups,
+        }
+    }
 }

@@ -250,6 +250,15 @@ async fn leaders_rename_and_delete_groups_and_phones_sync_them() {
         .expect_status(200);
     let cursor = first.str("cursor").to_string();
     let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let principal_cursor = s
+        .app
+        .get("/v1/sync")
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(200)
+        .str("cursor")
+        .to_string();
     let one = format!("/v1/groups/{}", group.str("id"));
     let synced = s
         .app
@@ -258,7 +267,17 @@ async fn leaders_rename_and_delete_groups_and_phones_sync_them() {
         .send()
         .await
         .expect_status(200);
-    assert_eq!(synced.body["groups"][0]["id"], group.body["id"]);
+    // Joining a group changes what the phone holds (the group's sheets): its sync starts over.
+    assert_eq!(synced.body["full"], true);
+    assert!(
+        synced.body["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == group.body["id"]),
+        "{}",
+        synced.text
+    );
     let rename = json!({ "name": "三年级数学组" });
     s.app
         .patch(&one)
@@ -304,7 +323,22 @@ async fn leaders_rename_and_delete_groups_and_phones_sync_them() {
         .send()
         .await
         .expect_status(200);
-    let gone = after.body["deleted"].as_array().unwrap();
+    // A member of the deleted group starts over (its sheets are no longer the phone's to
+    // hold): the full answer has no such group. Someone else of the school gets a tombstone.
+    assert_eq!(after.body["full"], true);
+    assert!(!after.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == group.body["id"]));
+    let principal_after = s
+        .app
+        .get(&format!("/v1/sync?since={principal_cursor}"))
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let gone = principal_after.body["deleted"].as_array().unwrap();
     assert!(
         gone.iter()
             .any(|t| t["kind"] == "group" && t["id"] == group.body["id"]),
@@ -675,4 +709,160 @@ async fn a_groups_weekly_preparation_counts_against_its_rule_and_shows_in_the_re
         "{}",
         csv.text
     );
+}
+
+/// "导学案初稿经过反复研讨、修改,再经年级组长审核,最后由领导签印方可使用": the lesson-preparation
+/// group drafts its sheet together (any of its people adds pages and submits), the grade's
+/// leader approves, a school leader signs off, and the sheet is in use for every member.
+#[tokio::test]
+async fn a_groups_sheet_is_drafted_together_and_in_use_for_every_member() {
+    let s = school().await;
+    let group = s.create(&s.principal, &s.body()).await.expect_status(201);
+    let gid = group.str("id").to_string();
+    let mut body = crate::documents::new_document(&s.school, "guided_learning_sheet");
+    body["grade"] = json!("四年级");
+    body["group_id"] = json!(gid);
+    let doc = s
+        .app
+        .post("/v1/documents")
+        .token(&s.teacher.token)
+        .json(body.clone())
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(doc.body["group_id"], gid.as_str());
+    let id = doc.str("id").to_string();
+    let path = format!("/v1/documents/{id}");
+
+    // The group's leader (not the sheet's author) reads the draft and adds its page.
+    s.app
+        .get(&path)
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    let page = tingke_api::photo::testimages::page_jpeg(5, 900, 1200, 85);
+    crate::documents::upload(&s.app, &s.leader, &id, &page)
+        .await
+        .expect_status(201);
+    // A teacher outside the group neither reads the draft nor adds to it.
+    let outsider = s.app.demo("13800000007").await;
+    s.app
+        .get(&path)
+        .token(&outsider.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    crate::documents::upload(&s.app, &outsider, &id, &page)
+        .await
+        .expect_problem(404, "not_found");
+    s.app
+        .post(&format!("{path}/submit"))
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    let grade_leader = s.app.demo(GRADE_LEADER_A).await; // leads the 四年级组
+    s.app
+        .post(&format!("{path}/approve"))
+        .token(&grade_leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    let signed = s
+        .app
+        .post(&format!("{path}/sign-off"))
+        .token(&s.dean.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(signed.body["status"], "in_use");
+
+    // In use for every member: in the member's list and on the member's phone.
+    let listed = s
+        .app
+        .get("/v1/documents?kind=guided_learning_sheet")
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        listed
+            .items()
+            .iter()
+            .any(|d| d["id"] == id.as_str() && d["status"] == "in_use"),
+        "{}",
+        listed.text
+    );
+    let synced = s
+        .app
+        .get("/v1/sync")
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        synced.body["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == id.as_str()),
+        "{}",
+        synced.text
+    );
+    // The author alone deletes it (it is in use now anyway).
+    s.app
+        .delete(&path)
+        .token(&s.leader.token)
+        .send()
+        .await
+        .expect_problem(403, "not_your_document");
+
+    // Only a sheet, of a lesson-preparation group of the school, made by one of its people.
+    let with = |change: Value| {
+        let mut b = body.clone();
+        b["id"] = json!(uuid::Uuid::now_v7().to_string());
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let mut grade = s.body();
+    grade["kind"] = json!("grade");
+    grade["name"] = json!("三年级组");
+    grade["grade"] = json!("三年级");
+    let grade = s.create(&s.principal, &grade).await.expect_status(201);
+    let cases = [
+        (
+            &s.teacher,
+            json!({ "kind": "lesson_plan" }),
+            "not_a_group_document",
+        ),
+        (
+            &s.teacher,
+            json!({ "group_id": uuid::Uuid::now_v7().to_string() }),
+            "group_not_found",
+        ),
+        (
+            &s.teacher,
+            json!({ "group_id": grade.str("id") }),
+            "wrong_group_kind",
+        ),
+        (&s.dean, json!({}), "member_not_in_group"),
+    ];
+    for (who, change, code) in cases {
+        let res = s
+            .app
+            .post("/v1/documents")
+            .token(&who.token)
+            .json(with(change.clone()))
+            .send()
+            .await;
+        assert_eq!(
+            (res.status, res.code()),
+            (422, code),
+            "{change}: {}",
+            res.text
+        );
+    }
 }

@@ -104,9 +104,65 @@ pub fn may_approve_sheet(
         }
 }
 
+/// A guided-learning sheet may belong to a lesson-preparation group of its own school ("导学案
+/// 初稿经过反复研讨、修改"): the group drafts it together. Only one of the group's people makes it.
+pub fn may_own_sheet(
+    document_kind: &str,
+    group_kind: &str,
+    same_school: bool,
+    author_in_group: bool,
+) -> Result<(), Broken> {
+    let broken = |code, message| Err(Broken::new(code, "group_id", message));
+    if document_kind != crate::documents::GUIDED_LEARNING_SHEET {
+        return broken(
+            "not_a_group_document",
+            "only a guided-learning sheet belongs to a group",
+        );
+    }
+    if !same_school {
+        return broken("group_not_found", "no such group in the sheet's school");
+    }
+    if group_kind != PREPARATION {
+        return broken(
+            "wrong_group_kind",
+            "a sheet belongs to a lesson-preparation group",
+        );
+    }
+    if !author_in_group {
+        return broken(
+            "member_not_in_group",
+            "only the group's people make its sheets",
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sheet_belongs_to_a_preparation_group_of_its_school_made_by_one_of_its_people() {
+        let sheet = crate::documents::GUIDED_LEARNING_SHEET;
+        assert_eq!(may_own_sheet(sheet, PREPARATION, true, true), Ok(()));
+        let code = |r: Result<(), Broken>| r.err().map(|b| b.code);
+        assert_eq!(
+            code(may_own_sheet("lesson_plan", PREPARATION, true, true)),
+            Some("not_a_group_document")
+        );
+        assert_eq!(
+            code(may_own_sheet(sheet, PREPARATION, false, true)),
+            Some("group_not_found")
+        );
+        assert_eq!(
+            code(may_own_sheet(sheet, GRADE, true, true)),
+            Some("wrong_group_kind")
+        );
+        assert_eq!(
+            code(may_own_sheet(sheet, PREPARATION, true, false)),
+            Some("member_not_in_group")
+        );
+    }
 
     fn people(list: &[(&str, bool)]) -> Vec<(String, bool)> {
         list.iter().map(|(id, l)| (id.to_string(), *l)).collect()

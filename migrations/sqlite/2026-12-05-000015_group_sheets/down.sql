@@ -1,0 +1,2 @@
+DROP INDEX documents_group_id;
+ALTER TABLE documents DROP COLUMN group_id;
