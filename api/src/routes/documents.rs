@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use tingke_models::documents::{self as docs, status, Document, Review};
 use tingke_models::observations as obs;
 use tingke_models::roles::Role;
+use tingke_models::rules::documents::Step;
 use tingke_models::{rules, schools, DbConn};
 use validator::{Validate, ValidationError};
 
@@ -324,8 +325,10 @@ pub(super) fn save(
     }
 }
 
-fn invalid_transition(detail: &str) -> ApiError {
-    ApiError::conflict("invalid_transition").detail(detail.to_string())
+/// The document's next status by `step` (`rules::documents`), or 409 with the rule's code.
+fn chain(d: &Document, step: Step) -> ApiResult<&'static str> {
+    rules::documents::next(&d.kind, &d.status, step)
+        .map_err(|r| ApiError::conflict(r.code).detail(r.detail))
 }
 
 enum Created {
@@ -523,15 +526,13 @@ async fn submit(
         (StatusCode::OK, caller.id().to_string()),
         move |conn, if_match| {
             let mut d = held(conn, &caller, &id)?;
-            if !d.is_editable() {
-                return Err(ApiError::conflict("already_submitted"));
-            }
+            let next = chain(&d, Step::Submit)?;
             if docs::pages_of(conn, &d.id)?.is_empty() {
                 return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_pages"));
             }
             let now = tingke_models::now();
             docs::resolve_reviews(conn, &d.id, now)?;
-            d.status = status::SUBMITTED.into();
+            d.status = next.into();
             d.submitted_at = Some(now);
             save(conn, d, if_match)
         },
@@ -615,9 +616,8 @@ async fn review(
         move |conn, if_match| {
             let mut d = reviewed(conn, &caller, &id)?;
             let body = review_body(&body)?;
-            if d.status != status::SUBMITTED {
-                return Err(invalid_transition("only a submitted document is reviewed"));
-            }
+            let needs_revision = body.verdict == docs::NEEDS_REVISION;
+            let next = chain(&d, Step::Review { needs_revision })?;
             docs::insert_review(
                 conn,
                 &Review {
@@ -634,11 +634,7 @@ async fn review(
                     created_at: tingke_models::now(),
                 },
             )?;
-            if body.verdict == docs::NEEDS_REVISION {
-                d.status = status::NEEDS_REVISION.into();
-            } else if d.kind == docs::LESSON_PLAN {
-                d.status = status::APPROVED.into();
-            }
+            d.status = next.into();
             save(conn, d, if_match)
         },
     )
@@ -679,12 +675,7 @@ async fn approve(
             if d.teacher_id == caller.id() {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_review_own"));
             }
-            if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::SUBMITTED {
-                return Err(invalid_transition(
-                    "the grade-group leader approves a submitted guided-learning sheet",
-                ));
-            }
-            d.status = status::GRADE_APPROVED.into();
+            d.status = chain(&d, Step::Approve)?.into();
             d.approved_by = Some(caller.id().to_string());
             save(conn, d, if_match)
         },
@@ -712,12 +703,7 @@ async fn sign_off(
             if d.teacher_id == caller.id() {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, "cannot_sign_own"));
             }
-            if d.kind != docs::GUIDED_LEARNING_SHEET || d.status != status::GRADE_APPROVED {
-                return Err(invalid_transition(
-                    "a sheet is signed off after the grade-group leader approved it",
-                ));
-            }
-            d.status = status::IN_USE.into();
+            d.status = chain(&d, Step::SignOff)?.into();
             d.signed_off_by = Some(caller.id().to_string());
             save(conn, d, if_match)
         },

@@ -3,6 +3,7 @@
 //! call the rule, save and render.
 
 pub mod counting;
+pub mod documents;
 pub mod groups;
 pub mod meetings;
 pub mod quotas;
