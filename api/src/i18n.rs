@@ -505,8 +505,8 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     (
         "not_a_group_document",
-        "只有导学案可以属于备课组",
-        "Only a guided-learning sheet belongs to a group",
+        "只有导学案和活动记录可以属于小组",
+        "Only a guided-learning sheet or an activity record belongs to a group",
     ),
     (
         "wrong_group_kind",

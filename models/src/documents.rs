@@ -8,7 +8,10 @@ use diesel::prelude::*;
 
 pub const LESSON_PLAN: &str = "lesson_plan";
 pub const GUIDED_LEARNING_SHEET: &str = "guided_learning_sheet";
-pub const KINDS: [&str; 2] = [LESSON_PLAN, GUIDED_LEARNING_SHEET];
+/// Photos of what a group's research activity or preparation produced (活动记录): kept, not
+/// reviewed.
+pub const ACTIVITY_RECORD: &str = "activity_record";
+pub const KINDS: [&str; 3] = [LESSON_PLAN, GUIDED_LEARNING_SHEET, ACTIVITY_RECORD];
 
 /// Where a document stands. Lesson plans: draft → submitted → approved, or needs_revision and
 /// back to submitted. Guided-learning sheets (POLICY.md): submitted → grade_approved (the

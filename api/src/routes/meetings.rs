@@ -185,11 +185,18 @@ fn check(
         .map(|m| serde_json::from_str(&m.observation_ids).unwrap_or_default())
         .unwrap_or_default();
     if let Some(id) = b.document_id.as_ref().filter(|d| Some(*d) != kept_document) {
-        docs::find(conn, id)?
-            .filter(|d| d.school_id == g.school_id && super::documents::can_see(caller, d))
-            .ok_or_else(|| {
-                ApiError::field("document_not_found", "document_id", "no such document here")
-            })?;
+        let found = docs::find(conn, id)?.filter(|d| d.school_id == g.school_id);
+        let readable = match &found {
+            Some(d) => super::documents::may_read(conn, caller, d)?,
+            None => false,
+        };
+        if !readable {
+            return Err(ApiError::field(
+                "document_not_found",
+                "document_id",
+                "no such document here",
+            ));
+        }
     }
     for id in b.observation_ids.iter().filter(|o| !kept.contains(o)) {
         obs::find(conn, id)?

@@ -866,3 +866,65 @@ async fn a_groups_sheet_is_drafted_together_and_in_use_for_every_member() {
         );
     }
 }
+
+/// A subject group's research activity keeps its record photos (活动记录) as a document of the
+/// group: its people read them from the start, the school's leaders once handed in, and nobody
+/// reviews them.
+#[tokio::test]
+async fn a_research_activity_keeps_its_record_photos() {
+    let s = school().await;
+    let mut subject = s.body();
+    subject["kind"] = json!("subject");
+    subject["name"] = json!("数学教研组");
+    let group = s.create(&s.principal, &subject).await.expect_status(201);
+    let gid = group.str("id").to_string();
+    let mut body = crate::documents::new_document(&s.school, "activity_record");
+    body["group_id"] = json!(gid);
+    let record = s
+        .app
+        .post("/v1/documents")
+        .token(&s.teacher.token)
+        .json(body)
+        .send()
+        .await
+        .expect_status(201);
+    let id = record.str("id").to_string();
+    let photo = tingke_api::photo::testimages::page_jpeg(7, 1200, 900, 80);
+    crate::documents::upload(&s.app, &s.leader, &id, &photo)
+        .await
+        .expect_status(201);
+    let meeting = json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "kind": "research_activity", "activity": "lesson_study", "held_on": today(),
+        "topic": "小数的意义 同课异构", "document_id": id,
+        "attendance": [{ "user_id": s.teacher.id(), "status": "present" }]
+    });
+    let made = s.meeting(&s.leader, &gid, meeting).await.expect_status(201);
+    assert_eq!(made.body["document_id"], id.as_str());
+    let path = format!("/v1/documents/{id}");
+    s.app
+        .get(&path)
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    s.app
+        .post(&format!("{path}/submit"))
+        .token(&s.teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    s.app
+        .get(&path)
+        .token(&s.principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    s.app
+        .post(&format!("{path}/reviews"))
+        .token(&s.principal.token)
+        .json(json!({ "verdict": "approved" }))
+        .send()
+        .await
+        .expect_problem(409, "invalid_transition");
+}

@@ -2,10 +2,12 @@
 //! needs_revision and back to submitted. A guided-learning sheet ("一份导学案初稿经过反复研讨、修改,
 //! 再经年级组长审核,最后由领导签印方可使用"): draft → submitted → grade_approved (the leader of its
 //! grade's group) → in_use (a school leader signs it off); a review may send it back for
-//! revision while it is submitted. Who may take each step is decided by the routes with
+//! revision while it is submitted. An activity record (photos of what a group's activity
+//! produced) is only handed in: draft → submitted, and then read by the school's leaders.
+//! Who may take each step is decided by the routes with
 //! `rules::groups` and the caller's roles; here is only which step follows which.
 
-use crate::documents::{status, GUIDED_LEARNING_SHEET};
+use crate::documents::{status, ACTIVITY_RECORD, GUIDED_LEARNING_SHEET};
 
 /// A step of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub fn next(kind: &str, current: &str, step: Step) -> Result<&'static str, Refus
             status::DRAFT | status::NEEDS_REVISION => Ok(status::SUBMITTED),
             _ => refused("already_submitted", "the document is handed in already"),
         },
+        _ if kind == ACTIVITY_RECORD => refused(
+            "invalid_transition",
+            "an activity record is kept, not reviewed",
+        ),
         Step::Review { .. } if current != status::SUBMITTED => refused(
             "invalid_transition",
             "only a submitted document is reviewed",
@@ -121,5 +127,23 @@ mod tests {
             Ok(status::IN_USE)
         );
         assert!(next(SHEET, status::IN_USE, Step::Submit).is_err());
+    }
+
+    #[test]
+    fn an_activity_record_is_handed_in_and_kept() {
+        let record = ACTIVITY_RECORD;
+        assert_eq!(
+            next(record, status::DRAFT, Step::Submit),
+            Ok(status::SUBMITTED)
+        );
+        for step in [
+            Step::Review {
+                needs_revision: true,
+            },
+            Step::Approve,
+            Step::SignOff,
+        ] {
+            assert!(next(record, status::SUBMITTED, step).is_err(), "{step:?}");
+        }
     }
 }

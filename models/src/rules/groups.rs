@@ -105,24 +105,27 @@ pub fn may_approve_sheet(
 }
 
 /// A guided-learning sheet may belong to a lesson-preparation group of its own school ("导学案
-/// 初稿经过反复研讨、修改"): the group drafts it together. Only one of the group's people makes it.
-pub fn may_own_sheet(
+/// 初稿经过反复研讨、修改"): the group drafts it together. An activity record (the photos of a
+/// research activity or a preparation) may belong to any group of the school. Only one of the
+/// group's people makes either.
+pub fn may_own_document(
     document_kind: &str,
     group_kind: &str,
     same_school: bool,
     author_in_group: bool,
 ) -> Result<(), Broken> {
+    use crate::documents::{ACTIVITY_RECORD, GUIDED_LEARNING_SHEET};
     let broken = |code, message| Err(Broken::new(code, "group_id", message));
-    if document_kind != crate::documents::GUIDED_LEARNING_SHEET {
+    if document_kind != GUIDED_LEARNING_SHEET && document_kind != ACTIVITY_RECORD {
         return broken(
             "not_a_group_document",
-            "only a guided-learning sheet belongs to a group",
+            "only a guided-learning sheet or an activity record belongs to a group",
         );
     }
     if !same_school {
-        return broken("group_not_found", "no such group in the sheet's school");
+        return broken("group_not_found", "no such group in the document's school");
     }
-    if group_kind != PREPARATION {
+    if document_kind == GUIDED_LEARNING_SHEET && group_kind != PREPARATION {
         return broken(
             "wrong_group_kind",
             "a sheet belongs to a lesson-preparation group",
@@ -144,24 +147,27 @@ mod tests {
     #[test]
     fn a_sheet_belongs_to_a_preparation_group_of_its_school_made_by_one_of_its_people() {
         let sheet = crate::documents::GUIDED_LEARNING_SHEET;
-        assert_eq!(may_own_sheet(sheet, PREPARATION, true, true), Ok(()));
+        assert_eq!(may_own_document(sheet, PREPARATION, true, true), Ok(()));
         let code = |r: Result<(), Broken>| r.err().map(|b| b.code);
         assert_eq!(
-            code(may_own_sheet("lesson_plan", PREPARATION, true, true)),
+            code(may_own_document("lesson_plan", PREPARATION, true, true)),
             Some("not_a_group_document")
         );
         assert_eq!(
-            code(may_own_sheet(sheet, PREPARATION, false, true)),
+            code(may_own_document(sheet, PREPARATION, false, true)),
             Some("group_not_found")
         );
         assert_eq!(
-            code(may_own_sheet(sheet, GRADE, true, true)),
+            code(may_own_document(sheet, GRADE, true, true)),
             Some("wrong_group_kind")
         );
         assert_eq!(
-            code(may_own_sheet(sheet, PREPARATION, true, false)),
+            code(may_own_document(sheet, PREPARATION, true, false)),
             Some("member_not_in_group")
         );
+        let record = crate::documents::ACTIVITY_RECORD;
+        assert_eq!(may_own_document(record, SUBJECT, true, true), Ok(()));
+        assert_eq!(may_own_document(record, GRADE, true, true), Ok(()));
     }
 
     fn people(list: &[(&str, bool)]) -> Vec<(String, bool)> {
