@@ -171,25 +171,18 @@ impl GroupRow {
             tingke_models::groups::PREPARATION => "备课组",
             _ => "年级组",
         };
-        self.items
-            .iter()
-            .map(|i| {
-                [
-                    super::quotas::cell(&self.name),
-                    self.group_id.clone(),
-                    String::new(),
-                    kind.to_string(),
-                    super::quotas::activity_label(i.activity).to_string(),
-                    super::quotas::period_label(i.period).to_string(),
-                    i.required.to_string(),
-                    i.done.to_string(),
-                    i.remaining.to_string(),
-                    i.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
-                    if i.on_pace { "是" } else { "否" }.to_string(),
-                    "0".to_string(),
-                ]
-            })
-            .collect()
+        let line = |i: &UnitProgressView| super::quotas::CsvLine {
+            who: (&self.name, &self.group_id),
+            school_id: "",
+            role: kind,
+            activity: i.activity,
+            period: i.period,
+            counts: [i.required, i.done, i.remaining],
+            weeks_missed: i.weeks_missed,
+            on_pace: i.on_pace,
+            late: 0,
+        };
+        self.items.iter().map(|i| line(i).record()).collect()
     }
 }
 

@@ -1040,6 +1040,42 @@ pub(super) fn cell(s: &str) -> String {
     }
 }
 
+/// One line of a compliance spreadsheet: a person or a group against one rule.
+pub(super) struct CsvLine<'a> {
+    /// Name and id.
+    pub(super) who: (&'a str, &'a str),
+    pub(super) school_id: &'a str,
+    /// The person's role, or the group's kind.
+    pub(super) role: &'static str,
+    pub(super) activity: Activity,
+    pub(super) period: Period,
+    /// Required, done, remaining.
+    pub(super) counts: [i64; 3],
+    pub(super) weeks_missed: Option<i64>,
+    pub(super) on_pace: bool,
+    pub(super) late: i64,
+}
+
+impl CsvLine<'_> {
+    pub(super) fn record(&self) -> [String; 12] {
+        let [required, done, remaining] = self.counts;
+        [
+            cell(self.who.0),
+            self.who.1.to_string(),
+            self.school_id.to_string(),
+            self.role.to_string(),
+            activity_label(self.activity).to_string(),
+            period_label(self.period).to_string(),
+            required.to_string(),
+            done.to_string(),
+            remaining.to_string(),
+            self.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
+            if self.on_pace { "是" } else { "否" }.to_string(),
+            self.late.to_string(),
+        ]
+    }
+}
+
 /// One line per person and rule, then per group and rule (the group's name, its kind for a
 /// role), UTF-8 with a BOM so that spreadsheets read the Chinese right.
 fn csv_response(
@@ -1065,21 +1101,19 @@ fn csv_response(
     out.write_record(head).map_err(ApiError::internal)?;
     for row in rows {
         for item in &row.items {
-            out.write_record([
-                cell(&row.name),
-                row.user_id.clone(),
-                row.school_id.clone().unwrap_or_default(),
-                role_label(item.role).to_string(),
-                activity_label(item.activity).to_string(),
-                period_label(item.period).to_string(),
-                item.required.to_string(),
-                item.done.to_string(),
-                item.remaining.to_string(),
-                item.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
-                if item.on_pace { "是" } else { "否" }.to_string(),
-                item.late.to_string(),
-            ])
-            .map_err(ApiError::internal)?;
+            let line = CsvLine {
+                who: (&row.name, &row.user_id),
+                school_id: row.school_id.as_deref().unwrap_or_default(),
+                role: role_label(item.role),
+                activity: item.activity,
+                period: item.period,
+                counts: [item.required, item.done, item.remaining],
+                weeks_missed: item.weeks_missed,
+                on_pace: item.on_pace,
+                late: item.late,
+            };
+            out.write_record(line.record())
+                .map_err(ApiError::internal)?;
         }
     }
     for group in groups {
