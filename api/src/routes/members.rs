@@ -95,9 +95,9 @@ impl From<Member> for MemberView {
 
 impl MemberView {
     /// The member as `caller` may see them: without the phone number unless the caller leads
-    /// the member's school, leads a group the member is in (`led`: the people of the caller's
-    /// groups), is an admin or district staff who may list the district's people, or is the
-    /// member.
+    /// the member's school (principal, vice principal, dean), leads a group the member is in
+    /// (`led`: the people of the caller's groups; a grade-group leader sees their grade's),
+    /// is an admin or district staff who may list the district's people, or is the member.
     pub fn seen_by(m: Member, caller: &Caller, led: &[String]) -> MemberView {
         let sees_phone = caller.is_admin()
             || m.membership.user_id == caller.id()
@@ -106,7 +106,7 @@ impl MemberView {
                 Some(school) => caller
                     .school_roles(school)
                     .iter()
-                    .any(|r| r.is_school_leader()),
+                    .any(|r| tingke_models::rules::visibility::reads_whole_school(*r)),
                 None => caller.can_view_district_members(&m.membership.district_id),
             };
         let mut view = MemberView::from(m);

@@ -928,3 +928,38 @@ async fn a_research_activity_keeps_its_record_photos() {
         .await
         .expect_problem(409, "invalid_transition");
 }
+
+/// Phone numbers are for the school's leaders and, for their own people, a group's leaders: a
+/// grade-group leader sees those of their grade group, not the principal's.
+#[tokio::test]
+async fn a_grade_leader_sees_the_phones_of_their_grade_group_only() {
+    let s = school().await;
+    let grade_leader = s.app.demo(GRADE_LEADER_A).await; // leads the 四年级组
+    let members = s
+        .app
+        .get(&format!("/v1/schools/{}/members?limit=200", s.school))
+        .token(&grade_leader.token)
+        .send()
+        .await
+        .expect_status(200);
+    let phone_of = |id: &str| {
+        members
+            .items()
+            .iter()
+            .find(|m| m["user_id"] == id)
+            .unwrap_or_else(|| panic!("{id} is listed"))
+            .get("phone")
+            .cloned()
+    };
+    assert_eq!(phone_of(s.leader.id()), Some(json!(TEACHER_A)));
+    assert_eq!(phone_of(s.principal.id()), None);
+    assert_eq!(phone_of(s.dean.id()), None);
+    let dean_view = s
+        .app
+        .get(&format!("/v1/schools/{}/members?limit=200", s.school))
+        .token(&s.dean.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(dean_view.items().iter().all(|m| m.get("phone").is_some()));
+}
