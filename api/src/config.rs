@@ -161,6 +161,10 @@ impl Config {
                     ..=number("TINGKE_COUNT_MAX_MINUTES", 90)?,
                 late_after_days: i64::from(number::<u16>("TINGKE_LATE_AFTER_DAYS", 7)?),
                 term_grace_days: i64::from(number::<u16>("TINGKE_TERM_GRACE_DAYS", 7)?),
+                overlap_tolerance_minutes: i64::from(number::<u8>(
+                    "TINGKE_OVERLAP_TOLERANCE_MINUTES",
+                    5,
+                )?),
             },
             storage: crate::storage::StorageConfig::from_env(&data_dir)?,
             photo_limits: crate::photo::Limits {

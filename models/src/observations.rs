@@ -112,18 +112,23 @@ pub fn update_if_version(
     Ok(n == 1)
 }
 
-/// Counted observations by `observer_id` whose lesson overlaps `started_at..ended_at`, whatever
-/// the class or school: one person watches one lesson at a time, so overlapping lessons count
-/// once. (Comparing class names let one slot count thirty times under names that differed only
-/// in what a screen does not show: issue 26.)
-pub fn counted_overlap_exists(conn: &mut DbConn, o: &Observation) -> QueryResult<bool> {
+/// Counted observations by `observer_id` whose lesson overlaps `started_at..ended_at` by more
+/// than `tolerance`, whatever the class or school: one person watches one lesson at a time, so
+/// overlapping lessons count once. (Comparing class names let one slot count thirty times under
+/// names that differed only in what a screen does not show: issue 26.) A few minutes' overlap
+/// is a phone stopped late, not two lessons at once (issue 20).
+pub fn counted_overlap_exists(
+    conn: &mut DbConn,
+    o: &Observation,
+    tolerance: chrono::Duration,
+) -> QueryResult<bool> {
     let n: i64 = observations::table
         .filter(observations::observer_id.eq(&o.observer_id))
         .filter(observations::counted.eq(true))
         .filter(observations::deleted_at.is_null())
         .filter(observations::id.ne(&o.id))
-        .filter(observations::started_at.lt(o.ended_at))
-        .filter(observations::ended_at.gt(o.started_at))
+        .filter(observations::started_at.lt(o.ended_at - tolerance))
+        .filter(observations::ended_at.gt(o.started_at + tolerance))
         .count()
         .get_result(conn)?;
     Ok(n > 0)

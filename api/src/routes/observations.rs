@@ -795,7 +795,11 @@ fn judge(
         today: obs::local_date(tingke_models::now()),
         minutes: o.minutes(),
         term_ends_on: term.and_then(|t| crate::validate::parse_date(&t.ends_on)),
-        overlaps_a_counted_one: obs::counted_overlap_exists(conn, o)?,
+        overlaps_a_counted_one: obs::counted_overlap_exists(
+            conn,
+            o,
+            chrono::Duration::minutes(limits.overlap_tolerance_minutes),
+        )?,
     };
     Ok(counting::judge(&facts, limits))
 }

@@ -870,3 +870,35 @@ async fn a_refused_observation_names_every_bad_field_at_once() {
         "score_out_of_range"
     );
 }
+
+/// A phone stopped a few minutes late does not make two lessons one: lessons of one observer
+/// that overlap by 5 minutes or less both count, by more the second does not.
+#[tokio::test]
+async fn lessons_overlapping_by_a_few_minutes_both_count() {
+    let w = world().await;
+    let start = chrono::Utc::now() - chrono::Duration::hours(30);
+    let at = |from: i64, to: i64, class: &str| {
+        let mut body = lesson(&w.school, w.teacher.id(), 30, 40);
+        body["class_name"] = json!(class);
+        body["started_at"] = json!((start + chrono::Duration::minutes(from)).to_rfc3339());
+        body["ended_at"] = json!((start + chrono::Duration::minutes(to)).to_rfc3339());
+        body
+    };
+    let w = &w;
+    let submitted = |body: serde_json::Value| async move {
+        let draft = create(&w.app, &w.principal, &body).await.expect_status(201);
+        submit(&w.app, &w.principal, draft.str("id"))
+            .await
+            .expect_status(200)
+    };
+    assert_eq!(
+        submitted(at(0, 40, "四年级1班")).await.body["counted"],
+        true
+    );
+    let late_stop = submitted(at(35, 75, "四年级2班")).await;
+    assert_eq!(late_stop.body["counted"], true, "{}", late_stop.text);
+    let next = submitted(at(84, 124, "四年级3班")).await;
+    assert_eq!(next.body["counted"], true, "{}", next.text);
+    let twice = submitted(at(118, 158, "四年级4班")).await;
+    assert_eq!(twice.str("not_counted_reason"), "duplicate_slot");
+}

@@ -18,6 +18,9 @@ pub struct Limits {
     pub late_after_days: i64,
     /// A term ended more than this many days ago gains no counts.
     pub term_grace_days: i64,
+    /// Two lessons of one observer that overlap by this many minutes or less are both real (a
+    /// phone stopped a few minutes late); more, and the second does not count.
+    pub overlap_tolerance_minutes: i64,
 }
 
 impl Default for Limits {
@@ -26,6 +29,7 @@ impl Default for Limits {
             minutes: 20..=90,
             late_after_days: 7,
             term_grace_days: 7,
+            overlap_tolerance_minutes: 5,
         }
     }
 }
@@ -40,7 +44,8 @@ pub struct Submitted {
     pub minutes: i64,
     /// The last day of the term of the lesson, if the lesson is in one.
     pub term_ends_on: Option<NaiveDate>,
-    /// The observer already has a counted lesson at the same time.
+    /// The observer already has a counted lesson overlapping this one by more than
+    /// `Limits::overlap_tolerance_minutes`.
     pub overlaps_a_counted_one: bool,
 }
 
