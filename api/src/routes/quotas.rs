@@ -238,6 +238,8 @@ pub(super) struct ProgressView {
     done: i64,
     remaining: i64,
     weeks_missed: Option<i64>,
+    /// For a weekly rule while its period runs: this week's done of required.
+    this_week: Option<quotas::ThisWeek>,
     on_pace: bool,
     /// Counted observations of the period recorded late: in `done` for term and school-year
     /// rules, never in a weekly rule's weeks.
@@ -575,6 +577,7 @@ fn progress_view(
         done: p.done,
         remaining: p.remaining,
         weeks_missed: p.weeks_missed,
+        this_week: p.this_week,
         on_pace: p.on_pace,
         late: 0,
         period_starts_on: window.starts_on,

@@ -127,6 +127,11 @@ async fn observations_dated_into_past_weeks_count_but_fill_no_missed_week() {
     let weekly = item(&before, "unannounced_observations");
     let missed = weekly["weeks_missed"].as_i64().unwrap();
     assert!(missed >= 19, "twenty weeks of the term are over: {weekly}");
+    assert_eq!(
+        weekly["this_week"],
+        json!({ "done": 0, "required": 1 }),
+        "the week under way is shown, not judged"
+    );
 
     // Fifteen lessons, one in each of fifteen past weeks, all typed in today.
     for week in 2..17 {
@@ -140,6 +145,7 @@ async fn observations_dated_into_past_weeks_count_but_fill_no_missed_week() {
     assert_eq!(weekly["late"], 15);
     let total = item(&after, "observations");
     assert_eq!((&total["done"], &total["late"]), (&json!(15), &json!(15)));
+    assert!(total["this_week"].is_null(), "a term rule has no week");
 
     // Last week's Sunday is at most seven days ago: on time, and it fills its week.
     let sunday = ago(u64::from(today().weekday().num_days_from_monday()) + 1);

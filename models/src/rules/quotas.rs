@@ -224,7 +224,17 @@ pub struct Progress {
     pub remaining: i64,
     /// Weekly rules only: weeks already over in which the minimum was not met.
     pub weeks_missed: Option<i64>,
+    /// Weekly rules only, while today is in the period: this week's count (at most the
+    /// minimum) and the minimum.
+    pub this_week: Option<ThisWeek>,
     pub on_pace: bool,
+}
+
+/// The current week of a weekly rule: done of required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ThisWeek {
+    pub done: i64,
+    pub required: i64,
 }
 
 /// Progress against a rule, from the days on which each counted activity happened.
@@ -256,6 +266,7 @@ pub fn progress_of_count(spec: &RuleSpec, window: Window, done: i64, today: Naiv
         done,
         remaining: (minimum - done).max(0),
         weeks_missed: None,
+        this_week: None,
         on_pace: done >= expected,
     }
 }
@@ -264,6 +275,7 @@ fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) ->
     let mut required = 0;
     let mut done = 0;
     let mut missed = 0;
+    let mut this_week = None;
     let mut monday =
         window.starts_on - Days::new(u64::from(window.starts_on.weekday().num_days_from_monday()));
     while monday <= window.ends_on {
@@ -275,6 +287,12 @@ fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) ->
         if to < today && count < minimum {
             missed += 1;
         }
+        if from <= today && today <= to {
+            this_week = Some(ThisWeek {
+                done: count.min(minimum),
+                required: minimum,
+            });
+        }
         monday = monday + Days::new(7);
     }
     Progress {
@@ -282,6 +300,7 @@ fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) ->
         done,
         remaining: required - done,
         weeks_missed: Some(missed),
+        this_week,
         on_pace: missed == 0,
     }
 }
@@ -360,6 +379,18 @@ mod tests {
         assert!(!p.on_pace);
         let over = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-14"));
         assert_eq!(over.weeks_missed, Some(1));
+        assert_eq!(
+            p.this_week,
+            Some(ThisWeek {
+                done: 0,
+                required: 1
+            }),
+            "nothing yet in the week of 09-21"
+        );
+        let second_week = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-15"));
+        assert_eq!(second_week.this_week.map(|w| w.done), Some(1));
+        let after = progress(&spec(Period::Week, 1), term(), &days, d("2026-10-05"));
+        assert_eq!(after.this_week, None, "the period is over");
         let early = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-13"));
         assert_eq!(
             early.weeks_missed,
