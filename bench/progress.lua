@@ -1,13 +1,17 @@
--- wrk script: GET /v1/quotas/progress for the term in TERM_ID, each request with the next of the
--- bearer tokens in TOKENS_FILE (one a line: many people, not one hot row set). Counts non-200s.
+-- wrk script: GET REQUEST_PATH, each request with the next of the bearer tokens in TOKENS_FILE
+-- (one a line: many people, not one hot row set). A line may name its own path after the token
+-- (a person's own sync cursor). Counts non-200s.
 local tokens = {}
-for line in io.lines(os.getenv("TOKENS_FILE")) do
-    tokens[#tokens + 1] = line
-end
+local paths = {}
 local path = os.getenv("REQUEST_PATH")
+for line in io.lines(os.getenv("TOKENS_FILE")) do
+    local token, own = line:match("^(%S+)%s*(%S*)$")
+    tokens[#tokens + 1] = token
+    paths[#paths + 1] = (own ~= "" and own) or path
+end
 local i = math.random(#tokens)
 
 request = function()
     i = i % #tokens + 1
-    return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] })
+    return wrk.format("GET", paths[i], { ["Authorization"] = "Bearer " .. tokens[i] })
 end

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reads (issue 7, figures 3 and 6): GET /v1/quotas/progress (or, with REQUEST=sync, the first page
-# of GET /v1/sync) at 200 concurrent connections with wrk, each request as one of USERS people
-# (their own progress for the last complete term; their own full view).
+# of GET /v1/sync; with REQUEST=sync-next, the next sync of a phone that is up to date, what
+# phones call all day) at 200 concurrent connections with wrk, each request as one of USERS
+# people (their own progress for the last complete term; their own full view; their own cursor).
 #
 #   bench/reads.sh pg       # scale-1 district (200 schools, 1M observations) on PostgreSQL,
 #                           # alternated with `pgbench -S` on the same server as the ceiling
@@ -75,11 +76,28 @@ done
 case ${REQUEST:-progress} in
 progress) REQUEST_PATH="/v1/quotas/progress?term_id=$TERM_ID" ;;
 sync) REQUEST_PATH="/v1/sync" ;; # the first page (200 changes) of each person's full view
-*) echo "REQUEST is progress or sync" >&2; exit 2 ;;
+sync-next)
+    # Each person syncs to the end once; then every request is their phone's next sync.
+    REQUEST_PATH="/v1/sync"
+    echo "following $USERS people's first syncs to their ends ..."
+    while read -r token; do
+        url="$BASE/v1/sync?limit=500"
+        while :; do
+            answer=$(curl -sf -H "authorization: Bearer $token" "$url")
+            cursor=$(echo "$answer" | python3 -c 'import sys,json; print(json.load(sys.stdin)["cursor"])')
+            url="$BASE/v1/sync?limit=500&since=$cursor"
+            echo "$answer" | python3 -c 'import sys,json; sys.exit(0 if json.load(sys.stdin)["has_more"] else 1)' || break
+        done
+        echo "$token /v1/sync?since=$cursor"
+    done <"$WORK/tokens" >"$WORK/requests"
+    mv "$WORK/requests" "$WORK/tokens"
+    LABEL="/v1/sync?since=<each person's own cursor>"
+    ;;
+*) echo "REQUEST is progress, sync or sync-next" >&2; exit 2 ;;
 esac
 export TOKENS_FILE=$WORK/tokens REQUEST_PATH
 LUA=$(dirname "$0")/progress.lua
-check=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $(head -1 "$WORK/tokens")" \
+check=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $(head -1 "$WORK/tokens" | cut -d' ' -f1)" \
     "$BASE$REQUEST_PATH")
 [ "$check" = 200 ] || { echo "progress answered $check" >&2; exit 1; }
 echo "$(wc -l <"$WORK/tokens") people logged in; warming up ..."
@@ -129,7 +147,7 @@ echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(machine)"
 echo "data: $MODE, scale $SCALE ($(head -1 "$SUMMARY"))"
 rps=$(col wrk.rounds 1)
-echo "tingke GET $REQUEST_PATH, $CONNS connections, median of $ROUNDS x ${DURATION}s:" \
+echo "tingke GET ${LABEL:-$REQUEST_PATH}, $CONNS connections, median of $ROUNDS x ${DURATION}s:" \
     "$rps req/s, p99 $(col wrk.rounds 2) ms (target < 50 ms), non-2xx $(awk '{s+=$3} END {print s}' "$WORK/wrk.rounds")"
 if [ "$MODE" = pg ]; then
     tps=$(col pgbench.rounds 1)
