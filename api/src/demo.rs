@@ -653,10 +653,48 @@ pub async fn seed_documents(
     let mut sheet = sheet;
     sheet.status = documents::status::IN_USE.into();
     sheet.submitted_at = Some(now);
-    sheet.approved_by = Some(grade_leader);
-    sheet.signed_off_by = Some(principal);
+    sheet.approved_by = Some(grade_leader.clone());
+    sheet.signed_off_by = Some(principal.clone());
     sheet.version = 4;
     documents::update_if_version(&mut conn, &sheet, 1)?;
+    seed_group_sheet(
+        &mut conn,
+        store,
+        (&school, &district),
+        (&grade_leader, &principal),
+    )
+    .await
+}
+
+/// The fourth-grade mathematics group's sheet, drafted together by its people and in use.
+async fn seed_group_sheet(
+    conn: &mut DbConn,
+    store: &dyn crate::storage::BlobStore,
+    (school, district): (&str, &str),
+    (grade_leader, principal): (&str, &str),
+) -> Result<(), SeedError> {
+    let group = tingke_models::groups::find_by_name(conn, school, "四年级数学备课组")?
+        .ok_or(SeedError::Missing("四年级数学备课组".into()))?;
+    let author = users::find_by_phone(conn, "13800000006")?
+        .ok_or(SeedError::Missing("13800000006".into()))?;
+    let now = tingke_models::now();
+    let mut sheet = demo_document(
+        school,
+        district,
+        &author.id,
+        documents::GUIDED_LEARNING_SHEET,
+        "小数的意义(集体备课)",
+        now,
+    );
+    sheet.grade = "四年级".into();
+    sheet.group_id = Some(group.id);
+    sheet.status = documents::status::IN_USE.into();
+    sheet.submitted_at = Some(now);
+    sheet.approved_by = Some(grade_leader.to_string());
+    sheet.signed_off_by = Some(principal.to_string());
+    documents::insert(conn, &sheet)?;
+    let page = demo_page(store, &sheet, 24, 1).await?;
+    documents::insert_page(conn, &page)?;
     Ok(())
 }
 

@@ -963,3 +963,42 @@ async fn a_grade_leader_sees_the_phones_of_their_grade_group_only() {
         .expect_status(200);
     assert!(dean_view.items().iter().all(|m| m.get("phone").is_some()));
 }
+
+/// The demo's fourth-grade mathematics group has a sheet in use (`serve --demo` seeds the
+/// documents): its people see it, a teacher outside the group does not.
+#[tokio::test]
+async fn the_demo_groups_sheet_is_in_use_for_its_people() {
+    let s = school().await;
+    let store = tingke_api::storage::open(&s.app.config.storage)
+        .await
+        .expect("store");
+    tingke_api::demo::seed_documents(&s.app.db, store.as_ref())
+        .await
+        .expect("demo documents");
+    let find = |res: &Response| {
+        res.items()
+            .iter()
+            .find(|d| d["topic"] == "小数的意义(集体备课)")
+            .cloned()
+    };
+    let member = s.app.demo("13800000002").await; // the vice principal, one of the group
+    let listed = s
+        .app
+        .get("/v1/documents?kind=guided_learning_sheet")
+        .token(&member.token)
+        .send()
+        .await
+        .expect_status(200);
+    let sheet = find(&listed).unwrap_or_else(|| panic!("{}", listed.text));
+    assert_eq!(sheet["status"], "in_use");
+    assert!(sheet["group_id"].is_string());
+    let outsider = s.app.demo("13800000007").await;
+    let theirs = s
+        .app
+        .get("/v1/documents?kind=guided_learning_sheet")
+        .token(&outsider.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(find(&theirs).is_none(), "{}", theirs.text);
+}
