@@ -43,18 +43,21 @@ pub struct MentorshipTermRow {
 }
 
 macro_rules! bulk_insert {
-    ($(#[$doc:meta])* $name:ident, $table:path, $row:ty, $columns:expr) => {
+    ($(#[$doc:meta])* $name:ident, $table:path, $row:ty) => {
         $(#[$doc])*
         pub fn $name(conn: &mut DbConn, rows: &[$row]) -> QueryResult<usize> {
+            // Bound parameters per row at most: the table's columns, counted from the schema (a
+            // count written by hand went stale when a column was added: issue 26).
+            let per_row = columns_of($table.select(<$table as diesel::Table>::all_columns()));
             let mut inserted = 0;
             match conn {
                 DbConn::Pg(c) => {
-                    for chunk in rows.chunks(PG_MAX_BINDS / $columns) {
+                    for chunk in rows.chunks(PG_MAX_BINDS / per_row) {
                         inserted += diesel::insert_into($table).values(chunk).execute(c)?;
                     }
                 }
                 DbConn::Sqlite(c) => {
-                    for chunk in rows.chunks(SQLITE_MAX_BINDS / $columns) {
+                    for chunk in rows.chunks(SQLITE_MAX_BINDS / per_row) {
                         inserted += diesel::insert_into($table).values(chunk).execute(c)?;
                     }
                 }
@@ -64,82 +67,81 @@ macro_rules! bulk_insert {
     };
 }
 
+/// The columns a query selects, as SQLite would run it.
+fn columns_of<Q>(query: Q) -> usize
+where
+    Q: diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>,
+{
+    let text = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+    let list = text.split(" FROM ").next().unwrap_or_default();
+    (list.matches(',').count() + 1).max(1)
+}
+
 bulk_insert!(
     /// Users.
     users,
     schema::users::table,
-    UserRow,
-    7
+    UserRow
 );
 bulk_insert!(
     /// Schools.
     schools,
     schema::schools::table,
-    School,
-    4
+    School
 );
 bulk_insert!(
     /// Rubric versions.
     rubrics,
     schema::rubrics::table,
-    RubricRow,
-    6
+    RubricRow
 );
 bulk_insert!(
     /// Memberships.
     memberships,
     schema::memberships::table,
-    MembershipRow,
-    8
+    MembershipRow
 );
 bulk_insert!(
     /// Observations.
     observations,
     schema::observations::table,
-    Observation,
-    33
+    Observation
 );
 bulk_insert!(
     /// Mentor-apprentice pairs.
     mentorships,
     schema::mentorships::table,
-    Mentorship,
-    15
+    Mentorship
 );
 bulk_insert!(
     /// The terms of mentor-apprentice pairs.
     mentorship_terms,
     schema::mentorship_terms::table,
-    MentorshipTermRow,
-    2
+    MentorshipTermRow
 );
 bulk_insert!(
     /// Logged activities of pairs.
     activities,
     schema::mentorship_activities::table,
-    Activity,
-    11
+    Activity
 );
 bulk_insert!(
     /// Lesson plans and guided-learning sheets.
     documents,
     schema::documents::table,
-    Document,
-    19
+    Document
 );
 bulk_insert!(
     /// Page records.
     pages,
     schema::pages::table,
-    PageRow,
-    13
+    PageRow
 );
 bulk_insert!(
     /// Reviews of documents.
     reviews,
     schema::reviews::table,
-    Review,
-    9
+    Review
 );
 
 /// A person in a group.
@@ -155,22 +157,19 @@ bulk_insert!(
     /// A school's groups.
     groups,
     schema::school_groups::table,
-    Group,
-    12
+    Group
 );
 bulk_insert!(
     /// The people of groups.
     group_members,
     schema::group_members::table,
-    GroupMemberRow,
-    3
+    GroupMemberRow
 );
 bulk_insert!(
     /// What groups held.
     meetings,
     schema::group_meetings::table,
-    Meeting,
-    20
+    Meeting
 );
 
 /// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans queries
@@ -182,4 +181,18 @@ pub fn analyze(conn: &mut DbConn) -> QueryResult<()> {
         DbConn::Sqlite(_) => "ANALYZE",
     };
     diesel::sql_query(sql).execute(conn).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tables_columns_are_counted_from_the_schema() {
+        use schema::{group_members, observations};
+        let members = group_members::table.select(group_members::all_columns);
+        assert_eq!(columns_of(members), 3);
+        let observations = observations::table.select(observations::all_columns);
+        assert_eq!(columns_of(observations), 33);
+    }
 }

@@ -281,12 +281,14 @@ async fn secrets_never_reach_the_logs() {
     }
 }
 
+/// Scale 0.02 (four schools, 400 teachers, about 20,000 observations) is large enough that the
+/// bulk inserts split into several statements, as at scale 1.
 #[tokio::test]
 async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
     let (config, dir, _pg) = test_config();
     let url = config.database_url.clone();
     let out = tingke(dir.path(), &url)
-        .args(["demo", "--scale", "0.001"])
+        .args(["demo", "--scale", "0.02"])
         .output()
         .unwrap();
     assert!(
@@ -305,7 +307,7 @@ async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
     let (principal, term_id) = (field("principal"), field("term_id"));
     // Only into an empty database.
     let again = tingke(dir.path(), &url)
-        .args(["demo", "--scale", "0.001"])
+        .args(["demo", "--scale", "0.02"])
         .output()
         .unwrap();
     assert!(!again.status.success());
