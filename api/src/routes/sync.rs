@@ -98,9 +98,12 @@ fn scope_of(caller: &Caller, member_of: &[String]) -> u64 {
     for g in &caller.groups {
         held.push(format!("read {}:{}", g.school_id, g.people.join(",")));
     }
-    let mut member_of = member_of.to_vec();
-    member_of.sort();
-    held.push(format!("in {}", member_of.join(",")));
+    // Only when there are any: the cursors of people in no group stay what they were.
+    if !member_of.is_empty() {
+        let mut member_of = member_of.to_vec();
+        member_of.sort();
+        held.push(format!("in {}", member_of.join(",")));
+    }
     let digest = Sha256::digest(format!("{}|{}", caller.is_admin(), held.join("|")));
     u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
