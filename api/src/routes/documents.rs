@@ -250,12 +250,18 @@ pub(super) fn can_see(caller: &Caller, d: &Document) -> bool {
 /// deans), the leader of a grade group its teacher is in, the district's researchers and
 /// admins; 404 for everyone else.
 pub(super) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+    readable(conn, caller, id).map(|(d, _)| d)
+}
+
+/// The document when the caller may read it, and whether they are one of its group's people.
+fn readable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<(Document, bool)> {
     // Writes to one document take turns (two phones of one teacher uploading at once), so the
     // version check in `save` never refuses one of them.
     tingke_models::db::lock_key(conn, id)?;
     let d = docs::find(conn, id)?.ok_or_else(ApiError::not_found)?;
-    match may_read(conn, caller, &d)? {
-        true => Ok(d),
+    let in_group = in_its_group(conn, caller, &d)?;
+    match in_group || can_see(caller, &d) {
+        true => Ok((d, in_group)),
         false => Err(ApiError::not_found()),
     }
 }
@@ -285,8 +291,8 @@ pub(super) fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Doc
 /// The document when the caller holds it: its teacher, or one of the people of its group (they
 /// add pages and submit a group's sheet as its teacher does).
 pub(super) fn held(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
-    let d = visible(conn, caller, id)?;
-    match d.teacher_id == caller.id() || in_its_group(conn, caller, &d)? {
+    let (d, in_group) = readable(conn, caller, id)?;
+    match d.teacher_id == caller.id() || in_group {
         true => Ok(d),
         false => Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_document")),
     }
