@@ -94,13 +94,7 @@ pub fn update_if_version(conn: &mut DbConn, d: &Document, expected: i32) -> Quer
 
 pub use crate::Visibility;
 
-type Condition<'a> = Box<
-    dyn BoxableExpression<
-            documents::table,
-            <crate::DbConn as diesel::Connection>::Backend,
-            SqlType = diesel::sql_types::Bool,
-        > + 'a,
->;
+type Condition<'a> = crate::Condition<'a, documents::table>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

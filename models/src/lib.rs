@@ -44,6 +44,16 @@ pub struct Visibility {
     pub member_of: Vec<String>,
 }
 
+/// A boxed `WHERE` condition on `T`, for queries built up from the caller's visibility (diesel
+/// cannot group a boxed query, so conditions are boxed instead).
+pub type Condition<'a, T> = Box<
+    dyn diesel::BoxableExpression<
+            T,
+            <DbConn as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        > + 'a,
+>;
+
 /// A new time-ordered id (UUIDv7) as text: ids sort by creation time, which keyset pagination uses.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -119,13 +119,7 @@ pub fn active_of_apprentice(
 
 pub use crate::Visibility;
 
-type Condition<'a> = Box<
-    dyn BoxableExpression<
-            mentorships::table,
-            <crate::DbConn as diesel::Connection>::Backend,
-            SqlType = diesel::sql_types::Bool,
-        > + 'a,
->;
+type Condition<'a> = crate::Condition<'a, mentorships::table>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -317,10 +317,7 @@ pub struct Tally {
     pub of_kind: Sums,
 }
 
-type Db = <DbConn as diesel::Connection>::Backend;
-
-type Condition<'a> =
-    Box<dyn BoxableExpression<observations::table, Db, SqlType = diesel::sql_types::Bool> + 'a>;
+type Condition<'a> = crate::Condition<'a, observations::table>;
 
 /// Counted observations of a scope, one side's people, with a lesson day in `days`, and of one
 /// kind if given. (A condition rather than a boxed query: diesel cannot group a boxed query.)
