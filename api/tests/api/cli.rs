@@ -105,29 +105,20 @@ async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
         .json::<serde_json::Value>()
         .await
         .unwrap();
-    let docs = client
-        .get(format!("{address}/v1/documents?teacher_id=me"))
-        .bearer_auth(teacher["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let docs = get_json(
+        &client,
+        format!("{address}/v1/documents?teacher_id=me"),
+        teacher["access_token"].as_str().unwrap(),
+    )
+    .await;
     let docs = docs["items"].as_array().unwrap();
     assert_eq!(docs.len(), 2);
-    let one = client
-        .get(format!(
-            "{address}/v1/documents/{}",
-            docs[0]["id"].as_str().unwrap()
-        ))
-        .bearer_auth(teacher["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let one = get_json(
+        &client,
+        format!("{address}/v1/documents/{}", docs[0]["id"].as_str().unwrap()),
+        teacher["access_token"].as_str().unwrap(),
+    )
+    .await;
     let image = one["pages"][0]["image_url"].as_str().unwrap();
     assert_eq!(client.get(image).send().await.unwrap().status(), 200);
     let secret = dir.path().join("jwt_secret");
@@ -167,15 +158,7 @@ async fn serve_demo_seeds_once_and_keeps_its_secret_across_restarts() {
         .await
         .unwrap();
     assert_eq!(me.status(), 200);
-    let schools = client
-        .get(format!("{address}/v1/schools"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let schools = get_json(&client, format!("{address}/v1/schools"), &token).await;
     assert_eq!(schools["items"].as_array().unwrap().len(), 1);
     drop(server);
 }
@@ -344,27 +327,14 @@ async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
     // The school's groups held their weekly meetings, nine teaching weeks in ten (the term's
     // holiday weeks count as missed until the school calendar knows them).
     let token = login["access_token"].as_str().unwrap();
-    let me = client
-        .get(format!("{address}/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let me = get_json(&client, format!("{address}/v1/me"), token).await;
     let school = me["memberships"][0]["school_id"].as_str().unwrap();
-    let report = client
-        .get(format!(
-            "{address}/v1/schools/{school}/compliance?term_id={term_id}"
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let report = get_json(
+        &client,
+        format!("{address}/v1/schools/{school}/compliance?term_id={term_id}"),
+        token,
+    )
+    .await;
     let groups = report["groups"].as_array().unwrap();
     assert!(!groups.is_empty(), "{report}");
     for group in groups {
@@ -376,4 +346,17 @@ async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
         assert!((10..required).contains(&done), "{group}");
     }
     drop(server);
+}
+
+/// A GET with a bearer token, answered as JSON.
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
