@@ -192,7 +192,7 @@ impl GroupRow {
 fn term_of(conn: &mut DbConn, district_id: &str, term_id: Option<String>) -> ApiResult<Term> {
     let term = match term_id {
         Some(id) => terms::find(conn, &id)?,
-        None => terms::containing(conn, district_id, &today().to_string())?,
+        None => super::quotas::current_term(conn, district_id)?,
     };
     term.filter(|t| t.district_id == district_id)
         .ok_or_else(term_not_found)

@@ -625,6 +625,11 @@ pub(super) fn today() -> NaiveDate {
     obs::local_date(tingke_models::now())
 }
 
+/// The term of a district that today falls in, if any.
+pub(super) fn current_term(conn: &mut DbConn, district_id: &str) -> ApiResult<Option<Term>> {
+    Ok(terms::containing(conn, district_id, &today().to_string())?)
+}
+
 pub(super) fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
     terms::find(conn, term_id)?.ok_or_else(term_not_found)
 }
@@ -708,9 +713,8 @@ fn current_term_id(conn: &mut DbConn, caller: &Caller, user_id: &str) -> ApiResu
         true => caller.memberships.clone(),
         false => members::for_user(conn, user_id)?,
     };
-    let today = today().to_string();
     for district in memberships.iter().map(|m| m.district_id.as_str()) {
-        if let Some(term) = terms::containing(conn, district, &today)? {
+        if let Some(term) = current_term(conn, district)? {
             return Ok(term.id);
         }
     }

@@ -362,10 +362,9 @@ fn progress(
         .collect();
     districts.sort_unstable();
     districts.dedup();
-    let today = quotas::today().format("%Y-%m-%d").to_string();
     let mut lists = Vec::new();
     for district in districts {
-        if let Some(term) = tingke_models::terms::containing(conn, district, &today)? {
+        if let Some(term) = quotas::current_term(conn, district)? {
             lists.push(quotas::progress_of(conn, reference, caller, &term)?);
         }
     }
