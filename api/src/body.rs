@@ -84,6 +84,8 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     // Discussion and revisions of 5,000 characters each.
     ("POST", "/v1/groups/{id}/meetings", BodyKind::Large),
     ("PATCH", "/v1/meetings/{id}", BodyKind::Large),
+    // A school's own quota rules, as the district's.
+    ("PUT", "/v1/schools/{id}/quota-rules", BodyKind::Json),
 ];
 
 /// Bytes of a small body.

@@ -10,7 +10,7 @@ use tingke_models::groups::{self, Group};
 use tingke_models::members::{self, NewMembership};
 use tingke_models::mentorships::{self, Mentorship};
 use tingke_models::observations::{self, Observation};
-use tingke_models::roles::Role;
+use tingke_models::roles::{Qualifier, Role};
 use tingke_models::schools::{self, School};
 use tingke_models::terms::{self, Term};
 use tingke_models::users::{self, NewUser};
@@ -181,7 +181,7 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     schools::insert(conn, &b)?;
     let rubric_a = rubrics::insert_version(conn, &a.id, &rubrics::default_items(), None, now)?;
     rubrics::insert_version(conn, &b.id, &rubrics::default_items(), None, now)?;
-    quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
+    quotas::replace(conn, &district.id, None, &quotas::default_rules(), now)?;
     let (name, school_year, starts_on, ends_on) = term_covering(now.date());
     let term = Term {
         id: tingke_models::new_id(),
@@ -249,6 +249,11 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
                 school_id: school_id.as_deref(),
                 roles,
                 subjects: &subjects,
+                // The demo vice principal is the one in charge of teaching (分管教学).
+                qualifiers: match roles.contains(&Role::VicePrincipal) {
+                    true => &[Qualifier::InChargeOfTeaching],
+                    false => &[],
+                },
             },
             now,
         )?;

@@ -429,7 +429,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
         .collect();
     (*conn).transaction(|conn| -> Result<(), SeedError> {
         districts::insert(conn, &district)?;
-        quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
+        quotas::replace(conn, &district.id, None, &quotas::default_rules(), now)?;
         for t in &calendar.terms {
             terms::insert(conn, t)?;
         }
@@ -451,6 +451,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
                 roles: r#"["researcher"]"#.into(),
                 subjects: format!(r#"["{}"]"#, rng.pick(SUBJECTS)),
                 created_at: now,
+                qualifiers: "[]".into(),
             })
             .collect();
         bulk::memberships(conn, &rows)?;
@@ -568,6 +569,11 @@ fn school_rows(
             roles: post.roles().into(),
             subjects: format!(r#"["{subject}"]"#),
             created_at: now,
+            // The first vice principal is the one in charge of teaching (分管教学).
+            qualifiers: match i == 1 && post == Post::VicePrincipal {
+                true => r#"["in_charge_of_teaching"]"#.into(),
+                false => "[]".into(),
+            },
         });
         people.push(Person {
             id: row.id.clone(),

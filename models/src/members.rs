@@ -1,7 +1,7 @@
 //! Memberships: a user's roles in one school, or a district role (researcher) in one district.
 
 use crate::page::{Page, PageRequest};
-use crate::roles::Role;
+use crate::roles::{Qualifier, Role};
 use crate::schema::{memberships, users};
 use crate::DbConn;
 use chrono::NaiveDateTime;
@@ -21,6 +21,8 @@ pub struct MembershipRow {
     /// JSON array of subject names.
     pub subjects: String,
     pub created_at: NaiveDateTime,
+    /// JSON array of qualifier names (`roles::Qualifier`).
+    pub qualifiers: String,
 }
 
 /// A membership with its roles and subjects parsed.
@@ -33,11 +35,22 @@ pub struct Membership {
     pub roles: Vec<Role>,
     pub subjects: Vec<String>,
     pub created_at: NaiveDateTime,
+    /// Qualifiers of its roles: the vice principal in charge of teaching.
+    pub qualifiers: Vec<Qualifier>,
 }
 
 impl Membership {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// What quota rules look at: the school, the roles and their qualifiers.
+    pub fn holding(&self) -> crate::rules::quotas::Holding<'_> {
+        crate::rules::quotas::Holding {
+            school_id: self.school_id.as_deref(),
+            roles: &self.roles,
+            qualifiers: &self.qualifiers,
+        }
     }
 }
 
@@ -45,7 +58,12 @@ impl From<MembershipRow> for Membership {
     fn from(row: MembershipRow) -> Membership {
         // Roles were validated on the way in; an unknown name (from a newer version) is skipped.
         let names: Vec<String> = serde_json::from_str(&row.roles).unwrap_or_default();
+        let qualifiers: Vec<String> = serde_json::from_str(&row.qualifiers).unwrap_or_default();
         Membership {
+            qualifiers: qualifiers
+                .iter()
+                .filter_map(|n| Qualifier::parse(n))
+                .collect(),
             roles: names.iter().filter_map(|n| Role::parse(n)).collect(),
             subjects: serde_json::from_str(&row.subjects).unwrap_or_default(),
             id: row.id,
@@ -64,6 +82,7 @@ pub struct NewMembership<'a> {
     pub school_id: Option<&'a str>,
     pub roles: &'a [Role],
     pub subjects: &'a [String],
+    pub qualifiers: &'a [Qualifier],
 }
 
 pub fn insert(
@@ -91,11 +110,18 @@ pub fn insert_with_id(
         roles: serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()),
         subjects: serde_json::to_string(new.subjects).unwrap_or_else(|_| "[]".into()),
         created_at: at,
+        qualifiers: qualifiers_json(new.qualifiers),
     };
     diesel::insert_into(memberships::table)
         .values(&row)
         .execute(conn)?;
     Ok(row.into())
+}
+
+/// Qualifiers as stored: a JSON array of their names.
+pub fn qualifiers_json(qualifiers: &[Qualifier]) -> String {
+    let names: Vec<&str> = qualifiers.iter().map(|q| q.as_str()).collect();
+    serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
 }
 
 /// All memberships of one user.

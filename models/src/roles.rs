@@ -57,6 +57,36 @@ impl Role {
     }
 }
 
+/// What a membership's role may carry besides the role itself (POLICY.md: "Only the vice
+/// principal **in charge of teaching** (分管教学的副校长) has the 20-a-term quota").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualifier {
+    /// 分管教学: the vice principal in charge of teaching.
+    InChargeOfTeaching,
+}
+
+impl Qualifier {
+    pub const ALL: [Qualifier; 1] = [Qualifier::InChargeOfTeaching];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::InChargeOfTeaching => "in_charge_of_teaching",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Qualifier> {
+        Self::ALL.into_iter().find(|q| q.as_str() == s)
+    }
+
+    /// The role the qualifier belongs to: a membership may carry it only with that role.
+    pub fn role(self) -> Role {
+        match self {
+            Qualifier::InChargeOfTeaching => Role::VicePrincipal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +98,12 @@ mod tests {
         }
         assert_eq!(Role::parse("admin"), None);
         assert_eq!(Role::parse("Principal"), None);
+    }
+
+    #[test]
+    fn a_qualifier_belongs_to_its_role() {
+        let q = Qualifier::parse("in_charge_of_teaching").unwrap();
+        assert_eq!(q.role(), Role::VicePrincipal);
+        assert_eq!(Qualifier::parse("teaching"), None);
     }
 }

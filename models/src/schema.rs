@@ -52,6 +52,7 @@ diesel::table! {
         roles -> Text,
         subjects -> Text,
         created_at -> Timestamp,
+        qualifiers -> Text,
     }
 }
 
@@ -247,6 +248,9 @@ diesel::table! {
         created_at -> Timestamp,
         target -> Text,
         group_kind -> Nullable<Text>,
+        school_id -> Nullable<Text>,
+        qualifier -> Nullable<Text>,
+        feedback_min_chars -> Nullable<Integer>,
     }
 }
 

@@ -69,7 +69,7 @@ async fn create_district(
             }
             districts::insert(conn, &district)?;
             let rules = tingke_models::quotas::default_rules();
-            tingke_models::quotas::replace(conn, &district.id, &rules, district.created_at)?;
+            tingke_models::quotas::replace(conn, &district.id, None, &rules, district.created_at)?;
             Ok((StatusCode::CREATED, district))
         })
         .await?;

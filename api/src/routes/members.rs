@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tingke_models::districts;
 use tingke_models::members::{self, Member, NewMembership};
-use tingke_models::roles::Role;
+use tingke_models::roles::{Qualifier, Role};
 use tingke_models::users::{self, NewUser};
 use validator::Validate;
 
@@ -59,6 +59,11 @@ struct NewMember {
         custom(function = "validate::labels")
     )]
     subjects: Vec<String>,
+    /// Qualifiers of the roles: `in_charge_of_teaching` for the vice principal in charge of
+    /// teaching (分管教学副校长).
+    #[serde(default)]
+    #[validate(length(max = 4, code = "invalid_length"))]
+    qualifiers: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +78,7 @@ pub struct MemberView {
     district_id: String,
     school_id: Option<String>,
     roles: Vec<Role>,
+    qualifiers: Vec<Qualifier>,
     subjects: Vec<String>,
     created_at: DateTime<Utc>,
 }
@@ -87,6 +93,7 @@ impl From<Member> for MemberView {
             district_id: m.membership.district_id,
             school_id: m.membership.school_id,
             roles: m.membership.roles,
+            qualifiers: m.membership.qualifiers,
             subjects: m.membership.subjects,
             created_at: m.membership.created_at.and_utc(),
         }
@@ -138,6 +145,31 @@ fn parse_roles(names: &[String], allowed: &[Role]) -> ApiResult<Vec<Role>> {
     Ok(roles)
 }
 
+/// Parses qualifier names: each must be known and qualify one of the member's roles.
+fn parse_qualifiers(names: &[String], roles: &[Role]) -> ApiResult<Vec<Qualifier>> {
+    let mut qualifiers = Vec::new();
+    for name in names {
+        let q = Qualifier::parse(name).ok_or_else(|| {
+            ApiError::field(
+                "unknown_qualifier",
+                "qualifiers",
+                format!("unknown qualifier {name:?}"),
+            )
+        })?;
+        if !roles.contains(&q.role()) {
+            return Err(ApiError::field(
+                "qualifier_not_allowed",
+                "qualifiers",
+                format!("{name} qualifies the role {}", q.role().as_str()),
+            ));
+        }
+        if !qualifiers.contains(&q) {
+            qualifiers.push(q);
+        }
+    }
+    Ok(qualifiers)
+}
+
 /// Creates the user and their membership in one transaction; a taken phone is a 409.
 async fn create_member(
     state: &AppState,
@@ -146,6 +178,7 @@ async fn create_member(
     school_id: Option<String>,
     roles: Vec<Role>,
 ) -> ApiResult<(StatusCode, MemberView)> {
+    let qualifiers = parse_qualifiers(&body.qualifiers, &roles)?;
     let plain = body.password.clone();
     let password_hash = web::block(move || password::hash(&plain))
         .await
@@ -162,6 +195,7 @@ async fn create_member(
                     && m.school_id == school_id
                     && m.district_id == district_id
                     && m.roles == roles
+                    && m.qualifiers == qualifiers
                     && m.subjects == body.subjects;
                 return super::again(same, existing);
             }
@@ -197,6 +231,7 @@ async fn create_member(
                     school_id: school_id.as_deref(),
                     roles: &roles,
                     subjects: &body.subjects,
+                    qualifiers: &qualifiers,
                 },
                 now,
             )?;

@@ -6,6 +6,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::etag;
 use crate::extract::{optional_json, Body, List, PageQuery, Valid};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{header, Method, StatusCode};
@@ -14,10 +15,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use tingke_models::members::Membership;
 use tingke_models::observations::{self as obs, Correction, Filter, Observation};
 use tingke_models::rubrics::{self, Rubric, ScoreError};
 use tingke_models::rules::counting;
-use tingke_models::{members, schools, terms, DbConn};
+use tingke_models::{members, quotas, schools, terms, DbConn};
 use validator::{Validate, ValidationError};
 
 pub fn routes(r: &mut Router) {
@@ -729,6 +731,7 @@ async fn submit(
     let id = id.into_inner();
     let limits = state.config.counting.clone();
     let if_match = etag::if_match(&req);
+    let reference = state.reference.clone();
     let v = state
         .write(move |conn| {
             let o = visible(conn, &caller, &id)?;
@@ -743,7 +746,7 @@ async fn submit(
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&o.id, o.version))?;
             ready_to_submit(conn, &o)?;
-            let verdict = judge(conn, &o, &limits)?;
+            let verdict = judge(conn, &reference, &caller.memberships, &o, &limits)?;
             o.status = obs::SUBMITTED.into();
             o.submitted_at = Some(tingke_models::now());
             o.counted = verdict.not_counted_reason.is_none();
@@ -779,12 +782,22 @@ fn ready_to_submit(conn: &mut DbConn, o: &Observation) -> ApiResult<()> {
 }
 
 /// Whether a submitted observation counts for quotas, and whether it came late: the facts the
-/// rules (`rules::counting`) look at.
+/// rules (`rules::counting`) look at. `observer` holds the observer's memberships: the rules
+/// that bind them say how much written feedback the observation needs.
 fn judge(
     conn: &mut DbConn,
+    reference: &Reference,
+    observer: &[Membership],
     o: &Observation,
     limits: &counting::Limits,
 ) -> ApiResult<counting::Verdict> {
+    let rules = super::quotas::rules_of(conn, reference, &o.district_id)?;
+    let of: Vec<_> = observer
+        .iter()
+        .filter(|m| m.district_id == o.district_id)
+        .map(Membership::holding)
+        .collect();
+    let activities = super::quotas::made_activities(&o.kind);
     let term = match &o.term_id {
         Some(id) => terms::find(conn, id)?,
         None => None,
@@ -800,6 +813,8 @@ fn judge(
             o,
             chrono::Duration::minutes(limits.overlap_tolerance_minutes),
         )?,
+        feedback_chars: counting::feedback_chars(&o.strengths, &o.suggestions),
+        feedback_min_chars: quotas::feedback_asked(&rules, &of, &activities),
     };
     Ok(counting::judge(&facts, limits))
 }
@@ -839,6 +854,8 @@ async fn correct(
     body: Body<CorrectionRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let limits = state.config.counting.clone();
+    let reference = state.reference.clone();
     let v = state
         .write(move |conn| {
             let mut o = visible(conn, &caller, &id)?;
@@ -858,6 +875,9 @@ async fn correct(
                 .suggestions
                 .unwrap_or(std::mem::take(&mut o.suggestions));
             o.comments = body.comments.unwrap_or(std::mem::take(&mut o.comments));
+            if o.not_counted_reason.as_deref() == Some(NO_WRITTEN_FEEDBACK) {
+                rejudge(conn, &reference, &mut o, &limits)?;
+            }
             obs::insert_correction(
                 conn,
                 &Correction {
@@ -873,6 +893,26 @@ async fn correct(
         })
         .await?;
     Ok(respond(StatusCode::CREATED, v))
+}
+
+const NO_WRITTEN_FEEDBACK: &str = "no_written_feedback";
+
+/// An observation that did not count for want of written feedback is judged again once a
+/// correction gives it some, as it would have been had it been submitted so (under the observer's
+/// lock, as a submission is).
+fn rejudge(
+    conn: &mut DbConn,
+    reference: &Reference,
+    o: &mut Observation,
+    limits: &counting::Limits,
+) -> ApiResult<()> {
+    obs::lock_observer(conn, &o.observer_id)?;
+    let observer = members::for_user(conn, &o.observer_id)?;
+    let verdict = judge(conn, reference, &observer, o, limits)?;
+    o.counted = verdict.not_counted_reason.is_none();
+    o.not_counted_reason = verdict.not_counted_reason.map(str::to_string);
+    o.late = verdict.late;
+    Ok(())
 }
 
 /// `{field: {from, to}}` for every corrected field that changed.

@@ -19,9 +19,9 @@ use std::sync::Arc;
 use tingke_models::members::{self, Member, MemberScope};
 use tingke_models::observations::{self as obs, CountScope, Days, Side, Sums};
 use tingke_models::quotas::{
-    self, Activity, GroupKind, Period, QuotaRule, RuleSpec, Target, Window,
+    self, Activity, GroupKind, Period, QuotaRule, RuleSpec, Source, Target, Window,
 };
-use tingke_models::roles::Role;
+use tingke_models::roles::{Qualifier, Role};
 use tingke_models::terms::{self, Term};
 use tingke_models::{districts, mentorships, schools, users, DbConn};
 use validator::Validate;
@@ -29,6 +29,16 @@ use validator::Validate;
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/districts/{id}/quota-rules", list_rules)
         .add(Method::PUT, "/v1/districts/{id}/quota-rules", replace_rules)
+        .add(
+            Method::GET,
+            "/v1/schools/{id}/quota-rules",
+            list_school_rules,
+        )
+        .add(
+            Method::PUT,
+            "/v1/schools/{id}/quota-rules",
+            replace_school_rules,
+        )
         .add(Method::GET, "/v1/quotas/progress", progress)
         .add(
             Method::GET,
@@ -46,25 +56,34 @@ pub fn routes(r: &mut Router) {
 struct RuleView {
     id: String,
     district_id: String,
+    /// Set on a school's own rules.
+    school_id: Option<String>,
+    source: Source,
     target: &'static str,
     role: Option<Role>,
+    qualifier: Option<Qualifier>,
     group_kind: Option<GroupKind>,
     activity: Activity,
     period: Period,
     minimum: i32,
+    feedback_min_chars: Option<i32>,
 }
 
 impl From<QuotaRule> for RuleView {
     fn from(r: QuotaRule) -> RuleView {
         RuleView {
+            source: r.source(),
             id: r.id,
             district_id: r.district_id,
+            school_id: r.school_id,
             target: r.spec.target.name(),
             role: r.spec.target.role(),
+            qualifier: r.spec.qualifier,
             group_kind: r.spec.target.group_kind(),
             activity: r.spec.activity,
             period: r.spec.period,
             minimum: r.spec.minimum,
+            feedback_min_chars: r.spec.feedback_min_chars,
         }
     }
 }
@@ -74,11 +93,22 @@ struct Items<T> {
     items: Vec<T>,
 }
 
-/// The rule set's entity tag: a replacement gives every rule a new id.
+/// The rule set's entity tag: a replacement gives every rule a new id, and a migration may
+/// change a rule in place, so what each rule asks is in it too.
 fn rules_tag(rules: &[QuotaRule]) -> String {
-    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-    let digest = Sha256::digest(ids.join(","));
-    format!("\"rules.{}\"", hex::encode(&digest[..12]))
+    let mut digest = Sha256::new();
+    for r in rules {
+        digest.update(format!("{}:{:?};", r.id, r.spec));
+    }
+    format!("\"rules.{}\"", hex::encode(&digest.finalize()[..12]))
+}
+
+/// The district's own rules, and the school's if one is named.
+fn rules_for(rules: Vec<QuotaRule>, school_id: Option<&str>) -> Vec<QuotaRule> {
+    rules
+        .into_iter()
+        .filter(|r| r.school_id.is_none() || r.school_id.as_deref() == school_id)
+        .collect()
 }
 
 fn rules_response(rules: Vec<QuotaRule>) -> HttpResponse {
@@ -102,11 +132,16 @@ struct RuleInput {
     /// `person` when absent: rules written before groups and schools had rules stay valid.
     target: Option<TargetName>,
     role: Option<Role>,
+    /// Only holders of the role with this qualifier (a person rule of the qualifier's role).
+    qualifier: Option<Qualifier>,
     group_kind: Option<GroupKind>,
     activity: Activity,
     period: Period,
     #[validate(range(min = 1, max = 1000, code = "invalid_quota_rule"))]
     minimum: i32,
+    /// Written feedback an observation needs to count for the rule, in characters.
+    #[validate(range(min = 1, max = 5000, code = "invalid_quota_rule"))]
+    feedback_min_chars: Option<i32>,
 }
 
 impl RuleInput {
@@ -125,58 +160,18 @@ impl RuleInput {
         };
         Some(RuleSpec {
             target,
+            qualifier: self.qualifier,
             activity: self.activity,
             period: self.period,
             minimum: self.minimum,
+            feedback_min_chars: self.feedback_min_chars,
         })
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-struct RulesUpdate {
-    #[validate(length(max = 100, code = "invalid_length"), nested)]
-    rules: Vec<RuleInput>,
-}
-
-async fn list_rules(
-    caller: Caller,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    if !caller.can_view_district(&id) {
-        return Err(ApiError::not_found());
-    }
-    let rules = state
-        .read(move |conn| {
-            districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            Ok(quotas::list(conn, &id)?)
-        })
-        .await?;
-    if let Some(not_modified) = etag::not_modified(&req, &rules_tag(&rules)) {
-        return Ok(not_modified);
-    }
-    Ok(rules_response(rules))
-}
-
-async fn replace_rules(
-    caller: Caller,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    body: Body<RulesUpdate>,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let if_match = etag::if_match(&req);
-    if !caller.can_view_district(&id) {
-        return Err(ApiError::not_found());
-    }
-    if !caller.is_admin() {
-        return Err(ApiError::forbidden());
-    }
-    let specs: Vec<RuleSpec> = body
-        .read()?
+/// The rules of a request, each whole and consistent, none twice.
+fn checked_specs(update: RulesUpdate) -> ApiResult<Vec<RuleSpec>> {
+    let specs: Vec<RuleSpec> = update
         .rules
         .into_iter()
         .map(RuleInput::spec)
@@ -202,6 +197,16 @@ async fn replace_rules(
             ),
         ));
     }
+    if let Some(odd) = specs.iter().find(|s| !s.qualifier_fits()) {
+        return Err(ApiError::field(
+            "invalid_quota_rule",
+            "rules",
+            format!(
+                "{} cannot carry this qualifier: in_charge_of_teaching qualifies a vice_principal",
+                target_name(odd.target)
+            ),
+        ));
+    }
     if let Some(d) = quotas::duplicate(&specs) {
         return Err(ApiError::field(
             "duplicate_quota_rule",
@@ -212,18 +217,168 @@ async fn replace_rules(
             ),
         ));
     }
+    Ok(specs)
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct RulesUpdate {
+    #[validate(length(max = 100, code = "invalid_length"), nested)]
+    rules: Vec<RuleInput>,
+}
+
+async fn list_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    if !caller.can_view_district(&id) {
+        return Err(ApiError::not_found());
+    }
+    let rules = state
+        .read(move |conn| {
+            districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            Ok(rules_for(quotas::list(conn, &id)?, None))
+        })
+        .await?;
+    if let Some(not_modified) = etag::not_modified(&req, &rules_tag(&rules)) {
+        return Ok(not_modified);
+    }
+    Ok(rules_response(rules))
+}
+
+async fn replace_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Body<RulesUpdate>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    if !caller.can_view_district(&id) {
+        return Err(ApiError::not_found());
+    }
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let specs = checked_specs(body.read()?)?;
     let district_id = id.clone();
     let rules = state
         .write(move |conn| {
             districts::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
             // Two admins saving at once take turns; a stale `If-Match` is refused.
             tingke_models::db::lock_key(conn, &id)?;
-            etag::check_match(if_match.as_deref(), &rules_tag(&quotas::list(conn, &id)?))?;
-            Ok(quotas::replace(conn, &id, &specs, tingke_models::now())?)
+            let before = rules_for(quotas::list(conn, &id)?, None);
+            etag::check_match(if_match.as_deref(), &rules_tag(&before))?;
+            let rules = quotas::replace(conn, &id, None, &specs, tingke_models::now())?;
+            Ok(rules_for(rules, None))
         })
         .await?;
     state.reference.forget(&district_id);
     Ok(rules_response(rules))
+}
+
+/// The rules that bind a school's people: the district's and the school's own.
+async fn list_school_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
+    let rules = state
+        .read(move |conn| {
+            let all = quotas::list(conn, &school.district_id)?;
+            Ok(rules_for(all, Some(&school.id)))
+        })
+        .await?;
+    if let Some(not_modified) = etag::not_modified(&req, &rules_tag(&rules)) {
+        return Ok(not_modified);
+    }
+    Ok(rules_response(rules))
+}
+
+/// Replaces a school's own rules. Its principal, vice principals and deans set them, each
+/// stricter than the district's rules of the same duty (`rules::quotas::school_rule`) and only
+/// for its people's observations; the district's rules stay as they are.
+async fn replace_school_rules(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Body<RulesUpdate>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let if_match = etag::if_match(&req);
+    let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
+    if !caller.is_senior_leader(&school.id) {
+        return Err(ApiError::forbidden());
+    }
+    let specs = checked_specs(body.read()?)?;
+    if let Some(odd) = specs.iter().find(|s| !quotas::school_may_set(s)) {
+        return Err(ApiError::field(
+            "invalid_quota_rule",
+            "rules",
+            format!(
+                "{}: a school's own rules bind its people's observations (observations, \
+                 unannounced_observations, report_lessons_given); other rules are the district's",
+                target_name(odd.target)
+            ),
+        ));
+    }
+    let district_id = school.district_id.clone();
+    let rules = state
+        .write(move |conn| {
+            // The district's rules and the school's change under one key: a school's rule is
+            // judged against the district's rules as they are when it is saved.
+            tingke_models::db::lock_key(conn, &school.district_id)?;
+            let all = quotas::list(conn, &school.district_id)?;
+            let district: Vec<RuleSpec> = all
+                .iter()
+                .filter(|r| r.school_id.is_none())
+                .map(|r| r.spec.clone())
+                .collect();
+            let before = rules_for(all, Some(&school.id));
+            etag::check_match(if_match.as_deref(), &rules_tag(&before))?;
+            let kept = specs
+                .iter()
+                .map(|s| quotas::school_rule(s, &district).map_err(|d| not_stricter(s, &d)))
+                .collect::<ApiResult<Vec<RuleSpec>>>()?;
+            let now = tingke_models::now();
+            let rules = quotas::replace(conn, &school.district_id, Some(&school.id), &kept, now)?;
+            Ok(rules_for(rules, Some(&school.id)))
+        })
+        .await?;
+    state.reference.forget(&district_id);
+    Ok(rules_response(rules))
+}
+
+/// A school's rule that asks no more than the district's rule of the same duty.
+fn not_stricter(school: &RuleSpec, district: &RuleSpec) -> ApiError {
+    ApiError::field(
+        "school_rule_not_stricter",
+        "rules",
+        format!(
+            "the district asks {} of {} a {}{}: a school's rule may ask more, over a shorter \
+             period or with longer written feedback, never less",
+            district.minimum,
+            target_name(school.target),
+            period_name(district.period),
+            district
+                .feedback_min_chars
+                .map(|n| format!(" with {n} characters of written feedback"))
+                .unwrap_or_default(),
+        ),
+    )
+}
+
+fn period_name(period: Period) -> &'static str {
+    match period {
+        Period::Week => "week",
+        Period::Term => "term",
+        Period::SchoolYear => "school year",
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -231,7 +386,11 @@ pub(super) struct ProgressView {
     rule_id: String,
     /// Set on the rules of a mentor-apprentice pair.
     mentorship_id: Option<String>,
+    /// Whether the rule is the district's or the person's school's own.
+    source: Source,
     role: Role,
+    /// The qualifier the rule asks of the role, if any.
+    qualifier: Option<Qualifier>,
     activity: Activity,
     period: Period,
     required: i64,
@@ -363,6 +522,11 @@ fn activities_of(side: Side, kind: &str) -> impl Iterator<Item = Activity> + '_ 
     COUNTED.into_iter().filter(move |a| {
         counted_as(*a).is_some_and(|(s, k)| s == side && k.is_none_or(|k| k == kind))
     })
+}
+
+/// The activities an observation of `kind` counts for its observer.
+pub(super) fn made_activities(kind: &str) -> Vec<Activity> {
+    activities_of(Side::Made, kind).collect()
 }
 
 /// A person's counted observations for one activity.
@@ -506,10 +670,11 @@ impl Counts {
     }
 }
 
-/// Progress of one person against every rule for one of their roles.
+/// Progress of one person against every rule that binds one of their memberships (the
+/// district's rules of their roles, their school's own, each once).
 fn person_progress(
     rules: &[QuotaRule],
-    roles: &BTreeSet<Role>,
+    of: &[&members::Membership],
     windows: &Windows,
     counts: &Counts,
     user_id: &str,
@@ -519,7 +684,7 @@ fn person_progress(
     rules
         .iter()
         .filter(|r| !r.spec.activity.is_pair_activity())
-        .filter_map(|r| Some((r, r.spec.target.role().filter(|role| roles.contains(role))?)))
+        .filter_map(|r| Some((r, of.iter().find_map(|m| r.binds(&m.holding()))?)))
         .map(|(r, role)| {
             let c = counts.get(user_id, r.spec.activity).unwrap_or(&none);
             let window = windows.of(r.spec.period);
@@ -570,7 +735,9 @@ fn progress_view(
     ProgressView {
         rule_id: rule.id.clone(),
         mentorship_id: mentorship_id.map(str::to_string),
+        source: rule.source(),
         role,
+        qualifier: rule.spec.qualifier,
         activity: rule.spec.activity,
         period: rule.spec.period,
         required: p.required,
@@ -750,10 +917,10 @@ fn progress_in(
     term: &Term,
     windows: &Windows,
 ) -> ApiResult<ProgressList> {
-    let roles: BTreeSet<Role> = of.iter().flat_map(|m| m.roles.clone()).collect();
+    let of: Vec<&members::Membership> = of.iter().collect();
     let rules = rules_of(conn, reference, &term.district_id)?;
     let counts = Counts::of_person(conn, &term.district_id, user_id, windows)?;
-    let mut items = person_progress(&rules, &roles, windows, &counts, user_id, today());
+    let mut items = person_progress(&rules, &of, windows, &counts, user_id, today());
     items.extend(pairs_of(conn, &rules, term, windows.term, user_id)?);
     Ok(ProgressList {
         user_id: user_id.to_string(),
@@ -831,9 +998,9 @@ fn compliance_rows(
     people
         .into_iter()
         .filter_map(|m| {
-            let roles: BTreeSet<Role> = m.membership.roles.iter().copied().collect();
+            let of = [&m.membership];
+            let items = person_progress(rules, &of, windows, counts, &m.membership.user_id, today);
             let user_id = m.membership.user_id;
-            let items = person_progress(rules, &roles, windows, counts, &user_id, today);
             (!items.is_empty()).then(|| ComplianceRow {
                 behind: items.iter().any(|i| !i.on_pace),
                 user_id,

@@ -138,6 +138,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/meetings/{id}", "o oooooo oo h h o u"),
     ("PATCH /v1/meetings/{id}", "o ooooff ff h h f u"),
     ("DELETE /v1/meetings/{id}", "o ooooff ff h h f u"),
+    // a school's own quota rules: its principal, vice principals and deans set them
+    ("GET /v1/schools/{id}/quota-rules", "o oooooo oo h h o u"),
+    ("PUT /v1/schools/{id}/quota-rules", "o ooofff ff h h f u"),
     ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o u"),
     ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f u"),
     ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o u"),
@@ -806,7 +809,8 @@ async fn seed() -> World {
         .map(|r| {
             json!({
                 "target": r["target"], "role": r["role"], "group_kind": r["group_kind"],
-                "activity": r["activity"], "period": r["period"], "minimum": r["minimum"]
+                "qualifier": r["qualifier"], "activity": r["activity"], "period": r["period"],
+                "minimum": r["minimum"], "feedback_min_chars": r["feedback_min_chars"]
             })
         })
         .collect();
@@ -1176,6 +1180,20 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
             go(format!("/v1/groups/{}/members", g.str("id")))
                 .header("if-match", &g.etag())
                 .json(json!({ "members": members }))
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/quota-rules" => {
+            go(format!("/v1/schools/{school_a}/quota-rules"))
+                .send()
+                .await
+        }
+        "PUT /v1/schools/{id}/quota-rules" => {
+            go(format!("/v1/schools/{school_a}/quota-rules"))
+                .json(json!({ "rules": [
+                    { "role": "principal", "activity": "observations", "period": "term",
+                      "minimum": 40 }
+                ]}))
                 .send()
                 .await
         }

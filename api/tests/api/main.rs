@@ -21,6 +21,7 @@ mod mentorships;
 mod observations;
 mod openapi;
 mod organisation;
+mod policy_rules;
 mod process;
 mod quotas;
 mod schema;

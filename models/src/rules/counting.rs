@@ -47,6 +47,18 @@ pub struct Submitted {
     /// The observer already has a counted lesson overlapping this one by more than
     /// `Limits::overlap_tolerance_minutes`.
     pub overlaps_a_counted_one: bool,
+    /// The written feedback (`feedback_chars` of its strengths and suggestions).
+    pub feedback_chars: i64,
+    /// The longest written feedback that a rule of the observer asks for an observation of this
+    /// kind to count (`None`: no rule asks any).
+    pub feedback_min_chars: Option<i32>,
+}
+
+/// How much written feedback an observation carries: the longer of its strengths and
+/// suggestions, in characters other than white space (`"  好 "` is one).
+pub fn feedback_chars(strengths: &str, suggestions: &str) -> i64 {
+    let chars = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count() as i64;
+    chars(strengths).max(chars(suggestions))
 }
 
 /// The verdict: why it does not count (`None` when it does), and whether it is late.
@@ -63,6 +75,7 @@ pub fn judge(o: &Submitted, limits: &Limits) -> Verdict {
         Some(ends_on) if term_closed(ends_on, o.today, limits) => Some("term_closed"),
         Some(_) if o.minutes < *limits.minutes.start() => Some("too_short"),
         Some(_) if o.minutes > *limits.minutes.end() => Some("too_long"),
+        Some(_) if without_feedback(o) => Some("no_written_feedback"),
         Some(_) if o.overlaps_a_counted_one => Some("duplicate_slot"),
         Some(_) => None,
     };
@@ -70,6 +83,13 @@ pub fn judge(o: &Submitted, limits: &Limits) -> Verdict {
         not_counted_reason: reason,
         late: reason.is_none() && is_late(o.lesson_day, o.recorded_on, limits),
     }
+}
+
+/// A rule of the observer asks more written feedback than the observation carries: observed but
+/// not critiqued, not yet the policy's 听评课.
+fn without_feedback(o: &Submitted) -> bool {
+    o.feedback_min_chars
+        .is_some_and(|min| o.feedback_chars < i64::from(min))
 }
 
 /// Recorded more than `late_after_days` after the lesson.
@@ -98,6 +118,8 @@ mod tests {
             minutes: 40,
             term_ends_on: Some(d("2027-01-31")),
             overlaps_a_counted_one: false,
+            feedback_chars: 12,
+            feedback_min_chars: Some(10),
         }
     }
 
@@ -156,6 +178,32 @@ mod tests {
             verdict(|o| o.overlaps_a_counted_one = true).not_counted_reason,
             Some("duplicate_slot")
         );
+    }
+
+    #[test]
+    fn a_rule_asking_written_feedback_counts_only_critiqued_lessons() {
+        let short = verdict(|o| o.feedback_chars = 9);
+        assert_eq!(short.not_counted_reason, Some("no_written_feedback"));
+        let no_rule = verdict(|o| {
+            o.feedback_chars = 0;
+            o.feedback_min_chars = None;
+        });
+        assert_eq!(
+            no_rule.not_counted_reason, None,
+            "a teacher's note needs none"
+        );
+        let both = verdict(|o| {
+            o.feedback_chars = 0;
+            o.overlaps_a_counted_one = true;
+        });
+        assert_eq!(
+            both.not_counted_reason,
+            Some("no_written_feedback"),
+            "what does not count takes no slot, so the slot is not the reason"
+        );
+        assert_eq!(feedback_chars("  好 ", ""), 1);
+        assert_eq!(feedback_chars("导入自然, 学生参与度高。", "好"), 12);
+        assert_eq!(feedback_chars("", "关注后排学生的参与。"), 10);
     }
 
     #[test]

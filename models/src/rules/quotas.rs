@@ -2,7 +2,7 @@
 //! of progress against a rule, from the days on which counted work happened. Pure functions: the
 //! routes, the reports, sync and the archive load the days and call these.
 
-use crate::roles::Role;
+use crate::roles::{Qualifier, Role};
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -121,9 +121,44 @@ impl Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSpec {
     pub target: Target,
+    /// A person rule may bind only the holders of its role who carry this qualifier (the vice
+    /// principal in charge of teaching).
+    pub qualifier: Option<Qualifier>,
     pub activity: Activity,
     pub period: Period,
     pub minimum: i32,
+    /// An observation counts for the rule only with written feedback (strengths or suggestions)
+    /// of at least this many characters (POLICY.md: 听评课 is observing **and** critiquing).
+    pub feedback_min_chars: Option<i32>,
+}
+
+/// What a rule looks at in one membership: its school (none for district staff), roles and the
+/// qualifiers of its roles.
+#[derive(Debug, Clone, Copy)]
+pub struct Holding<'a> {
+    pub school_id: Option<&'a str>,
+    pub roles: &'a [Role],
+    pub qualifiers: &'a [Qualifier],
+}
+
+/// Where a rule comes from: the district's rules bind every school, a school's own rules only
+/// its people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    District,
+    School,
+}
+
+impl Period {
+    /// Shorter periods rank lower.
+    fn rank(self) -> u8 {
+        match self {
+            Period::Week => 0,
+            Period::Term => 1,
+            Period::SchoolYear => 2,
+        }
+    }
 }
 
 impl RuleSpec {
@@ -151,7 +186,92 @@ impl RuleSpec {
     pub fn binds_group(&self, kind: &str) -> bool {
         self.target.group_kind().is_some_and(|k| k.as_str() == kind)
     }
+
+    /// The role through which the rule binds the holder of a membership, if it does: a person
+    /// rule whose role the membership holds, with the rule's qualifier if it names one. (Where
+    /// the rule applies, its district or school, is `binds`.)
+    pub fn binds_person(&self, h: &Holding) -> Option<Role> {
+        let role = self.target.role()?;
+        let qualified = self.qualifier.is_none_or(|q| h.qualifiers.contains(&q));
+        (h.roles.contains(&role) && qualified).then_some(role)
+    }
+
+    /// A qualifier goes with a person rule of its own role.
+    pub fn qualifier_fits(&self) -> bool {
+        self.qualifier
+            .is_none_or(|q| self.target.role() == Some(q.role()))
+    }
+
+    /// The same duty: whom it binds and what it counts, whatever the period and minimum.
+    fn same_duty(&self, other: &RuleSpec) -> bool {
+        (self.target, self.qualifier, self.activity)
+            == (other.target, other.qualifier, other.activity)
+    }
+
+    /// Whether an observation with `feedback_chars` characters of written feedback may count for
+    /// the rule.
+    pub fn feedback_enough(&self, feedback_chars: i64) -> bool {
+        self.feedback_min_chars
+            .is_none_or(|min| feedback_chars >= i64::from(min))
+    }
 }
+
+/// The rule of a membership's school or district binds it through a role, if it does.
+pub fn binds(rule_school: Option<&str>, spec: &RuleSpec, h: &Holding) -> Option<Role> {
+    match rule_school {
+        Some(school) if h.school_id != Some(school) => None,
+        _ => spec.binds_person(h),
+    }
+}
+
+/// The activities a school's own rules may set: observations of its people. Pair, group and
+/// school rules stay the district's.
+pub fn school_may_set(spec: &RuleSpec) -> bool {
+    matches!(spec.target, Target::Person(role) if Role::SCHOOL_ROLES.contains(&role))
+        && matches!(
+            spec.activity,
+            Activity::Observations
+                | Activity::UnannouncedObservations
+                | Activity::ReportLessonsGiven
+        )
+}
+
+/// Whether a school's rule is stricter than a district rule of the same duty: no longer period,
+/// no lower minimum, no shorter feedback, and more in at least one of them (POLICY.md: every
+/// figure is a default a school may raise; issue 20: "higher minimum, shorter period; never
+/// looser").
+pub fn tightens(school: &RuleSpec, district: &RuleSpec) -> bool {
+    let feedback = |r: &RuleSpec| r.feedback_min_chars.unwrap_or(0);
+    let no_looser = school.period.rank() <= district.period.rank()
+        && school.minimum >= district.minimum
+        && feedback(school) >= feedback(district);
+    let stricter = school.period.rank() < district.period.rank()
+        || school.minimum > district.minimum
+        || feedback(school) > feedback(district);
+    school.same_duty(district) && no_looser && stricter
+}
+
+/// A school's own rule as it is kept: without a feedback length of its own it asks what the
+/// district's rules of the same duty ask; with district rules of the same duty it must tighten
+/// one of them (`Err` names the loosest one it fails), and a duty the district does not set at
+/// all the school may add.
+pub fn school_rule(spec: &RuleSpec, district: &[RuleSpec]) -> Result<RuleSpec, RuleSpec> {
+    let same: Vec<&RuleSpec> = district.iter().filter(|d| d.same_duty(spec)).collect();
+    let mut rule = spec.clone();
+    if rule.feedback_min_chars.is_none() {
+        rule.feedback_min_chars = same.iter().filter_map(|d| d.feedback_min_chars).max();
+    }
+    match same.iter().find(|d| tightens(&rule, d)) {
+        Some(_) => Ok(rule),
+        None => match same.first() {
+            None => Ok(rule),
+            Some(d) => Err((*d).clone()),
+        },
+    }
+}
+
+/// The written feedback the default rules of leaders and researchers ask, in characters.
+pub const DEFAULT_FEEDBACK_MIN_CHARS: i32 = 5;
 
 /// The defaults of POLICY.md, seeded for every new district.
 pub fn default_rules() -> Vec<RuleSpec> {
@@ -159,24 +279,38 @@ pub fn default_rules() -> Vec<RuleSpec> {
     use Period::*;
     let rule = |role, activity, period, minimum| RuleSpec {
         target: Target::Person(role),
+        qualifier: None,
         activity,
         period,
         minimum,
+        feedback_min_chars: None,
+    };
+    // 听评课: leaders and researchers observe and critique, in writing.
+    let critiqued = |role, activity, period, minimum| RuleSpec {
+        feedback_min_chars: Some(DEFAULT_FEEDBACK_MIN_CHARS),
+        ..rule(role, activity, period, minimum)
+    };
+    // Only the vice principal in charge of teaching (分管教学的副校长) has these quotas.
+    let teaching_vp = |activity, period, minimum| RuleSpec {
+        qualifier: Some(Qualifier::InChargeOfTeaching),
+        ..critiqued(Role::VicePrincipal, activity, period, minimum)
     };
     let of = |target, activity, period| RuleSpec {
         target,
+        qualifier: None,
         activity,
         period,
         minimum: 1,
+        feedback_min_chars: None,
     };
     vec![
-        rule(Role::Principal, Observations, Term, 30),
-        rule(Role::VicePrincipal, Observations, Term, 20),
-        rule(Role::Dean, Observations, Term, 20),
-        rule(Role::Researcher, Observations, SchoolYear, 20),
-        rule(Role::Principal, UnannouncedObservations, Week, 1),
-        rule(Role::VicePrincipal, UnannouncedObservations, Week, 1),
-        rule(Role::Dean, UnannouncedObservations, Week, 1),
+        critiqued(Role::Principal, Observations, Term, 30),
+        teaching_vp(Observations, Term, 20),
+        critiqued(Role::Dean, Observations, Term, 20),
+        critiqued(Role::Researcher, Observations, SchoolYear, 20),
+        critiqued(Role::Principal, UnannouncedObservations, Week, 1),
+        teaching_vp(UnannouncedObservations, Week, 1),
+        critiqued(Role::Dean, UnannouncedObservations, Week, 1),
         rule(Role::Teacher, ReportLessonsGiven, Term, 1),
         rule(Role::Mentor, MentorObserves, Term, 8),
         rule(Role::Apprentice, ApprenticeObserves, Term, 16),
@@ -193,12 +327,12 @@ pub fn default_rules() -> Vec<RuleSpec> {
     ]
 }
 
-/// Two rules for the same target, activity and period, if any.
+/// Two rules for the same target (and qualifier), activity and period, if any.
 pub fn duplicate(rules: &[RuleSpec]) -> Option<&RuleSpec> {
     rules.iter().enumerate().find_map(|(i, r)| {
         rules[..i]
             .iter()
-            .any(|o| (o.target, o.activity, o.period) == (r.target, r.activity, r.period))
+            .any(|o| o.same_duty(r) && o.period == r.period)
             .then_some(r)
     })
 }
@@ -316,9 +450,11 @@ mod tests {
     fn spec(period: Period, minimum: i32) -> RuleSpec {
         RuleSpec {
             target: Target::Person(Role::Principal),
+            qualifier: None,
             activity: Activity::Observations,
             period,
             minimum,
+            feedback_min_chars: None,
         }
     }
 
@@ -406,9 +542,11 @@ mod tests {
         assert!(default_rules().iter().all(RuleSpec::is_consistent));
         let odd = RuleSpec {
             target: Target::Person(Role::Mentor),
+            qualifier: None,
             activity: Activity::Observations,
             period: Period::Term,
             minimum: 1,
+            feedback_min_chars: None,
         };
         assert!(!odd.is_consistent());
         let group = |kind, activity| RuleSpec {
@@ -422,9 +560,9 @@ mod tests {
         assert!(!group(GroupKind::Subject, Activity::Observations).is_consistent());
         let weekly_open_week = RuleSpec {
             target: Target::School,
-            activity: Activity::OpenWeeks,
             period: Period::Week,
-            minimum: 1,
+            activity: Activity::OpenWeeks,
+            ..odd.clone()
         };
         assert!(!weekly_open_week.is_consistent());
         let person = RuleSpec {
@@ -436,5 +574,128 @@ mod tests {
         let mut twice = default_rules();
         twice.push(twice[0].clone());
         assert_eq!(duplicate(&twice), Some(&twice[0]));
+    }
+
+    #[test]
+    fn only_the_vice_principal_in_charge_of_teaching_has_the_twenty_a_term() {
+        let rules = default_rules();
+        let vp_term = rules
+            .iter()
+            .find(|r| r.target == Target::Person(Role::VicePrincipal) && r.period == Period::Term)
+            .unwrap();
+        let plain = Holding {
+            school_id: Some("s"),
+            roles: &[Role::VicePrincipal],
+            qualifiers: &[],
+        };
+        let in_charge = Holding {
+            qualifiers: &[Qualifier::InChargeOfTeaching],
+            ..plain
+        };
+        assert_eq!(vp_term.binds_person(&plain), None);
+        assert_eq!(vp_term.binds_person(&in_charge), Some(Role::VicePrincipal));
+        assert!(vp_term.qualifier_fits());
+        let dean_in_charge = RuleSpec {
+            target: Target::Person(Role::Dean),
+            ..vp_term.clone()
+        };
+        assert!(
+            !dean_in_charge.qualifier_fits(),
+            "the qualifier is a vice principal's"
+        );
+        let mut twice = vec![vp_term.clone(), vp_term.clone()];
+        assert!(duplicate(&twice).is_some());
+        twice[1].qualifier = None;
+        assert!(
+            duplicate(&twice).is_none(),
+            "every vice principal is another duty"
+        );
+    }
+
+    #[test]
+    fn a_school_rule_binds_its_own_school_only() {
+        let rule = spec(Period::Term, 40);
+        let here = Holding {
+            school_id: Some("a"),
+            roles: &[Role::Principal],
+            qualifiers: &[],
+        };
+        let there = Holding {
+            school_id: Some("b"),
+            ..here
+        };
+        assert_eq!(binds(Some("a"), &rule, &here), Some(Role::Principal));
+        assert_eq!(binds(Some("a"), &rule, &there), None);
+        assert_eq!(binds(None, &rule, &there), Some(Role::Principal));
+    }
+
+    #[test]
+    fn a_school_rule_is_stricter_never_looser() {
+        let district = vec![RuleSpec {
+            feedback_min_chars: Some(20),
+            ..spec(Period::Term, 30)
+        }];
+        let higher = school_rule(&spec(Period::Term, 40), &district).unwrap();
+        assert_eq!(
+            higher.feedback_min_chars,
+            Some(20),
+            "it asks the district's feedback"
+        );
+        assert!(
+            school_rule(&spec(Period::Week, 30), &district).is_ok(),
+            "shorter"
+        );
+        assert!(
+            school_rule(&spec(Period::Term, 30), &district).is_err(),
+            "the same"
+        );
+        assert!(
+            school_rule(&spec(Period::Term, 29), &district).is_err(),
+            "lower"
+        );
+        assert!(
+            school_rule(&spec(Period::SchoolYear, 40), &district).is_err(),
+            "longer"
+        );
+        assert!(
+            school_rule(&spec(Period::Week, 2), &district).is_err(),
+            "shorter but lower"
+        );
+        let less_feedback = RuleSpec {
+            feedback_min_chars: Some(5),
+            ..spec(Period::Term, 40)
+        };
+        assert!(school_rule(&less_feedback, &district).is_err());
+        let more_feedback = RuleSpec {
+            feedback_min_chars: Some(50),
+            ..spec(Period::Term, 30)
+        };
+        assert!(school_rule(&more_feedback, &district).is_ok());
+        let dean = RuleSpec {
+            target: Target::Person(Role::Dean),
+            ..spec(Period::Term, 1)
+        };
+        assert!(
+            school_rule(&dean, &district).is_ok(),
+            "a duty the district does not set"
+        );
+        assert!(school_may_set(&dean));
+        let group = RuleSpec {
+            target: Target::Group(GroupKind::Subject),
+            activity: Activity::ResearchActivities,
+            ..spec(Period::Week, 2)
+        };
+        assert!(!school_may_set(&group));
+    }
+
+    #[test]
+    fn feedback_is_enough_from_the_minimum_on() {
+        let rule = RuleSpec {
+            feedback_min_chars: Some(20),
+            ..spec(Period::Term, 30)
+        };
+        assert!(!rule.feedback_enough(19));
+        assert!(rule.feedback_enough(20));
+        assert!(spec(Period::Term, 30).feedback_enough(0));
     }
 }

@@ -1,0 +1,453 @@
+//! Rules as the policy writes them (issue 20): the vice principal in charge of teaching, a
+//! school's stricter rules beside the district's, written feedback for 听评课, and one lesson
+//! period per observer also when the submissions arrive at once.
+
+use crate::helpers::*;
+use crate::observations::{create, lesson, submit};
+use serde_json::{json, Value};
+
+fn items_of<'a>(res: &'a Response, role: &str, activity: &str) -> Vec<&'a Value> {
+    res.items()
+        .iter()
+        .filter(|i| i["role"] == role && i["activity"] == activity)
+        .collect()
+}
+
+async fn progress(app: &TestApp, s: &Session) -> Response {
+    app.get("/v1/quotas/progress")
+        .token(&s.token)
+        .send()
+        .await
+        .expect_status(200)
+}
+
+#[tokio::test]
+async fn only_the_vice_principal_in_charge_of_teaching_has_the_twenty_a_term() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let rules = app
+        .get(&format!(
+            "/v1/districts/{}/quota-rules",
+            principal.district_id()
+        ))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let vp_term = rules
+        .items()
+        .iter()
+        .find(|r| r["role"] == "vice_principal" && r["period"] == "term")
+        .unwrap();
+    assert_eq!(vp_term["qualifier"], "in_charge_of_teaching");
+    assert_eq!(
+        (&vp_term["minimum"], &vp_term["source"]),
+        (&json!(20), &json!("district"))
+    );
+
+    // The demo vice principal is the one in charge of teaching.
+    let in_charge = app.demo(VICE_PRINCIPAL_A).await;
+    let theirs = progress(&app, &in_charge).await;
+    let observed = items_of(&theirs, "vice_principal", "observations");
+    assert_eq!(observed.len(), 1, "{}", theirs.text);
+    assert_eq!(observed[0]["qualifier"], "in_charge_of_teaching");
+    assert_eq!(
+        items_of(&theirs, "vice_principal", "unannounced_observations").len(),
+        1
+    );
+
+    // Another vice principal of the school has neither quota.
+    let school = principal.school_id();
+    let member = app
+        .post(&format!("/v1/schools/{school}/members"))
+        .token(&principal.token)
+        .json(json!({
+            "name": "李副校长", "phone": "13622220001", "password": PASSWORD,
+            "roles": ["vice_principal", "teacher"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(member.body["qualifiers"], json!([]));
+    let other = app.login("13622220001", PASSWORD).await;
+    let theirs = progress(&app, &other).await;
+    assert!(
+        items_of(&theirs, "vice_principal", "observations").is_empty(),
+        "{}",
+        theirs.text
+    );
+    assert_eq!(
+        items_of(&theirs, "teacher", "report_lessons_given").len(),
+        1
+    );
+
+    // A qualifier names a role the member holds, and only a known one.
+    let qualified = |phone: &str, roles: Value, qualifiers: Value| {
+        app.post(&format!("/v1/schools/{school}/members"))
+            .token(&principal.token)
+            .json(json!({
+                "name": "新人", "phone": phone, "password": PASSWORD,
+                "roles": roles, "qualifiers": qualifiers
+            }))
+            .send()
+    };
+    qualified(
+        "13622220002",
+        json!(["teacher"]),
+        json!(["in_charge_of_teaching"]),
+    )
+    .await
+    .expect_problem(422, "qualifier_not_allowed");
+    qualified(
+        "13622220003",
+        json!(["vice_principal"]),
+        json!(["in_charge_of_sports"]),
+    )
+    .await
+    .expect_problem(422, "unknown_qualifier");
+    let second = qualified(
+        "13622220004",
+        json!(["vice_principal"]),
+        json!(["in_charge_of_teaching"]),
+    )
+    .await
+    .expect_status(201);
+    assert_eq!(second.body["qualifiers"], json!(["in_charge_of_teaching"]));
+
+    // A district may bind every vice principal again, beside the qualified rule.
+    let admin = app.admin().await;
+    let path = format!("/v1/districts/{}/quota-rules", principal.district_id());
+    let both = json!({ "rules": [
+        { "role": "vice_principal", "qualifier": "in_charge_of_teaching",
+          "activity": "observations", "period": "term", "minimum": 20 },
+        { "role": "vice_principal", "activity": "observations", "period": "term", "minimum": 10 }
+    ]});
+    app.put(&path)
+        .token(&admin.token)
+        .json(both)
+        .send()
+        .await
+        .expect_status(200);
+    let theirs = progress(&app, &other).await;
+    let observed = items_of(&theirs, "vice_principal", "observations");
+    assert_eq!(observed.len(), 1);
+    assert_eq!(observed[0]["required"], 10);
+    assert_eq!(
+        items_of(
+            &progress(&app, &in_charge).await,
+            "vice_principal",
+            "observations"
+        )
+        .len(),
+        2
+    );
+    app.put(&path)
+        .token(&admin.token)
+        .json(json!({ "rules": [
+            { "role": "dean", "qualifier": "in_charge_of_teaching",
+              "activity": "observations", "period": "term", "minimum": 20 }
+        ]}))
+        .send()
+        .await
+        .expect_problem(422, "invalid_quota_rule");
+}
+
+#[tokio::test]
+async fn a_school_sets_rules_stricter_than_the_districts_and_never_looser() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    let path = format!("/v1/schools/{school}/quota-rules");
+    let listed = app
+        .get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(listed.items().iter().all(|r| r["source"] == "district"));
+    let district_count = listed.items().len();
+
+    let stricter = json!({ "rules": [
+        { "role": "principal", "activity": "observations", "period": "term", "minimum": 40 },
+        { "role": "dean", "activity": "unannounced_observations", "period": "week", "minimum": 2,
+          "feedback_min_chars": 30 }
+    ]});
+    let saved = app
+        .put(&path)
+        .token(&principal.token)
+        .json(stricter.clone())
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(saved.items().len(), district_count + 2);
+    let own: Vec<&Value> = saved
+        .items()
+        .iter()
+        .filter(|r| r["source"] == "school")
+        .collect();
+    assert_eq!(own.len(), 2);
+    assert!(own.iter().all(|r| r["school_id"] == school.as_str()));
+    let forty = own.iter().find(|r| r["role"] == "principal").unwrap();
+    assert_eq!(
+        forty["feedback_min_chars"], 5,
+        "without its own, a school's rule asks the district's written feedback"
+    );
+    let etag = saved.etag();
+    let again = app
+        .get(&path)
+        .token(&principal.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status, 304);
+
+    // Both rules appear in progress, each marked with where it comes from.
+    let mine = progress(&app, &principal).await;
+    let observed = items_of(&mine, "principal", "observations");
+    let mut sources: Vec<(&str, i64)> = observed
+        .iter()
+        .map(|i| {
+            (
+                i["source"].as_str().unwrap(),
+                i["required"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    sources.sort();
+    assert_eq!(sources, [("district", 30), ("school", 40)]);
+    // The school report shows them; another school's principal is bound by the district's only.
+    let term = mine.str("term_id").to_string();
+    let report = app
+        .get(&format!("/v1/schools/{school}/compliance?term_id={term}"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let row = report.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == principal.id())
+        .unwrap();
+    assert!(row["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["source"] == "school"));
+    let other = app.demo(PRINCIPAL_B).await;
+    let theirs = progress(&app, &other).await;
+    assert!(theirs.items().iter().all(|i| i["source"] == "district"));
+
+    // Never looser, and only what a school may set.
+    for (rules, code) in [
+        (
+            json!([{ "role": "principal", "activity": "observations", "period": "term", "minimum": 29 }]),
+            "school_rule_not_stricter",
+        ),
+        (
+            json!([{ "role": "principal", "activity": "observations", "period": "term", "minimum": 30 }]),
+            "school_rule_not_stricter",
+        ),
+        (
+            json!([{ "role": "principal", "activity": "observations", "period": "school_year",
+                     "minimum": 40 }]),
+            "school_rule_not_stricter",
+        ),
+        (
+            json!([{ "role": "principal", "activity": "observations", "period": "term",
+                     "minimum": 40, "feedback_min_chars": 2 }]),
+            "school_rule_not_stricter",
+        ),
+        (
+            json!([{ "target": "group", "group_kind": "subject", "activity": "research_activities",
+                     "period": "week", "minimum": 2 }]),
+            "invalid_quota_rule",
+        ),
+        (
+            json!([{ "role": "researcher", "activity": "observations", "period": "term", "minimum": 40 }]),
+            "invalid_quota_rule",
+        ),
+        (
+            json!([{ "role": "dean", "activity": "observations", "period": "term", "minimum": 40 },
+                   { "role": "dean", "activity": "observations", "period": "term", "minimum": 50 }]),
+            "duplicate_quota_rule",
+        ),
+    ] {
+        app.put(&path)
+            .token(&principal.token)
+            .json(json!({ "rules": rules }))
+            .send()
+            .await
+            .expect_problem(422, code);
+    }
+    // A stale If-Match is refused; who may set them.
+    app.put(&path)
+        .token(&principal.token)
+        .header("if-match", "\"rules.stale\"")
+        .json(stricter.clone())
+        .send()
+        .await
+        .expect_problem(412, "precondition_failed");
+    app.put(&path)
+        .token(&app.demo(TEACHER_A).await.token)
+        .json(stricter.clone())
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.put(&path)
+        .token(&other.token)
+        .json(stricter.clone())
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+
+    // The district replacing its rules leaves the school's; its list shows its own only.
+    let admin = app.admin().await;
+    let district_path = format!("/v1/districts/{}/quota-rules", principal.district_id());
+    let district = app
+        .put(&district_path)
+        .token(&admin.token)
+        .json(json!({ "rules": [
+            { "role": "principal", "activity": "observations", "period": "term", "minimum": 30 }
+        ]}))
+        .send()
+        .await
+        .expect_status(200);
+    assert!(district.items().iter().all(|r| r["source"] == "district"));
+    let listed = app
+        .get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(listed.items().len(), 3, "{}", listed.text);
+    // Emptied, the school's rules are gone and the district's stay.
+    let emptied = app
+        .put(&path)
+        .token(&principal.token)
+        .json(json!({ "rules": [] }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(emptied.items().len(), 1);
+}
+
+#[tokio::test]
+async fn an_observation_without_written_feedback_is_not_yet_ting_ping_ke() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let colleague = app.demo(TEACHER_A2).await;
+    let school = principal.school_id();
+    let submitted = |by: &Session, body: Value| {
+        let (app, token) = (&app, by.token.clone());
+        async move {
+            let draft = app
+                .post("/v1/observations")
+                .token(&token)
+                .json(body)
+                .send()
+                .await
+                .expect_status(201);
+            app.post(&format!("/v1/observations/{}/submit", draft.str("id")))
+                .token(&token)
+                .send()
+                .await
+                .expect_status(200)
+        }
+    };
+    let mut scores_only = lesson(&school, teacher.id(), 3, 40);
+    scores_only["strengths"] = json!(" 好 ");
+    scores_only["suggestions"] = json!("不错");
+    let bare = submitted(&principal, scores_only.clone()).await;
+    assert_eq!(
+        (&bare.body["counted"], bare.str("not_counted_reason")),
+        (&json!(false), "no_written_feedback")
+    );
+    // A teacher's note on a colleague's lesson: no rule of theirs asks written feedback.
+    let mut by_teacher = scores_only.clone();
+    by_teacher["id"] = json!(uuid::Uuid::now_v7().to_string());
+    by_teacher["teacher_id"] = json!(colleague.id());
+    let noted = submitted(&teacher, by_teacher).await;
+    assert_eq!(noted.body["counted"], true, "{}", noted.text);
+
+    // What did not count takes no slot: the same lesson with feedback counts.
+    let mut written = lesson(&school, teacher.id(), 3, 40);
+    written["started_at"] = scores_only["started_at"].clone();
+    written["ended_at"] = scores_only["ended_at"].clone();
+    written["strengths"] = json!("情境导入自然,学生参与度高");
+    let counted = submitted(&principal, written).await;
+    assert_eq!(counted.body["counted"], true, "{}", counted.text);
+
+    // A leader's correction that adds the feedback makes an observation count, judged again.
+    let mut later = lesson(&school, teacher.id(), 6, 40);
+    later["strengths"] = json!("");
+    later["suggestions"] = json!("");
+    let bare = submitted(&principal, later).await;
+    assert_eq!(bare.str("not_counted_reason"), "no_written_feedback");
+    let corrected = app
+        .post(&format!("/v1/observations/{}/corrections", bare.str("id")))
+        .token(&app.demo(DEAN_A).await.token)
+        .json(json!({ "reason": "补写评课意见", "suggestions": "小组讨论时间可以再充分一些" }))
+        .send()
+        .await
+        .expect_status(201);
+    assert_eq!(
+        (
+            &corrected.body["counted"],
+            &corrected.body["not_counted_reason"]
+        ),
+        (&json!(true), &Value::Null)
+    );
+
+    // The district sets the length: 20 characters, and the short note no longer counts.
+    let admin = app.admin().await;
+    app.put(&format!(
+        "/v1/districts/{}/quota-rules",
+        principal.district_id()
+    ))
+    .token(&admin.token)
+    .json(json!({ "rules": [
+        { "role": "principal", "activity": "observations", "period": "term", "minimum": 30,
+          "feedback_min_chars": 20 }
+    ]}))
+    .send()
+    .await
+    .expect_status(200);
+    let mut short = lesson(&school, teacher.id(), 9, 40);
+    short["strengths"] = json!("情境导入自然,学生参与度高");
+    let judged = submitted(&principal, short).await;
+    assert_eq!(judged.str("not_counted_reason"), "no_written_feedback");
+}
+
+/// Six overlapping lessons of one observer (six classes at once, as a phone replaying a
+/// day's queue might send them) submitted in parallel: one counts, five are `duplicate_slot`.
+/// On PostgreSQL the submissions really run at once; the observer's row lock orders them.
+#[tokio::test]
+async fn overlapping_lessons_submitted_at_once_count_once() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let school = principal.school_id();
+    let start = chrono::Utc::now() - chrono::Duration::hours(50);
+    let mut ids = Vec::new();
+    for class in 1..=6 {
+        let mut body = lesson(&school, teacher.id(), 50, 40);
+        body["class_name"] = json!(format!("四年级{class}班"));
+        body["started_at"] = json!((start + chrono::Duration::minutes(class)).to_rfc3339());
+        body["ended_at"] = json!((start + chrono::Duration::minutes(40 + class)).to_rfc3339());
+        let draft = create(&app, &principal, &body).await.expect_status(201);
+        ids.push(draft.str("id").to_string());
+    }
+    let answers =
+        futures_util::future::join_all(ids.iter().map(|id| submit(&app, &principal, id))).await;
+    let mut counted = 0;
+    for a in answers {
+        let a = a.expect_status(200);
+        match a.body["counted"].as_bool().unwrap() {
+            true => counted += 1,
+            false => assert_eq!(a.str("not_counted_reason"), "duplicate_slot"),
+        }
+    }
+    assert_eq!(counted, 1, "one person watches one lesson at a time");
+}
