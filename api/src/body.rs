@@ -86,6 +86,7 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("PATCH", "/v1/meetings/{id}", BodyKind::Large),
     // A school's own quota rules, as the district's.
     ("PUT", "/v1/schools/{id}/quota-rules", BodyKind::Json),
+    ("PUT", "/v1/memberships/{id}/qualifiers", BodyKind::Json),
 ];
 
 /// Bytes of a small body.

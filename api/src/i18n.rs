@@ -331,6 +331,17 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "规则的角色、活动或周期不正确",
         "Unknown role, activity or period in a rule",
     ),
+    (
+        "school_rule_not_stricter",
+        "学校的规则只能比区里的更严格",
+        "A school's rule must ask more than the district's",
+    ),
+    ("unknown_qualifier", "未知的职务限定", "Unknown qualifier"),
+    (
+        "qualifier_not_allowed",
+        "该职务限定不属于此人的角色",
+        "The qualifier belongs to a role the member does not hold",
+    ),
     ("term_not_found", "学期不存在", "No such term"),
     (
         "member_not_in_school",

@@ -218,3 +218,11 @@ pub fn find(conn: &mut DbConn, user_id: &str, scope_id: &str) -> QueryResult<Opt
         .optional()?;
     Ok(row.map(Membership::from))
 }
+
+/// Sets the qualifiers of a membership's roles.
+pub fn set_qualifiers(conn: &mut DbConn, id: &str, qualifiers: &[Qualifier]) -> QueryResult<()> {
+    diesel::update(memberships::table.filter(memberships::id.eq(id)))
+        .set(memberships::qualifiers.eq(qualifiers_json(qualifiers)))
+        .execute(conn)
+        .map(|_| ())
+}

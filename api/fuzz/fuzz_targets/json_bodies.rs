@@ -6,7 +6,7 @@
 //! change included, which counts wrong old passwords against the caller's login limit), a caller
 //! (second byte, one of the demo logins) and the body (the rest). In a body, `$school`,
 //! `$other_school`, `$district`, `$teacher`, `$term`, `$observation`, `$document`, `$mentorship`,
-//! `$mentor`, `$apprentice`, `$group`, `$meeting` and `$uuid` become real ids before sending, so mutations get past "no such school" into the
+//! `$mentor`, `$apprentice`, `$group`, `$meeting`, `$membership` (the vice principal's) and `$uuid` become real ids before sending, so mutations get past "no such school" into the
 //! handlers' own rules.
 //!
 //! A finding is a panic, a 5xx, or an error answer without its stable `code`.
@@ -139,6 +139,7 @@ impl World {
         let me = self.json("GET", "/v1/me", principal, b"");
         let other_me = self.json("GET", "/v1/me", other, b"");
         let teacher = self.json("GET", "/v1/me", Some(self.tokens[4].as_str()), b"");
+        let vice = self.json("GET", "/v1/me", Some(self.tokens[1].as_str()), b"");
         let sync = self.json("GET", "/v1/sync", principal, b"");
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         let first = |kind: &str| text(&sync[kind][0]["id"]);
@@ -160,6 +161,7 @@ impl World {
             ("$document", first("documents")),
             ("$teacher", text(&teacher["id"])),
             ("$school", text(&me["memberships"][0]["school_id"])),
+            ("$membership", text(&vice["memberships"][0]["id"])),
         ]
     }
 
@@ -173,6 +175,7 @@ impl World {
             "mentorships" => "$mentorship",
             "groups" => "$group",
             "meetings" => "$meeting",
+            "memberships" => "$membership",
             _ => "$document",
         };
         template.replace("{id}", self.var(var))

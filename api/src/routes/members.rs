@@ -4,13 +4,15 @@ use super::schools::visible_school;
 use super::Router;
 use crate::auth::{password, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
-use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tingke_models::districts;
 use tingke_models::members::{self, Member, NewMembership};
 use tingke_models::roles::{Qualifier, Role};
@@ -33,6 +35,11 @@ pub fn routes(r: &mut Router) {
         Method::GET,
         "/v1/districts/{id}/members",
         list_district_members,
+    )
+    .add(
+        Method::PUT,
+        "/v1/memberships/{id}/qualifiers",
+        set_qualifiers,
     );
 }
 
@@ -320,4 +327,65 @@ async fn list_district_members(
         })
         .await?;
     Ok(HttpResponse::Ok().json(List::from_page(page, MemberView::from)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct QualifiersUpdate {
+    #[validate(length(max = 4, code = "invalid_length"))]
+    qualifiers: Vec<String>,
+}
+
+/// A membership's entity tag: memberships keep no version, and only their qualifiers change.
+fn member_tag(m: &Member) -> String {
+    let stored = members::qualifiers_json(&m.membership.qualifiers);
+    let digest = Sha256::digest(format!("{}:{stored}", m.membership.id));
+    format!("\"member.{}\"", hex::encode(&digest[..12]))
+}
+
+/// Sets the qualifiers of a member's roles: a principal names the vice principal in charge of
+/// teaching (分管教学) among the school's vice principals. The school's principal and admins;
+/// others who see the school 403, everyone else 404.
+async fn set_qualifiers(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Body<QualifiersUpdate>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    let member = state
+        .write(move |conn| {
+            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
+                .pop()
+                .ok_or_else(ApiError::not_found)?;
+            let m = &member.membership;
+            let (sees, manages) = match m.school_id.as_deref() {
+                Some(school) => (
+                    caller.can_view_school(school, &m.district_id),
+                    caller.can_manage_school(school),
+                ),
+                None => (
+                    caller.can_view_district_members(&m.district_id),
+                    caller.is_admin(),
+                ),
+            };
+            if !sees {
+                return Err(ApiError::not_found());
+            }
+            if !manages {
+                return Err(ApiError::forbidden());
+            }
+            let body = body.read()?;
+            let qualifiers = parse_qualifiers(&body.qualifiers, &m.roles)?;
+            etag::check_match(if_match.as_deref(), &member_tag(&member))?;
+            members::set_qualifiers(conn, &id, &qualifiers)?;
+            member.membership.qualifiers = qualifiers;
+            Ok(member)
+        })
+        .await?;
+    let tag = member_tag(&member);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(MemberView::from(member)))
 }

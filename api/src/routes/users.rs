@@ -24,6 +24,8 @@ pub struct MembershipView {
     pub district_id: String,
     pub school_id: Option<String>,
     pub roles: Vec<Role>,
+    /// Qualifiers of the roles (`in_charge_of_teaching`).
+    pub qualifiers: Vec<tingke_models::roles::Qualifier>,
     pub subjects: Vec<String>,
 }
 
@@ -34,6 +36,7 @@ impl From<&Membership> for MembershipView {
             district_id: m.district_id.clone(),
             school_id: m.school_id.clone(),
             roles: m.roles.clone(),
+            qualifiers: m.qualifiers.clone(),
             subjects: m.subjects.clone(),
         }
     }

@@ -122,6 +122,8 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("POST /v1/schools/{id}/members", "o offfff ff h h f u"),
     ("GET /v1/schools/{id}/members", "o oooooo oo h h o u"),
+    // the vice principal A's membership: the principal names them in charge of teaching
+    ("PUT /v1/memberships/{id}/qualifiers", "o offfff ff h h f u"),
     // groups of school A (a fresh preparation group per cell: led by the grade-group leader,
     // teacher A in it); its people are managed by the school's leaders and its own leader
     ("POST /v1/schools/{id}/groups", "o ooofff ff h h f u"),
@@ -1108,6 +1110,13 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         }
         "GET /v1/schools/{id}/members" => {
             go(format!("/v1/schools/{school_a}/members")).send().await
+        }
+        "PUT /v1/memberships/{id}/qualifiers" => {
+            let membership = w.s(2).user["memberships"][0]["id"].as_str().unwrap();
+            go(format!("/v1/memberships/{membership}/qualifiers"))
+                .json(json!({ "qualifiers": ["in_charge_of_teaching"] }))
+                .send()
+                .await
         }
         "POST /v1/schools/{id}/groups" => {
             go(format!("/v1/schools/{school_a}/groups"))

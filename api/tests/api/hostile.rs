@@ -197,8 +197,14 @@ impl World {
             .as_str()
             .unwrap()
             .to_string();
+        // Teacher A's membership in school A, whose roles carry no qualifier.
+        let membership = teacher.user["memberships"][0]["id"]
+            .as_str()
+            .expect("a membership")
+            .to_string();
         let vars = BTreeMap::from([
             ("school", school.clone()),
+            ("membership", membership),
             ("group", group),
             ("other_school", other.school_id()),
             ("district", principal.district_id()),

@@ -81,6 +81,58 @@ async fn only_the_vice_principal_in_charge_of_teaching_has_the_twenty_a_term() {
         1
     );
 
+    // The principal names them in charge of teaching: the quotas are theirs from then on.
+    let path = format!("/v1/memberships/{}/qualifiers", member.str("id"));
+    let teaching = json!({ "qualifiers": ["in_charge_of_teaching"] });
+    app.put(&path)
+        .token(&app.demo(TEACHER_A).await.token)
+        .json(teaching.clone())
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.put(&path)
+        .token(&app.demo(PRINCIPAL_B).await.token)
+        .json(teaching.clone())
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    let named = app
+        .put(&path)
+        .token(&principal.token)
+        .json(teaching.clone())
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(named.body["qualifiers"], json!(["in_charge_of_teaching"]));
+    app.put(&path)
+        .token(&principal.token)
+        .header("if-match", "\"member.stale\"")
+        .json(json!({ "qualifiers": [] }))
+        .send()
+        .await
+        .expect_problem(412, "precondition_failed");
+    let theirs = progress(&app, &other).await;
+    assert_eq!(items_of(&theirs, "vice_principal", "observations").len(), 1);
+    let me = app
+        .get("/v1/me")
+        .token(&other.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(
+        me.body["memberships"][0]["qualifiers"],
+        json!(["in_charge_of_teaching"])
+    );
+    app.put(&path)
+        .token(&principal.token)
+        .header("if-match", &named.etag())
+        .json(json!({ "qualifiers": [] }))
+        .send()
+        .await
+        .expect_status(200);
+    let theirs = progress(&app, &other).await;
+    assert!(items_of(&theirs, "vice_principal", "observations").is_empty());
+
     // A qualifier names a role the member holds, and only a known one.
     let qualified = |phone: &str, roles: Value, qualifiers: Value| {
         app.post(&format!("/v1/schools/{school}/members"))
