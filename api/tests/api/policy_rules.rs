@@ -472,34 +472,40 @@ async fn an_observation_without_written_feedback_is_not_yet_ting_ping_ke() {
     assert_eq!(judged.str("not_counted_reason"), "no_written_feedback");
 }
 
-/// Six overlapping lessons of one observer (six classes at once, as a phone replaying a
-/// day's queue might send them) submitted in parallel: one counts, five are `duplicate_slot`.
-/// On PostgreSQL the submissions really run at once; the observer's row lock orders them.
+/// Eight overlapping lessons of one observer (eight classes at once, as phones replaying a
+/// day's queue might send them) submitted in parallel, in five rounds: one of each round
+/// counts, the others are `duplicate_slot`. On PostgreSQL the submissions run at once on
+/// their own connections; the observer's row lock orders them (without it this test fails).
 #[tokio::test]
 async fn overlapping_lessons_submitted_at_once_count_once() {
     let app = spawn_demo_app().await;
     let principal = app.demo(PRINCIPAL_A).await;
     let teacher = app.demo(TEACHER_A).await;
     let school = principal.school_id();
-    let start = chrono::Utc::now() - chrono::Duration::hours(50);
-    let mut ids = Vec::new();
-    for class in 1..=6 {
-        let mut body = lesson(&school, teacher.id(), 50, 40);
-        body["class_name"] = json!(format!("四年级{class}班"));
-        body["started_at"] = json!((start + chrono::Duration::minutes(class)).to_rfc3339());
-        body["ended_at"] = json!((start + chrono::Duration::minutes(40 + class)).to_rfc3339());
-        let draft = create(&app, &principal, &body).await.expect_status(201);
-        ids.push(draft.str("id").to_string());
-    }
-    let answers =
-        futures_util::future::join_all(ids.iter().map(|id| submit(&app, &principal, id))).await;
-    let mut counted = 0;
-    for a in answers {
-        let a = a.expect_status(200);
-        match a.body["counted"].as_bool().unwrap() {
-            true => counted += 1,
-            false => assert_eq!(a.str("not_counted_reason"), "duplicate_slot"),
+    for round in 0..5 {
+        let start = chrono::Utc::now() - chrono::Duration::hours(50 + 2 * round);
+        let mut ids = Vec::new();
+        for class in 1..=8 {
+            let mut body = lesson(&school, teacher.id(), 50, 40);
+            body["class_name"] = json!(format!("四年级{class}班"));
+            body["started_at"] = json!((start + chrono::Duration::minutes(class)).to_rfc3339());
+            body["ended_at"] = json!((start + chrono::Duration::minutes(40 + class)).to_rfc3339());
+            let draft = create(&app, &principal, &body).await.expect_status(201);
+            ids.push(draft.str("id").to_string());
         }
+        let answers =
+            futures_util::future::join_all(ids.iter().map(|id| submit(&app, &principal, id))).await;
+        let mut counted = 0;
+        for a in answers {
+            let a = a.expect_status(200);
+            match a.body["counted"].as_bool().unwrap() {
+                true => counted += 1,
+                false => assert_eq!(a.str("not_counted_reason"), "duplicate_slot"),
+            }
+        }
+        assert_eq!(
+            counted, 1,
+            "round {round}: one person watches one lesson at a time"
+        );
     }
-    assert_eq!(counted, 1, "one person watches one lesson at a time");
 }
