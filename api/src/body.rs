@@ -87,6 +87,9 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     // A school's own quota rules, as the district's.
     ("PUT", "/v1/schools/{id}/quota-rules", BodyKind::Json),
     ("PUT", "/v1/memberships/{id}/qualifiers", BodyKind::Json),
+    // A term's calendar: 200 entries of about 150 bytes.
+    ("PUT", "/v1/terms/{id}/calendar", BodyKind::Json),
+    ("PUT", "/v1/schools/{id}/calendar", BodyKind::Json),
 ];
 
 /// Bytes of a small body.

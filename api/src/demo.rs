@@ -193,6 +193,17 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
         created_at: now,
     };
     terms::insert(conn, &term)?;
+    // The real calendar of the school year: national holidays, make-up working days, breaks and
+    // exam weeks.
+    let autumn = term.school_year.get(..4).and_then(|y| y.parse().ok());
+    if let (Some(autumn), Some(from), Some(to)) = (
+        autumn,
+        crate::validate::parse_date(&term.starts_on),
+        crate::validate::parse_date(&term.ends_on),
+    ) {
+        let entries = crate::school_year::term_entries(autumn, from, to);
+        tingke_models::calendar::replace(conn, &term, None, &entries, now)?;
+    }
     let mut rows = Vec::new();
     let mut add = |phone: &str, name: &str, admin: bool| -> Result<String, SeedError> {
         let id = tingke_models::new_id();

@@ -13,7 +13,7 @@
 
 use crate::auth::password;
 use crate::demo::{SeedError, DEMO_PASSWORD};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::Connection;
 use std::fmt;
 use std::time::Instant;
@@ -281,8 +281,11 @@ fn term(district_id: &str, autumn: i32, spring: bool, now: NaiveDateTime, rng: &
 }
 
 /// Teaching days of the school year starting in `autumn`: 1 September to mid-January, late
-/// February to early July, Monday to Friday.
+/// February to early July, as the school calendar has them (`school_year`: no national holidays
+/// or exam weeks, make-up Saturdays and Sundays included).
 fn teaching_days(autumn: i32) -> Vec<(NaiveDate, usize)> {
+    let entries = crate::school_year::school_year(autumn);
+    let calendar = tingke_models::calendar::Calendar::new(entries.iter().map(|e| &e.span));
     let spans = [
         (date(autumn, 9, 1), date(autumn + 1, 1, 16), 0),
         (date(autumn + 1, 2, 24), date(autumn + 1, 7, 10), 1),
@@ -291,7 +294,7 @@ fn teaching_days(autumn: i32) -> Vec<(NaiveDate, usize)> {
     for (from, to, term) in spans {
         let mut day = from;
         while day <= to {
-            if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            if calendar.is_teaching_day(day) {
                 days.push((day, term));
             }
             match day.succ_opt() {
@@ -302,6 +305,18 @@ fn teaching_days(autumn: i32) -> Vec<(NaiveDate, usize)> {
     }
     days
 }
+
+/// A term's calendar entries: the school year's, cut to the term.
+fn calendar_of(conn: &mut DbConn, term: &Term, autumn: i32, now: NaiveDateTime) -> QueryResult {
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if let (Some(from), Some(to)) = (day(&term.starts_on), day(&term.ends_on)) {
+        let entries = crate::school_year::term_entries(autumn, from, to);
+        tingke_models::calendar::replace(conn, term, None, &entries, now)?;
+    }
+    Ok(())
+}
+
+type QueryResult = Result<(), diesel::result::Error>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Post {
@@ -432,10 +447,13 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
         quotas::replace(conn, &district.id, None, &quotas::default_rules(), now)?;
         for t in &calendar.terms {
             terms::insert(conn, t)?;
+            calendar_of(conn, t, year, now)?;
         }
         // The current school year too, without data: the app's "this term" exists.
         for spring in [false, true] {
-            terms::insert(conn, &term(&district.id, current, spring, now, &mut rng))?;
+            let t = term(&district.id, current, spring, now, &mut rng);
+            terms::insert(conn, &t)?;
+            calendar_of(conn, &t, current, now)?;
         }
         let admin = user(&mut rng, &shared, admin_phone.clone(), true);
         bulk::users(conn, std::slice::from_ref(&admin))?;
@@ -1142,6 +1160,7 @@ pub async fn put_shared_pages(store: &dyn crate::storage::BlobStore) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Weekday;
 
     #[test]
     fn scale_one_is_the_district_of_the_issue() {
@@ -1167,12 +1186,24 @@ mod tests {
     }
 
     #[test]
-    fn teaching_days_are_weekdays_within_the_terms() {
+    fn teaching_days_follow_the_school_calendar() {
         let days = teaching_days(2025);
-        assert!(days.len() > 180 && days.len() < 200, "{}", days.len());
-        assert!(days
-            .iter()
-            .all(|(d, _)| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)));
+        assert!(days.len() > 160 && days.len() < 190, "{}", days.len());
+        let weekend = |d: &NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        let on_weekends: Vec<NaiveDate> = days.iter().map(|(d, _)| *d).filter(weekend).collect();
+        assert_eq!(
+            on_weekends,
+            [
+                date(2025, 9, 28),
+                date(2025, 10, 11),
+                date(2026, 1, 4),
+                date(2026, 2, 28),
+                date(2026, 5, 9)
+            ],
+            "the make-up working days (调休) of the year, not the one in the winter break"
+        );
+        let day = |d| days.iter().any(|(t, _)| *t == d);
+        assert!(!day(date(2025, 10, 1)) && !day(date(2026, 1, 13)) && !day(date(2026, 5, 1)));
         assert!(days.iter().any(|(_, t)| *t == 0) && days.iter().any(|(_, t)| *t == 1));
         assert_eq!(school_year_of(date(2026, 12, 1)), 2026);
         assert_eq!(school_year_of(date(2026, 3, 1)), 2025);

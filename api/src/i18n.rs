@@ -342,6 +342,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "该职务限定不属于此人的角色",
         "The qualifier belongs to a role the member does not hold",
     ),
+    (
+        "invalid_calendar",
+        "校历条目不正确",
+        "A calendar entry lies outside its term, is in the wrong order, or is not its sender's to set",
+    ),
     ("term_not_found", "学期不存在", "No such term"),
     (
         "member_not_in_school",

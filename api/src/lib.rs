@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod reference;
 pub mod routes;
+pub mod school_year;
 pub mod signed;
 pub mod startup;
 pub mod state;

@@ -7,6 +7,7 @@ use crate::error::ApiResult;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tingke_models::calendar;
 use tingke_models::quotas::QuotaRule;
 use tingke_models::terms::Term;
 
@@ -19,7 +20,8 @@ pub struct Reference {
     /// A district's quota rules, by district id.
     pub rules: Shelf<Vec<QuotaRule>>,
     /// A term with every term of its school year, by term id.
-    pub terms: Shelf<(Term, Vec<Term>)>,
+    /// A term, every term of its school year, and the term's calendar entries.
+    pub terms: Shelf<(Term, Vec<Term>, Vec<calendar::Entry>)>,
 }
 
 impl Reference {

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bulk;
+pub mod calendar;
 pub mod db;
 pub mod districts;
 pub mod documents;

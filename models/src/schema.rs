@@ -125,7 +125,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     school_groups,
     group_members,
     group_meetings,
+    calendar_entries,
 );
+
+diesel::table! {
+    calendar_entries (id) {
+        id -> Text,
+        district_id -> Text,
+        term_id -> Text,
+        school_id -> Nullable<Text>,
+        kind -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     group_meetings (id) {

@@ -176,6 +176,7 @@ impl World {
             "groups" => "$group",
             "meetings" => "$meeting",
             "memberships" => "$membership",
+            "terms" => "$term",
             _ => "$document",
         };
         template.replace("{id}", self.var(var))

@@ -42,9 +42,17 @@ pub(super) struct UnitProgressView {
 }
 
 impl UnitProgressView {
-    fn new(rule: &QuotaRule, windows: &Windows, days: &[NaiveDate]) -> UnitProgressView {
+    /// Progress of a group or school of `school_id` against a rule; weekly rules count the
+    /// school's teaching weeks.
+    fn new(
+        rule: &QuotaRule,
+        windows: &Windows,
+        school_id: &str,
+        days: &[NaiveDate],
+    ) -> UnitProgressView {
         let window = windows.of(rule.spec.period);
-        let p = quotas::progress(&rule.spec, window, days, today());
+        let calendar = windows.calendar(Some(school_id));
+        let p = quotas::progress(&rule.spec, window, days, today(), &calendar);
         UnitProgressView {
             rule_id: rule.id.clone(),
             target: rule.spec.target.name(),
@@ -95,7 +103,8 @@ pub(super) fn group_rows(
             .map(|r| {
                 let kind = r.spec.activity.meeting_kind().unwrap_or_default();
                 let days = held.get(&(g.id.clone(), kind.to_string()));
-                UnitProgressView::new(r, windows, days.map_or(&[], Vec::as_slice))
+                let days = days.map_or(&[][..], Vec::as_slice);
+                UnitProgressView::new(r, windows, &g.school_id, days)
             })
             .collect();
         GroupRow {
@@ -109,13 +118,17 @@ pub(super) fn group_rows(
     Ok(rows.collect())
 }
 
-/// A school's progress against the school rules. Open weeks are events of the school calendar,
-/// which does not exist yet (issue 20): none are counted until it does.
-pub(super) fn school_items(rules: &[QuotaRule], windows: &Windows) -> Vec<UnitProgressView> {
+/// A school's progress against the school rules. Open weeks are events of the school (issue 20,
+/// lessons as events), which do not exist yet: none are counted until they do.
+pub(super) fn school_items(
+    rules: &[QuotaRule],
+    windows: &Windows,
+    school_id: &str,
+) -> Vec<UnitProgressView> {
     rules
         .iter()
         .filter(|r| r.spec.target == Target::School)
-        .map(|r| UnitProgressView::new(r, windows, &[]))
+        .map(|r| UnitProgressView::new(r, windows, school_id, &[]))
         .collect()
 }
 

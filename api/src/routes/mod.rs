@@ -6,6 +6,7 @@ use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 mod archive;
 mod auth;
+mod calendar;
 mod districts;
 mod documents;
 mod group_progress;
@@ -87,6 +88,7 @@ pub fn router() -> Router {
     districts::routes(&mut r);
     schools::routes(&mut r);
     terms::routes(&mut r);
+    calendar::routes(&mut r);
     members::routes(&mut r);
     groups::routes(&mut r);
     group_progress::routes(&mut r);

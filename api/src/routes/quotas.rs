@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use tingke_models::calendar::{self, Calendar};
 use tingke_models::members::{self, Member, MemberScope};
 use tingke_models::observations::{self as obs, CountScope, Days, Side, Sums};
 use tingke_models::quotas::{
@@ -407,10 +408,12 @@ pub(super) struct ProgressView {
     period_ends_on: NaiveDate,
 }
 
-/// The windows of a term's rules: the term itself, and its whole school year.
+/// The windows of a term's rules: the term itself, and its whole school year; and the term's
+/// calendar entries, which say which of its weeks are teaching weeks.
 pub(super) struct Windows {
     pub(super) term: Window,
     pub(super) year: Window,
+    pub(super) entries: Vec<calendar::Entry>,
 }
 
 impl Windows {
@@ -420,6 +423,12 @@ impl Windows {
             Period::Week | Period::Term => self.term,
             Period::SchoolYear => self.year,
         }
+    }
+
+    /// The term's calendar at a school (the district's entries and the school's days off), or
+    /// the district's alone for its staff.
+    pub(super) fn calendar(&self, school_id: Option<&str>) -> Calendar {
+        calendar::calendar_of(&self.entries, school_id)
     }
 }
 
@@ -444,8 +453,8 @@ pub(super) fn term_window(term: &Term) -> ApiResult<Window> {
     })
 }
 
-/// The windows of a term, given every term of its school year.
-fn windows_of(term: &Term, year: &[Term]) -> ApiResult<Windows> {
+/// The windows of a term, given every term of its school year and its calendar.
+fn windows_of(term: &Term, year: &[Term], entries: &[calendar::Entry]) -> ApiResult<Windows> {
     let term_window = term_window(term)?;
     let starts = year.iter().map(|t| t.starts_on.as_str()).min();
     let ends = year.iter().map(|t| t.ends_on.as_str()).max();
@@ -458,22 +467,26 @@ fn windows_of(term: &Term, year: &[Term]) -> ApiResult<Windows> {
                 .unwrap_or(term_window.starts_on),
             ends_on: ends.map(date).transpose()?.unwrap_or(term_window.ends_on),
         },
+        entries: entries.to_vec(),
     })
 }
 
-/// A term and its windows; the term and its school year are read in one query and kept for a
-/// second.
+/// A term and its windows; the term and its school year are read in one query, its calendar in
+/// another, and kept for a second.
 pub(super) fn find_term_with_windows(
     conn: &mut DbConn,
     reference: &Reference,
     term_id: &str,
 ) -> ApiResult<(Term, Windows)> {
     let kept = reference.terms.get_or_load(term_id, || {
-        let found = terms::with_school_year(conn, term_id)?;
-        Ok(found.map(|(term, year)| (term.district_id.clone(), (term, year))))
+        let Some((term, year)) = terms::with_school_year(conn, term_id)? else {
+            return Ok(None);
+        };
+        let entries = calendar::of_term(conn, term_id)?;
+        Ok(Some((term.district_id.clone(), (term, year, entries))))
     })?;
-    let (term, year) = kept.as_deref().ok_or_else(term_not_found)?;
-    Ok((term.clone(), windows_of(term, year)?))
+    let (term, year, entries) = kept.as_deref().ok_or_else(term_not_found)?;
+    Ok((term.clone(), windows_of(term, year, entries)?))
 }
 
 /// A district's quota rules, kept for a second.
@@ -672,10 +685,13 @@ impl Counts {
 
 /// Progress of one person against every rule that binds one of their memberships (the
 /// district's rules of their roles, their school's own, each once).
+///
+/// `calendar` is the person's school's (`school_calendar`): its teaching weeks are the weeks of
+/// their weekly rules.
 fn person_progress(
     rules: &[QuotaRule],
     of: &[&members::Membership],
-    windows: &Windows,
+    (windows, calendar): (&Windows, &Calendar),
     counts: &Counts,
     user_id: &str,
     today: NaiveDate,
@@ -689,7 +705,7 @@ fn person_progress(
             let c = counts.get(user_id, r.spec.activity).unwrap_or(&none);
             let window = windows.of(r.spec.period);
             let p = match r.spec.period {
-                Period::Week => quotas::progress(&r.spec, window, &c.term_days, today),
+                Period::Week => quotas::progress(&r.spec, window, &c.term_days, today, &calendar),
                 Period::Term => quotas::progress_of_count(&r.spec, window, c.term, today),
                 Period::SchoolYear => quotas::progress_of_count(&r.spec, window, c.year, today),
             };
@@ -782,7 +798,9 @@ pub(super) fn pair_progress(
                 .filter(|(_, _, _, obs)| obs.as_ref().is_none_or(|o| seen.insert(o.clone())))
                 .filter_map(|(_, _, day, _)| crate::validate::parse_date(day))
                 .collect();
-            let p = quotas::progress(&r.spec, term, &days, today);
+            // Pair rules are per term (`RuleSpec::is_consistent`): no week of the calendar
+            // matters to them.
+            let p = quotas::progress(&r.spec, term, &days, today, &Calendar::default());
             progress_view(r, role, term, p, Some(pair_id))
         })
         .collect()
@@ -920,7 +938,9 @@ fn progress_in(
     let of: Vec<&members::Membership> = of.iter().collect();
     let rules = rules_of(conn, reference, &term.district_id)?;
     let counts = Counts::of_person(conn, &term.district_id, user_id, windows)?;
-    let mut items = person_progress(&rules, &of, windows, &counts, user_id, today());
+    let calendar = windows.calendar(school_calendar(&of));
+    let when = (windows, &calendar);
+    let mut items = person_progress(&rules, &of, when, &counts, user_id, today());
     items.extend(pairs_of(conn, &rules, term, windows.term, user_id)?);
     Ok(ProgressList {
         user_id: user_id.to_string(),
@@ -987,6 +1007,11 @@ impl Totals {
     }
 }
 
+/// Whose calendar a person's weeks follow: their school's; district staff keep the district's.
+fn school_calendar<'a>(of: &[&'a members::Membership]) -> Option<&'a str> {
+    of.iter().find_map(|m| m.school_id.as_deref())
+}
+
 /// One row per member with at least one rule.
 fn compliance_rows(
     people: Vec<Member>,
@@ -995,11 +1020,17 @@ fn compliance_rows(
     counts: &Counts,
 ) -> Vec<ComplianceRow> {
     let today = today();
+    // One calendar per school, not per person: a district has 200 schools and 20,000 people.
+    let mut calendars: HashMap<Option<String>, Calendar> = HashMap::new();
     people
         .into_iter()
         .filter_map(|m| {
             let of = [&m.membership];
-            let items = person_progress(rules, &of, windows, counts, &m.membership.user_id, today);
+            let calendar = calendars
+                .entry(m.membership.school_id.clone())
+                .or_insert_with(|| windows.calendar(school_calendar(&of)));
+            let user_id = &m.membership.user_id;
+            let items = person_progress(rules, &of, (windows, calendar), counts, user_id, today);
             let user_id = m.membership.user_id;
             (!items.is_empty()).then(|| ComplianceRow {
                 behind: items.iter().any(|i| !i.on_pace),
@@ -1082,7 +1113,7 @@ async fn school_compliance(
             let mut groups = group_rows(conn, &rules, groups, &windows)?;
             groups.retain(GroupRow::has_rules);
             Ok(SchoolCompliance {
-                school: school_items(&rules, &windows),
+                school: school_items(&rules, &windows, &school.id),
                 school_id: school.id,
                 school_name: school.name,
                 term_id: term.id,

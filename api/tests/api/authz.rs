@@ -107,6 +107,14 @@ const MATRIX: &[(&str, &str)] = &[
         "GET /v1/districts/{id}/terms [district 2]",
         "o hhhhhh hh h o h u",
     ),
+    // the school calendar of the demo district's term (the district's; with school A's days off)
+    ("GET /v1/terms/{id}/calendar", "o oooooo oo o h o u"),
+    (
+        "GET /v1/terms/{id}/calendar [school A]",
+        "o oooooo oo h h o u",
+    ),
+    ("PUT /v1/terms/{id}/calendar", "o ffffff ff f h f u"),
+    ("PUT /v1/schools/{id}/calendar", "o ooofff ff h h f u"),
     ("POST /v1/districts/{id}/members", "o ffffff ff f f f u"),
     ("GET /v1/districts/{id}/members", "o hhhhhh hh h h o u"),
     ("GET /v1/districts/{id}/quota-rules", "o oooooo oo o h o u"),
@@ -464,6 +472,20 @@ impl World {
 
     fn next(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The first day of the demo district's term, as the admin reads it.
+    async fn term_a_first_day(&self) -> String {
+        self.call(
+            Method::GET,
+            &format!("/v1/terms/{}/calendar", self.term_a),
+            ADMIN,
+        )
+        .send()
+        .await
+        .expect_status(200)
+        .str("starts_on")
+        .to_string()
     }
 
     fn phone(&self) -> String {
@@ -1049,6 +1071,35 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         }
         "GET /v1/districts/{id}/terms" => {
             go(format!("/v1/districts/{district_a}/terms")).send().await
+        }
+        "GET /v1/terms/{id}/calendar" => {
+            go(format!("/v1/terms/{}/calendar", w.term_a)).send().await
+        }
+        "GET /v1/terms/{id}/calendar [school A]" => {
+            go(format!(
+                "/v1/terms/{}/calendar?school_id={school_a}",
+                w.term_a
+            ))
+            .send()
+            .await
+        }
+        "PUT /v1/terms/{id}/calendar" => {
+            let day = w.term_a_first_day().await;
+            go(format!("/v1/terms/{}/calendar", w.term_a))
+                .json(json!({ "entries": [
+                    { "kind": "holiday", "starts_on": day, "ends_on": day, "name": "假日" }
+                ]}))
+                .send()
+                .await
+        }
+        "PUT /v1/schools/{id}/calendar" => {
+            let day = w.term_a_first_day().await;
+            go(format!("/v1/schools/{school_a}/calendar"))
+                .json(json!({ "term_id": w.term_a, "entries": [
+                    { "kind": "day_off", "starts_on": day, "ends_on": day, "name": "运动会" }
+                ]}))
+                .send()
+                .await
         }
         "GET /v1/districts/{id}/terms [district 2]" => {
             go(format!("/v1/districts/{}/terms", w.district_2))

@@ -202,9 +202,20 @@ impl World {
             .as_str()
             .expect("a membership")
             .to_string();
+        let term = app
+            .get(&format!("/v1/districts/{}/terms", principal.district_id()))
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200)
+            .items()[0]["id"]
+            .as_str()
+            .expect("the demo term")
+            .to_string();
         let vars = BTreeMap::from([
             ("school", school.clone()),
             ("membership", membership),
+            ("term", term),
             ("group", group),
             ("other_school", other.school_id()),
             ("district", principal.district_id()),

@@ -128,8 +128,11 @@ async fn observations_dated_into_past_weeks_count_but_fill_no_missed_week() {
     let missed = weekly["weeks_missed"].as_i64().unwrap();
     assert!(missed >= 19, "twenty weeks of the term are over: {weekly}");
     assert_eq!(
-        weekly["this_week"],
-        json!({ "done": 0, "required": 1 }),
+        (
+            &weekly["this_week"]["done"],
+            &weekly["this_week"]["required"]
+        ),
+        (&json!(0), &json!(1)),
         "the week under way is shown, not judged"
     );
 

@@ -4,6 +4,7 @@
 mod auth;
 mod authz;
 mod bad_input;
+mod calendar;
 mod cli;
 mod contract;
 mod documents;

@@ -2,6 +2,7 @@
 //! data, no HTTP and no SQL, unit-tested without a database. Routes extract, authorize, load,
 //! call the rule, save and render.
 
+pub mod calendar;
 pub mod counting;
 pub mod documents;
 pub mod groups;

@@ -2,8 +2,9 @@
 //! of progress against a rule, from the days on which counted work happened. Pure functions: the
 //! routes, the reports, sync and the archive load the days and call these.
 
+use super::calendar::Calendar;
 use crate::roles::{Qualifier, Role};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// What a rule counts.
@@ -358,25 +359,34 @@ pub struct Progress {
     pub remaining: i64,
     /// Weekly rules only: weeks already over in which the minimum was not met.
     pub weeks_missed: Option<i64>,
-    /// Weekly rules only, while today is in the period: this week's count (at most the
-    /// minimum) and the minimum.
+    /// Weekly rules only, while today is in a teaching week of the period: this week's count
+    /// (at most the minimum) and the minimum.
     pub this_week: Option<ThisWeek>,
     pub on_pace: bool,
 }
 
-/// The current week of a weekly rule: done of required.
+/// The current week of a weekly rule: done of required, and which teaching week of the period
+/// it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ThisWeek {
     pub done: i64,
     pub required: i64,
+    pub teaching_week: i64,
 }
 
 /// Progress against a rule, from the days on which each counted activity happened.
 ///
-/// Weekly rules are met week by week (Monday to Sunday, cut to the window): extra work in one week
-/// does not make up for a missed one. Other rules are on pace when what is done keeps up with the
-/// share of the period that has passed.
-pub fn progress(spec: &RuleSpec, window: Window, days: &[NaiveDate], today: NaiveDate) -> Progress {
+/// Weekly rules are met teaching week by teaching week (Monday to Sunday, cut to the window;
+/// `calendar` says which weeks teach): extra work in one week does not make up for a missed
+/// one, and a holiday or exam week is never required nor missed. Other rules are on pace when
+/// what is done keeps up with the share of the period that has passed.
+pub fn progress(
+    spec: &RuleSpec,
+    window: Window,
+    days: &[NaiveDate],
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Progress {
     let minimum = i64::from(spec.minimum);
     let in_window: Vec<NaiveDate> = days
         .iter()
@@ -384,7 +394,7 @@ pub fn progress(spec: &RuleSpec, window: Window, days: &[NaiveDate], today: Naiv
         .filter(|d| window.contains(*d))
         .collect();
     if spec.period == Period::Week {
-        return weekly(minimum, window, &in_window, today);
+        return weekly(minimum, window, &in_window, today, calendar);
     }
     progress_of_count(spec, window, in_window.len() as i64, today)
 }
@@ -405,16 +415,22 @@ pub fn progress_of_count(spec: &RuleSpec, window: Window, done: i64, today: Naiv
     }
 }
 
-fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) -> Progress {
+fn weekly(
+    minimum: i64,
+    window: Window,
+    days: &[NaiveDate],
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Progress {
     let mut required = 0;
     let mut done = 0;
     let mut missed = 0;
     let mut this_week = None;
-    let mut monday =
-        window.starts_on - Days::new(u64::from(window.starts_on.weekday().num_days_from_monday()));
-    while monday <= window.ends_on {
-        let sunday = monday + Days::new(6);
-        let (from, to) = (monday.max(window.starts_on), sunday.min(window.ends_on));
+    for week in calendar.weeks(window) {
+        let Some(number) = week.teaching else {
+            continue;
+        };
+        let (from, to) = (week.from, week.to);
         let count = days.iter().filter(|d| from <= **d && **d <= to).count() as i64;
         required += minimum;
         done += count.min(minimum);
@@ -425,9 +441,9 @@ fn weekly(minimum: i64, window: Window, days: &[NaiveDate], today: NaiveDate) ->
             this_week = Some(ThisWeek {
                 done: count.min(minimum),
                 required: minimum,
+                teaching_week: number,
             });
         }
-        monday = monday + Days::new(7);
     }
     Progress {
         required,
@@ -468,6 +484,59 @@ mod tests {
         }
     }
 
+    fn none() -> Calendar {
+        Calendar::default()
+    }
+
+    #[test]
+    fn a_holiday_week_is_never_a_missed_week() {
+        use crate::rules::calendar::{DayKind, Span};
+        // The week of 09-21 is a holiday: nothing done in it, and it is not missed.
+        let holiday = Calendar::new(&[Span {
+            kind: DayKind::Holiday,
+            starts_on: d("2026-09-21"),
+            ends_on: d("2026-09-27"),
+        }]);
+        let days = [d("2026-09-03"), d("2026-09-08"), d("2026-09-15")];
+        let p = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-10-01"),
+            &holiday,
+        );
+        assert_eq!((p.required, p.done, p.weeks_missed), (4, 3, Some(0)));
+        assert!(p.on_pace);
+        let in_it = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-23"),
+            &holiday,
+        );
+        assert_eq!(in_it.this_week, None, "no teaching week is under way");
+        let after = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-29"),
+            &holiday,
+        );
+        assert_eq!(after.this_week.map(|w| w.teaching_week), Some(4));
+        let without = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-10-01"),
+            &none(),
+        );
+        assert_eq!(
+            without.weeks_missed,
+            Some(1),
+            "the same week missed without a calendar"
+        );
+    }
+
     #[test]
     fn a_term_rule_counts_days_inside_the_window_only() {
         let days = [
@@ -476,7 +545,13 @@ mod tests {
             d("2026-09-30"),
             d("2026-10-02"),
         ];
-        let p = progress(&spec(Period::Term, 30), term(), &days, d("2026-10-05"));
+        let p = progress(
+            &spec(Period::Term, 30),
+            term(),
+            &days,
+            d("2026-10-05"),
+            &none(),
+        );
         assert_eq!((p.required, p.done, p.remaining), (30, 2, 28));
         assert_eq!(p.weeks_missed, None);
         assert!(!p.on_pace, "the term is over and 28 are missing");
@@ -486,16 +561,49 @@ mod tests {
     fn on_pace_follows_the_share_of_the_period_that_has_passed() {
         let halfway = d("2026-09-16"); // day 16 of 31
         let fifteen: Vec<NaiveDate> = (0..15).map(|_| d("2026-09-05")).collect();
-        assert!(progress(&spec(Period::Term, 30), term(), &fifteen, halfway).on_pace);
-        assert!(!progress(&spec(Period::Term, 30), term(), &fifteen[..14], halfway).on_pace);
-        assert!(progress(&spec(Period::Term, 30), term(), &[], d("2026-09-01")).on_pace);
-        assert!(progress(&spec(Period::Term, 30), term(), &[], d("2026-08-01")).on_pace);
+        assert!(progress(&spec(Period::Term, 30), term(), &fifteen, halfway, &none()).on_pace);
+        assert!(
+            !progress(
+                &spec(Period::Term, 30),
+                term(),
+                &fifteen[..14],
+                halfway,
+                &none()
+            )
+            .on_pace
+        );
+        assert!(
+            progress(
+                &spec(Period::Term, 30),
+                term(),
+                &[],
+                d("2026-09-01"),
+                &none()
+            )
+            .on_pace
+        );
+        assert!(
+            progress(
+                &spec(Period::Term, 30),
+                term(),
+                &[],
+                d("2026-08-01"),
+                &none()
+            )
+            .on_pace
+        );
     }
 
     #[test]
     fn done_never_goes_negative_in_remaining() {
         let days: Vec<NaiveDate> = (0..5).map(|_| d("2026-09-05")).collect();
-        let p = progress(&spec(Period::Term, 3), term(), &days, d("2026-09-10"));
+        let p = progress(
+            &spec(Period::Term, 3),
+            term(),
+            &days,
+            d("2026-09-10"),
+            &none(),
+        );
         assert_eq!((p.done, p.remaining), (5, 0));
     }
 
@@ -503,7 +611,13 @@ mod tests {
     fn weekly_rules_are_met_week_by_week() {
         // Weeks: 08-31..09-06, 09-07..13, 09-14..20, 09-21..27, 09-28..10-04 (cut to 10-01).
         let days = [d("2026-09-03"), d("2026-09-04"), d("2026-09-15")];
-        let p = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-23"));
+        let p = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-23"),
+            &none(),
+        );
         assert_eq!(p.required, 5);
         assert_eq!(p.done, 2, "two in one week count once");
         assert_eq!(p.remaining, 3);
@@ -513,21 +627,46 @@ mod tests {
             "only the week of 09-07 is over and missed"
         );
         assert!(!p.on_pace);
-        let over = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-14"));
+        let over = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-14"),
+            &none(),
+        );
         assert_eq!(over.weeks_missed, Some(1));
         assert_eq!(
             p.this_week,
             Some(ThisWeek {
                 done: 0,
-                required: 1
+                required: 1,
+                teaching_week: 4
             }),
             "nothing yet in the week of 09-21"
         );
-        let second_week = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-15"));
+        let second_week = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-15"),
+            &none(),
+        );
         assert_eq!(second_week.this_week.map(|w| w.done), Some(1));
-        let after = progress(&spec(Period::Week, 1), term(), &days, d("2026-10-05"));
+        let after = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-10-05"),
+            &none(),
+        );
         assert_eq!(after.this_week, None, "the period is over");
-        let early = progress(&spec(Period::Week, 1), term(), &days, d("2026-09-13"));
+        let early = progress(
+            &spec(Period::Week, 1),
+            term(),
+            &days,
+            d("2026-09-13"),
+            &none(),
+        );
         assert_eq!(
             early.weeks_missed,
             Some(0),

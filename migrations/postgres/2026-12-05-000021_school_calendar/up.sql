@@ -1,0 +1,15 @@
+-- The school calendar of a term (issue 20): a district's holidays, exam days and make-up working
+-- days (调休), and a school's own days off (`school_id` set). Dates are China Standard Time days,
+-- `YYYY-MM-DD`, both ends included. Weekly quota rules count teaching weeks only.
+CREATE TABLE calendar_entries (
+    id TEXT PRIMARY KEY NOT NULL,
+    district_id TEXT NOT NULL REFERENCES districts (id),
+    term_id TEXT NOT NULL REFERENCES terms (id),
+    school_id TEXT REFERENCES schools (id),
+    kind TEXT NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX calendar_entries_term ON calendar_entries (term_id, starts_on);
