@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A role within a school, or `Researcher` within a district. `admin` is a flag on the user.
+/// A role within a school, or a district role (`Researcher`, `BureauLeader`) within a district.
+/// `admin` is a flag on the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -12,6 +13,9 @@ pub enum Role {
     GradeLeader,
     Teacher,
     Researcher,
+    /// District staff of the education bureau (教体局领导, 业务股室负责人): not members of a school,
+    /// they observe in every school of their district and read its reports.
+    BureauLeader,
     /// Pair roles: held through a mentorship, never given as a membership; quota rules use them.
     Mentor,
     Apprentice,
@@ -26,6 +30,9 @@ impl Role {
         Role::Teacher,
     ];
 
+    /// Roles held in a district rather than a school: district staff.
+    pub const DISTRICT_ROLES: [Role; 2] = [Role::Researcher, Role::BureauLeader];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Principal => "principal",
@@ -34,16 +41,22 @@ impl Role {
             Role::GradeLeader => "grade_leader",
             Role::Teacher => "teacher",
             Role::Researcher => "researcher",
+            Role::BureauLeader => "bureau_leader",
             Role::Mentor => "mentor",
             Role::Apprentice => "apprentice",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Self::SCHOOL_ROLES.as_slice(), &[Role::Researcher]]
+        [Self::SCHOOL_ROLES.as_slice(), &Self::DISTRICT_ROLES]
             .concat()
             .into_iter()
             .find(|r| r.as_str() == s)
+    }
+
+    /// A role held in a district: district staff.
+    pub fn is_district_role(self) -> bool {
+        Self::DISTRICT_ROLES.contains(&self)
     }
 
     /// School leaders: they review documents and see colleagues' phone numbers. Who of them
@@ -93,7 +106,12 @@ mod tests {
 
     #[test]
     fn parse_round_trips_every_role_and_refuses_others() {
-        for role in [Role::Principal, Role::GradeLeader, Role::Researcher] {
+        for role in [
+            Role::Principal,
+            Role::GradeLeader,
+            Role::Researcher,
+            Role::BureauLeader,
+        ] {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("admin"), None);

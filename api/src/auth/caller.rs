@@ -45,6 +45,14 @@ impl Caller {
         self.school_roles(school_id).contains(&role)
     }
 
+    /// Whether the caller is district staff of `district_id`: a researcher or a bureau leader,
+    /// who see and observe in every school of the district and read its reports.
+    pub fn is_district_staff(&self, district_id: &str) -> bool {
+        Role::DISTRICT_ROLES
+            .into_iter()
+            .any(|role| self.has_district_role(district_id, role))
+    }
+
     /// Whether the caller holds `role` at district level in `district_id`.
     pub fn has_district_role(&self, district_id: &str, role: Role) -> bool {
         self.memberships
@@ -158,11 +166,11 @@ impl FromRequest for Caller {
 
 /// Who may see what; every handler asks one of these before it touches data.
 impl Caller {
-    /// Admins, members of the school, and researchers of its district see a school.
+    /// Admins, members of the school, and the staff of its district see a school.
     pub fn can_view_school(&self, school_id: &str, district_id: &str) -> bool {
         self.is_admin()
             || !self.school_roles(school_id).is_empty()
-            || self.has_district_role(district_id, Role::Researcher)
+            || self.is_district_staff(district_id)
     }
 
     /// Admins and principals of the school manage its people.
@@ -179,29 +187,29 @@ impl Caller {
                 .any(|m| m.district_id == district_id)
     }
 
-    /// Admins and the district's own researchers see the district's members.
+    /// Admins and the district's own staff see the district's members.
     pub fn can_view_district_members(&self, district_id: &str) -> bool {
-        self.is_admin() || self.has_district_role(district_id, Role::Researcher)
+        self.is_admin() || self.is_district_staff(district_id)
     }
 }
 
 /// Who may do what with observations, quotas and reports.
 impl Caller {
-    /// School roles observe in their own school; researchers in every school of their district.
+    /// School roles observe in their own school; district staff (researchers, bureau leaders)
+    /// in every school of their district.
     pub fn can_observe_in(&self, school_id: &str, district_id: &str) -> bool {
-        !self.school_roles(school_id).is_empty()
-            || self.has_district_role(district_id, Role::Researcher)
+        !self.school_roles(school_id).is_empty() || self.is_district_staff(district_id)
     }
 
-    /// The school's principal, vice principals and deans, the district's researchers and admins
-    /// read all its submitted work (a grade-group leader reads their groups': `reads_person`).
+    /// The school's principal, vice principals and deans, the district's staff and admins read
+    /// all its submitted work (a grade-group leader reads their groups': `reads_person`).
     pub fn sees_school_work(&self, school_id: &str, district_id: &str) -> bool {
         self.is_admin()
             || self
                 .school_roles(school_id)
                 .into_iter()
                 .any(visibility::reads_whole_school)
-            || self.has_district_role(district_id, Role::Researcher)
+            || self.is_district_staff(district_id)
     }
 
     /// Whether the caller reads `person`'s submitted work in the school as the leader of a
@@ -235,7 +243,7 @@ impl Caller {
             user_id: self.id().to_string(),
             admin: self.is_admin(),
             school_ids: self.leader_school_ids(),
-            district_ids: self.researcher_district_ids(),
+            district_ids: self.district_staff_ids(),
             groups: self.groups.clone(),
             member_of: Vec::new(),
         }
@@ -249,11 +257,11 @@ impl Caller {
         })
     }
 
-    /// Districts where the caller is a researcher.
-    pub fn researcher_district_ids(&self) -> Vec<String> {
+    /// Districts where the caller is district staff (a researcher or a bureau leader).
+    pub fn district_staff_ids(&self) -> Vec<String> {
         self.memberships
             .iter()
-            .filter(|m| m.school_id.is_none() && m.has_role(Role::Researcher))
+            .filter(|m| m.school_id.is_none() && m.roles.iter().any(|r| r.is_district_role()))
             .map(|m| m.district_id.clone())
             .collect()
     }

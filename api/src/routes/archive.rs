@@ -12,7 +12,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tingke_models::observations as obs;
-use tingke_models::roles::Role;
 use tingke_models::{members, mentorships, terms, users, DbConn};
 
 pub fn routes(r: &mut Router) {
@@ -66,7 +65,7 @@ async fn archive(
                 || of.iter().any(|m| {
                     m.school_id.as_deref().is_some_and(|s| {
                         caller.is_senior_leader(s) || caller.reads_person(s, &user.id)
-                    }) || caller.has_district_role(&m.district_id, Role::Researcher)
+                    }) || caller.is_district_staff(&m.district_id)
                 });
             if !allowed {
                 return Err(ApiError::not_found());

@@ -304,7 +304,7 @@ async fn create_district_member(
         .read(move |conn| districts::find(conn, &lookup)?.ok_or_else(ApiError::not_found))
         .await?;
     let body = body.read()?;
-    let roles = parse_roles(&body.roles, &[Role::Researcher])?;
+    let roles = parse_roles(&body.roles, &Role::DISTRICT_ROLES)?;
     let (status, member) = create_member(&state, body, district_id, None, roles).await?;
     Ok(HttpResponse::build(status).json(member))
 }

@@ -413,12 +413,14 @@ fn check_times(started: NaiveDateTime, ended: NaiveDateTime) -> ApiResult<()> {
     Ok(())
 }
 
-/// The observed teacher must belong to the school, and must not be the observer.
+/// The observed teacher must belong to the school, or be a researcher of its district (who gives
+/// open and demonstration lessons in its schools: "要求教研员每学期到学校讲授公开课、示范课"), and
+/// must not be the observer.
 fn check_teacher(
     conn: &mut DbConn,
     caller: &Caller,
     teacher_id: &str,
-    school_id: &str,
+    (school_id, district_id): (&str, &str),
 ) -> ApiResult<()> {
     if teacher_id == caller.id() {
         return Err(ApiError::field(
@@ -427,11 +429,16 @@ fn check_teacher(
             "you cannot observe yourself",
         ));
     }
-    if members::find(conn, teacher_id, school_id)?.is_none() {
+    let in_school = members::find(conn, teacher_id, school_id)?.is_some();
+    let mut researcher = || -> ApiResult<bool> {
+        Ok(members::find(conn, teacher_id, district_id)?
+            .is_some_and(|m| m.has_role(tingke_models::roles::Role::Researcher)))
+    };
+    if !in_school && !researcher()? {
         return Err(ApiError::field(
             "teacher_not_in_school",
             "teacher_id",
-            "no member of this school has this id",
+            "no member of this school, nor a researcher of its district, has this id",
         ));
     }
     Ok(())
@@ -500,7 +507,8 @@ async fn create(
                     "not_allowed_to_observe",
                 ));
             }
-            check_teacher(conn, &caller, &body.teacher_id, &school.id)?;
+            let place = (school.id.as_str(), school.district_id.as_str());
+            check_teacher(conn, &caller, &body.teacher_id, place)?;
             let rubric = rubric_for(conn, &school.id)?;
             let scores = rubrics::check_scores(&rubric.items, &body.scores).map_err(score_error);
             let total = both(times, scores)?;
@@ -648,7 +656,7 @@ fn apply_patch(
     p: ObservationPatch,
 ) -> ApiResult<()> {
     if let Some(t) = p.teacher_id {
-        check_teacher(conn, caller, &t, &o.school_id)?;
+        check_teacher(conn, caller, &t, (&o.school_id, &o.district_id))?;
         o.teacher_id = t;
     }
     let trimmed = |v: Option<String>, old: &mut String| {

@@ -849,7 +849,7 @@ fn may_see_progress(
 ) -> bool {
     caller.id() == user_id
         || caller.is_admin()
-        || (!of.is_empty() && caller.has_district_role(district_id, Role::Researcher))
+        || (!of.is_empty() && caller.is_district_staff(district_id))
         || of
             .iter()
             .filter_map(|m| m.school_id.as_deref())
@@ -1086,9 +1086,7 @@ async fn school_compliance(
     let q = query.into_inner();
     let csv = wants_csv(&req, q.format.as_deref())?;
     let school = super::schools::visible_school(&caller, &state, id.into_inner()).await?;
-    if !(caller.is_senior_leader(&school.id)
-        || caller.has_district_role(&school.district_id, Role::Researcher))
-    {
+    if !(caller.is_senior_leader(&school.id) || caller.is_district_staff(&school.district_id)) {
         return Err(ApiError::forbidden());
     }
     let reference = state.reference.clone();
@@ -1163,7 +1161,7 @@ async fn district_compliance(
     if !caller.can_view_district(&district_id) {
         return Err(ApiError::not_found());
     }
-    if !(caller.is_admin() || caller.has_district_role(&district_id, Role::Researcher)) {
+    if !(caller.is_admin() || caller.is_district_staff(&district_id)) {
         return Err(ApiError::forbidden());
     }
     let reference = state.reference.clone();
@@ -1344,6 +1342,7 @@ fn role_label(role: Role) -> &'static str {
         Role::GradeLeader => "年级组长",
         Role::Teacher => "教师",
         Role::Researcher => "教研员",
+        Role::BureauLeader => "教体局领导",
         Role::Mentor => "师父",
         Role::Apprentice => "徒弟",
     }

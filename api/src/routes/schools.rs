@@ -11,7 +11,6 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tingke_models::districts;
-use tingke_models::roles::Role;
 use tingke_models::schools::{self, School, SchoolScope};
 use validator::Validate;
 
@@ -120,12 +119,7 @@ async fn list_schools(
                 .iter()
                 .filter_map(|m| m.school_id.clone())
                 .collect(),
-            district_ids: caller
-                .memberships
-                .iter()
-                .filter(|m| m.school_id.is_none() && m.has_role(Role::Researcher))
-                .map(|m| m.district_id.clone())
-                .collect(),
+            district_ids: caller.district_staff_ids(),
         }
     };
     let page = state

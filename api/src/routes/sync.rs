@@ -232,7 +232,7 @@ fn scopes(conn: &mut DbConn, caller: &Caller) -> ApiResult<Option<Vec<String>>> 
                 .chain(m.school_id.clone())
         })
         .collect();
-    scopes.extend(log::school_ids_in(conn, &caller.researcher_district_ids())?);
+    scopes.extend(log::school_ids_in(conn, &caller.district_staff_ids())?);
     scopes.sort();
     scopes.dedup();
     Ok(Some(scopes))

@@ -50,9 +50,10 @@ const APPRENTICE: usize = 8;
 const OTHER_SCHOOL: usize = 9;
 const OTHER_DISTRICT: usize = 10;
 // 11: researcher
-const ANON: usize = 12;
+// 12: bureau leader
+const ANON: usize = 13;
 
-const ACTORS: [&str; 13] = [
+const ACTORS: [&str; 14] = [
     "admin",
     "principal A",
     "vice principal A",
@@ -65,13 +66,14 @@ const ACTORS: [&str; 13] = [
     "principal B (same district)",
     "teacher of district 2",
     "researcher (demo district)",
+    "bureau leader (demo district)",
     "no token",
 ];
 
 /// One row per route (`METHOD /path`, with `[variant]` rows where ids of another school or
 /// district are sent); one letter per actor, in the order of `ACTORS`, grouped as
 /// admin | principal vice dean grade-leader other-grade-leader teacher of school A | mentor
-/// apprentice | principal B | teacher of district 2 | researcher | no token.
+/// apprentice | principal B | teacher of district 2 | researcher | bureau leader | no token.
 /// `o` Ok, `f` Forbidden, `h` Hidden, `u` Unauth.
 ///
 /// The records: "the observation" is a submitted observation of teacher A by principal A, "the
@@ -84,176 +86,191 @@ const ACTORS: [&str; 13] = [
 /// district 2 always send ids of a school that is not theirs.
 const MATRIX: &[(&str, &str)] = &[
     // health: public
-    ("GET /healthz", "o oooooo oo o o o o"),
-    ("GET /readyz", "o oooooo oo o o o o"),
-    ("GET /metrics", "o oooooo oo o o o o"),
-    ("GET /openapi.yaml", "o oooooo oo o o o o"),
+    ("GET /healthz", "o oooooo oo o o o o o"),
+    ("GET /readyz", "o oooooo oo o o o o o"),
+    ("GET /metrics", "o oooooo oo o o o o o"),
+    ("GET /openapi.yaml", "o oooooo oo o o o o o"),
     // auth: the credentials in the body are the caller's own (no token: teacher A's)
-    ("POST /v1/auth/login", "o oooooo oo o o o o"),
-    ("POST /v1/auth/refresh", "o oooooo oo o o o o"),
-    ("POST /v1/auth/logout", "o oooooo oo o o o u"),
+    ("POST /v1/auth/login", "o oooooo oo o o o o o"),
+    ("POST /v1/auth/refresh", "o oooooo oo o o o o o"),
+    ("POST /v1/auth/logout", "o oooooo oo o o o o u"),
     // the caller's own password and sessions (from the actor's session, which both keep)
-    ("POST /v1/me/password", "o oooooo oo o o o u"),
-    ("POST /v1/me/sessions/end-others", "o oooooo oo o o o u"),
+    ("POST /v1/me/password", "o oooooo oo o o o o u"),
+    ("POST /v1/me/sessions/end-others", "o oooooo oo o o o o u"),
     // users
-    ("GET /v1/me", "o oooooo oo o o o u"),
-    ("DELETE /v1/users/{id}", "o ffffff ff f f f u"),
-    ("GET /v1/users/{id}/archive", "o ooooho hh h h o u"),
+    ("GET /v1/me", "o oooooo oo o o o o u"),
+    ("DELETE /v1/users/{id}", "o ffffff ff f f f f u"),
+    ("GET /v1/users/{id}/archive", "o ooooho hh h h o o u"),
     // districts, terms, district members (the demo district unless said)
-    ("POST /v1/districts", "o ffffff ff f f f u"),
-    ("POST /v1/districts/{id}/terms", "o ffffff ff f f f u"),
-    ("GET /v1/districts/{id}/terms", "o oooooo oo o h o u"),
+    ("POST /v1/districts", "o ffffff ff f f f f u"),
+    ("POST /v1/districts/{id}/terms", "o ffffff ff f f f f u"),
+    ("GET /v1/districts/{id}/terms", "o oooooo oo o h o o u"),
     (
         "GET /v1/districts/{id}/terms [district 2]",
-        "o hhhhhh hh h o h u",
+        "o hhhhhh hh h o h h u",
     ),
     // the school calendar of the demo district's term (the district's; with school A's days off)
-    ("GET /v1/terms/{id}/calendar", "o oooooo oo o h o u"),
+    ("GET /v1/terms/{id}/calendar", "o oooooo oo o h o o u"),
     (
         "GET /v1/terms/{id}/calendar [school A]",
-        "o oooooo oo h h o u",
+        "o oooooo oo h h o o u",
     ),
-    ("PUT /v1/terms/{id}/calendar", "o ffffff ff f h f u"),
-    ("PUT /v1/schools/{id}/calendar", "o ooofff ff h h f u"),
-    ("POST /v1/districts/{id}/members", "o ffffff ff f f f u"),
-    ("GET /v1/districts/{id}/members", "o hhhhhh hh h h o u"),
-    ("GET /v1/districts/{id}/quota-rules", "o oooooo oo o h o u"),
-    ("PUT /v1/districts/{id}/quota-rules", "o ffffff ff f h f u"),
-    ("GET /v1/districts/{id}/compliance", "o ffffff ff f h o u"),
+    ("PUT /v1/terms/{id}/calendar", "o ffffff ff f h f f u"),
+    ("PUT /v1/schools/{id}/calendar", "o ooofff ff h h f f u"),
+    ("POST /v1/districts/{id}/members", "o ffffff ff f f f f u"),
+    ("GET /v1/districts/{id}/members", "o hhhhhh hh h h o o u"),
+    (
+        "GET /v1/districts/{id}/quota-rules",
+        "o oooooo oo o h o o u",
+    ),
+    (
+        "PUT /v1/districts/{id}/quota-rules",
+        "o ffffff ff f h f f u",
+    ),
+    ("GET /v1/districts/{id}/compliance", "o ffffff ff f h o o u"),
     // schools (school A unless said)
-    ("POST /v1/schools", "o ffffff ff f f f u"),
-    ("GET /v1/schools", "o oooooo oo o o o u"),
-    ("GET /v1/schools/{id}", "o oooooo oo h h o u"),
+    ("POST /v1/schools", "o ffffff ff f f f f u"),
+    ("GET /v1/schools", "o oooooo oo o o o o u"),
+    ("GET /v1/schools/{id}", "o oooooo oo h h o o u"),
     (
         "GET /v1/schools/{id} [school of district 2]",
-        "o hhhhhh hh h o h u",
+        "o hhhhhh hh h o h h u",
     ),
-    ("POST /v1/schools/{id}/members", "o offfff ff h h f u"),
-    ("GET /v1/schools/{id}/members", "o oooooo oo h h o u"),
+    ("POST /v1/schools/{id}/members", "o offfff ff h h f f u"),
+    ("GET /v1/schools/{id}/members", "o oooooo oo h h o o u"),
     // the vice principal A's membership: the principal names them in charge of teaching
-    ("PUT /v1/memberships/{id}/qualifiers", "o offfff ff h h f u"),
+    (
+        "PUT /v1/memberships/{id}/qualifiers",
+        "o offfff ff h h f f u",
+    ),
     // groups of school A (a fresh preparation group per cell: led by the grade-group leader,
     // teacher A in it); its people are managed by the school's leaders and its own leader
-    ("POST /v1/schools/{id}/groups", "o ooofff ff h h f u"),
-    ("GET /v1/schools/{id}/groups", "o oooooo oo h h o u"),
-    ("GET /v1/groups/{id}", "o oooooo oo h h o u"),
-    ("GET /v1/groups/{id}/progress", "o oooooo oo h h o u"),
-    ("PATCH /v1/groups/{id}", "o ooofff ff h h f u"),
-    ("DELETE /v1/groups/{id}", "o ooofff ff h h f u"),
-    ("PUT /v1/groups/{id}/members", "o ooooff ff h h f u"),
+    ("POST /v1/schools/{id}/groups", "o ooofff ff h h f f u"),
+    ("GET /v1/schools/{id}/groups", "o oooooo oo h h o o u"),
+    ("GET /v1/groups/{id}", "o oooooo oo h h o o u"),
+    ("GET /v1/groups/{id}/progress", "o oooooo oo h h o o u"),
+    ("PATCH /v1/groups/{id}", "o ooofff ff h h f f u"),
+    ("DELETE /v1/groups/{id}", "o ooofff ff h h f f u"),
+    ("PUT /v1/groups/{id}/members", "o ooooff ff h h f f u"),
     // meetings of such a group: its members record them; who recorded one (the admin here),
     // the group's leader and the school's leaders change them
-    ("POST /v1/groups/{id}/meetings", "o oooofo ff h h f u"),
-    ("GET /v1/groups/{id}/meetings", "o oooooo oo h h o u"),
-    ("GET /v1/meetings/{id}", "o oooooo oo h h o u"),
-    ("PATCH /v1/meetings/{id}", "o ooooff ff h h f u"),
-    ("DELETE /v1/meetings/{id}", "o ooooff ff h h f u"),
+    ("POST /v1/groups/{id}/meetings", "o oooofo ff h h f f u"),
+    ("GET /v1/groups/{id}/meetings", "o oooooo oo h h o o u"),
+    ("GET /v1/meetings/{id}", "o oooooo oo h h o o u"),
+    ("PATCH /v1/meetings/{id}", "o ooooff ff h h f f u"),
+    ("DELETE /v1/meetings/{id}", "o ooooff ff h h f f u"),
     // a school's own quota rules: its principal, vice principals and deans set them
-    ("GET /v1/schools/{id}/quota-rules", "o oooooo oo h h o u"),
-    ("PUT /v1/schools/{id}/quota-rules", "o ooofff ff h h f u"),
-    ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o u"),
-    ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f u"),
-    ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o u"),
+    ("GET /v1/schools/{id}/quota-rules", "o oooooo oo h h o o u"),
+    ("PUT /v1/schools/{id}/quota-rules", "o ooofff ff h h f f u"),
+    ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o o u"),
+    ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f f u"),
+    ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o o u"),
     // a term of district 2 for school A: `term_not_found` for those who may read the report
     (
         "GET /v1/schools/{id}/compliance [term of district 2]",
-        "h hhhfff ff h h h u",
+        "h hhhfff ff h h h h u",
     ),
     (
         "GET /v1/schools/{id}/reviews/overdue",
-        "o ooooof ff h h o u",
+        "o ooooof ff h h o o u",
     ),
     (
         "GET /v1/schools/{id}/mentorships/compliance",
-        "o ooofff ff h h o u",
+        "o ooofff ff h h o o u",
     ),
     // quotas: teacher A's progress; then teacher B's (school B)
-    ("GET /v1/quotas/progress", "o ooooho hh h h o u"),
+    ("GET /v1/quotas/progress", "o ooooho hh h h o o u"),
     (
         "GET /v1/quotas/progress [user of school B]",
-        "o hhhhhh hh o h o u",
+        "o hhhhhh hh o h o o u",
     ),
     // teacher of district 2 in a term of the demo district: nobody of the demo district may see
     // them, and they may not see the term
     (
         "GET /v1/quotas/progress [user of district 2]",
-        "o hhhhhh hh h h h u",
+        "o hhhhhh hh h h h h u",
     ),
     (
         "GET /v1/quotas/progress [no such user]",
-        "h hhhhhh hh h h h u",
+        "h hhhhhh hh h h h h u",
     ),
     // observations
-    ("POST /v1/observations", "f oooooo oo h h o u"),
-    ("POST /v1/observations [school B]", "f hhhhhh hh o h o u"),
+    ("POST /v1/observations", "f oooooo oo h h o o u"),
+    ("POST /v1/observations [school B]", "f hhhhhh hh o h o o u"),
     (
         "POST /v1/observations [school of district 2]",
-        "f hhhhhh hh h o h u",
+        "f hhhhhh hh h o h h u",
     ),
-    ("GET /v1/observations", "o oooooo oo o o o u"),
-    ("GET /v1/observations/{id}", "o ooooho hh h h o u"),
-    ("GET /v1/observations/{id} [draft]", "h ohhhhh hh h h h u"),
-    ("PATCH /v1/observations/{id}", "h ohhhhh hh h h h u"),
-    ("DELETE /v1/observations/{id}", "h ohhhhh hh h h h u"),
-    ("POST /v1/observations/{id}/submit", "h ohhhhh hh h h h u"),
+    ("GET /v1/observations", "o oooooo oo o o o o u"),
+    ("GET /v1/observations/{id}", "o ooooho hh h h o o u"),
+    ("GET /v1/observations/{id} [draft]", "h ohhhhh hh h h h h u"),
+    ("PATCH /v1/observations/{id}", "h ohhhhh hh h h h h u"),
+    ("DELETE /v1/observations/{id}", "h ohhhhh hh h h h h u"),
+    ("POST /v1/observations/{id}/submit", "h ohhhhh hh h h h h u"),
     (
         "POST /v1/observations/{id}/acknowledge",
-        "f ffffho hh h h f u",
+        "f ffffho hh h h f f u",
     ),
     (
         "POST /v1/observations/{id}/corrections",
-        "o ooofhf hh h h f u",
+        "o ooofhf hh h h f f u",
     ),
     // mentorships
-    ("POST /v1/mentorships", "o ooofff ff h h f u"),
-    ("POST /v1/mentorships [school B]", "o hhhhhh hh o h f u"),
-    ("GET /v1/mentorships", "o oooooo oo o o o u"),
-    ("GET /v1/mentorships/{id}", "o oooohh oo h h o u"),
+    ("POST /v1/mentorships", "o ooofff ff h h f f u"),
+    ("POST /v1/mentorships [school B]", "o hhhhhh hh o h f f u"),
+    ("GET /v1/mentorships", "o oooooo oo o o o o u"),
+    ("GET /v1/mentorships/{id}", "o oooohh oo h h o o u"),
     // `end` and `evaluations` act on a fresh pair of the same mentor and apprentice
-    ("POST /v1/mentorships/{id}/end", "o ooofhh ff h h f u"),
+    ("POST /v1/mentorships/{id}/end", "o ooofhh ff h h f f u"),
     (
         "POST /v1/mentorships/{id}/activities",
-        "f ffffhh oo h h f u",
+        "f ffffhh oo h h f f u",
     ),
-    ("GET /v1/mentorships/{id}/activities", "o oooohh oo h h o u"),
-    ("GET /v1/mentorships/{id}/progress", "o oooohh oo h h o u"),
+    (
+        "GET /v1/mentorships/{id}/activities",
+        "o oooohh oo h h o o u",
+    ),
+    ("GET /v1/mentorships/{id}/progress", "o oooohh oo h h o o u"),
     (
         "GET /v1/mentorships/{id}/progress [term of district 2]",
-        "h hhhhhh hh h h h u",
+        "h hhhhhh hh h h h h u",
     ),
     (
         "POST /v1/mentorships/{id}/evaluations",
-        "o ooofhh ff h h f u",
+        "o ooofhh ff h h f f u",
     ),
     // documents: teacher A's
-    ("POST /v1/documents", "f oooooo oo h h f u"),
-    ("POST /v1/documents [school B]", "f hhhhhh hh o h f u"),
-    ("GET /v1/documents", "o oooooo oo o o o u"),
-    ("GET /v1/documents/{id}", "o ooooho hh h h o u"),
-    ("GET /v1/documents/{id} [draft]", "h hhhhho hh h h h u"),
+    ("POST /v1/documents", "f oooooo oo h h f f u"),
+    ("POST /v1/documents [school B]", "f hhhhhh hh o h f f u"),
+    ("GET /v1/documents", "o oooooo oo o o o o u"),
+    ("GET /v1/documents/{id}", "o ooooho hh h h o o u"),
+    ("GET /v1/documents/{id} [draft]", "h hhhhho hh h h h h u"),
     // a draft guided-learning sheet of a fresh preparation group, by its leader (the grade-group
     // leader): the group's people read it, nobody else yet
     (
         "GET /v1/documents/{id} [group sheet draft]",
-        "h hhhoho hh h h h u",
+        "h hhhoho hh h h h h u",
     ),
-    ("DELETE /v1/documents/{id}", "h hhhhho hh h h h u"),
+    ("DELETE /v1/documents/{id}", "h hhhhho hh h h h h u"),
     // pages change while the document needs revision (visible to the school's leaders)
-    ("POST /v1/documents/{id}/pages", "f ffffho hh h h f u"),
-    ("PUT /v1/documents/{id}/pages/order", "f ffffho hh h h f u"),
+    ("POST /v1/documents/{id}/pages", "f ffffho hh h h f f u"),
+    (
+        "PUT /v1/documents/{id}/pages/order",
+        "f ffffho hh h h f f u",
+    ),
     (
         "DELETE /v1/documents/{id}/pages/{page_id}",
-        "f ffffho hh h h f u",
+        "f ffffho hh h h f f u",
     ),
-    ("POST /v1/documents/{id}/submit", "f ffffho hh h h f u"),
-    ("POST /v1/documents/{id}/reviews", "o oooohf hh h h f u"),
+    ("POST /v1/documents/{id}/submit", "f ffffho hh h h f f u"),
+    ("POST /v1/documents/{id}/reviews", "o oooohf hh h h f f u"),
     // the sheet is of the fifth grade, which has no grade group: any grade-group leader of the
     // school approves it (`may_approve_sheet`), and so reads it
-    ("POST /v1/documents/{id}/approve", "o fffoof hh h h f u"),
-    ("POST /v1/documents/{id}/sign-off", "o ooofhf hh h h f u"),
+    ("POST /v1/documents/{id}/approve", "o fffoof hh h h f f u"),
+    ("POST /v1/documents/{id}/sign-off", "o ooofhf hh h h f f u"),
     // files: the signature is the permission
-    ("GET /v1/files/{token}", "o oooooo oo o o o o"),
-    ("GET /v1/sync", "o oooooo oo o o o u"),
+    ("GET /v1/files/{token}", "o oooooo oo o o o o o"),
+    ("GET /v1/sync", "o oooooo oo o o o o u"),
 ];
 
 fn parse_cells(key: &str, cells: &str) -> Vec<Want> {
@@ -348,10 +365,13 @@ impl Who {
             .collect()
     }
 
+    /// District staff: a researcher or a bureau leader of the district.
     fn researcher_of(&self, district: &str) -> bool {
-        self.memberships
-            .iter()
-            .any(|(d, s, r)| d == district && s.is_none() && r.iter().any(|r| r == "researcher"))
+        self.memberships.iter().any(|(d, s, r)| {
+            d == district
+                && s.is_none()
+                && r.iter().any(|r| r == "researcher" || r == "bureau_leader")
+        })
     }
 
     /// POLICY.md: the school's principal, vice principals and deans, the district's researchers
@@ -779,6 +799,20 @@ async fn seed() -> World {
     creds.push(("13500000002".into(), PASSWORD.into()));
     who.push(Some(app.demo(RESEARCHER).await));
     creds.push((RESEARCHER.into(), DEMO_PASSWORD.into()));
+    // A bureau leader (教体局领导) of the demo district: district staff, member of no school.
+    let demo_district = who[PRINCIPAL].as_ref().expect("principal A").district_id();
+    let bureau_phone = "13600000003";
+    app.post(&format!("/v1/districts/{demo_district}/members"))
+        .token(&admin.token)
+        .json(json!({
+            "name": "刘局长", "phone": bureau_phone, "password": PASSWORD,
+            "roles": ["bureau_leader"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    who.push(Some(app.login(bureau_phone, PASSWORD).await));
+    creds.push((bureau_phone.into(), PASSWORD.into()));
     who.push(None);
     creds.push((TEACHER_A.into(), DEMO_PASSWORD.into()));
     assert_eq!(who.len(), ACTORS.len());

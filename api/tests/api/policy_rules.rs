@@ -509,3 +509,168 @@ async fn overlapping_lessons_submitted_at_once_count_once() {
         );
     }
 }
+
+/// District staff (issue 20): a bureau leader observes in every school of their district and in
+/// no other, reads the district's reports and counts against the rules the district sets for
+/// them; a researcher gives a demonstration lesson in a school and is observed in it.
+#[tokio::test]
+async fn a_bureau_leader_observes_and_a_researcher_is_observed_in_the_right_schools() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let researcher = app.demo(RESEARCHER).await;
+    let district = principal.district_id();
+    let school = principal.school_id();
+    app.post(&format!("/v1/districts/{district}/members"))
+        .token(&admin.token)
+        .json(json!({
+            "name": "刘局长", "phone": "13644440001", "password": PASSWORD,
+            "roles": ["bureau_leader"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    app.post(&format!("/v1/schools/{school}/members"))
+        .token(&principal.token)
+        .json(json!({
+            "name": "局长", "phone": "13644440002", "password": PASSWORD,
+            "roles": ["bureau_leader"]
+        }))
+        .send()
+        .await
+        .expect_problem(422, "role_not_allowed");
+    let bureau = app.login("13644440001", PASSWORD).await;
+
+    // The district binds its bureau leaders: 10 observations a term.
+    let rules_path = format!("/v1/districts/{district}/quota-rules");
+    let mut rules: Vec<Value> = app
+        .get(&rules_path)
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()
+        .iter()
+        .map(|r| {
+            json!({ "target": r["target"], "role": r["role"], "qualifier": r["qualifier"],
+                    "group_kind": r["group_kind"], "activity": r["activity"],
+                    "period": r["period"], "minimum": r["minimum"],
+                    "feedback_min_chars": r["feedback_min_chars"] })
+        })
+        .collect();
+    rules.push(
+        json!({ "role": "bureau_leader", "activity": "observations", "period": "term",
+                       "minimum": 10, "feedback_min_chars": 5 }),
+    );
+    app.put(&rules_path)
+        .token(&admin.token)
+        .json(json!({ "rules": rules }))
+        .send()
+        .await
+        .expect_status(200);
+
+    // A bureau leader observes in a school of the district.
+    let body = lesson(&school, teacher.id(), 5, 40);
+    let draft = create(&app, &bureau, &body).await.expect_status(201);
+    let done = submit(&app, &bureau, draft.str("id"))
+        .await
+        .expect_status(200);
+    assert_eq!(done.body["counted"], true, "{}", done.text);
+    let mine = progress(&app, &bureau).await;
+    let observed = items_of(&mine, "bureau_leader", "observations");
+    assert_eq!(
+        (&observed[0]["done"], &observed[0]["required"]),
+        (&json!(1), &json!(10))
+    );
+    // … and in no school of another district.
+    let other = app
+        .post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "name": "邻区" }))
+        .send()
+        .await
+        .expect_status(201);
+    let far = app
+        .post("/v1/schools")
+        .token(&admin.token)
+        .json(json!({ "name": "邻区小学", "district_id": other.str("id") }))
+        .send()
+        .await
+        .expect_status(201);
+    let elsewhere = lesson(far.str("id"), teacher.id(), 7, 40);
+    create(&app, &bureau, &elsewhere)
+        .await
+        .expect_problem(404, "not_found");
+    // The district's reports are theirs to read; they are listed with the district staff.
+    let term = mine.str("term_id").to_string();
+    let report = app
+        .get(&format!(
+            "/v1/districts/{district}/compliance?term_id={term}"
+        ))
+        .token(&bureau.token)
+        .send()
+        .await
+        .expect_status(200);
+    let staff = report.body["researchers"].as_array().unwrap();
+    assert!(
+        staff.iter().any(|r| r["user_id"] == bureau.id()),
+        "{}",
+        report.text
+    );
+    app.get(&format!("/v1/schools/{school}/compliance?term_id={term}"))
+        .token(&bureau.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.get(&format!(
+        "/v1/districts/{}/compliance?term_id={term}",
+        other.str("id")
+    ))
+    .token(&bureau.token)
+    .send()
+    .await
+    .expect_problem(404, "not_found");
+
+    // A researcher gives a demonstration lesson in school A: the principal observes it.
+    let mut demo_lesson = lesson(&school, researcher.id(), 9, 40);
+    demo_lesson["kind"] = json!("demonstration");
+    let draft = create(&app, &principal, &demo_lesson)
+        .await
+        .expect_status(201);
+    submit(&app, &principal, draft.str("id"))
+        .await
+        .expect_status(200);
+    let seen = app
+        .get(&format!("/v1/observations/{}", draft.str("id")))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(seen.body["teacher_id"], researcher.id());
+    app.post(&format!("/v1/observations/{}/acknowledge", draft.str("id")))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    // A bureau leader gives no lessons in schools; nobody of another district does.
+    let mut by_bureau = lesson(&school, bureau.id(), 9, 40);
+    by_bureau["kind"] = json!("demonstration");
+    create(&app, &principal, &by_bureau)
+        .await
+        .expect_problem(422, "teacher_not_in_school");
+    let other_researcher = app
+        .post(&format!("/v1/districts/{}/members", other.str("id")))
+        .token(&admin.token)
+        .json(json!({
+            "name": "外区教研员", "phone": "13644440003", "password": PASSWORD,
+            "roles": ["researcher"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    let stranger = lesson(&school, other_researcher.str("user_id"), 9, 40);
+    create(&app, &principal, &stranger)
+        .await
+        .expect_problem(422, "teacher_not_in_school");
+}
