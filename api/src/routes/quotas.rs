@@ -705,7 +705,7 @@ fn person_progress(
             let c = counts.get(user_id, r.spec.activity).unwrap_or(&none);
             let window = windows.of(r.spec.period);
             let p = match r.spec.period {
-                Period::Week => quotas::progress(&r.spec, window, &c.term_days, today, &calendar),
+                Period::Week => quotas::progress(&r.spec, window, &c.term_days, today, calendar),
                 Period::Term => quotas::progress_of_count(&r.spec, window, c.term, today),
                 Period::SchoolYear => quotas::progress_of_count(&r.spec, window, c.year, today),
             };

@@ -111,8 +111,7 @@ async fn the_demo_term_has_the_real_calendar_and_a_holiday_week_is_never_missed(
         .as_array()
         .unwrap()
         .iter()
-        .filter(|w| !w["teaching_week"].is_null() && day(&w["ends_on"]) < today())
-        .next_back()
+        .rfind(|w| !w["teaching_week"].is_null() && day(&w["ends_on"]) < today())
         .cloned();
     let mut kept: Vec<Value> = entries
         .iter()
