@@ -180,7 +180,7 @@ impl GroupRow {
     }
 
     /// The group's lines in a compliance spreadsheet, in the columns of the people's lines.
-    pub(super) fn csv_records(&self) -> Vec<[String; 12]> {
+    pub(super) fn csv_records(&self) -> Vec<[String; 13]> {
         let kind = match self.kind.as_str() {
             tingke_models::groups::SUBJECT => "教研组",
             tingke_models::groups::PREPARATION => "备课组",
@@ -196,6 +196,7 @@ impl GroupRow {
             weeks_missed: i.weeks_missed,
             on_pace: i.on_pace,
             late: 0,
+            source: tingke_models::quotas::Source::District,
         };
         self.items.iter().map(|i| line(i).record()).collect()
     }

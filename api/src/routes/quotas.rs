@@ -1257,10 +1257,12 @@ pub(super) struct CsvLine<'a> {
     pub(super) weeks_missed: Option<i64>,
     pub(super) on_pace: bool,
     pub(super) late: i64,
+    /// Whose rule: the district's or the school's own.
+    pub(super) source: Source,
 }
 
 impl CsvLine<'_> {
-    pub(super) fn record(&self) -> [String; 12] {
+    pub(super) fn record(&self) -> [String; 13] {
         let [required, done, remaining] = self.counts;
         [
             cell(self.who.0),
@@ -1275,12 +1277,18 @@ impl CsvLine<'_> {
             self.weeks_missed.map(|w| w.to_string()).unwrap_or_default(),
             if self.on_pace { "是" } else { "否" }.to_string(),
             self.late.to_string(),
+            match self.source {
+                Source::District => "区",
+                Source::School => "校",
+            }
+            .to_string(),
         ]
     }
 }
 
 /// One line per person and rule, then per group and rule (the group's name, its kind for a
-/// role), UTF-8 with a BOM so that spreadsheets read the Chinese right.
+/// role), UTF-8 with a BOM so that spreadsheets read the Chinese right; the last column says
+/// whether the rule is the district's (区) or the school's own (校).
 fn csv_response(
     rows: &[ComplianceRow],
     groups: &[GroupRow],
@@ -1300,6 +1308,7 @@ fn csv_response(
         "未达标周数",
         "进度正常",
         "补录",
+        "规则来源",
     ];
     out.write_record(head).map_err(ApiError::internal)?;
     for row in rows {
@@ -1314,6 +1323,7 @@ fn csv_response(
                 weeks_missed: item.weeks_missed,
                 on_pace: item.on_pace,
                 late: item.late,
+                source: item.source,
             };
             out.write_record(line.record())
                 .map_err(ApiError::internal)?;

@@ -202,11 +202,11 @@ async fn observations_dated_into_past_weeks_count_but_fill_no_missed_week() {
         .send()
         .await
         .expect_status(200);
-    assert!(csv.text.lines().next().unwrap().ends_with(",补录"));
+    assert!(csv.text.lines().next().unwrap().ends_with(",补录,规则来源"));
     assert!(csv
         .text
         .lines()
-        .any(|l| l.contains("每周") && l.ends_with(",15")));
+        .any(|l| l.contains("每周") && l.ends_with(",15,区")));
 }
 
 #[tokio::test]

@@ -286,6 +286,21 @@ async fn a_school_sets_rules_stricter_than_the_districts_and_never_looser() {
         .unwrap()
         .iter()
         .any(|i| i["source"] == "school"));
+    let csv = app
+        .get(&format!(
+            "/v1/schools/{school}/compliance?term_id={term}&format=csv"
+        ))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        csv.text
+            .lines()
+            .any(|l| l.contains("王校长") && l.contains(",40,") && l.ends_with(",校")),
+        "{}",
+        csv.text
+    );
     let other = app.demo(PRINCIPAL_B).await;
     let theirs = progress(&app, &other).await;
     assert!(theirs.items().iter().all(|i| i["source"] == "district"));
