@@ -90,6 +90,12 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     // A term's calendar: 200 entries of about 150 bytes.
     ("PUT", "/v1/terms/{id}/calendar", BodyKind::Json),
     ("PUT", "/v1/schools/{id}/calendar", BodyKind::Json),
+    // 200 school ids.
+    (
+        "PUT",
+        "/v1/memberships/{id}/contact-schools",
+        BodyKind::Json,
+    ),
 ];
 
 /// Bytes of a small body.

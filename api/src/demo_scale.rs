@@ -470,6 +470,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
                 subjects: format!(r#"["{}"]"#, rng.pick(SUBJECTS)),
                 created_at: now,
                 qualifiers: "[]".into(),
+                contact_school_ids: "[]".into(),
             })
             .collect();
         bulk::memberships(conn, &rows)?;
@@ -592,6 +593,7 @@ fn school_rows(
                 true => r#"["in_charge_of_teaching"]"#.into(),
                 false => "[]".into(),
             },
+            contact_school_ids: "[]".into(),
         });
         people.push(Person {
             id: row.id.clone(),

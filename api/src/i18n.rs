@@ -338,6 +338,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("unknown_qualifier", "未知的职务限定", "Unknown qualifier"),
     (
+        "school_not_in_district",
+        "该学校不在此区",
+        "No school of the district has this id",
+    ),
+    (
         "qualifier_not_allowed",
         "该职务限定不属于此人的角色",
         "The qualifier belongs to a role the member does not hold",

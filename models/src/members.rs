@@ -23,6 +23,8 @@ pub struct MembershipRow {
     pub created_at: NaiveDateTime,
     /// JSON array of qualifier names (`roles::Qualifier`).
     pub qualifiers: String,
+    /// JSON array of school ids: a researcher's contact schools (联系点).
+    pub contact_school_ids: String,
 }
 
 /// A membership with its roles and subjects parsed.
@@ -37,6 +39,9 @@ pub struct Membership {
     pub created_at: NaiveDateTime,
     /// Qualifiers of its roles: the vice principal in charge of teaching.
     pub qualifiers: Vec<Qualifier>,
+    /// A researcher's contact schools (联系点): the schools of the district they are responsible
+    /// for.
+    pub contact_school_ids: Vec<String>,
 }
 
 impl Membership {
@@ -66,6 +71,7 @@ impl From<MembershipRow> for Membership {
                 .collect(),
             roles: names.iter().filter_map(|n| Role::parse(n)).collect(),
             subjects: serde_json::from_str(&row.subjects).unwrap_or_default(),
+            contact_school_ids: serde_json::from_str(&row.contact_school_ids).unwrap_or_default(),
             id: row.id,
             user_id: row.user_id,
             district_id: row.district_id,
@@ -111,6 +117,7 @@ pub fn insert_with_id(
         subjects: serde_json::to_string(new.subjects).unwrap_or_else(|_| "[]".into()),
         created_at: at,
         qualifiers: qualifiers_json(new.qualifiers),
+        contact_school_ids: "[]".into(),
     };
     diesel::insert_into(memberships::table)
         .values(&row)
@@ -223,6 +230,15 @@ pub fn find(conn: &mut DbConn, user_id: &str, scope_id: &str) -> QueryResult<Opt
 pub fn set_qualifiers(conn: &mut DbConn, id: &str, qualifiers: &[Qualifier]) -> QueryResult<()> {
     diesel::update(memberships::table.filter(memberships::id.eq(id)))
         .set(memberships::qualifiers.eq(qualifiers_json(qualifiers)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Sets a researcher's contact schools.
+pub fn set_contact_schools(conn: &mut DbConn, id: &str, school_ids: &[String]) -> QueryResult<()> {
+    let json = serde_json::to_string(school_ids).unwrap_or_else(|_| "[]".into());
+    diesel::update(memberships::table.filter(memberships::id.eq(id)))
+        .set(memberships::contact_school_ids.eq(json))
         .execute(conn)
         .map(|_| ())
 }

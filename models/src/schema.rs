@@ -53,6 +53,7 @@ diesel::table! {
         subjects -> Text,
         created_at -> Timestamp,
         qualifiers -> Text,
+        contact_school_ids -> Text,
     }
 }
 

@@ -40,6 +40,11 @@ pub fn routes(r: &mut Router) {
         Method::PUT,
         "/v1/memberships/{id}/qualifiers",
         set_qualifiers,
+    )
+    .add(
+        Method::PUT,
+        "/v1/memberships/{id}/contact-schools",
+        set_contact_schools,
     );
 }
 
@@ -86,6 +91,8 @@ pub struct MemberView {
     school_id: Option<String>,
     roles: Vec<Role>,
     qualifiers: Vec<Qualifier>,
+    /// A researcher's contact schools (联系点); empty for everyone else.
+    contact_school_ids: Vec<String>,
     subjects: Vec<String>,
     created_at: DateTime<Utc>,
 }
@@ -101,6 +108,7 @@ impl From<Member> for MemberView {
             school_id: m.membership.school_id,
             roles: m.membership.roles,
             qualifiers: m.membership.qualifiers,
+            contact_school_ids: m.membership.contact_school_ids,
             subjects: m.membership.subjects,
             created_at: m.membership.created_at.and_utc(),
         }
@@ -335,10 +343,12 @@ struct QualifiersUpdate {
     qualifiers: Vec<String>,
 }
 
-/// A membership's entity tag: memberships keep no version, and only their qualifiers change.
+/// A membership's entity tag: memberships keep no version, and only their qualifiers and
+/// contact schools change.
 fn member_tag(m: &Member) -> String {
     let stored = members::qualifiers_json(&m.membership.qualifiers);
-    let digest = Sha256::digest(format!("{}:{stored}", m.membership.id));
+    let contact = m.membership.contact_school_ids.join(",");
+    let digest = Sha256::digest(format!("{}:{stored}:{contact}", m.membership.id));
     format!("\"member.{}\"", hex::encode(&digest[..12]))
 }
 
@@ -381,6 +391,77 @@ async fn set_qualifiers(
             etag::check_match(if_match.as_deref(), &member_tag(&member))?;
             members::set_qualifiers(conn, &id, &qualifiers)?;
             member.membership.qualifiers = qualifiers;
+            Ok(member)
+        })
+        .await?;
+    let tag = member_tag(&member);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(MemberView::from(member)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct ContactSchools {
+    #[validate(length(max = 200, code = "invalid_length"))]
+    school_ids: Vec<String>,
+}
+
+/// Sets a researcher's contact schools (联系点): schools of their district they are responsible
+/// for, by which their reports can be narrowed. Admins; the district's staff 403, everyone else
+/// 404.
+async fn set_contact_schools(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Body<ContactSchools>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    let member = state
+        .write(move |conn| {
+            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
+                .pop()
+                .ok_or_else(ApiError::not_found)?;
+            let m = &member.membership;
+            let sees = match m.school_id.as_deref() {
+                Some(school) => caller.can_view_school(school, &m.district_id),
+                None => caller.can_view_district_members(&m.district_id),
+            };
+            if !sees {
+                return Err(ApiError::not_found());
+            }
+            if !caller.is_admin() {
+                return Err(ApiError::forbidden());
+            }
+            let body = body.read()?;
+            if m.school_id.is_some() || !m.has_role(Role::Researcher) {
+                return Err(ApiError::field(
+                    "role_not_allowed",
+                    "school_ids",
+                    "contact schools are a district researcher's",
+                ));
+            }
+            let mut ids: Vec<String> = Vec::new();
+            for school_id in body.school_ids {
+                let school = tingke_models::schools::find(conn, &school_id)?
+                    .filter(|s| s.district_id == m.district_id)
+                    .ok_or_else(|| {
+                        ApiError::field(
+                            "school_not_in_district",
+                            "school_ids",
+                            format!(
+                                "no school of the researcher's district has the id {school_id:?}"
+                            ),
+                        )
+                    })?;
+                if !ids.contains(&school.id) {
+                    ids.push(school.id);
+                }
+            }
+            etag::check_match(if_match.as_deref(), &member_tag(&member))?;
+            members::set_contact_schools(conn, &id, &ids)?;
+            member.membership.contact_school_ids = ids;
             Ok(member)
         })
         .await?;

@@ -1050,6 +1050,14 @@ struct ReportQuery {
     format: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+struct DistrictReportQuery {
+    term_id: String,
+    format: Option<String>,
+    /// Only the caller's contact schools (联系点), a researcher's.
+    contact_schools: Option<bool>,
+}
+
 pub(super) fn wants_csv(req: &HttpRequest, format: Option<&str>) -> ApiResult<bool> {
     match format {
         Some("csv") => Ok(true),
@@ -1152,7 +1160,7 @@ async fn district_compliance(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    query: web::Query<ReportQuery>,
+    query: web::Query<DistrictReportQuery>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -1164,6 +1172,15 @@ async fn district_compliance(
     if !(caller.is_admin() || caller.is_district_staff(&district_id)) {
         return Err(ApiError::forbidden());
     }
+    // A researcher's contact schools narrow the report to them (nobody else has any).
+    let contact: Option<Vec<String>> = q.contact_schools.unwrap_or(false).then(|| {
+        caller
+            .memberships
+            .iter()
+            .filter(|m| m.school_id.is_none() && m.district_id == district_id)
+            .flat_map(|m| m.contact_school_ids.clone())
+            .collect()
+    });
     let reference = state.reference.clone();
     let (report, rows) = state
         .read(move |conn| {
@@ -1176,8 +1193,13 @@ async fn district_compliance(
             let people = members::all(conn, MemberScope::District(&district_id))?;
             let scope = CountScope::District(&district_id);
             let counts = Counts::of_scope(conn, scope, &rules, &windows)?;
-            let rows = compliance_rows(people, &rules, &windows, &counts);
-            let names = schools::names_in_district(conn, &district_id)?;
+            let mut rows = compliance_rows(people, &rules, &windows, &counts);
+            let mut names = schools::names_in_district(conn, &district_id)?;
+            if let Some(contact) = &contact {
+                let of_contact = |s: &str| contact.iter().any(|c| c == s);
+                rows.retain(|r| r.school_id.as_deref().is_some_and(of_contact));
+                names.retain(|(id, _)| of_contact(id));
+            }
             Ok((district_report(district_id, term.id, &rows, names), rows))
         })
         .await?;

@@ -26,6 +26,8 @@ pub struct MembershipView {
     pub roles: Vec<Role>,
     /// Qualifiers of the roles (`in_charge_of_teaching`).
     pub qualifiers: Vec<tingke_models::roles::Qualifier>,
+    /// A researcher's contact schools (联系点).
+    pub contact_school_ids: Vec<String>,
     pub subjects: Vec<String>,
 }
 
@@ -37,6 +39,7 @@ impl From<&Membership> for MembershipView {
             school_id: m.school_id.clone(),
             roles: m.roles.clone(),
             qualifiers: m.qualifiers.clone(),
+            contact_school_ids: m.contact_school_ids.clone(),
             subjects: m.subjects.clone(),
         }
     }

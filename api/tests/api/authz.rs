@@ -143,6 +143,11 @@ const MATRIX: &[(&str, &str)] = &[
         "PUT /v1/memberships/{id}/qualifiers",
         "o offfff ff h h f f u",
     ),
+    // the demo researcher's contact schools: admins set them
+    (
+        "PUT /v1/memberships/{id}/contact-schools",
+        "o hhhhhh hh h h f f u",
+    ),
     // groups of school A (a fresh preparation group per cell: led by the grade-group leader,
     // teacher A in it); its people are managed by the school's leaders and its own leader
     ("POST /v1/schools/{id}/groups", "o ooofff ff h h f f u"),
@@ -1195,6 +1200,13 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         }
         "GET /v1/schools/{id}/members" => {
             go(format!("/v1/schools/{school_a}/members")).send().await
+        }
+        "PUT /v1/memberships/{id}/contact-schools" => {
+            let membership = w.s(11).user["memberships"][0]["id"].as_str().unwrap();
+            go(format!("/v1/memberships/{membership}/contact-schools"))
+                .json(json!({ "school_ids": [school_a] }))
+                .send()
+                .await
         }
         "PUT /v1/memberships/{id}/qualifiers" => {
             let membership = w.s(2).user["memberships"][0]["id"].as_str().unwrap();

@@ -212,9 +212,14 @@ impl World {
             .as_str()
             .expect("the demo term")
             .to_string();
+        let researcher = app.demo(RESEARCHER).await.user["memberships"][0]["id"]
+            .as_str()
+            .expect("the researcher's membership")
+            .to_string();
         let vars = BTreeMap::from([
             ("school", school.clone()),
             ("membership", membership),
+            ("researcher_membership", researcher),
             ("term", term),
             ("group", group),
             ("other_school", other.school_id()),

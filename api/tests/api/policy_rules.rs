@@ -689,3 +689,105 @@ async fn a_bureau_leader_observes_and_a_researcher_is_observed_in_the_right_scho
         .await
         .expect_problem(422, "teacher_not_in_school");
 }
+
+/// A researcher's contact schools (联系点): set by an admin, schools of the district only, and the
+/// district report narrowed to them.
+#[tokio::test]
+async fn a_researchers_report_narrows_to_their_contact_schools() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let researcher = app.demo(RESEARCHER).await;
+    let district = principal.district_id();
+    let school = principal.school_id();
+    let membership = researcher.user["memberships"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/v1/memberships/{membership}/contact-schools");
+    app.put(&path)
+        .token(&researcher.token)
+        .json(json!({ "school_ids": [school] }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let other = app
+        .post("/v1/districts")
+        .token(&admin.token)
+        .json(json!({ "name": "邻区" }))
+        .send()
+        .await
+        .expect_status(201);
+    let far = app
+        .post("/v1/schools")
+        .token(&admin.token)
+        .json(json!({ "name": "邻区小学", "district_id": other.str("id") }))
+        .send()
+        .await
+        .expect_status(201);
+    app.put(&path)
+        .token(&admin.token)
+        .json(json!({ "school_ids": [school, far.str("id")] }))
+        .send()
+        .await
+        .expect_problem(422, "school_not_in_district");
+    let set = app
+        .put(&path)
+        .token(&admin.token)
+        .json(json!({ "school_ids": [school, school] }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(set.body["contact_school_ids"], json!([school]));
+    let me = app
+        .get("/v1/me")
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(
+        me.body["memberships"][0]["contact_school_ids"],
+        json!([school])
+    );
+
+    let term = app
+        .get(&format!("/v1/districts/{district}/terms"))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200)
+        .items()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = |contact: bool| {
+        let (app, token, district, term) = (&app, researcher.token.clone(), &district, &term);
+        async move {
+            app.get(&format!(
+                "/v1/districts/{district}/compliance?term_id={term}&contact_schools={contact}"
+            ))
+            .token(&token)
+            .send()
+            .await
+            .expect_status(200)
+        }
+    };
+    let all = report(false).await;
+    assert_eq!(all.body["schools"].as_array().unwrap().len(), 2);
+    let mine = report(true).await;
+    let schools = mine.body["schools"].as_array().unwrap();
+    assert_eq!(schools.len(), 1);
+    assert_eq!(schools[0]["school_id"], school.as_str());
+    assert!(mine.body["researchers"].as_array().unwrap().is_empty());
+    assert_eq!(mine.body["totals"]["people"], schools[0]["people"]);
+    // The admin has no contact schools: narrowed, nothing is left.
+    let none = app
+        .get(&format!(
+            "/v1/districts/{district}/compliance?term_id={term}&contact_schools=true"
+        ))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(none.body["schools"].as_array().unwrap().is_empty());
+}
