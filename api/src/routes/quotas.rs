@@ -686,16 +686,17 @@ impl Counts {
 /// Progress of one person against every rule that binds one of their memberships (the
 /// district's rules of their roles, their school's own, each once).
 ///
-/// `calendar` is the person's school's (`school_calendar`): its teaching weeks are the weeks of
-/// their weekly rules.
+/// `at` is the person's school's calendar (`school_calendar`): its teaching weeks are the weeks
+/// of their weekly rules, its school days the pace of their term rules.
 fn person_progress(
     rules: &[QuotaRule],
     of: &[&members::Membership],
-    (windows, calendar): (&Windows, &Calendar),
+    (windows, at): (&Windows, &SchoolTerm),
     counts: &Counts,
     user_id: &str,
     today: NaiveDate,
 ) -> Vec<ProgressView> {
+    let calendar = &at.calendar;
     let none = Count::default();
     rules
         .iter()
@@ -706,8 +707,14 @@ fn person_progress(
             let window = windows.of(r.spec.period);
             let p = match r.spec.period {
                 Period::Week => quotas::progress(&r.spec, window, &c.term_days, today, calendar),
-                Period::Term => quotas::progress_of_count(&r.spec, window, c.term, today),
-                Period::SchoolYear => quotas::progress_of_count(&r.spec, window, c.year, today),
+                // A term's pace follows its school days; a school year's the days of the year
+                // (the calendar known here is this term's).
+                Period::Term => {
+                    quotas::progress_of_count(&r.spec, window, c.term, today, Some(at.term_share))
+                }
+                Period::SchoolYear => {
+                    quotas::progress_of_count(&r.spec, window, c.year, today, None)
+                }
             };
             progress_view(r, role, window, p, None).with_late(c.late_in(r.spec.period))
         })
@@ -938,8 +945,8 @@ fn progress_in(
     let of: Vec<&members::Membership> = of.iter().collect();
     let rules = rules_of(conn, reference, &term.district_id)?;
     let counts = Counts::of_person(conn, &term.district_id, user_id, windows)?;
-    let calendar = windows.calendar(school_calendar(&of));
-    let when = (windows, &calendar);
+    let at = SchoolTerm::of(windows, school_calendar(&of), today());
+    let when = (windows, &at);
     let mut items = person_progress(&rules, &of, when, &counts, user_id, today());
     items.extend(pairs_of(conn, &rules, term, windows.term, user_id)?);
     Ok(ProgressList {
@@ -1007,6 +1014,23 @@ impl Totals {
     }
 }
 
+/// A school's calendar in a term, and how much of the term's school days are over: worked out
+/// once per school for a report.
+pub(super) struct SchoolTerm {
+    calendar: Calendar,
+    term_share: quotas::Share,
+}
+
+impl SchoolTerm {
+    fn of(windows: &Windows, school_id: Option<&str>, today: NaiveDate) -> SchoolTerm {
+        let calendar = windows.calendar(school_id);
+        SchoolTerm {
+            term_share: quotas::school_day_share(&calendar, windows.term, today),
+            calendar,
+        }
+    }
+}
+
 /// Whose calendar a person's weeks follow: their school's; district staff keep the district's.
 fn school_calendar<'a>(of: &[&'a members::Membership]) -> Option<&'a str> {
     of.iter().find_map(|m| m.school_id.as_deref())
@@ -1021,14 +1045,14 @@ fn compliance_rows(
 ) -> Vec<ComplianceRow> {
     let today = today();
     // One calendar per school, not per person: a district has 200 schools and 20,000 people.
-    let mut calendars: HashMap<Option<String>, Calendar> = HashMap::new();
+    let mut calendars: HashMap<Option<String>, SchoolTerm> = HashMap::new();
     people
         .into_iter()
         .filter_map(|m| {
             let of = [&m.membership];
             let calendar = calendars
                 .entry(m.membership.school_id.clone())
-                .or_insert_with(|| windows.calendar(school_calendar(&of)));
+                .or_insert_with(|| SchoolTerm::of(windows, school_calendar(&of), today));
             let user_id = &m.membership.user_id;
             let items = person_progress(rules, &of, (windows, calendar), counts, user_id, today);
             let user_id = m.membership.user_id;

@@ -396,14 +396,48 @@ pub fn progress(
     if spec.period == Period::Week {
         return weekly(minimum, window, &in_window, today, calendar);
     }
-    progress_of_count(spec, window, in_window.len() as i64, today)
+    progress_of_count(spec, window, in_window.len() as i64, today, None)
 }
 
-/// Progress against a term or school-year rule, from how many were done in its window.
-pub fn progress_of_count(spec: &RuleSpec, window: Window, done: i64, today: NaiveDate) -> Progress {
+/// How much of a window has passed: `(elapsed, total)`.
+pub type Share = (i64, i64);
+
+/// The share of a window's school days over before today: a term that opens with the last two
+/// weeks of the summer break asks nothing for them, nor for a school day before it ends.
+pub fn school_day_share(calendar: &Calendar, window: Window, today: NaiveDate) -> Share {
+    let school_days_before = |end: NaiveDate| {
+        window
+            .starts_on
+            .iter_days()
+            .take_while(|d| *d < end && *d <= window.ends_on)
+            .filter(|d| calendar.is_school_day(*d))
+            .count() as i64
+    };
+    (
+        school_days_before(today),
+        school_days_before(window.ends_on + chrono::Days::new(1)),
+    )
+}
+
+/// Progress against a term or school-year rule, from how many were done in its window. It is on
+/// pace when what is done keeps up with the share of the window that has passed: `share` when
+/// given (`school_day_share`), else the share of its days, today included.
+pub fn progress_of_count(
+    spec: &RuleSpec,
+    window: Window,
+    done: i64,
+    today: NaiveDate,
+    share: Option<Share>,
+) -> Progress {
     let minimum = i64::from(spec.minimum);
-    let total_days = (window.ends_on - window.starts_on).num_days() + 1;
-    let elapsed = ((today - window.starts_on).num_days() + 1).clamp(0, total_days);
+    let (elapsed, total_days) = match share {
+        Some(share) => share,
+        None => {
+            let total = (window.ends_on - window.starts_on).num_days() + 1;
+            let elapsed = ((today - window.starts_on).num_days() + 1).clamp(0, total);
+            (elapsed, total)
+        }
+    };
     let expected = minimum * elapsed / total_days.max(1);
     Progress {
         required: minimum,
@@ -589,6 +623,59 @@ mod tests {
                 &[],
                 d("2026-08-01"),
                 &none()
+            )
+            .on_pace
+        );
+    }
+
+    #[test]
+    fn pace_follows_the_school_days_of_the_calendar() {
+        use crate::rules::calendar::{DayKind, Span};
+        // The first two weeks of the window are a break: nothing is asked for them.
+        let term = Window {
+            starts_on: d("2026-08-17"),
+            ends_on: d("2026-10-09"),
+        };
+        let c = Calendar::new(&[Span {
+            kind: DayKind::Holiday,
+            starts_on: d("2026-08-17"),
+            ends_on: d("2026-08-30"),
+        }]);
+        let first_day = d("2026-08-31");
+        let rule = spec(Period::Term, 30);
+        assert!(
+            progress_of_count(
+                &rule,
+                term,
+                0,
+                first_day,
+                Some(school_day_share(&c, term, first_day))
+            )
+            .on_pace
+        );
+        assert!(
+            !progress_of_count(&rule, term, 0, first_day, None).on_pace,
+            "by calendar days a quarter of the term has passed"
+        );
+        // Halfway through the school days (15 of 30 over), half is expected.
+        let halfway = d("2026-09-21");
+        assert!(
+            progress_of_count(
+                &rule,
+                term,
+                15,
+                halfway,
+                Some(school_day_share(&c, term, halfway))
+            )
+            .on_pace
+        );
+        assert!(
+            !progress_of_count(
+                &rule,
+                term,
+                14,
+                halfway,
+                Some(school_day_share(&c, term, halfway))
             )
             .on_pace
         );
