@@ -16,6 +16,8 @@ pub struct EntryRow {
     pub term_id: String,
     /// A school's own day off; `None` for the district's entries.
     pub school_id: Option<String>,
+    /// The school of a day off, the district of the district's entries: who syncs it.
+    pub scope_id: String,
     pub kind: String,
     pub starts_on: String,
     pub ends_on: String,
@@ -27,6 +29,7 @@ pub struct EntryRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: String,
+    pub term_id: String,
     pub school_id: Option<String>,
     pub span: Span,
     pub name: String,
@@ -43,6 +46,7 @@ impl EntryRow {
                 ends_on: day(&self.ends_on)?,
             },
             id: self.id,
+            term_id: self.term_id,
             school_id: self.school_id,
             name: self.name,
         })
@@ -105,6 +109,7 @@ pub fn replace(
                 district_id: term.district_id.clone(),
                 term_id: term.id.clone(),
                 school_id: school_id.map(str::to_string),
+                scope_id: school_id.unwrap_or(&term.district_id).to_string(),
                 kind: e.span.kind.as_str().to_string(),
                 starts_on: e.span.starts_on.to_string(),
                 ends_on: e.span.ends_on.to_string(),
@@ -114,4 +119,13 @@ pub fn replace(
             .execute(conn)?;
     }
     of_term(conn, &term.id)
+}
+
+/// Entries with these ids, for sync.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Entry>> {
+    let rows = calendar_entries::table
+        .filter(calendar_entries::id.eq_any(ids))
+        .select(EntryRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(EntryRow::parse).collect())
 }

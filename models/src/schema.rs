@@ -135,6 +135,7 @@ diesel::table! {
         district_id -> Text,
         term_id -> Text,
         school_id -> Nullable<Text>,
+        scope_id -> Text,
         kind -> Text,
         starts_on -> Text,
         ends_on -> Text,

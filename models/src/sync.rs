@@ -22,6 +22,7 @@ pub const TERM: &str = "term";
 pub const RUBRIC: &str = "rubric";
 pub const GROUP: &str = "group";
 pub const MEETING: &str = "meeting";
+pub const CALENDAR_ENTRY: &str = "calendar_entry";
 
 /// One entity's last change.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -84,8 +84,9 @@ struct SchoolDays {
 }
 
 #[derive(Debug, Serialize)]
-struct EntryView {
+pub(super) struct EntryView {
     id: String,
+    term_id: String,
     source: Source,
     school_id: Option<String>,
     kind: DayKind,
@@ -116,6 +117,24 @@ struct CalendarView {
     current_week: Option<WeekView>,
 }
 
+impl From<&Entry> for EntryView {
+    fn from(e: &Entry) -> EntryView {
+        EntryView {
+            id: e.id.clone(),
+            term_id: e.term_id.clone(),
+            source: match e.school_id {
+                Some(_) => Source::School,
+                None => Source::District,
+            },
+            school_id: e.school_id.clone(),
+            kind: e.span.kind,
+            starts_on: e.span.starts_on,
+            ends_on: e.span.ends_on,
+            name: e.name.clone(),
+        }
+    }
+}
+
 fn week_view(w: calendar::Week) -> WeekView {
     WeekView {
         starts_on: w.from,
@@ -138,21 +157,7 @@ fn render(term: &Term, window: Window, entries: &[Entry], school_id: Option<&str
         school_id: school_id.map(str::to_string),
         starts_on: window.starts_on,
         ends_on: window.ends_on,
-        entries: shown
-            .iter()
-            .map(|e| EntryView {
-                id: e.id.clone(),
-                source: match e.school_id {
-                    Some(_) => Source::School,
-                    None => Source::District,
-                },
-                school_id: e.school_id.clone(),
-                kind: e.span.kind,
-                starts_on: e.span.starts_on,
-                ends_on: e.span.ends_on,
-                name: e.name.clone(),
-            })
-            .collect(),
+        entries: shown.iter().map(|e| EntryView::from(*e)).collect(),
         teaching_weeks: weeks.iter().filter(|w| w.teaching.is_some()).count() as i64,
         current_week: weeks
             .iter()

@@ -29,7 +29,8 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/sync", sync);
 }
 
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
+    log::CALENDAR_ENTRY,
     log::GROUP,
     log::MEETING,
     log::OBSERVATION,
@@ -138,6 +139,8 @@ struct SyncView {
     rubrics: Vec<RubricView>,
     groups: Vec<GroupView>,
     meetings: Vec<MeetingView>,
+    /// The school calendar's entries: the district's and the caller's schools' days off.
+    calendar_entries: Vec<super::calendar::EntryView>,
     deleted: Vec<Tombstone>,
     /// The caller's own quota progress in each current term, on the last page.
     progress: Vec<ProgressList>,
@@ -327,6 +330,13 @@ fn load(
                     true => view.deleted.push(Tombstone::new(log::MEETING, m.id)),
                     false => view.meetings.push(MeetingView::from(m)),
                 }
+            }
+        }
+        log::CALENDAR_ENTRY => {
+            // Replaced entries are deleted rows: their tombstones come by their scope.
+            for e in tingke_models::calendar::by_ids(conn, ids)? {
+                found.insert(e.id.clone());
+                view.calendar_entries.push((&e).into());
             }
         }
         log::RUBRIC => {

@@ -241,3 +241,77 @@ async fn a_school_adds_days_off_and_its_people_count_its_weeks() {
         .await
         .expect_problem(404, "not_found");
 }
+
+async fn sync(app: &TestApp, s: &Session, since: Option<&str>) -> Response {
+    let query = since.map(|c| format!("?since={c}")).unwrap_or_default();
+    app.get(&format!("/v1/sync{query}"))
+        .token(&s.token)
+        .send()
+        .await
+        .expect_status(200)
+}
+
+#[tokio::test]
+async fn phones_sync_the_calendar_and_only_their_schools_days_off() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let elsewhere = app.demo(TEACHER_B).await;
+    let term = term_of(&app, &principal).await;
+    let school = principal.school_id();
+    let first = sync(&app, &teacher, None).await;
+    let entries = first.body["calendar_entries"].as_array().unwrap();
+    assert!(
+        !entries.is_empty(),
+        "the district's calendar comes with a first sync"
+    );
+    assert!(entries.iter().all(|e| e["term_id"] == term.as_str()));
+    let other_first = sync(&app, &elsewhere, None).await;
+
+    let cal = calendar(&app, &principal, &term, Some(&school)).await;
+    let day = cal.body["starts_on"].as_str().unwrap().to_string();
+    let set = app
+        .put(&format!("/v1/schools/{school}/calendar"))
+        .token(&principal.token)
+        .json(json!({ "term_id": term, "entries": [
+            { "kind": "day_off", "starts_on": day, "ends_on": day, "name": "运动会" }
+        ]}))
+        .send()
+        .await
+        .expect_status(200);
+    let day_off = set.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"] == "school")
+        .unwrap()["id"]
+        .clone();
+    let next = sync(&app, &teacher, Some(first.str("cursor"))).await;
+    let came: Vec<&Value> = next.body["calendar_entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(came.len(), 1, "{}", next.text);
+    assert_eq!(came[0]["id"], day_off);
+    let theirs = sync(&app, &elsewhere, Some(other_first.str("cursor"))).await;
+    assert!(theirs.body["calendar_entries"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    app.put(&format!("/v1/schools/{school}/calendar"))
+        .token(&principal.token)
+        .json(json!({ "term_id": term, "entries": [] }))
+        .send()
+        .await
+        .expect_status(200);
+    let after = sync(&app, &teacher, Some(next.str("cursor"))).await;
+    let gone = after.body["deleted"].as_array().unwrap();
+    assert!(
+        gone.iter()
+            .any(|t| t["kind"] == "calendar_entry" && t["id"] == day_off),
+        "{}",
+        after.text
+    );
+}

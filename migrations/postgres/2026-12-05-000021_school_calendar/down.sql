@@ -1,1 +1,2 @@
 DROP TABLE calendar_entries;
+DELETE FROM sync_log WHERE kind = 'calendar_entry';
