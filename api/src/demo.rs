@@ -179,8 +179,20 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     let (a, b) = (school("实验小学"), school("第二中学"));
     schools::insert(conn, &a)?;
     schools::insert(conn, &b)?;
-    let rubric_a = rubrics::insert_version(conn, &a.id, &rubrics::default_items(), None, now)?;
-    rubrics::insert_version(conn, &b.id, &rubrics::default_items(), None, now)?;
+    let rubric_a = rubrics::insert_version(
+        conn,
+        &a.id,
+        (&rubrics::default_items(), Some(60)),
+        None,
+        now,
+    )?;
+    rubrics::insert_version(
+        conn,
+        &b.id,
+        (&rubrics::default_items(), Some(60)),
+        None,
+        now,
+    )?;
     quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
     let (name, school_year, starts_on, ends_on) = term_covering(now.date());
     let term = Term {

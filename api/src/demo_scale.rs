@@ -550,6 +550,7 @@ fn school_rows(
         items: serde_json::to_string(&rubrics::default_items()).unwrap_or_else(|_| "[]".into()),
         created_by: None,
         created_at: now,
+        pass_line: Some(60),
     };
     bulk::rubrics(conn, std::slice::from_ref(&rubric))?;
 
