@@ -10,7 +10,8 @@ use tingke_api::photo::testimages;
 const PRINCIPAL: &str = "13800000001";
 const DEAN: &str = "13800000003";
 const GRADE_LEADER: &str = "13800000004";
-const TEACHER: &str = "13800000005";
+/// 赵老师, whom the demo's routine leaves alone (its round checked 陈老师 and 杨老师).
+const TEACHER: &str = "13800000007";
 const OTHER_TEACHER: &str = "13800000006";
 const PRINCIPAL_B: &str = "13800000011";
 const RESEARCHER: &str = "13800000021";
@@ -281,6 +282,7 @@ async fn a_dean_runs_a_months_check_and_sees_who_is_left() {
         .body;
     let checks = archive["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 1, "{archive}");
+    assert_eq!(checks[0]["id"], result.body["id"]);
     assert_eq!(checks[0]["reply"], "下周起提前一周备课");
     assert_eq!(archive["award_eligible"], true);
 }
@@ -583,6 +585,18 @@ async fn a_lesson_below_the_pass_line_is_followed_up_and_late_ones_are_overdue()
     assert!(list.items().iter().all(|i| i["kind"] != "follow_up"));
 }
 
+/// The notices of a school not verified yet, as the district's overview counts them.
+async fn open_notices(by: &Who<'_>, district: &str, school: &str) -> i64 {
+    let overview = read(by, &format!("/v1/districts/{district}/inspections")).await;
+    overview
+        .expect_status(200)
+        .items()
+        .iter()
+        .find(|l| l["school_id"] == json!(school))
+        .and_then(|l| l["open_notices"].as_i64())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn a_district_inspects_a_school_and_follows_its_notices() {
     let app = spawn_demo_app().await;
@@ -626,6 +640,7 @@ async fn a_district_inspects_a_school_and_follows_its_notices() {
         { "part": "listen", "note": "听课 4 节" }, { "part": "check", "note": "查教案 20 本" },
         { "part": "talk", "note": "与教研组长座谈" }
     ]);
+    let open_before = open_notices(&researcher, &district, &school).await;
     let inspection = researcher
         .post(&path)
         .json(report(parts))
@@ -669,7 +684,7 @@ async fn a_district_inspects_a_school_and_follows_its_notices() {
         .find(|l| l["school_id"] == json!(school))
         .unwrap();
     assert_eq!(line["last_inspection"]["id"], json!(inspection.str("id")));
-    assert_eq!(line["open_notices"], 1);
+    assert_eq!(line["open_notices"], open_before + 1);
     principal
         .get(&format!("/v1/districts/{district}/inspections"))
         .send()
@@ -732,7 +747,7 @@ async fn sync_carries_the_routine_to_those_who_may_see_it() {
     assert!(ids(&mine, "notices").contains(&n.str("id").to_string()));
     assert!(ids(&mine, "check_rounds").contains(&round["id"].as_str().unwrap().to_string()));
     let theirs = sync(&other, None).await.expect_status(200).body;
-    assert!(ids(&theirs, "check_results").is_empty());
+    assert!(!ids(&theirs, "check_results").contains(&result.str("id").to_string()));
     assert!(!ids(&theirs, "notices").contains(&n.str("id").to_string()));
 
     // The failed check bars the year's awards.
