@@ -3,8 +3,8 @@
 //! inserted, and written only while its version is the one read (a stale write loses, as
 //! `If-Match` promises).
 
-/// Writes `find_any`, `find`, `by_ids`, `insert` and `update_if_version` for a record type whose
-/// table has `id`, `version` and `deleted_at`.
+/// Writes `find_any`, `find`, `by_ids`, `insert`, `update_if_version` and `save` for a record
+/// type whose table has `id`, `version`, `updated_at` and `deleted_at`.
 macro_rules! versioned {
     ($record:ty, $table:ident) => {
         /// The record by id, deleted or not (a retried create must find its own).
@@ -61,6 +61,18 @@ macro_rules! versioned {
             .set(r)
             .execute(conn)?;
             Ok(n == 1)
+        }
+
+        /// Writes `r` as its next version, while the stored version is still the one `r` was
+        /// read at; `None` when someone wrote first.
+        pub fn save(
+            conn: &mut $crate::DbConn,
+            mut r: $record,
+        ) -> diesel::QueryResult<Option<$record>> {
+            let expected = r.version;
+            r.version += 1;
+            r.updated_at = $crate::now();
+            Ok(update_if_version(conn, &r, expected)?.then_some(r))
         }
     };
 }

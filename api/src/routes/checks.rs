@@ -147,14 +147,8 @@ pub(super) fn stale() -> ApiError {
     ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
 }
 
-fn save_round(conn: &mut DbConn, mut r: Round) -> ApiResult<Round> {
-    let expected = r.version;
-    r.version += 1;
-    r.updated_at = tingke_models::now();
-    match rounds::update_if_version(conn, &r, expected)? {
-        true => Ok(r),
-        false => Err(stale()),
-    }
+fn save_round(conn: &mut DbConn, r: Round) -> ApiResult<Round> {
+    rounds::save(conn, r)?.ok_or_else(stale)
 }
 
 /// The hash of a create's body, which tells a retry from another record under the same id.
@@ -556,14 +550,8 @@ fn fill(r: &mut CheckResult, f: Findings) {
     r.guidance = f.guidance;
 }
 
-fn save_result(conn: &mut DbConn, mut r: CheckResult) -> ApiResult<CheckResult> {
-    let expected = r.version;
-    r.version += 1;
-    r.updated_at = tingke_models::now();
-    match results::update_if_version(conn, &r, expected)? {
-        true => Ok(r),
-        false => Err(stale()),
-    }
+fn save_result(conn: &mut DbConn, r: CheckResult) -> ApiResult<CheckResult> {
+    results::save(conn, r)?.ok_or_else(stale)
 }
 
 fn open_round(round: &Round) -> ApiResult<()> {

@@ -231,14 +231,8 @@ async fn cancel(
                 return Err(ApiError::forbidden());
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&f.id, f.version))?;
-            let expected = f.version;
-            f.version += 1;
-            f.updated_at = tingke_models::now();
-            f.deleted_at = Some(f.updated_at);
-            match follow_up::update_if_version(conn, &f, expected)? {
-                true => Ok(()),
-                false => Err(stale()),
-            }
+            f.deleted_at = Some(tingke_models::now());
+            follow_up::save(conn, f)?.map(|_| ()).ok_or_else(stale)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

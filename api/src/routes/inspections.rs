@@ -161,14 +161,8 @@ fn fill(i: &mut Inspection, r: Report) {
     i.grade = r.grade;
 }
 
-fn save(conn: &mut DbConn, mut i: Inspection) -> ApiResult<Inspection> {
-    let expected = i.version;
-    i.version += 1;
-    i.updated_at = tingke_models::now();
-    match inspections::update_if_version(conn, &i, expected)? {
-        true => Ok(i),
-        false => Err(stale()),
-    }
+fn save(conn: &mut DbConn, i: Inspection) -> ApiResult<Inspection> {
+    inspections::save(conn, i)?.ok_or_else(stale)
 }
 
 async fn record(

@@ -293,14 +293,8 @@ fn due(s: &str) -> ApiResult<NaiveDate> {
 }
 
 fn save(conn: &mut DbConn, mut n: Notice, rounds: &[RoundRecord]) -> ApiResult<Notice> {
-    let expected = n.version;
     n.rounds = serde_json::to_string(rounds).unwrap_or_else(|_| "[]".into());
-    n.version += 1;
-    n.updated_at = tingke_models::now();
-    match notices::update_if_version(conn, &n, expected)? {
-        true => Ok(n),
-        false => Err(stale()),
-    }
+    notices::save(conn, n)?.ok_or_else(stale)
 }
 
 /// Moves the notice by `step` under the rules.
