@@ -25,6 +25,7 @@ mod organisation;
 mod policy_rules;
 mod process;
 mod quotas;
+mod routine;
 mod schema;
 mod spec;
 mod sync;

@@ -3,10 +3,14 @@
 //! call the rule, save and render.
 
 pub mod calendar;
+pub mod checks;
 pub mod counting;
 pub mod documents;
+pub mod follow_ups;
 pub mod groups;
+pub mod inspections;
 pub mod meetings;
+pub mod notices;
 pub mod quotas;
 pub mod visibility;
 
