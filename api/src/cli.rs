@@ -47,12 +47,12 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         min_age_minutes: u64,
     },
-    /// Create an administrator account.
+    /// Create an administrator account. The password is read from TINGKE_ADMIN_PASSWORD, else
+    /// asked for on the terminal (twice, not echoed), else read as one line from standard
+    /// input; never from the command line, where every user of the machine sees it in `ps`.
     CreateAdmin {
         #[arg(long)]
         phone: String,
-        #[arg(long)]
-        password: String,
         #[arg(long)]
         name: String,
     },
@@ -81,11 +81,8 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             dry_run,
             min_age_minutes,
         } => gc_blobs(config, dry_run, min_age_minutes),
-        Command::CreateAdmin {
-            phone,
-            password,
-            name,
-        } => {
+        Command::CreateAdmin { phone, name } => {
+            let password = admin_password()?;
             let db = open_database(&config)?;
             let id = create_admin(&db, &phone, &password, &name)?;
             println!("created admin {name} ({phone}) with id {id}");
@@ -166,6 +163,72 @@ fn gc_blobs(
         report.young
     );
     Ok(())
+}
+
+/// The environment variable `create-admin` reads the password from.
+pub const ADMIN_PASSWORD_VAR: &str = "TINGKE_ADMIN_PASSWORD";
+
+/// The new administrator's password: from [`ADMIN_PASSWORD_VAR`], else asked on the terminal,
+/// else the first line of standard input (a script's pipe).
+fn admin_password() -> Result<String, Box<dyn std::error::Error>> {
+    if let Ok(p) = std::env::var(ADMIN_PASSWORD_VAR) {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = prompt_hidden("password for the new administrator: ")?;
+        let again = prompt_hidden("the same password again: ")?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        return Err(format!(
+            "no password: set {ADMIN_PASSWORD_VAR}, or run create-admin on a terminal"
+        )
+        .into());
+    }
+    Ok(line)
+}
+
+/// Reads a line from the terminal with echo off.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let fd = std::io::stdin().as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a terminal descriptor.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::tcgetattr(fd, &mut saved) } == 0;
+    if got {
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        // SAFETY: sets the attributes read above with echo cleared.
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if got {
+        // SAFETY: restores the attributes read above.
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    }
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -14,36 +14,77 @@ fn migrate_and_create_admin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let args = [
-        "create-admin",
-        "--phone",
-        "13700000000",
-        "--password",
-        "long-enough",
-        "--name",
-        "管理员",
-    ];
-    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    let args = ["create-admin", "--phone", "13700000000", "--name", "管理员"];
+    // The password never on the command line (issue 21): refused there…
+    let out = tingke(dir.path(), url)
+        .args(args)
+        .args(["--password", "long-enough"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // …read from the environment…
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // Twice: refused with a message, not a panic.
-    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(args)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("taken"), "{stderr}");
-    let bad = [
-        "create-admin",
-        "--phone",
-        "123",
-        "--password",
-        "long-enough",
-        "--name",
-        "x",
-    ];
-    let out = tingke(dir.path(), url).args(bad).output().unwrap();
+    // …or from standard input when it is not a terminal.
+    let mut child = tingke(dir.path(), url)
+        .env_remove(tingke_api::cli::ADMIN_PASSWORD_VAR)
+        .args([
+            "create-admin",
+            "--phone",
+            "13700000009",
+            "--name",
+            "管理员二",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = tingke_api::startup::open_database(&config).unwrap();
+    let mut conn = db.read_conn().unwrap();
+    let admin = tingke_models::users::find_by_phone(&mut conn, "13700000009")
+        .unwrap()
+        .unwrap();
+    assert!(tingke_api::auth::password::verify(
+        "piped-password",
+        &admin.password_hash
+    ));
+    let bad = ["create-admin", "--phone", "123", "--name", "x"];
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }
 

@@ -2,9 +2,11 @@
 //! data, no HTTP and no SQL, unit-tested without a database. Routes extract, authorize, load,
 //! call the rule, save and render.
 
+pub mod accounts;
 pub mod counting;
 pub mod documents;
 pub mod groups;
+pub mod imports;
 pub mod meetings;
 pub mod quotas;
 pub mod visibility;
