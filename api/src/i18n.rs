@@ -595,6 +595,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The file is not a spreadsheet Tingke reads (xlsx, xls or csv)",
     ),
     (
+        "unsupported_spreadsheet",
+        "不支持此表格格式,请另存为 .xlsx",
+        "This kind of spreadsheet is not read; save it as .xlsx",
+    ),
+    (
         "macro_workbook",
         "不接受含宏的工作簿,请另存为 .xlsx",
         "Workbooks with macros are refused; save it as .xlsx",

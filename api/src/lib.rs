@@ -18,6 +18,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod validate;
+pub mod workbook;
 
 /// The photo pipeline, a crate of its own so that debug builds optimize it alone.
 pub use tingke_photo as photo;

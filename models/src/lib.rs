@@ -8,6 +8,7 @@ pub mod districts;
 pub mod documents;
 pub mod groups;
 pub mod idempotency;
+pub mod imports;
 pub mod meetings;
 pub mod members;
 pub mod mentorships;
