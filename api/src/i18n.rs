@@ -225,6 +225,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("district_not_found", "学区不存在", "No such district"),
     (
+        "school_not_found",
+        "该学区没有这所学校",
+        "No such school in this district",
+    ),
+    (
         "id_conflict",
         "该编号已被另一条记录使用",
         "This id belongs to a different record",

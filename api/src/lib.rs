@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod import;
 pub mod reference;
 pub mod routes;
 pub mod signed;

@@ -11,6 +11,7 @@ mod documents;
 mod group_progress;
 mod groups;
 mod health;
+mod imports;
 mod meetings;
 mod members;
 mod mentorships;
@@ -88,6 +89,7 @@ pub fn router() -> Router {
     schools::routes(&mut r);
     terms::routes(&mut r);
     members::routes(&mut r);
+    imports::routes(&mut r);
     groups::routes(&mut r);
     group_progress::routes(&mut r);
     meetings::routes(&mut r);
