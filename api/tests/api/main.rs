@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod imports;
 mod interrupted;
 mod late;
 mod load;
