@@ -107,7 +107,10 @@ fn declare_size(mut zip: Vec<u8>, entry: &str, size: u32) -> Vec<u8> {
                 continue;
             }
         };
-        let len = u16::from_le_bytes([zip[i + 26 + (sig == 0x02014b50) as usize * 2], zip[i + 27 + (sig == 0x02014b50) as usize * 2]]) as usize;
+        let len = u16::from_le_bytes([
+            zip[i + 26 + (sig == 0x02014b50) as usize * 2],
+            zip[i + 27 + (sig == 0x02014b50) as usize * 2],
+        ]) as usize;
         if zip.get(name_at..name_at + len) == Some(name) {
             zip[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
         }
@@ -133,8 +136,11 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
         "workbook_png" => b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
         "workbook_docx" => {
             let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-            zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
-                .unwrap();
+            zip.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
             zip.write_all(b"<w:document/>").unwrap();
             zip.finish().unwrap().into_inner()
         }
@@ -162,7 +168,9 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
         }
         // 50,001 people rows: one more than a sheet may hold.
         "workbook_too_many_rows" => {
-            let rows: String = (2..=50_002).map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#)).collect();
+            let rows: String = (2..=50_002)
+                .map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#))
+                .collect();
             raw_xlsx(&schools, &format!("{people}{rows}"), &[])
         }
         "workbook_formula" => {
@@ -196,7 +204,9 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
             );
             raw_xlsx(&s, &p, &[])
         }
-        "workbook_csv_formula" => "姓名,手机号,学校,角色\n=1+1,13900000001,实验小学,教师\n".as_bytes().to_vec(),
+        "workbook_csv_formula" => "姓名,手机号,学校,角色\n=1+1,13900000001,实验小学,教师\n"
+            .as_bytes()
+            .to_vec(),
         other => panic!("no hostile workbook {other}"),
     }
 }
@@ -324,7 +334,10 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
     assert_eq!(committed.body["login_sheet"]["people"], 4);
     assert_eq!(app.count("users"), users_before + 4);
     // Nothing readable kept: no copy of the answer for a key, no password in the database.
-    let key = committed.body["login_sheet"]["key"].as_str().unwrap().to_string();
+    let key = committed.body["login_sheet"]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Committing again: done already.
     commit(&app, &admin, preview.str("id"), &[])
@@ -343,12 +356,16 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
     let wang = rows.iter().find(|r| r[1] == "王老师").unwrap();
     assert_eq!(wang[0], "第一小学、第二小学");
     for row in &rows {
-        assert!(!row.iter().any(|c| c.starts_with(['=', '+', '-', '@'])), "{row:?}");
+        assert!(
+            !row.iter().any(|c| c.starts_with(['=', '+', '-', '@'])),
+            "{row:?}"
+        );
     }
     // The passwords are not derived from the phone and are stored hashed only.
     let dump = {
         let mut conn = app.db.read_conn().unwrap();
-        let users = tingke_models::users::active_by_phones(&mut conn, &["13910000002".into()]).unwrap();
+        let users =
+            tingke_models::users::active_by_phones(&mut conn, &["13910000002".into()]).unwrap();
         users[0].password_hash.clone()
     };
     assert!(dump.starts_with("$argon2id$"));
@@ -374,7 +391,12 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
             .send()
             .await
             .expect_problem(403, "password_change_required");
-        let me = app.get("/v1/me").token(&s.token).send().await.expect_status(200);
+        let me = app
+            .get("/v1/me")
+            .token(&s.token)
+            .send()
+            .await
+            .expect_status(200);
         assert_eq!(me.body["password_change_required"], true);
         // The one-time password may not be kept.
         app.post("/v1/me/password")
@@ -389,13 +411,25 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
             .send()
             .await
             .expect_status(204);
-        app.get("/v1/schools").token(&s.token).send().await.expect_status(200);
+        app.get("/v1/schools")
+            .token(&s.token)
+            .send()
+            .await
+            .expect_status(200);
         let again = app.login(&row[2], "my-own-password").await;
         assert_eq!(again.user["password_change_required"], false);
     }
     let wang = app.login("13910000002", "my-own-password").await;
-    let schools: Vec<&Value> = wang.user["memberships"].as_array().unwrap().iter().collect();
-    assert_eq!(schools.len(), 2, "a teacher of two schools has two memberships");
+    let schools: Vec<&Value> = wang.user["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        schools.len(),
+        2,
+        "a teacher of two schools has two memberships"
+    );
 
     // The same workbook again changes nothing.
     let counts = ["users", "memberships", "schools", "terms"].map(|t| app.count(t));
@@ -404,15 +438,24 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
         .expect_status(201);
     let s = &second.body["summary"];
     assert_eq!(
-        (s["people"]["created"].as_i64(), s["people"]["changed"].as_i64(), s["people"]["unchanged"].as_i64()),
+        (
+            s["people"]["created"].as_i64(),
+            s["people"]["changed"].as_i64(),
+            s["people"]["unchanged"].as_i64()
+        ),
         (Some(0), Some(0), Some(5)),
         "{}",
         second.text
     );
     assert_eq!(second.body["missing"], json!([]));
-    let done = commit(&app, &admin, second.str("id"), &[]).await.expect_status(200);
+    let done = commit(&app, &admin, second.str("id"), &[])
+        .await
+        .expect_status(200);
     assert_eq!(done.body["login_sheet"]["people"], 0);
-    assert_eq!(["users", "memberships", "schools", "terms"].map(|t| app.count(t)), counts);
+    assert_eq!(
+        ["users", "memberships", "schools", "terms"].map(|t| app.count(t)),
+        counts
+    );
 }
 
 #[tokio::test]
@@ -420,8 +463,12 @@ async fn a_changed_row_updates_the_person_and_missing_people_leave_only_when_ask
     let app = spawn_app().await;
     let admin = app.admin().await;
     let district = new_district(&app, &admin).await;
-    let first = upload(&app, &admin, &district, &district_workbook()).await.expect_status(201);
-    commit(&app, &admin, first.str("id"), &[]).await.expect_status(200);
+    let first = upload(&app, &admin, &district, &district_workbook())
+        .await
+        .expect_status(201);
+    commit(&app, &admin, first.str("id"), &[])
+        .await
+        .expect_status(200);
     // 王老师 now teaches 英语 at 第一小学 and has left 第二小学.
     let changed = xlsx(
         &["第一小学", "第二小学"],
@@ -433,25 +480,47 @@ async fn a_changed_row_updates_the_person_and_missing_people_leave_only_when_ask
         ],
         &[],
     );
-    let preview = upload(&app, &admin, &district, &changed).await.expect_status(201);
-    assert_eq!(preview.body["summary"]["people"]["changed"], 1, "{}", preview.text);
+    let preview = upload(&app, &admin, &district, &changed)
+        .await
+        .expect_status(201);
+    assert_eq!(
+        preview.body["summary"]["people"]["changed"], 1,
+        "{}",
+        preview.text
+    );
     assert_eq!(preview.body["changed"][0]["fields"], json!(["subjects"]));
     let missing = preview.body["missing"].as_array().unwrap().clone();
     assert_eq!(missing.len(), 1, "{}", preview.text);
     assert_eq!(missing[0]["school"], "第二小学");
     // Only a membership the preview lists may be removed.
-    commit(&app, &admin, preview.str("id"), &["0192f0c4-0000-7000-8000-000000000000"])
-        .await
-        .expect_problem(422, "not_missing");
+    commit(
+        &app,
+        &admin,
+        preview.str("id"),
+        &["0192f0c4-0000-7000-8000-000000000000"],
+    )
+    .await
+    .expect_problem(422, "not_missing");
     let before = app.count("memberships");
-    commit(&app, &admin, preview.str("id"), &[missing[0]["membership_id"].as_str().unwrap()])
-        .await
-        .expect_status(200);
+    commit(
+        &app,
+        &admin,
+        preview.str("id"),
+        &[missing[0]["membership_id"].as_str().unwrap()],
+    )
+    .await
+    .expect_status(200);
     assert_eq!(app.count("memberships"), before - 1);
     // Imported again: nothing missing, nothing changes.
-    let again = upload(&app, &admin, &district, &changed).await.expect_status(201);
+    let again = upload(&app, &admin, &district, &changed)
+        .await
+        .expect_status(201);
     assert_eq!(again.body["missing"], json!([]));
-    assert_eq!(again.body["summary"]["people"]["unchanged"], 4, "{}", again.text);
+    assert_eq!(
+        again.body["summary"]["people"]["unchanged"], 4,
+        "{}",
+        again.text
+    );
 }
 
 #[tokio::test]
@@ -504,7 +573,10 @@ async fn problems_are_shown_by_sheet_row_and_column_and_block_the_commit() {
         .map(|(s, r, c, k)| (s.to_string(), *r, c.to_string(), k.to_string()))
         .collect();
     assert_eq!(problems, want, "{}", preview.text);
-    assert_eq!(preview.body["problems"][1]["message"], "Not a mobile phone number");
+    assert_eq!(
+        preview.body["problems"][1]["message"],
+        "Not a mobile phone number"
+    );
     let users = app.count("users");
     commit(&app, &admin, preview.str("id"), &[])
         .await
@@ -518,7 +590,10 @@ async fn dates_are_read_as_numbers_and_as_text() {
     let admin = app.admin().await;
     let district = new_district(&app, &admin).await;
     let mut book = rust_xlsxwriter::Workbook::new();
-    for (name, headers) in [("学校", vec!["学校名称"]), ("人员", vec!["姓名", "手机号", "学校", "角色"])] {
+    for (name, headers) in [
+        ("学校", vec!["学校名称"]),
+        ("人员", vec!["姓名", "手机号", "学校", "角色"]),
+    ] {
         let ws = book.add_worksheet();
         ws.set_name(name).unwrap();
         for (c, h) in headers.iter().enumerate() {
@@ -527,7 +602,10 @@ async fn dates_are_read_as_numbers_and_as_text() {
     }
     let ws = book.add_worksheet();
     ws.set_name("学期").unwrap();
-    for (c, h) in ["学期名称", "学年", "开始日期", "结束日期"].iter().enumerate() {
+    for (c, h) in ["学期名称", "学年", "开始日期", "结束日期"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     // A date cell, a day number, text with slashes and in Chinese, and a phone as a number.
@@ -542,9 +620,13 @@ async fn dates_are_read_as_numbers_and_as_text() {
     ws.write_string(2, 2, "2027/2/20").unwrap();
     ws.write_string(2, 3, "2027年7月10日").unwrap();
     let bytes = book.save_to_buffer().unwrap();
-    let preview = upload(&app, &admin, &district, &bytes).await.expect_status(201);
+    let preview = upload(&app, &admin, &district, &bytes)
+        .await
+        .expect_status(201);
     assert_eq!(preview.body["problems"], json!([]), "{}", preview.text);
-    commit(&app, &admin, preview.str("id"), &[]).await.expect_status(200);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
     let terms = app
         .get(&format!("/v1/districts/{district}/terms"))
         .token(&admin.token)
@@ -554,7 +636,12 @@ async fn dates_are_read_as_numbers_and_as_text() {
     let days: Vec<(String, String)> = terms
         .items()
         .iter()
-        .map(|t| (t["starts_on"].as_str().unwrap().into(), t["ends_on"].as_str().unwrap().into()))
+        .map(|t| {
+            (
+                t["starts_on"].as_str().unwrap().into(),
+                t["ends_on"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         days,
@@ -570,7 +657,9 @@ async fn a_commit_applies_exactly_its_preview_or_nothing() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let district = new_district(&app, &admin).await;
-    let preview = upload(&app, &admin, &district, &district_workbook()).await.expect_status(201);
+    let preview = upload(&app, &admin, &district, &district_workbook())
+        .await
+        .expect_status(201);
     // Meanwhile the district changes: a school the workbook creates is made by hand.
     app.post("/v1/schools")
         .token(&admin.token)
@@ -582,7 +671,10 @@ async fn a_commit_applies_exactly_its_preview_or_nothing() {
     commit(&app, &admin, preview.str("id"), &[])
         .await
         .expect_problem(409, "import_stale");
-    assert_eq!(["users", "memberships", "schools", "terms", "imports"].map(|t| app.count(t)), counts);
+    assert_eq!(
+        ["users", "memberships", "schools", "terms", "imports"].map(|t| app.count(t)),
+        counts
+    );
 }
 
 #[tokio::test]
@@ -598,7 +690,9 @@ async fn a_principal_imports_their_own_school_and_no_one_else_imports() {
         ],
         &[],
     );
-    let preview = upload(&app, &principal, &district, &book).await.expect_status(201);
+    let preview = upload(&app, &principal, &district, &book)
+        .await
+        .expect_status(201);
     assert_eq!(preview.body["school_id"], principal.school_id());
     let codes: Vec<&str> = preview.body["problems"]
         .as_array()
@@ -609,10 +703,14 @@ async fn a_principal_imports_their_own_school_and_no_one_else_imports() {
     assert_eq!(codes, vec!["school_out_of_scope"], "{}", preview.text);
     // Nobody else sees the principal's import.
     let other = app.demo(PRINCIPAL_B).await;
-    commit(&app, &other, preview.str("id"), &[]).await.expect_problem(404, "not_found");
+    commit(&app, &other, preview.str("id"), &[])
+        .await
+        .expect_problem(404, "not_found");
     for phone in [TEACHER_A, DEAN_A, RESEARCHER] {
         let s = app.demo(phone).await;
-        upload(&app, &s, &district, &book).await.expect_problem(403, "forbidden");
+        upload(&app, &s, &district, &book)
+            .await
+            .expect_problem(403, "forbidden");
     }
 }
 
@@ -643,8 +741,17 @@ async fn hostile_workbooks_are_refused_and_change_nothing() {
     for (name, status, code) in cases {
         let started = std::time::Instant::now();
         let res = upload(&app, &admin, &district, &hostile_workbook(name)).await;
-        assert_eq!((res.status, res.code()), (*status, *code), "{name}: {}", res.text);
-        assert!(started.elapsed().as_secs() < 20, "{name} took {:?}", started.elapsed());
+        assert_eq!(
+            (res.status, res.code()),
+            (*status, *code),
+            "{name}: {}",
+            res.text
+        );
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{name} took {:?}",
+            started.elapsed()
+        );
     }
     assert_eq!(tables.map(|t| app.count(t)), counts);
     // The same reader takes a good one.
@@ -654,8 +761,16 @@ async fn hostile_workbooks_are_refused_and_change_nothing() {
 }
 
 async fn admin_district(app: &TestApp, admin: &Session) -> String {
-    let schools = app.get("/v1/schools").token(&admin.token).send().await.expect_status(200);
-    schools.items()[0]["district_id"].as_str().unwrap().to_string()
+    let schools = app
+        .get("/v1/schools")
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    schools.items()[0]["district_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -712,14 +827,21 @@ async fn first_logins_resets_and_ended_sessions() {
         .expect_status(201);
     assert_eq!(made.header("cache-control"), Some("no-store"));
     let initial = made.str("initial_password").to_string();
-    assert_eq!(app.count("idempotency_keys WHERE body LIKE '%initial_password%'"), 0);
+    assert_eq!(
+        app.count("idempotency_keys WHERE body LIKE '%initial_password%'"),
+        0
+    );
     let fresh = app.login("13930000001", &initial).await;
     app.get("/v1/observations")
         .token(&fresh.token)
         .send()
         .await
         .expect_problem(403, "password_change_required");
-    app.post("/v1/auth/logout").token(&fresh.token).send().await.expect_status(204);
+    app.post("/v1/auth/logout")
+        .token(&fresh.token)
+        .send()
+        .await
+        .expect_status(204);
 
     // The principal resets a teacher of their school; the reset is recorded and ends sessions.
     let teacher = app.demo(TEACHER_A).await;
@@ -730,7 +852,11 @@ async fn first_logins_resets_and_ended_sessions() {
         .await
         .expect_status(200);
     assert_eq!(reset.header("cache-control"), Some("no-store"));
-    app.get("/v1/me").token(&teacher.token).send().await.expect_problem(401, "token_revoked");
+    app.get("/v1/me")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
     app.post("/v1/auth/login")
         .json(json!({ "phone": TEACHER_A, "password": DEMO_PASSWORD }))
         .send()
@@ -740,16 +866,30 @@ async fn first_logins_resets_and_ended_sessions() {
     assert_eq!(again.user["password_change_required"], true);
     let mut conn = app.db.read_conn().unwrap();
     let events = tingke_models::auth::account_events_of(&mut conn, teacher.id()).unwrap();
-    assert_eq!(events, vec![("password_reset".to_string(), Some(principal.id().to_string()))]);
+    assert_eq!(
+        events,
+        vec![(
+            "password_reset".to_string(),
+            Some(principal.id().to_string())
+        )]
+    );
     drop(conn);
 
     // Who may not: a dean, the principal of another school, anyone for an admin or themselves.
     let dean = app.demo(DEAN_A).await;
     let teacher2 = app.demo(TEACHER_A2).await;
     let path = format!("/v1/users/{}/password-reset", teacher2.id());
-    app.post(&path).token(&dean.token).send().await.expect_problem(403, "forbidden");
+    app.post(&path)
+        .token(&dean.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
     let other = app.demo(PRINCIPAL_B).await;
-    app.post(&path).token(&other.token).send().await.expect_problem(404, "not_found");
+    app.post(&path)
+        .token(&other.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
     app.post(&format!("/v1/users/{}/password-reset", admin.id()))
         .token(&principal.token)
         .send()
@@ -758,11 +898,26 @@ async fn first_logins_resets_and_ended_sessions() {
 
     // An administrator ends every session of a person; their password stays.
     let ends = format!("/v1/users/{}/sessions/end", teacher2.id());
-    app.post(&ends).token(&principal.token).send().await.expect_problem(403, "forbidden");
-    app.post(&ends).token(&admin.token).send().await.expect_status(204);
-    app.get("/v1/me").token(&teacher2.token).send().await.expect_problem(401, "token_revoked");
+    app.post(&ends)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    app.post(&ends)
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    app.get("/v1/me")
+        .token(&teacher2.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
     app.demo(TEACHER_A2).await;
     let mut conn = app.db.read_conn().unwrap();
     let events = tingke_models::auth::account_events_of(&mut conn, teacher2.id()).unwrap();
-    assert_eq!(events, vec![("sessions_ended".to_string(), Some(admin.id().to_string()))]);
+    assert_eq!(
+        events,
+        vec![("sessions_ended".to_string(), Some(admin.id().to_string()))]
+    );
 }
