@@ -429,11 +429,13 @@ pub fn take_sheet(
     let people = imports::sheet_people(conn, &import.district_id, &ids)?;
     Ok(people
         .into_iter()
-        .map(|(id, name, phone, pending, schools)| workbook::Login {
-            schools,
-            name,
-            phone,
-            password: pending.then(|| password::one_time_from_key(&key_bytes, &id)),
+        .map(|p| workbook::Login {
+            password: p
+                .pending
+                .then(|| password::one_time_from_key(&key_bytes, &p.id)),
+            schools: p.schools,
+            name: p.name,
+            phone: p.phone,
         })
         .collect())
 }

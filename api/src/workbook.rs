@@ -261,10 +261,10 @@ fn check_zip(bytes: &[u8]) -> Result<(), ApiError> {
     // What the entries really inflate to, whatever they declared.
     let mut inflated = 0u64;
     let mut types = Vec::new();
-    for i in 0..archive.len() {
+    for (i, name) in names.iter().enumerate() {
         let mut entry = archive.by_index(i).map_err(|_| not_a_spreadsheet())?;
         let left = MAX_INFLATED - inflated;
-        let is_types = names[i] == "[Content_Types].xml";
+        let is_types = name == "[Content_Types].xml";
         let mut limited = (&mut entry).take(left + 1);
         let n = match is_types {
             true => limited.read_to_end(&mut types),

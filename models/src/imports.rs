@@ -283,13 +283,24 @@ pub fn apply(
     Ok(())
 }
 
-/// The people of a login sheet: (id, name, phone, still holding the one-time password, the
-/// names of their schools in the district).
+/// A person of a login sheet.
+#[derive(Debug, Clone)]
+pub struct SheetPerson {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    /// Still holding the one-time password.
+    pub pending: bool,
+    /// The names of their schools in the district.
+    pub schools: Vec<String>,
+}
+
+/// The people of a login sheet, in the order of `ids`.
 pub fn sheet_people(
     conn: &mut DbConn,
     district_id: &str,
     ids: &[String],
-) -> QueryResult<Vec<(String, String, String, bool, Vec<String>)>> {
+) -> QueryResult<Vec<SheetPerson>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(5_000) {
         let found: Vec<(String, String, String, bool)> = users::table
@@ -315,7 +326,13 @@ pub fn sheet_people(
                 .filter(|(u, _)| *u == id)
                 .map(|(_, s)| s.clone())
                 .collect();
-            out.push((id, name, phone, pending, mine));
+            out.push(SheetPerson {
+                id,
+                name,
+                phone,
+                pending,
+                schools: mine,
+            });
         }
     }
     let order: std::collections::HashMap<&str, usize> = ids
@@ -323,6 +340,6 @@ pub fn sheet_people(
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    out.sort_by_key(|p| order.get(p.0.as_str()).copied().unwrap_or(usize::MAX));
+    out.sort_by_key(|p| order.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(out)
 }

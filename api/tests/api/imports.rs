@@ -14,7 +14,9 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// A workbook of the template's shape.
 pub fn xlsx(schools: &[&str], people: &[[&str; 5]], terms: &[[&str; 4]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheets: [(&str, Vec<&str>, Vec<Vec<&str>>); 3] = [
+    /// A sheet: its name, headers and rows.
+    type Sheet<'a> = (&'a str, Vec<&'a str>, Vec<Vec<&'a str>>);
+    let sheets: [Sheet; 3] = [
         (
             "学校",
             vec!["学校名称"],

@@ -366,6 +366,15 @@ fn name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
+/// A person row that passed its checks.
+struct Checked {
+    name: String,
+    phone: String,
+    school: SchoolRef,
+    roles: Vec<Role>,
+    subjects: Vec<String>,
+}
+
 struct Planner<'a> {
     district: &'a District,
     scope: &'a Scope,
@@ -528,10 +537,7 @@ impl Planner<'_> {
     }
 
     /// Checks one person row; `None` when it has a problem (reported).
-    fn read_person(
-        &mut self,
-        r: &PersonRow,
-    ) -> Option<(String, String, SchoolRef, Vec<Role>, Vec<String>)> {
+    fn read_person(&mut self, r: &PersonRow) -> Option<Checked> {
         let sheet = PEOPLE_SHEET;
         let name = normalise(&r.name);
         let mut ok = true;
@@ -617,7 +623,13 @@ impl Planner<'_> {
             ok = false;
         }
         match (ok, phone, school) {
-            (true, Some(phone), Some(school)) => Some((name, phone, school, roles, subjects)),
+            (true, Some(phone), Some(school)) => Some(Checked {
+                name,
+                phone,
+                school,
+                roles,
+                subjects,
+            }),
             _ => None,
         }
     }
@@ -635,7 +647,14 @@ impl Planner<'_> {
         let mut new_people: HashMap<String, usize> = HashMap::new();
         let mut renamed: BTreeSet<String> = BTreeSet::new();
         for r in rows {
-            let Some((name, phone, school, roles, subjects)) = self.read_person(r) else {
+            let Some(Checked {
+                name,
+                phone,
+                school,
+                roles,
+                subjects,
+            }) = self.read_person(r)
+            else {
                 continue;
             };
             match names.get(&phone) {
