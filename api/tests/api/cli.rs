@@ -401,3 +401,115 @@ async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_j
         .await
         .unwrap()
 }
+
+/// `tingke import` (issue 21): the preview, then the commit writing the login sheet (only its
+/// owner may read it), whose passwords log in; a second run changes nothing and refuses to
+/// overwrite the sheet.
+#[test]
+fn import_previews_commits_and_writes_the_login_sheet() {
+    let (config, dir, _pg) = test_config();
+    let url = &config.database_url;
+    let db = tingke_api::startup::open_database(&config).unwrap();
+    let district = tingke_models::new_id();
+    {
+        let mut conn = db.write_conn().unwrap();
+        tingke_models::districts::insert(
+            &mut conn,
+            &tingke_models::districts::District {
+                id: district.clone(),
+                name: "命令行区".into(),
+                created_at: tingke_models::now(),
+            },
+        )
+        .unwrap();
+    }
+    let book = crate::imports::xlsx(
+        &["命令行小学"],
+        &[
+            ["周校长", "13940000001", "命令行小学", "校长", ""],
+            ["吴老师", "13940000002", "命令行小学", "教师", "数学"],
+        ],
+        &[],
+    );
+    let file = dir.path().join("district.xlsx");
+    std::fs::write(&file, &book).unwrap();
+    let run = |extra: &[&str]| {
+        tingke(dir.path(), url)
+            .arg("import")
+            .arg(&file)
+            .args(["--district", &district])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("people: 2 new"), "{stdout}");
+    assert_eq!(count_users(&db), 0, "a preview changes nothing");
+    let out = run(&["--commit"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sheet = dir.path().join("district.xlsx.logins.xlsx");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sheet).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let bytes = std::fs::read(&sheet).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "登录信息").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let mut conn = db.read_conn().unwrap();
+    for row in &rows[1..] {
+        let user = tingke_models::users::find_by_phone(&mut conn, &row[2])
+            .unwrap()
+            .unwrap();
+        assert!(user.password_change_required);
+        assert!(tingke_api::auth::password::verify(
+            &row[3],
+            &user.password_hash
+        ));
+    }
+    drop(conn);
+    // Again: nothing new, and the sheet is never overwritten.
+    let out = run(&["--commit"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("never overwritten"),
+        "{stderr}"
+    );
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("people: 0 new, 0 changed, 2 unchanged"),
+        "{stdout}"
+    );
+    assert_eq!(count_users(&db), 2);
+    // A hostile file: refused with its code, nothing changed.
+    std::fs::write(&file, crate::imports::hostile_workbook("workbook_formula")).unwrap();
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("formula_not_allowed"),
+        "{stderr}"
+    );
+}
+
+fn count_users(db: &tingke_models::Db) -> i64 {
+    use diesel::prelude::*;
+    let mut conn = db.read_conn().unwrap();
+    tingke_models::schema::users::table
+        .count()
+        .get_result(&mut **conn)
+        .unwrap()
+}
