@@ -646,6 +646,14 @@ impl Planner<'_> {
         let mut seen: BTreeSet<(String, SchoolRef)> = BTreeSet::new();
         let mut new_people: HashMap<String, usize> = HashMap::new();
         let mut renamed: BTreeSet<String> = BTreeSet::new();
+        // Memberships of the district by (person, school; None: the district itself).
+        let district = self.district;
+        let held: HashMap<(&str, Option<&str>), &KnownMembership> = district
+            .memberships
+            .iter()
+            .filter(|m| m.district_id == district.id)
+            .map(|m| ((m.user_id.as_str(), m.school_id.as_deref()), m))
+            .collect();
         for r in rows {
             let Some(Checked {
                 name,
@@ -712,17 +720,11 @@ impl Planner<'_> {
                 }
             };
             let existing = match (&person, &school) {
-                (PersonRef::Existing(user), SchoolRef::Existing(id)) => self
-                    .district
-                    .memberships
-                    .iter()
-                    .find(|m| &m.user_id == user && m.school_id.as_deref() == Some(id.as_str())),
+                (PersonRef::Existing(user), SchoolRef::Existing(id)) => {
+                    held.get(&(user.as_str(), Some(id.as_str()))).copied()
+                }
                 (PersonRef::Existing(user), SchoolRef::District) => {
-                    self.district.memberships.iter().find(|m| {
-                        &m.user_id == user
-                            && m.school_id.is_none()
-                            && m.district_id == self.district.id
-                    })
+                    held.get(&(user.as_str(), None)).copied()
                 }
                 _ => None,
             };
