@@ -13,7 +13,7 @@ SCHOOLS=${SCHOOLS:-200}
 PEOPLE=${PEOPLE:-100}
 DB=${BENCH_DB:-tingke_bench_import}
 build_tingke
-(cd "$ROOT" && cargo build --release -q -p tingke-api --example district_workbook)
+[ "${SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && cargo build --release -q -p tingke-api --example district_workbook)
 work_dir_and_server_cleanup
 fresh_db() {
     psql "$PG_URL_BASE/postgres" -Xqc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"

@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if seen.insert(phone.clone()) {
             writeln!(
                 f,
-                "{},{name},{phone},{hash},false,{now},{now},,true",
+                "{},{name},{phone},\"{hash}\",false,{now},{now},,true",
                 id(2, phone_n(phone))
             )?;
         }
