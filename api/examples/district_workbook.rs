@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let subject = ["语文", "数学", "英语", "科学"][n % 4];
             rows.push((format!("教师{n}"), format!("139{n:08}"), s, role, subject));
-            if p >= 2 && n % 50 == 0 && schools > 1 {
+            if p >= 2 && n.is_multiple_of(50) && schools > 1 {
                 rows.push((
                     format!("教师{n}"),
                     format!("139{n:08}"),
