@@ -205,6 +205,11 @@ async fn commit(
     let found = state
         .read(move |conn| import::find(conn, &id, Some((&user, admin))))
         .await?;
+    // A principal commits only while they still lead the school they previewed for.
+    let leads = |school: &str| caller.has_school_role(school, Role::Principal);
+    if !caller.is_admin() && !found.school_id.as_deref().is_some_and(leads) {
+        return Err(ApiError::forbidden());
+    }
     let remove = body.0.remove;
     let (found, prepared) = web::block(move || {
         let prepared = import::prepare(&found, remove);

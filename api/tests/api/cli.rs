@@ -289,6 +289,94 @@ async fn secrets_never_reach_the_logs() {
         secrets.push(refreshed[field].as_str().unwrap().to_string());
     }
     secrets.push(signature);
+    // One-time passwords (a member made without one, a reset) and a login sheet's key (issue 21).
+    let admin = json(
+        post(
+            "/v1/auth/login",
+            None,
+            serde_json::json!({"phone": "13800000000", "password": DEMO_PASSWORD}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let admin = admin["access_token"].as_str().unwrap().to_string();
+    let school = login["user"]["memberships"][0]["school_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let district = login["user"]["memberships"][0]["district_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let made = json(
+        post(
+            &format!("/v1/schools/{school}/members"),
+            Some(&admin),
+            serde_json::json!({"name": "日志老师", "phone": "13950000001", "roles": ["teacher"]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    secrets.push(made["initial_password"].as_str().unwrap().to_string());
+    let reset = json(
+        post(
+            &format!(
+                "/v1/users/{}/password-reset",
+                made["user_id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    secrets.push(reset["initial_password"].as_str().unwrap().to_string());
+    let book = crate::imports::xlsx(
+        &[],
+        &[["表老师", "13950000002", "实验小学", "教师", ""]],
+        &[],
+    );
+    let (body, ct) = crate::documents::multipart(&[("file", Some("d.xlsx"), &book)]);
+    let preview = json(
+        client
+            .post(format!("{address}/v1/districts/{district}/imports"))
+            .bearer_auth(&admin)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let import = preview["id"].as_str().unwrap().to_string();
+    let done = json(
+        post(
+            &format!("/v1/imports/{import}/commit"),
+            Some(&admin),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let key = done["login_sheet"]["key"].as_str().unwrap().to_string();
+    let sheet = post(
+        &format!("/v1/imports/{import}/login-sheet"),
+        Some(&admin),
+        serde_json::json!({ "key": key }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sheet.status(), 200);
+    secrets.push(key);
     drop(server);
 
     let logs = std::fs::read_to_string(&log_path).unwrap();

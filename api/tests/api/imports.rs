@@ -708,6 +708,10 @@ async fn a_principal_imports_their_own_school_and_no_one_else_imports() {
     commit(&app, &other, preview.str("id"), &[])
         .await
         .expect_problem(404, "not_found");
+    // Their own import is theirs to commit, once its problems are gone.
+    commit(&app, &principal, preview.str("id"), &[])
+        .await
+        .expect_problem(409, "import_has_problems");
     for phone in [TEACHER_A, DEAN_A, RESEARCHER] {
         let s = app.demo(phone).await;
         upload(&app, &s, &district, &book)
