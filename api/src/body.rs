@@ -87,6 +87,19 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     // Discussion and revisions of 5,000 characters each.
     ("POST", "/v1/groups/{id}/meetings", BodyKind::Large),
     ("PATCH", "/v1/meetings/{id}", BodyKind::Large),
+    // The routine (issue 19): comments and guidance of 5,000 characters each; a notice's problem
+    // and requirement; an inspection's findings of 10,000 and five notes of 2,000.
+    ("POST", "/v1/schools/{id}/check-rounds", BodyKind::Json),
+    ("PATCH", "/v1/check-rounds/{id}", BodyKind::Json),
+    ("POST", "/v1/check-rounds/{id}/results", BodyKind::Large),
+    ("PATCH", "/v1/check-results/{id}", BodyKind::Large),
+    ("POST", "/v1/check-results/{id}/reply", BodyKind::Large),
+    ("POST", "/v1/notices", BodyKind::Large),
+    ("POST", "/v1/notices/{id}/answer", BodyKind::Large),
+    ("POST", "/v1/notices/{id}/escalate", BodyKind::Large),
+    ("POST", "/v1/observations/{id}/follow-ups", BodyKind::Json),
+    ("POST", "/v1/schools/{id}/inspections", BodyKind::Large),
+    ("PATCH", "/v1/inspections/{id}", BodyKind::Large),
     ("POST", "/v1/districts/{id}/imports", BodyKind::Workbook),
     ("POST", "/v1/imports/{id}/commit", BodyKind::Json),
     ("POST", "/v1/imports/{id}/login-sheet", BodyKind::Small),

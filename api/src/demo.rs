@@ -179,8 +179,20 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     let (a, b) = (school("实验小学"), school("第二中学"));
     schools::insert(conn, &a)?;
     schools::insert(conn, &b)?;
-    let rubric_a = rubrics::insert_version(conn, &a.id, &rubrics::default_items(), None, now)?;
-    rubrics::insert_version(conn, &b.id, &rubrics::default_items(), None, now)?;
+    let rubric_a = rubrics::insert_version(
+        conn,
+        &a.id,
+        (&rubrics::default_items(), Some(60)),
+        None,
+        now,
+    )?;
+    rubrics::insert_version(
+        conn,
+        &b.id,
+        (&rubrics::default_items(), Some(60)),
+        None,
+        now,
+    )?;
     quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
     let (name, school_year, starts_on, ends_on) = term_covering(now.date());
     let term = Term {
@@ -261,7 +273,130 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     seed_observations(conn, &a, &term, &rubric_a, &people)?;
     seed_mentorship(conn, &a, &term, &rubric_a, (&ids[5], &ids[6]))?;
     seed_groups(conn, &a, &ids)?;
+    seed_routine(conn, (&a, &term), &ids)?;
     Ok(DemoLogins { rows })
+}
+
+/// School A's routine (issue 19): this month's check round half done (the dean checked 陈老师,
+/// good, and 杨老师, below standard; 赵老师 and 刘组长 are left), a notice to 杨老师 about that
+/// check in its second round, and the researcher's inspection of the school this term. `ids`
+/// are the demo people in the order of `PEOPLE`, the researcher last.
+fn seed_routine(
+    conn: &mut DbConn,
+    (school, term): (&School, &Term),
+    ids: &[String],
+) -> Result<(), SeedError> {
+    use tingke_models::checks::{results, rounds, CheckResult, Round};
+    let now = tingke_models::now();
+    let today = observations::local_date(now);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let first = today.with_day(1).unwrap_or(today);
+    let (dean, good, below) = (&ids[2], &ids[4], &ids[5]);
+    let round = Round {
+        id: tingke_models::new_id(),
+        school_id: school.id.clone(),
+        title: format!("{}月教学常规检查", today.month()),
+        starts_on: day(first),
+        ends_on: day(first + chrono::Days::new(27)),
+        closed_at: None,
+        opened_by: dean.clone(),
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    rounds::insert(conn, &round)?;
+    let result = |teacher: &str, grade: &str, comments: &str, guidance: &str| CheckResult {
+        id: tingke_models::new_id(),
+        round_id: round.id.clone(),
+        school_id: school.id.clone(),
+        teacher_id: teacher.to_string(),
+        checked_by: dean.clone(),
+        plan_ids: "[]".into(),
+        homework_ids: "[]".into(),
+        grade: grade.into(),
+        comments: comments.into(),
+        guidance: guidance.into(),
+        reply: None,
+        replied_at: None,
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    results::insert(
+        conn,
+        &result(good, "good", "教案详实,超周备课。", "作业可再分层。"),
+    )?;
+    let failed = result(
+        below,
+        "fail",
+        "教案只有简案,作业未批改。",
+        "补写详案,作业全批全改。",
+    );
+    results::insert(conn, &failed)?;
+    let at = now.and_utc();
+    let rounds = serde_json::json!([
+        {
+            "round": 1, "issued_by": dean, "issued_at": at, "problem": "教案只有简案,作业未批改。",
+            "required": "一周内补写详案,作业全批全改。", "due_on": day(today - chrono::Days::new(3)),
+            "answer": { "text": "已补写两课时详案。", "document_ids": [], "answered_by": below, "answered_at": at },
+            "outcome": "escalated", "decided_by": dean, "decided_at": at
+        },
+        {
+            "round": 2, "issued_by": dean, "issued_at": at, "problem": "其余课时仍为简案。",
+            "required": "补齐本单元全部详案。", "due_on": day(today + chrono::Days::new(7)),
+            "answer": null, "outcome": null, "decided_by": null, "decided_at": null
+        }
+    ]);
+    tingke_models::notices::insert(
+        conn,
+        &tingke_models::notices::Notice {
+            id: tingke_models::new_id(),
+            school_id: school.id.clone(),
+            district_id: school.district_id.clone(),
+            teacher_id: Some(below.clone()),
+            issued_by: dean.clone(),
+            about_kind: Some("check_result".into()),
+            about_id: Some(failed.id.clone()),
+            round: 2,
+            status: tingke_models::rules::notices::OPEN.into(),
+            due_on: day(today + chrono::Days::new(7)),
+            rounds: rounds.to_string(),
+            request_hash: String::new(),
+            version: 3,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        },
+    )?;
+    let parts = serde_json::json!([
+        { "part": "listen", "note": "随堂听课 4 节" },
+        { "part": "check", "note": "查阅教案、作业各 20 本" },
+        { "part": "talk", "note": "与教研组长座谈" }
+    ]);
+    tingke_models::inspections::insert(
+        conn,
+        &tingke_models::inspections::Inspection {
+            id: tingke_models::new_id(),
+            school_id: school.id.clone(),
+            district_id: school.district_id.clone(),
+            term_id: term.id.clone(),
+            inspected_on: day(today - chrono::Days::new(10)),
+            parts: parts.to_string(),
+            findings: "教学常规总体落实,个别教师教案过简、作业批改不及时。".into(),
+            grade: "good".into(),
+            recorded_by: ids[ids.len() - 1].clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        },
+    )?;
+    Ok(())
 }
 
 /// A demo group: kind, name, subject, grade and its people (indexes into `PEOPLE`).

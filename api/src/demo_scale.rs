@@ -4,7 +4,8 @@
 //! one complete school year of submitted and counted observations (about 1,000,000, one per lesson
 //! period per observer at most, on teaching days of the year's two terms), lesson plans and
 //! guided-learning sheets with page records and reviews, mentor–apprentice pairs with their
-//! activities. Smaller scales shrink the district: `--scale 0.005` is one school of 100 teachers.
+//! activities, groups with their meetings, a monthly check round per school with its results and
+//! the notices of the failed ones, an inspection of each school each term. Smaller scales shrink the district: `--scale 0.005` is one school of 100 teachers.
 //!
 //! Deterministic: the same scale and seed give the same rows (ids included), except the
 //! timestamps of the setup rows. Rows go in with multi-row inserts, one transaction per school,
@@ -18,15 +19,18 @@ use diesel::Connection;
 use std::fmt;
 use std::time::Instant;
 use tingke_models::bulk::{self, GroupMemberRow, MentorshipTermRow, UserRow};
+use tingke_models::checks::{CheckResult, Round};
 use tingke_models::districts::{self, District};
 use tingke_models::documents::{self, Document, PageRow, Review};
 use tingke_models::groups::{Group, GRADE, PREPARATION, SUBJECT};
+use tingke_models::inspections::Inspection;
 use tingke_models::meetings::Meeting;
 use tingke_models::members::MembershipRow;
 use tingke_models::mentorships::{self, Activity, Mentorship};
+use tingke_models::notices::Notice;
 use tingke_models::observations::{self, Observation};
 use tingke_models::rubrics::{self, RubricRow};
-use tingke_models::rules::meetings;
+use tingke_models::rules::{checks, meetings};
 use tingke_models::schools::School;
 use tingke_models::terms::{self, Term};
 use tingke_models::{quotas, users, Db, DbConn};
@@ -190,6 +194,8 @@ pub struct Summary {
     pub activities: usize,
     pub groups: usize,
     pub meetings: usize,
+    pub check_results: usize,
+    pub notices: usize,
     pub seconds: f64,
 }
 
@@ -199,7 +205,7 @@ impl fmt::Display for Summary {
             f,
             "Generated in {:.1} s: {} schools, {} teachers, {} researchers, {} observations, \
              {} documents with {} pages, {} mentorships with {} activities, {} groups with {} \
-             meetings.",
+             meetings, {} check results, {} notices.",
             self.seconds,
             self.size.schools,
             self.size.teachers,
@@ -211,6 +217,8 @@ impl fmt::Display for Summary {
             self.activities,
             self.groups,
             self.meetings,
+            self.check_results,
+            self.notices,
         )?;
         writeln!(f, "Every login uses the password {DEMO_PASSWORD}.")?;
         writeln!(f, "district_id={}", self.district_id)?;
@@ -359,6 +367,8 @@ struct Shared<'a> {
     calendar: &'a Calendar,
     rubric_items: Vec<(String, i32)>,
     now: NaiveDateTime,
+    /// The researcher who records the district's inspections.
+    inspector: Option<String>,
 }
 
 #[derive(Default)]
@@ -370,6 +380,8 @@ struct Counts {
     activities: usize,
     groups: usize,
     meetings: usize,
+    check_results: usize,
+    notices: usize,
 }
 
 /// Fills an empty database with a district of the given scale. Refuses a database with users.
@@ -422,11 +434,16 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
             .map(|i| (i.key, i.max_score))
             .collect(),
         now,
+        inspector: None,
     };
     let admin_phone = "13600000000".to_string();
     let researchers: Vec<UserRow> = (0..size.researchers)
         .map(|i| user(&mut rng, &shared, format!("137{i:08}"), false))
         .collect();
+    let shared = Shared {
+        inspector: researchers.first().map(|r| r.id.clone()),
+        ..shared
+    };
     (*conn).transaction(|conn| -> Result<(), SeedError> {
         districts::insert(conn, &district)?;
         quotas::replace(conn, &district.id, &quotas::default_rules(), now)?;
@@ -494,6 +511,8 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
         activities: counts.activities,
         groups: counts.groups,
         meetings: counts.meetings,
+        check_results: counts.check_results,
+        notices: counts.notices,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -551,6 +570,7 @@ fn school_rows(
         items: serde_json::to_string(&rubrics::default_items()).unwrap_or_else(|_| "[]".into()),
         created_by: None,
         created_at: now,
+        pass_line: Some(60),
     };
     bulk::rubrics(conn, std::slice::from_ref(&rubric))?;
 
@@ -712,6 +732,11 @@ fn school_rows(
     counts.groups += bulk::groups(conn, &groups)?;
     bulk::group_members(conn, &group_people)?;
     counts.meetings += bulk::meetings(conn, &meetings)?;
+    let routine = routine_rows(rng, shared, &school.id, &people);
+    bulk::check_rounds(conn, &routine.rounds)?;
+    counts.check_results += bulk::check_results(conn, &routine.results)?;
+    counts.notices += bulk::notices(conn, &routine.notices)?;
+    bulk::inspections(conn, &routine.inspections)?;
     Ok(SchoolRef {
         id: school.id,
         rubric_id: rubric.id,
@@ -720,6 +745,159 @@ fn school_rows(
             .map(|p| (p.id, p.subject, p.grade))
             .collect(),
     })
+}
+
+/// A school's routine of the year (issue 19).
+struct Routine {
+    rounds: Vec<Round>,
+    results: Vec<CheckResult>,
+    notices: Vec<Notice>,
+    inspections: Vec<Inspection>,
+}
+
+/// A check round each month of the year with teaching days, opened by the dean and closed at its
+/// end; nine teachers in ten checked in each (a fifth excellent, half good, a quarter pass, one in
+/// twenty below standard, each of those sent a notice that went one to three rounds); an
+/// inspection of the school each term.
+fn routine_rows(rng: &mut Rng, shared: &Shared, school_id: &str, people: &[Person]) -> Routine {
+    let cal = shared.calendar;
+    let now = shared.now;
+    let dean = people
+        .iter()
+        .find(|p| p.post == Post::Dean)
+        .unwrap_or(&people[0]);
+    let mut months: Vec<NaiveDate> = cal
+        .days
+        .iter()
+        .map(|(d, _)| d.with_day(1).unwrap_or(*d))
+        .collect();
+    months.dedup();
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut out = Routine {
+        rounds: Vec::new(),
+        results: Vec::new(),
+        notices: Vec::new(),
+        inspections: Vec::new(),
+    };
+    for first in months {
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .map_or(first, |d| d - Duration::days(1));
+        let round = Round {
+            id: rng.id(now),
+            school_id: school_id.to_string(),
+            title: format!("{}月教学常规检查", first.month()),
+            starts_on: day(first),
+            ends_on: day(last),
+            closed_at: Some(now),
+            opened_by: dean.id.clone(),
+            request_hash: String::new(),
+            version: 2,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let checked = people
+            .iter()
+            .filter(|p| matches!(p.post, Post::Teacher | Post::GradeLeader));
+        for p in checked {
+            if !rng.chance(0.9) {
+                continue;
+            }
+            let grade = match rng.below(20) {
+                0..=3 => "excellent",
+                4..=13 => "good",
+                14..=18 => "pass",
+                _ => "fail",
+            };
+            let result = CheckResult {
+                id: rng.id(now),
+                round_id: round.id.clone(),
+                school_id: school_id.to_string(),
+                teacher_id: p.id.clone(),
+                checked_by: dean.id.clone(),
+                plan_ids: "[]".into(),
+                homework_ids: "[]".into(),
+                grade: grade.into(),
+                comments: rng.pick(STRENGTHS).to_string(),
+                guidance: rng.pick(SUGGESTIONS).to_string(),
+                reply: None,
+                replied_at: None,
+                request_hash: String::new(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            if grade == checks::FAIL {
+                out.notices.push(notice(rng, shared, &result, last));
+            }
+            out.results.push(result);
+        }
+        out.rounds.push(round);
+    }
+    if let Some(inspector) = &shared.inspector {
+        for (t, term) in cal.terms.iter().enumerate() {
+            let days = cal.days_of_term(t);
+            let d = cal.days[*rng.pick(&days)].0;
+            out.inspections.push(Inspection {
+                id: rng.id(now),
+                school_id: school_id.to_string(),
+                district_id: shared.district_id.to_string(),
+                term_id: term.id.clone(),
+                inspected_on: day(d),
+                parts: r#"[{"part":"listen","note":"随堂听课"},{"part":"check","note":"查阅教案作业"}]"#
+                    .into(),
+                findings: "教学常规基本落实。".into(),
+                grade: ["excellent", "good", "pass"][rng.below(3)].into(),
+                recorded_by: inspector.clone(),
+                request_hash: String::new(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            });
+        }
+    }
+    out
+}
+
+/// The notice after a failed check: one to three rounds, the last verified or still open.
+fn notice(rng: &mut Rng, shared: &Shared, r: &CheckResult, round_ends: NaiveDate) -> Notice {
+    let rounds = 1 + rng.below(3) as i32;
+    let at = shared.now.and_utc();
+    let history: Vec<serde_json::Value> = (1..=rounds)
+        .map(|n| {
+            let due = round_ends + Duration::days(14 * i64::from(n));
+            serde_json::json!({
+                "round": n, "issued_by": r.checked_by, "issued_at": at,
+                "problem": "教案过简,作业批改不及时。", "required": "补写详案,作业全批全改。",
+                "due_on": due.format("%Y-%m-%d").to_string(),
+                "answer": { "text": "已整改。", "document_ids": [], "answered_by": r.teacher_id, "answered_at": at },
+                "outcome": if n < rounds { "escalated" } else { "verified" },
+                "decided_by": r.checked_by, "decided_at": at
+            })
+        })
+        .collect();
+    let due = round_ends + Duration::days(14 * i64::from(rounds));
+    Notice {
+        id: rng.id(shared.now),
+        school_id: r.school_id.clone(),
+        district_id: shared.district_id.to_string(),
+        teacher_id: Some(r.teacher_id.clone()),
+        issued_by: r.checked_by.clone(),
+        about_kind: Some("check_result".into()),
+        about_id: Some(r.id.clone()),
+        round: rounds,
+        status: tingke_models::rules::notices::VERIFIED.into(),
+        due_on: due.format("%Y-%m-%d").to_string(),
+        rounds: serde_json::Value::Array(history).to_string(),
+        request_hash: String::new(),
+        version: 1 + 2 * rounds,
+        created_at: shared.now,
+        updated_at: shared.now,
+        deleted_at: None,
+    }
 }
 
 /// The subjects whose lessons are prepared together, grade by grade (备课组).

@@ -671,6 +671,81 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "That is not the login sheet's key",
     ),
     ("internal_error", "服务器内部错误", "Internal server error"),
+    (
+        "invalid_grade",
+        "等级应为优秀、良好、合格或不合格",
+        "The grade is excellent, good, pass or fail",
+    ),
+    (
+        "invalid_range",
+        "起止日期不合法",
+        "The first and last days do not make a span",
+    ),
+    (
+        "invalid_part",
+        "督查方式应为听、查、看、访、谈之一",
+        "A part is listen, check, look, visit or talk",
+    ),
+    (
+        "duplicate_part",
+        "同一督查方式出现了两次",
+        "A part is named twice",
+    ),
+    (
+        "notice_closed",
+        "整改通知已验收",
+        "The notice has been verified",
+    ),
+    (
+        "not_answered",
+        "整改尚未回复,不能验收",
+        "The notice has not been answered yet",
+    ),
+    (
+        "rounds_exhausted",
+        "已下发最后一次整改通知",
+        "The last round of the notice has been sent",
+    ),
+    (
+        "invalid_due_on",
+        "整改期限须在今天之后",
+        "The deadline must be a day after today",
+    ),
+    (
+        "not_below_pass_line",
+        "该节课未低于评分合格线",
+        "The lesson is not below the rubric's pass line",
+    ),
+    (
+        "round_closed",
+        "本轮检查已结束",
+        "The check round is closed",
+    ),
+    (
+        "already_checked",
+        "该教师本轮已检查",
+        "The teacher has been checked in this round",
+    ),
+    (
+        "round_has_results",
+        "本轮检查已有记录,不能删除",
+        "The check round has results and stays",
+    ),
+    (
+        "wrong_document_kind",
+        "材料类型不符",
+        "The document is not of the kind asked for",
+    ),
+    (
+        "invalid_about",
+        "整改通知关联的对象类型不合法",
+        "A notice is about a check result, an observation, a document or an inspection",
+    ),
+    (
+        "about_not_found",
+        "整改通知关联的对象不存在",
+        "What the notice is about does not exist here",
+    ),
 ];
 
 /// The title of `code` in `lang`.

@@ -173,6 +173,30 @@ bulk_insert!(
     schema::group_meetings::table,
     Meeting
 );
+bulk_insert!(
+    /// Monthly check rounds.
+    check_rounds,
+    schema::check_rounds::table,
+    crate::checks::Round
+);
+bulk_insert!(
+    /// Results of monthly checks.
+    check_results,
+    schema::check_results::table,
+    crate::checks::CheckResult
+);
+bulk_insert!(
+    /// Rectification notices.
+    notices,
+    schema::notices::table,
+    crate::notices::Notice
+);
+bulk_insert!(
+    /// District inspections.
+    inspections,
+    schema::inspections::table,
+    crate::inspections::Inspection
+);
 
 /// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans queries
 /// on a million fresh rows with guesses until autovacuum gets to it. On PostgreSQL `VACUUM` also

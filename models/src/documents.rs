@@ -11,7 +11,23 @@ pub const GUIDED_LEARNING_SHEET: &str = "guided_learning_sheet";
 /// Photos of what a group's research activity or preparation produced (活动记录): kept, not
 /// reviewed.
 pub const ACTIVITY_RECORD: &str = "activity_record";
-pub const KINDS: [&str; 3] = [LESSON_PLAN, GUIDED_LEARNING_SHEET, ACTIVITY_RECORD];
+/// Photos of a sample of a teacher's marked homework (作业批改), seen in the monthly check:
+/// kept, not reviewed.
+pub const HOMEWORK: &str = "homework";
+/// Photos that answer a rectification notice (整改材料): kept, not reviewed.
+pub const EVIDENCE: &str = "rectification_evidence";
+pub const KINDS: [&str; 5] = [
+    LESSON_PLAN,
+    GUIDED_LEARNING_SHEET,
+    ACTIVITY_RECORD,
+    HOMEWORK,
+    EVIDENCE,
+];
+
+/// Kinds that are handed in and kept, never reviewed.
+pub fn is_kept_only(kind: &str) -> bool {
+    [ACTIVITY_RECORD, HOMEWORK, EVIDENCE].contains(&kind)
+}
 
 /// Where a document stands. Lesson plans: draft → submitted → approved, or needs_revision and
 /// back to submitted. Guided-learning sheets (POLICY.md): submitted → grade_approved (the
@@ -340,5 +356,27 @@ pub fn overdue(
         .filter(reviews::rectify_by.lt(today))
         .order((reviews::rectify_by.asc(), reviews::id.asc()))
         .select((Review::as_select(), Document::as_select()))
+        .load(conn)
+}
+
+/// When the first page of each document arrived (the pages a plan has now; a document without
+/// pages is not listed): what 超周备课 is read from.
+pub fn first_page_at(
+    conn: &mut DbConn,
+    document_ids: &[String],
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    pages::table
+        .filter(pages::document_id.eq_any(document_ids))
+        .group_by(pages::document_id)
+        .select((pages::document_id, diesel::dsl::min(pages::created_at)))
+        .load(conn)
+}
+
+/// Live documents by id.
+pub fn live_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Document>> {
+    documents::table
+        .filter(documents::id.eq_any(ids))
+        .filter(documents::deleted_at.is_null())
+        .select(Document::as_select())
         .load(conn)
 }

@@ -3,19 +3,23 @@
 
 pub mod auth;
 pub mod bulk;
+pub mod checks;
 pub mod db;
 pub mod districts;
 pub mod documents;
 pub mod groups;
 pub mod idempotency;
 pub mod imports;
+pub mod inspections;
 pub mod meetings;
 pub mod members;
 pub mod mentorships;
 pub mod names;
+pub mod notices;
 pub mod observations;
 pub mod page;
 pub mod quotas;
+mod records;
 pub mod roles;
 pub mod rubrics;
 pub mod rules;

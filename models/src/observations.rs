@@ -559,3 +559,29 @@ pub fn of_teacher_in_terms(
         .select(Observation::as_select())
         .load(conn)
 }
+
+/// (lesson start, id) of the live submitted observations of a teacher's lessons in a school
+/// that began after `after`: what does a follow-up.
+pub fn of_teacher_after(
+    conn: &mut DbConn,
+    (school_id, teacher_id): (&str, &str),
+    after: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, String)>> {
+    observations::table
+        .filter(observations::school_id.eq(school_id))
+        .filter(observations::teacher_id.eq(teacher_id))
+        .filter(observations::status.eq(SUBMITTED))
+        .filter(observations::deleted_at.is_null())
+        .filter(observations::started_at.gt(after))
+        .select((observations::started_at, observations::id))
+        .load(conn)
+}
+
+impl Observation {
+    /// The sum of the scores given.
+    pub fn total(&self) -> i32 {
+        serde_json::from_str::<std::collections::BTreeMap<String, i32>>(&self.scores)
+            .map(|s| s.values().sum())
+            .unwrap_or(0)
+    }
+}

@@ -35,6 +35,7 @@ pub struct RubricRow {
     pub items: String,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+    pub pass_line: Option<i32>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct Rubric {
     pub version: i32,
     pub items: Vec<RubricItem>,
     pub created_at: NaiveDateTime,
+    /// The total under which a lesson is below standard (issue 19); `None`: not set.
+    pub pass_line: Option<i32>,
 }
 
 impl From<RubricRow> for Rubric {
@@ -54,6 +57,7 @@ impl From<RubricRow> for Rubric {
             school_id: row.school_id,
             version: row.version,
             created_at: row.created_at,
+            pass_line: row.pass_line,
         }
     }
 }
@@ -152,7 +156,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Rubric>> {
 pub fn insert_version(
     conn: &mut DbConn,
     school_id: &str,
-    items: &[RubricItem],
+    (items, pass_line): (&[RubricItem], Option<i32>),
     created_by: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<Rubric> {
@@ -164,6 +168,7 @@ pub fn insert_version(
         items: serde_json::to_string(items).unwrap_or_else(|_| "[]".into()),
         created_by: created_by.map(str::to_string),
         created_at: now,
+        pass_line,
     };
     diesel::insert_into(rubrics::table)
         .values(&row)

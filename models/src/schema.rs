@@ -128,6 +128,7 @@ diesel::joinable!(reviews -> documents (document_id));
 diesel::joinable!(group_members -> school_groups (group_id));
 diesel::joinable!(group_meetings -> school_groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
+diesel::joinable!(check_results -> check_rounds (round_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -156,6 +157,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     school_groups,
     group_members,
     group_meetings,
+    check_rounds,
+    check_results,
+    notices,
+    follow_ups,
+    inspections,
 );
 
 diesel::table! {
@@ -216,6 +222,7 @@ diesel::table! {
         items -> Text,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        pass_line -> Nullable<Integer>,
     }
 }
 
@@ -414,5 +421,101 @@ diesel::table! {
         scope_id -> Text,
         deleted -> Bool,
         seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    check_rounds (id) {
+        id -> Text,
+        school_id -> Text,
+        title -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        closed_at -> Nullable<Timestamp>,
+        opened_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    check_results (id) {
+        id -> Text,
+        round_id -> Text,
+        school_id -> Text,
+        teacher_id -> Text,
+        checked_by -> Text,
+        plan_ids -> Text,
+        homework_ids -> Text,
+        grade -> Text,
+        comments -> Text,
+        guidance -> Text,
+        reply -> Nullable<Text>,
+        replied_at -> Nullable<Timestamp>,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        teacher_id -> Nullable<Text>,
+        issued_by -> Text,
+        about_kind -> Nullable<Text>,
+        about_id -> Nullable<Text>,
+        round -> Integer,
+        status -> Text,
+        due_on -> Text,
+        rounds -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        term_id -> Text,
+        inspected_on -> Text,
+        parts -> Text,
+        findings -> Text,
+        grade -> Text,
+        recorded_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Text,
+        observation_id -> Text,
+        school_id -> Text,
+        teacher_id -> Text,
+        opened_by -> Text,
+        due_on -> Text,
+        note -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }

@@ -22,6 +22,10 @@ pub const TERM: &str = "term";
 pub const RUBRIC: &str = "rubric";
 pub const GROUP: &str = "group";
 pub const MEETING: &str = "meeting";
+pub const CHECK_ROUND: &str = "check_round";
+pub const CHECK_RESULT: &str = "check_result";
+pub const NOTICE: &str = "notice";
+pub const INSPECTION: &str = "inspection";
 
 /// One entity's last change.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -6,7 +6,8 @@
 //! change included, which counts wrong old passwords against the caller's login limit), a caller
 //! (second byte, one of the demo logins) and the body (the rest). In a body, `$school`,
 //! `$other_school`, `$district`, `$teacher`, `$term`, `$observation`, `$document`, `$mentorship`,
-//! `$mentor`, `$apprentice`, `$group`, `$meeting` and `$uuid` become real ids before sending, so mutations get past "no such school" into the
+//! `$mentor`, `$apprentice`, `$group`, `$meeting`, `$round`, `$result`, `$notice`,
+//! `$inspection` and `$uuid` become real ids before sending, so mutations get past "no such school" into the
 //! handlers' own rules.
 //!
 //! A finding is a panic, a 5xx, or an error answer without its stable `code`.
@@ -152,6 +153,10 @@ impl World {
             ("$observation", first("observations")),
             ("$group", first("groups")),
             ("$meeting", first("meetings")),
+            ("$round", first("check_rounds")),
+            ("$result", first("check_results")),
+            ("$notice", first("notices")),
+            ("$inspection", first("inspections")),
             ("$mentorship", first("mentorships")),
             ("$mentor", text(&pair["mentor_id"])),
             ("$apprentice", text(&pair["apprentice_id"])),
@@ -173,6 +178,10 @@ impl World {
             "mentorships" => "$mentorship",
             "groups" => "$group",
             "meetings" => "$meeting",
+            "check-rounds" => "$round",
+            "check-results" => "$result",
+            "notices" => "$notice",
+            "inspections" => "$inspection",
             _ => "$document",
         };
         template.replace("{id}", self.var(var))

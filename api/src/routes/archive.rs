@@ -1,7 +1,9 @@
 //! A teacher's archive for the annual evaluation: what was observed of their lessons and how
 //! their apprenticeship was evaluated, for one school year.
 
+use super::checks::ResultView;
 use super::documents::{self, DocumentView};
+use super::notices::NoticeView;
 use super::observations::{self, ObservationView};
 use super::Router;
 use crate::auth::Caller;
@@ -13,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tingke_models::observations as obs;
 use tingke_models::roles::Role;
-use tingke_models::{members, mentorships, terms, users, DbConn};
+use tingke_models::{members, mentorships, rules, terms, users, DbConn};
 
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/users/{id}/archive", archive);
@@ -47,6 +49,14 @@ struct Archive {
     documents: Vec<DocumentView>,
     observations: Vec<ObservationView>,
     evaluations: Vec<EvaluationEntry>,
+    /// The monthly checks of the teacher's work in rounds of the year, oldest first.
+    checks: Vec<ResultView>,
+    /// Rectification notices to the teacher issued in the year.
+    notices: Vec<NoticeView>,
+    /// "教学不达标者年度不得评优选先": false while the last check was below standard or a notice
+    /// is overdue (`rules::checks::not_eligible_because`).
+    award_eligible: bool,
+    not_eligible_because: Vec<&'static str>,
 }
 
 async fn archive(
@@ -83,7 +93,20 @@ async fn archive(
             term_ids.dedup();
             let from = year.iter().map(|t| t.starts_on.clone()).min();
             let to = year.iter().map(|t| t.ends_on.clone()).max();
+            let (checks, notices) = match (&from, &to) {
+                (Some(from), Some(to)) => routine(conn, &caller, &user.id, (from, to))?,
+                _ => (Vec::new(), Vec::new()),
+            };
+            let grades: Vec<&str> = checks.iter().map(|c| c.grade()).collect();
+            let because = rules::checks::not_eligible_because(&rules::checks::Year {
+                grades: &grades,
+                notices_overdue: notices.iter().filter(|n| n.is_overdue()).count(),
+            });
             Ok(Archive {
+                award_eligible: because.is_empty(),
+                not_eligible_because: because,
+                checks,
+                notices,
                 documents: match (from, to) {
                     (Some(from), Some(to)) => written(conn, &caller, &user.id, (&from, &to))?,
                     _ => Vec::new(),
@@ -126,6 +149,38 @@ fn observed(
     let mut list = obs::of_teacher_in_terms(conn, user_id, term_ids)?;
     list.retain(|o| observations::can_see(caller, o));
     observations::summaries(conn, list)
+}
+
+/// The teacher's checks and notices of the year that the caller may see. Whether the teacher
+/// may be put forward for awards is judged on all of them, so it is judged on these only when
+/// the caller reads them all (the teacher, the school's leaders, researchers, admins read every
+/// one).
+fn routine(
+    conn: &mut DbConn,
+    caller: &Caller,
+    user_id: &str,
+    (from, to): (&str, &str),
+) -> ApiResult<(Vec<ResultView>, Vec<NoticeView>)> {
+    let mut results = Vec::new();
+    for (r, _) in tingke_models::checks::results::of_teacher_between(conn, user_id, (from, to))? {
+        let district = tingke_models::schools::find(conn, &r.school_id)?
+            .map(|s| s.district_id)
+            .unwrap_or_default();
+        if super::checks::can_see_result(caller, &r, &district) {
+            results.push(r);
+        }
+    }
+    let checks = super::checks::result_views(conn, results)?;
+    let notices = tingke_models::notices::to_teacher(conn, user_id)?
+        .into_iter()
+        .filter(|n| {
+            let day = obs::local_date(n.created_at).format("%Y-%m-%d").to_string();
+            day.as_str() >= from && day.as_str() <= to
+        })
+        .filter(|n| super::notices::can_see(caller, n))
+        .map(NoticeView::from)
+        .collect();
+    Ok((checks, notices))
 }
 
 fn evaluations(

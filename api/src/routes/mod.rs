@@ -6,15 +6,19 @@ use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 mod archive;
 mod auth;
+mod checks;
 mod districts;
 mod documents;
+mod follow_ups;
 mod group_progress;
 mod groups;
 mod health;
 mod imports;
+mod inspections;
 mod meetings;
 mod members;
 mod mentorships;
+mod notices;
 mod observations;
 mod pages;
 mod quotas;
@@ -99,6 +103,10 @@ pub fn router() -> Router {
     mentorships::routes(&mut r);
     archive::routes(&mut r);
     documents::routes(&mut r);
+    checks::routes(&mut r);
+    notices::routes(&mut r);
+    follow_ups::routes(&mut r);
+    inspections::routes(&mut r);
     sync::routes(&mut r);
     pages::routes(&mut r);
     r

@@ -442,7 +442,7 @@ fn rubric_for(conn: &mut DbConn, school_id: &str) -> ApiResult<Rubric> {
         None => Ok(rubrics::insert_version(
             conn,
             school_id,
-            &rubrics::default_items(),
+            (&rubrics::default_items(), None),
             None,
             tingke_models::now(),
         )?),

@@ -1128,6 +1128,25 @@ fn csv_response(
             out.write_record(record).map_err(ApiError::internal)?;
         }
     }
+    attachment(out, filename)
+}
+
+/// A spreadsheet of `lines` under `head`, UTF-8 with a BOM so that spreadsheets read the Chinese
+/// right. The cells are the caller's: text that could start a formula goes through [`cell`].
+pub(super) fn csv_attachment(
+    head: &[&str],
+    lines: Vec<Vec<String>>,
+    filename: &str,
+) -> ApiResult<HttpResponse> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    out.write_record(head).map_err(ApiError::internal)?;
+    for line in lines {
+        out.write_record(line).map_err(ApiError::internal)?;
+    }
+    attachment(out, filename)
+}
+
+fn attachment(out: csv::Writer<Vec<u8>>, filename: &str) -> ApiResult<HttpResponse> {
     let body = out.into_inner().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))

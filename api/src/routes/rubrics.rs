@@ -49,6 +49,9 @@ struct ItemInput {
 struct RubricUpdate {
     #[validate(length(min = 1, max = 30, code = "invalid_length"), nested)]
     items: Vec<ItemInput>,
+    /// The total under which a lesson is below standard and may be followed up.
+    #[validate(range(min = 1, max = 3000, code = "score_out_of_range"))]
+    pass_line: Option<i32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +60,7 @@ pub(super) struct RubricView {
     school_id: String,
     version: i32,
     items: Vec<RubricItem>,
+    pass_line: Option<i32>,
     created_at: DateTime<Utc>,
 }
 
@@ -67,6 +71,7 @@ impl From<Rubric> for RubricView {
             school_id: r.school_id,
             version: r.version,
             items: r.items,
+            pass_line: r.pass_line,
             created_at: r.created_at.and_utc(),
         }
     }
@@ -92,7 +97,7 @@ async fn get(
             None => Ok(rubrics::insert_version(
                 conn,
                 &school.id,
-                &rubrics::default_items(),
+                (&rubrics::default_items(), None),
                 None,
                 tingke_models::now(),
             )?),
@@ -116,8 +121,9 @@ async fn put(
     if !(caller.is_admin() || caller.has_school_role(&school.id, Role::Principal)) {
         return Err(ApiError::forbidden());
     }
+    let body = body.read()?;
+    let pass_line = body.pass_line;
     let items: Vec<RubricItem> = body
-        .read()?
         .items
         .into_iter()
         .map(|i| RubricItem {
@@ -134,6 +140,14 @@ async fn put(
             format!("{key} appears twice"),
         ));
     }
+    let most: i32 = items.iter().map(|i| i.max_score).sum();
+    if pass_line.is_some_and(|line| line > most) {
+        return Err(ApiError::field(
+            "score_out_of_range",
+            "pass_line",
+            format!("the pass line is at most the rubric's total of {most}"),
+        ));
+    }
     let by = caller.id().to_string();
     let rubric = state
         .write(move |conn| {
@@ -145,7 +159,7 @@ async fn put(
             Ok(rubrics::insert_version(
                 conn,
                 &school.id,
-                &items,
+                (&items, pass_line),
                 Some(&by),
                 tingke_models::now(),
             )?)

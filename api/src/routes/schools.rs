@@ -94,7 +94,7 @@ async fn create_school(
             tingke_models::rubrics::insert_version(
                 conn,
                 &school.id,
-                &items,
+                (&items, None),
                 None,
                 school.created_at,
             )?;

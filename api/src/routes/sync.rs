@@ -3,11 +3,14 @@
 //! is the number of the last change answered, so it survives restarts and never skips a write
 //! that committed late.
 
+use super::checks::{self, ResultView, RoundView};
 use super::documents::{self, DocumentView};
 use super::groups::GroupView;
+use super::inspections::{self, InspectionView};
 use super::meetings::MeetingView;
 use super::members::MemberView;
 use super::mentorships::{self, ActivityView, MentorshipView};
+use super::notices::{self, NoticeView};
 use super::observations::{self, ObservationView};
 use super::quotas::{self, ProgressList};
 use super::rubrics::RubricView;
@@ -29,8 +32,12 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/sync", sync);
 }
 
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 13] = [
     log::GROUP,
+    log::CHECK_ROUND,
+    log::CHECK_RESULT,
+    log::NOTICE,
+    log::INSPECTION,
     log::MEETING,
     log::OBSERVATION,
     log::DOCUMENT,
@@ -138,6 +145,10 @@ struct SyncView {
     rubrics: Vec<RubricView>,
     groups: Vec<GroupView>,
     meetings: Vec<MeetingView>,
+    check_rounds: Vec<RoundView>,
+    check_results: Vec<ResultView>,
+    notices: Vec<NoticeView>,
+    inspections: Vec<InspectionView>,
     deleted: Vec<Tombstone>,
     /// The caller's own quota progress in each current term, on the last page.
     progress: Vec<ProgressList>,
@@ -329,6 +340,59 @@ fn load(
                 }
             }
         }
+        log::CHECK_ROUND => {
+            for r in tingke_models::checks::rounds::by_ids(conn, ids)? {
+                found.insert(r.id.clone());
+                match r.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::CHECK_ROUND, r.id)),
+                    false => view.check_rounds.push(RoundView::from(r)),
+                }
+            }
+        }
+        log::CHECK_RESULT => {
+            let mut shown = Vec::new();
+            let mut districts = std::collections::HashMap::new();
+            for r in tingke_models::checks::results::by_ids(conn, ids)? {
+                found.insert(r.id.clone());
+                if !districts.contains_key(&r.school_id) {
+                    let d = district_of(conn, &r.school_id)?;
+                    districts.insert(r.school_id.clone(), d);
+                }
+                let district = &districts[&r.school_id];
+                if !checks::can_see_result(caller, &r, district) {
+                    continue;
+                }
+                match r.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::CHECK_RESULT, r.id)),
+                    false => shown.push(r),
+                }
+            }
+            view.check_results = checks::result_views(conn, shown)?;
+        }
+        log::NOTICE => {
+            for n in tingke_models::notices::by_ids(conn, ids)? {
+                found.insert(n.id.clone());
+                if !notices::can_see(caller, &n) {
+                    continue;
+                }
+                match n.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::NOTICE, n.id)),
+                    false => view.notices.push(NoticeView::from(n)),
+                }
+            }
+        }
+        log::INSPECTION => {
+            for i in tingke_models::inspections::by_ids(conn, ids)? {
+                found.insert(i.id.clone());
+                if !inspections::can_see(caller, &i) {
+                    continue;
+                }
+                match i.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::INSPECTION, i.id)),
+                    false => view.inspections.push(inspections::view(conn, i)?),
+                }
+            }
+        }
         log::RUBRIC => {
             for r in log::rubrics(conn, ids)? {
                 found.insert(r.id.clone());
@@ -338,6 +402,13 @@ fn load(
         _ => {}
     }
     Ok(found)
+}
+
+/// The district of a school (the scopes of sync are schools the caller sees).
+fn district_of(conn: &mut DbConn, school_id: &str) -> ApiResult<String> {
+    Ok(tingke_models::schools::find(conn, school_id)?
+        .map(|s| s.district_id)
+        .unwrap_or_default())
 }
 
 /// A tombstone for a change whose row is gone (a removed member, say), for a caller of its

@@ -249,6 +249,52 @@ const MATRIX: &[(&str, &str)] = &[
     // school approves it (`may_approve_sheet`), and so reads it
     ("POST /v1/documents/{id}/approve", "o fffoof hh h h f u"),
     ("POST /v1/documents/{id}/sign-off", "o ooofhf hh h h f u"),
+    // the monthly routine check (issue 19): rounds of school A opened by the admin; results of
+    // teacher A recorded by the dean in a fresh round; the school's senior leaders open rounds
+    // and check; the grade-group leader checks the people of their group
+    ("POST /v1/schools/{id}/check-rounds", "o ooofff ff h h f u"),
+    ("GET /v1/schools/{id}/check-rounds", "o oooooo oo h h o u"),
+    ("GET /v1/check-rounds/{id}", "o oooooo oo h h o u"),
+    ("PATCH /v1/check-rounds/{id}", "o ooofff ff h h f u"),
+    ("DELETE /v1/check-rounds/{id}", "o ooofff ff h h f u"),
+    ("POST /v1/check-rounds/{id}/results", "o ooooff ff h h f u"),
+    ("GET /v1/check-rounds/{id}/results", "o oooooo oo h h o u"),
+    ("GET /v1/check-rounds/{id}/coverage", "o ooooof ff h h o u"),
+    ("GET /v1/check-rounds/{id}/summary", "o ooofff ff h h o u"),
+    (
+        "GET /v1/check-rounds/{id}/summary.csv",
+        "o ooofff ff h h o u",
+    ),
+    ("GET /v1/check-results/{id}", "o ooooho hh h h o u"),
+    ("PATCH /v1/check-results/{id}", "o ooofhf hh h h f u"),
+    ("DELETE /v1/check-results/{id}", "o ooofhf hh h h f u"),
+    ("POST /v1/check-results/{id}/reply", "f ffffho hh h h f u"),
+    // rectification notices to teacher A, issued by the dean (answered by teacher A before a
+    // verification); the school's senior leaders and the district's researchers issue and decide
+    ("POST /v1/notices", "o ooofff ff h h o u"),
+    ("GET /v1/schools/{id}/notices", "o oooooo oo h h o u"),
+    ("GET /v1/notices/{id}", "o ooooho hh h h o u"),
+    ("DELETE /v1/notices/{id}", "o ooofhf hh h h o u"),
+    ("POST /v1/notices/{id}/answer", "f ffffho hh h h f u"),
+    ("POST /v1/notices/{id}/verify", "o ooofhf hh h h o u"),
+    ("POST /v1/notices/{id}/escalate", "o ooofhf hh h h o u"),
+    // follow-ups of a submitted observation of teacher A below the pass line, opened by the dean
+    (
+        "POST /v1/observations/{id}/follow-ups",
+        "o ooofhf hh h h o u",
+    ),
+    ("GET /v1/schools/{id}/follow-ups", "o ooooof ff h h o u"),
+    ("GET /v1/follow-ups/{id}", "o ooooho hh h h o u"),
+    ("DELETE /v1/follow-ups/{id}", "o ooofhf hh h h f u"),
+    ("GET /v1/schools/{id}/overdue", "o ooooof ff h h o u"),
+    ("GET /v1/districts/{id}/overdue", "o ffffff ff f h o u"),
+    // inspections of school A, recorded by the admin; researchers and admins inspect
+    ("POST /v1/schools/{id}/inspections", "o ffffff ff h h o u"),
+    ("GET /v1/schools/{id}/inspections", "o ooofff ff h h o u"),
+    ("GET /v1/inspections/{id}", "o ooohhh hh h h o u"),
+    ("PATCH /v1/inspections/{id}", "o fffhhh hh h h o u"),
+    ("DELETE /v1/inspections/{id}", "o fffhhh hh h h o u"),
+    ("GET /v1/districts/{id}/inspections", "o ffffff ff f h o u"),
     // files: the signature is the permission
     ("GET /v1/files/{token}", "o oooooo oo o o o o"),
     ("GET /v1/sync", "o oooooo oo o o o u"),
@@ -701,6 +747,89 @@ impl World {
             .raw(body, &content_type)
             .send()
             .await
+    }
+
+    /// A check round of school A opened by the admin.
+    async fn fresh_round(&self) -> Response {
+        let path = format!("/v1/schools/{}/check-rounds", self.school_a);
+        let body = json!({
+            "id": uuid::Uuid::now_v7().to_string(), "title": format!("检查 {}", self.next()),
+            "starts_on": "2026-11-01", "ends_on": "2026-11-30"
+        });
+        self.post(self.s(ADMIN), &path, body)
+            .await
+            .expect_status(201)
+    }
+
+    fn result_body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(), "teacher_id": self.teacher_a,
+            "grade": "good", "comments": "教案详实", "guidance": "注意分层作业"
+        })
+    }
+
+    /// Teacher A's check in a fresh round, recorded by the dean.
+    async fn fresh_result(&self) -> Response {
+        let round = self.fresh_round().await;
+        let path = format!("/v1/check-rounds/{}/results", round.str("id"));
+        self.post(self.s(DEAN), &path, self.result_body())
+            .await
+            .expect_status(201)
+    }
+
+    fn notice_body(&self) -> Value {
+        let due = (chrono::Utc::now() + chrono::Duration::days(14)).format("%Y-%m-%d");
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(), "school_id": self.school_a,
+            "teacher_id": self.teacher_a, "problem": "教案不全", "required": "补写详案",
+            "due_on": due.to_string()
+        })
+    }
+
+    /// A notice to teacher A issued by the dean.
+    async fn fresh_notice(&self) -> Response {
+        self.post(self.s(DEAN), "/v1/notices", self.notice_body())
+            .await
+            .expect_status(201)
+    }
+
+    /// Such a notice, answered by teacher A.
+    async fn answered_notice(&self) -> Response {
+        let n = self.fresh_notice().await;
+        let path = format!("/v1/notices/{}/answer", n.str("id"));
+        self.post(self.s(TEACHER), &path, json!({ "text": "已补写" }))
+            .await
+            .expect_status(200)
+    }
+
+    /// A follow-up, opened by the dean, of a fresh observation of teacher A below the pass line.
+    async fn fresh_follow_up(&self) -> Response {
+        let o = self.fresh_observation().await;
+        let path = format!("/v1/observations/{}/follow-ups", o["id"].as_str().unwrap());
+        self.post(self.s(DEAN), &path, self.follow_up_body())
+            .await
+            .expect_status(201)
+    }
+
+    fn follow_up_body(&self) -> Value {
+        let due = (chrono::Utc::now() + chrono::Duration::days(14)).format("%Y-%m-%d");
+        json!({ "id": uuid::Uuid::now_v7().to_string(), "due_on": due.to_string() })
+    }
+
+    fn inspection_body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(), "term_id": self.term_a,
+            "inspected_on": "2026-11-20", "grade": "good", "findings": "常规落实较好",
+            "parts": [{ "part": "listen", "note": "听课 3 节" }, { "part": "check" }]
+        })
+    }
+
+    /// An inspection of school A recorded by the admin.
+    async fn fresh_inspection(&self) -> Response {
+        let path = format!("/v1/schools/{}/inspections", self.school_a);
+        self.post(self.s(ADMIN), &path, self.inspection_body())
+            .await
+            .expect_status(201)
     }
 
     async fn login(&self, a: usize) -> Session {
@@ -1256,7 +1385,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "GET /v1/schools/{id}/rubric" => go(format!("/v1/schools/{school_a}/rubric")).send().await,
         "PUT /v1/schools/{id}/rubric" => {
             go(format!("/v1/schools/{school_a}/rubric"))
-                .json(json!({ "items": w.rubric_items }))
+                .json(json!({ "items": w.rubric_items, "pass_line": 60 }))
                 .send()
                 .await
         }
@@ -1608,6 +1737,159 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
             .send()
             .await
         }
+        "POST /v1/schools/{id}/check-rounds" => {
+            go(format!("/v1/schools/{school_a}/check-rounds"))
+                .json(json!({
+                    "id": uuid::Uuid::now_v7().to_string(), "title": "十二月检查",
+                    "starts_on": "2026-12-01", "ends_on": "2026-12-31"
+                }))
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/check-rounds" => {
+            go(format!("/v1/schools/{school_a}/check-rounds"))
+                .send()
+                .await
+        }
+        "GET /v1/check-rounds/{id}" => {
+            let r = w.fresh_round().await;
+            go(format!("/v1/check-rounds/{}", r.str("id"))).send().await
+        }
+        "PATCH /v1/check-rounds/{id}" => {
+            let r = w.fresh_round().await;
+            go(format!("/v1/check-rounds/{}", r.str("id")))
+                .header("if-match", &r.etag())
+                .json(json!({ "closed": true }))
+                .send()
+                .await
+        }
+        "DELETE /v1/check-rounds/{id}" => {
+            let r = w.fresh_round().await;
+            go(format!("/v1/check-rounds/{}", r.str("id"))).send().await
+        }
+        "POST /v1/check-rounds/{id}/results" => {
+            let r = w.fresh_round().await;
+            go(format!("/v1/check-rounds/{}/results", r.str("id")))
+                .json(w.result_body())
+                .send()
+                .await
+        }
+        "GET /v1/check-rounds/{id}/results"
+        | "GET /v1/check-rounds/{id}/coverage"
+        | "GET /v1/check-rounds/{id}/summary"
+        | "GET /v1/check-rounds/{id}/summary.csv" => {
+            let r = w.fresh_result().await;
+            go(template.replace("{id}", r.str("round_id"))).send().await
+        }
+        "GET /v1/check-results/{id}" => {
+            let r = w.fresh_result().await;
+            go(format!("/v1/check-results/{}", r.str("id")))
+                .send()
+                .await
+        }
+        "PATCH /v1/check-results/{id}" => {
+            let r = w.fresh_result().await;
+            let mut body = w.result_body();
+            body.as_object_mut().unwrap().remove("id");
+            body.as_object_mut().unwrap().remove("teacher_id");
+            go(format!("/v1/check-results/{}", r.str("id")))
+                .header("if-match", &r.etag())
+                .json(body)
+                .send()
+                .await
+        }
+        "DELETE /v1/check-results/{id}" => {
+            let r = w.fresh_result().await;
+            go(format!("/v1/check-results/{}", r.str("id")))
+                .send()
+                .await
+        }
+        "POST /v1/check-results/{id}/reply" => {
+            let r = w.fresh_result().await;
+            go(format!("/v1/check-results/{}/reply", r.str("id")))
+                .json(json!({ "reply": "收到,已改进" }))
+                .send()
+                .await
+        }
+        "POST /v1/notices" => go(template).json(w.notice_body()).send().await,
+        "GET /v1/schools/{id}/notices" => {
+            go(format!("/v1/schools/{school_a}/notices")).send().await
+        }
+        "GET /v1/notices/{id}" | "DELETE /v1/notices/{id}" => {
+            let n = w.fresh_notice().await;
+            go(format!("/v1/notices/{}", n.str("id"))).send().await
+        }
+        "POST /v1/notices/{id}/answer" => {
+            let n = w.fresh_notice().await;
+            go(format!("/v1/notices/{}/answer", n.str("id")))
+                .json(json!({ "text": "已整改" }))
+                .send()
+                .await
+        }
+        "POST /v1/notices/{id}/verify" => {
+            let n = w.answered_notice().await;
+            go(format!("/v1/notices/{}/verify", n.str("id")))
+                .send()
+                .await
+        }
+        "POST /v1/notices/{id}/escalate" => {
+            let n = w.fresh_notice().await;
+            let due = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+            go(format!("/v1/notices/{}/escalate", n.str("id")))
+                .json(json!({ "due_on": due.to_string() }))
+                .send()
+                .await
+        }
+        "POST /v1/observations/{id}/follow-ups" => {
+            let o = w.fresh_observation().await;
+            go(format!(
+                "/v1/observations/{}/follow-ups",
+                o["id"].as_str().unwrap()
+            ))
+            .json(w.follow_up_body())
+            .send()
+            .await
+        }
+        "GET /v1/schools/{id}/follow-ups" => {
+            go(format!("/v1/schools/{school_a}/follow-ups"))
+                .send()
+                .await
+        }
+        "GET /v1/follow-ups/{id}" | "DELETE /v1/follow-ups/{id}" => {
+            let f = w.fresh_follow_up().await;
+            go(format!("/v1/follow-ups/{}", f.str("id"))).send().await
+        }
+        "GET /v1/schools/{id}/overdue" => {
+            go(format!("/v1/schools/{school_a}/overdue")).send().await
+        }
+        "GET /v1/districts/{id}/overdue" | "GET /v1/districts/{id}/inspections" => {
+            go(template.replace("{id}", district_a)).send().await
+        }
+        "POST /v1/schools/{id}/inspections" => {
+            go(format!("/v1/schools/{school_a}/inspections"))
+                .json(w.inspection_body())
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/inspections" => {
+            go(format!("/v1/schools/{school_a}/inspections"))
+                .send()
+                .await
+        }
+        "GET /v1/inspections/{id}" | "DELETE /v1/inspections/{id}" => {
+            let i = w.fresh_inspection().await;
+            go(format!("/v1/inspections/{}", i.str("id"))).send().await
+        }
+        "PATCH /v1/inspections/{id}" => {
+            let i = w.fresh_inspection().await;
+            let mut body = w.inspection_body();
+            body.as_object_mut().unwrap().remove("id");
+            go(format!("/v1/inspections/{}", i.str("id")))
+                .header("if-match", &i.etag())
+                .json(body)
+                .send()
+                .await
+        }
         "GET /v1/sync" => go(format!("{template}?limit=50")).send().await,
         other => panic!("no request for the row {other}"),
     }
@@ -1907,6 +2189,34 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
                 let district = school_district.get(school).map_or("", String::as_str);
                 if !who.sees_school(school, district) {
                     stray("rubric", v);
+                }
+            }
+            // The routine (issue 19): rounds to whoever sees the school; a check result and a
+            // notice to its teacher, who checked or issued it, those who read the school's work
+            // and the leader of a grade group of its teacher; inspections to those who read the
+            // school's work.
+            for (field, kind) in [
+                ("check_rounds", 0),
+                ("check_results", 1),
+                ("notices", 2),
+                ("inspections", 3),
+            ] {
+                for v in b[field].as_array().into_iter().flatten() {
+                    let school = s(v, "school_id");
+                    let district = school_district.get(school).map_or("", String::as_str);
+                    let teacher = s(v, "teacher_id");
+                    let by = [s(v, "checked_by"), s(v, "issued_by")];
+                    let own =
+                        (!teacher.is_empty() && teacher == who.id) || by.contains(&who.id.as_str());
+                    let reads = !teacher.is_empty() && who.reads(school, teacher);
+                    let ok = match kind {
+                        0 => who.sees_school(school, district),
+                        1 | 2 => own || reads || who.sees_work(school, district),
+                        _ => who.sees_work(school, district),
+                    };
+                    if !ok {
+                        stray(field, v);
+                    }
                 }
             }
             if b["has_more"] != true {

@@ -474,6 +474,30 @@ async fn demo_scale_fills_an_empty_database_that_the_server_then_serves() {
         );
         assert!((10..required).contains(&done), "{group}");
     }
+    // A monthly check round for each month of the year, nine teachers in ten checked.
+    let rounds = get_json(
+        &client,
+        format!("{address}/v1/schools/{school}/check-rounds?limit=50"),
+        token,
+    )
+    .await;
+    let rounds = rounds["items"].as_array().unwrap();
+    assert!((10..=12).contains(&rounds.len()), "{rounds:?}");
+    let round = rounds[0]["id"].as_str().unwrap();
+    let summary = get_json(
+        &client,
+        format!("{address}/v1/check-rounds/{round}/summary"),
+        token,
+    )
+    .await;
+    let (checked, teachers) = (
+        summary["checked"].as_i64().unwrap(),
+        summary["teachers"].as_i64().unwrap(),
+    );
+    assert!(
+        checked * 10 >= teachers * 7 && checked < teachers + 1,
+        "{summary}"
+    );
     drop(server);
 }
 

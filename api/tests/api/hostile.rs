@@ -199,8 +199,19 @@ impl World {
             .as_str()
             .unwrap()
             .to_string();
+        let term = app
+            .get(&format!("/v1/districts/{}/terms", principal.district_id()))
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200)
+            .items()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let vars = BTreeMap::from([
             ("school", school.clone()),
+            ("term", term),
             ("group", group),
             ("other_school", other.school_id()),
             ("district", principal.district_id()),

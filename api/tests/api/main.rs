@@ -24,6 +24,7 @@ mod openapi;
 mod organisation;
 mod process;
 mod quotas;
+mod routine;
 mod schema;
 mod spec;
 mod sync;

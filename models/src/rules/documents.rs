@@ -7,7 +7,7 @@
 //! Who may take each step is decided by the routes with
 //! `rules::groups` and the caller's roles; here is only which step follows which.
 
-use crate::documents::{status, ACTIVITY_RECORD, GUIDED_LEARNING_SHEET};
+use crate::documents::{status, GUIDED_LEARNING_SHEET};
 
 /// A step of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +41,9 @@ pub fn next(kind: &str, current: &str, step: Step) -> Result<&'static str, Refus
             status::DRAFT | status::NEEDS_REVISION => Ok(status::SUBMITTED),
             _ => refused("already_submitted", "the document is handed in already"),
         },
-        _ if kind == ACTIVITY_RECORD => refused(
+        _ if crate::documents::is_kept_only(kind) => refused(
             "invalid_transition",
-            "an activity record is kept, not reviewed",
+            "activity records, homework and rectification evidence are kept, not reviewed",
         ),
         Step::Review { .. } if current != status::SUBMITTED => refused(
             "invalid_transition",
@@ -130,20 +130,33 @@ mod tests {
     }
 
     #[test]
-    fn an_activity_record_is_handed_in_and_kept() {
-        let record = ACTIVITY_RECORD;
-        assert_eq!(
-            next(record, status::DRAFT, Step::Submit),
-            Ok(status::SUBMITTED)
-        );
-        for step in [
-            Step::Review {
-                needs_revision: true,
-            },
-            Step::Approve,
-            Step::SignOff,
-        ] {
-            assert!(next(record, status::SUBMITTED, step).is_err(), "{step:?}");
+    fn records_homework_and_evidence_are_handed_in_and_kept() {
+        use crate::documents::{ACTIVITY_RECORD, EVIDENCE, HOMEWORK};
+        for kept in [ACTIVITY_RECORD, HOMEWORK, EVIDENCE] {
+            assert_eq!(
+                next(kept, status::DRAFT, Step::Submit),
+                Ok(status::SUBMITTED)
+            );
+            for step in [
+                Step::Review {
+                    needs_revision: true,
+                },
+                Step::Approve,
+                Step::SignOff,
+            ] {
+                assert!(
+                    next(kept, status::SUBMITTED, step).is_err(),
+                    "{kept} {step:?}"
+                );
+            }
         }
+        assert!(next(
+            PLAN,
+            status::SUBMITTED,
+            Step::Review {
+                needs_revision: false
+            }
+        )
+        .is_ok());
     }
 }

@@ -3,11 +3,15 @@
 //! call the rule, save and render.
 
 pub mod accounts;
+pub mod checks;
 pub mod counting;
 pub mod documents;
+pub mod follow_ups;
 pub mod groups;
 pub mod imports;
+pub mod inspections;
 pub mod meetings;
+pub mod notices;
 pub mod quotas;
 pub mod visibility;
 
