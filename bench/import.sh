@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A district's workbook imported (issue 21, figure 9): 200 schools of 100 people (20,000 people,
-# 20,400 rows: every 50th teacher teaches in two schools) previewed and committed on PostgreSQL
+# 20,200 rows: every 50th teacher teaches in two schools) previewed and committed on PostgreSQL
 # with `tingke import`, against a plain COPY of the same schools, users and memberships into the
 # same tables (their indexes and sync triggers included) in a fresh database. Wall time and peak
 # RSS from /usr/bin/time; the commit run previews again first (the CLI does both), so the commit
-# alone is the second run less the first. The HTTP routes run the same code.
+# alone is the second run less the first. Then the same workbook over HTTP (upload, commit,
+# login sheet) against `tingke serve` on another fresh database, with the server's peak RSS.
 #
 #   bench/import.sh            # SCHOOLS=200 PEOPLE=100
 set -euo pipefail
@@ -42,6 +43,32 @@ read -r again_s again_mb < <(timed "$TINGKE" import "$WORK/set/district.xlsx" --
 grep '^schools' "$WORK/out"
 commit_s=$(python3 -c "print(round($both_s - $preview_s, 2))")
 
+# The same over HTTP: upload (preview), commit, login sheet, against `tingke serve`.
+fresh_db "${DB}_http"
+add_district "${DB}_http"
+PORT=${PORT:-18190}
+BASE=http://127.0.0.1:$PORT
+DATABASE_URL=$PG_URL_BASE/${DB}_http TINGKE_ADMIN_PASSWORD=bench-admin-2026 \
+    "$TINGKE" create-admin --phone 13600000000 --name 管理员 >/dev/null
+DATABASE_URL=$PG_URL_BASE/${DB}_http TINGKE_BIND=127.0.0.1:$PORT TINGKE_UPLOAD_TIMEOUT_SECONDS=600 \
+    "$TINGKE" serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+wait_200 "$BASE/readyz" 60
+TOKEN=$(curl -sf "$BASE/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"phone":"13600000000","password":"bench-admin-2026"}' |
+    python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
+http_preview_s=$(curl -sf -o "$WORK/preview.json" -w '%{time_total}' -H "authorization: Bearer $TOKEN" \
+    -F "file=@$WORK/set/district.xlsx" "$BASE/v1/districts/$DISTRICT/imports")
+IMPORT=$(python3 -c 'import json; print(json.load(open("'"$WORK"'/preview.json"))["id"])' )
+http_commit_s=$(curl -sf -o "$WORK/commit.json" -w '%{time_total}' -H "authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' -d '{}' "$BASE/v1/imports/$IMPORT/commit")
+KEY=$(python3 -c 'import json; print(json.load(open("'"$WORK"'/commit.json"))["login_sheet"]["key"])')
+http_sheet_s=$(curl -sf -o "$WORK/http-logins.xlsx" -w '%{time_total}' -H "authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' -d "{\"key\":\"$KEY\"}" "$BASE/v1/imports/$IMPORT/login-sheet")
+http_rss_mb=$(awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/$SERVER/status")
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
+psql "$PG_URL_BASE/postgres" -Xqc "DROP DATABASE ${DB}_http WITH (FORCE)"
+
 fresh_db "${DB}_copy"
 add_district "${DB}_copy"
 copy_start=$(now_ns)
@@ -62,5 +89,6 @@ echo "machine: $(machine)"
 echo "preview: ${preview_s} s, peak RSS ${preview_mb} MB (target < 30 s, < 300 MB)"
 echo "preview + commit: ${both_s} s, peak RSS ${both_mb} MB; the commit alone: ${commit_s} s"
 echo "second preview of the same file (nothing to change): ${again_s} s, peak RSS ${again_mb} MB"
+echo "over HTTP: preview ${http_preview_s} s, commit ${http_commit_s} s, login sheet ${http_sheet_s} s; server peak RSS ${http_rss_mb} MB"
 echo "plain COPY of the same rows: ${copy_s} s"
 echo "ratio commit/COPY: $(ratio "$commit_s" "$copy_s"), (preview + commit)/COPY: $(ratio "$both_s" "$copy_s")"
