@@ -53,7 +53,7 @@ pub mod rounds {
     use super::*;
     crate::records::versioned!(Round, check_rounds);
 
-    /// One page of a school's live rounds, newest first by id.
+    /// One page of a school's live rounds in the order they were opened (ids are time-ordered).
     pub fn of_school(
         conn: &mut DbConn,
         school_id: &str,
