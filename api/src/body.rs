@@ -44,6 +44,9 @@ pub enum BodyKind {
     /// A page photo as multipart: the photo size limit (`TINGKE_MAX_UPLOAD_BYTES`) plus
     /// [`MULTIPART_OVERHEAD`] for the part headers and the index.
     Upload,
+    /// A district's workbook as multipart: [`WORKBOOK`] bytes (a workbook of 20,000 people is
+    /// about 1 MB; what it inflates to is limited by `workbook::MAX_INFLATED`).
+    Workbook,
 }
 
 /// Routes that take more than a small body, by method and path template. Any other route
@@ -109,10 +112,15 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
         "/v1/memberships/{id}/contact-schools",
         BodyKind::Json,
     ),
+    ("POST", "/v1/districts/{id}/imports", BodyKind::Workbook),
+    ("POST", "/v1/imports/{id}/commit", BodyKind::Json),
+    ("POST", "/v1/imports/{id}/login-sheet", BodyKind::Small),
 ];
 
 /// Bytes of a small body.
 pub const SMALL: usize = 4 * 1024;
+/// Bytes of a workbook upload.
+pub const WORKBOOK: u64 = 16 * 1024 * 1024;
 /// Bytes of a large JSON body.
 pub const LARGE: usize = 256 * 1024;
 /// Bytes allowed in an upload besides the photo itself.
@@ -147,6 +155,7 @@ impl BodyKind {
                     .max_bytes
                     .saturating_add(MULTIPART_OVERHEAD)
             }
+            BodyKind::Workbook => return WORKBOOK,
         };
         bytes as u64
     }
@@ -154,7 +163,7 @@ impl BodyKind {
     /// How long the client may take to send the whole body.
     pub fn timeout(self, config: &Config) -> Duration {
         match self {
-            BodyKind::Upload => config.upload_timeout,
+            BodyKind::Upload | BodyKind::Workbook => config.upload_timeout,
             _ => config.body_timeout,
         }
     }

@@ -1,4 +1,4 @@
-//! The `tingke` command line: serve, migrate, create-admin, demo --scale.
+//! The `tingke` command line: serve, migrate, create-admin, import, demo --scale.
 
 use crate::auth::password;
 use crate::config::Config;
@@ -47,12 +47,31 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         min_age_minutes: u64,
     },
-    /// Create an administrator account.
+    /// Import a district's workbook (.xlsx, or a .csv of people): prints the preview (what is
+    /// created, changed, missing, and every problem); with --commit applies it, all or nothing,
+    /// and writes the login sheet of the new people.
+    Import {
+        /// The workbook (`GET /v1/imports/template.xlsx` is the template).
+        file: std::path::PathBuf,
+        /// The district's id.
+        #[arg(long)]
+        district: String,
+        /// Apply the preview (refused when it has problems).
+        #[arg(long)]
+        commit: bool,
+        /// A membership the preview lists as missing, to remove (repeat for each).
+        #[arg(long = "remove")]
+        remove: Vec<String>,
+        /// Where the login sheet goes (mode 0600); FILE with `.logins.xlsx` by default.
+        #[arg(long)]
+        login_sheet: Option<std::path::PathBuf>,
+    },
+    /// Create an administrator account. The password is read from TINGKE_ADMIN_PASSWORD, else
+    /// asked for on the terminal (twice, not echoed), else read as one line from standard
+    /// input; never from the command line, where every user of the machine sees it in `ps`.
     CreateAdmin {
         #[arg(long)]
         phone: String,
-        #[arg(long)]
-        password: String,
         #[arg(long)]
         name: String,
     },
@@ -81,11 +100,15 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             dry_run,
             min_age_minutes,
         } => gc_blobs(config, dry_run, min_age_minutes),
-        Command::CreateAdmin {
-            phone,
-            password,
-            name,
-        } => {
+        Command::Import {
+            file,
+            district,
+            commit,
+            remove,
+            login_sheet,
+        } => import(config, &file, &district, commit, remove, login_sheet),
+        Command::CreateAdmin { phone, name } => {
+            let password = admin_password()?;
             let db = open_database(&config)?;
             let id = create_admin(&db, &phone, &password, &name)?;
             println!("created admin {name} ({phone}) with id {id}");
@@ -143,6 +166,126 @@ fn demo_scale(config: Config, scale: f64, seed: u64) -> Result<(), Box<dyn std::
     Ok(())
 }
 
+fn import(
+    config: Config,
+    file: &std::path::Path,
+    district: &str,
+    commit: bool,
+    remove: Vec<String>,
+    login_sheet: Option<std::path::PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::error::ApiError;
+    use diesel::Connection;
+    let describe = |e: ApiError| -> Box<dyn std::error::Error> {
+        let cells: Vec<String> = e.errors.keys().cloned().collect();
+        let mut text = format!(
+            "{} ({})",
+            crate::i18n::title(e.code, crate::i18n::Lang::En),
+            e.code
+        );
+        if let Some(d) = &e.detail {
+            text.push_str(&format!(": {d}"));
+        }
+        if !cells.is_empty() {
+            text.push_str(&format!(" [{}]", cells.join(", ")));
+        }
+        text.into()
+    };
+    let bytes = std::fs::read(file)?;
+    let db = open_database(&config)?;
+    let mut conn = db.write_conn()?;
+    if tingke_models::districts::find(&mut conn, district)?.is_none() {
+        return Err(format!("no district {district}").into());
+    }
+    let workbook = crate::import::read(&bytes).map_err(describe)?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let upload = crate::import::Upload {
+        district_id: district,
+        school_id: None,
+        by: None,
+        file_name: &file_name,
+        bytes: &bytes,
+    };
+    let lang = crate::i18n::Lang::Zh;
+    let preview = (**conn)
+        .transaction(|c| crate::import::preview(c, &upload, workbook, lang))
+        .map_err(describe)?;
+    let s = &preview.summary;
+    println!("import {} of {}", preview.id, file.display());
+    println!(
+        "schools: {} new, {} unchanged; terms: {} new, {} unchanged; people: {} new, {} changed, {} unchanged, {} missing",
+        s.schools.created, s.schools.unchanged, s.terms.created, s.terms.unchanged,
+        s.people.created, s.people.changed, s.people.unchanged, s.missing
+    );
+    for m in &preview.missing {
+        println!(
+            "missing: {} {} {} (membership {})",
+            m.school, m.name, m.phone, m.membership_id
+        );
+    }
+    for p in &preview.problems {
+        let value = p
+            .value
+            .as_deref()
+            .map(|v| format!(" [{v}]"))
+            .unwrap_or_default();
+        println!(
+            "problem: {}!{}{} {} {}{value}",
+            p.sheet, p.column, p.row, p.code, p.message
+        );
+    }
+    if !preview.committable {
+        return Err(format!("{} problems: nothing imported", preview.problems.len()).into());
+    }
+    if !commit {
+        println!("preview only: run again with --commit to apply it");
+        return Ok(());
+    }
+    let path = login_sheet.unwrap_or_else(|| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(".logins.xlsx");
+        p.into()
+    });
+    if path.exists() {
+        return Err(format!(
+            "{} exists: the login sheet is never overwritten",
+            path.display()
+        )
+        .into());
+    }
+    let found = crate::import::find(&mut conn, &preview.id, None).map_err(describe)?;
+    let prepared = crate::import::prepare(&found, remove).map_err(describe)?;
+    let committed = (**conn)
+        .transaction(|c| crate::import::commit(c, &found, prepared))
+        .map_err(describe)?;
+    let found = crate::import::find(&mut conn, &preview.id, None).map_err(describe)?;
+    let logins = (**conn)
+        .transaction(|c| crate::import::take_sheet(c, &found, &committed.login_sheet.key))
+        .map_err(describe)?;
+    let sheet = crate::workbook::login_sheet(&logins).map_err(describe)?;
+    write_private(&path, &sheet)?;
+    println!(
+        "committed: {} removed; login sheet of {} new people: {}",
+        committed.removed,
+        committed.login_sheet.people,
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes a file only its owner reads (a login sheet holds passwords).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
 fn gc_blobs(
     config: Config,
     dry_run: bool,
@@ -166,6 +309,72 @@ fn gc_blobs(
         report.young
     );
     Ok(())
+}
+
+/// The environment variable `create-admin` reads the password from.
+pub const ADMIN_PASSWORD_VAR: &str = "TINGKE_ADMIN_PASSWORD";
+
+/// The new administrator's password: from [`ADMIN_PASSWORD_VAR`], else asked on the terminal,
+/// else the first line of standard input (a script's pipe).
+fn admin_password() -> Result<String, Box<dyn std::error::Error>> {
+    if let Ok(p) = std::env::var(ADMIN_PASSWORD_VAR) {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = prompt_hidden("password for the new administrator: ")?;
+        let again = prompt_hidden("the same password again: ")?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        return Err(format!(
+            "no password: set {ADMIN_PASSWORD_VAR}, or run create-admin on a terminal"
+        )
+        .into());
+    }
+    Ok(line)
+}
+
+/// Reads a line from the terminal with echo off.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let fd = std::io::stdin().as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a terminal descriptor.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::tcgetattr(fd, &mut saved) } == 0;
+    if got {
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        // SAFETY: sets the attributes read above with echo cleared.
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if got {
+        // SAFETY: restores the attributes read above.
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    }
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[derive(Debug, thiserror::Error)]

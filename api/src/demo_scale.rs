@@ -549,6 +549,7 @@ fn user(rng: &mut Rng, shared: &Shared, phone: String, is_admin: bool) -> UserRo
         is_admin,
         created_at: shared.now,
         updated_at: shared.now,
+        password_change_required: false,
     }
 }
 

@@ -225,6 +225,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("district_not_found", "学区不存在", "No such district"),
     (
+        "school_not_found",
+        "该学区没有这所学校",
+        "No such school in this district",
+    ),
+    (
         "id_conflict",
         "该编号已被另一条记录使用",
         "This id belongs to a different record",
@@ -589,6 +594,102 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "storage_read_only",
         "服务器磁盘只读,未保存任何内容,请稍后重试",
         "The server's disk is read-only; nothing was saved; retry later",
+    ),
+    (
+        "password_change_required",
+        "请先设置自己的密码",
+        "Choose a password of your own first",
+    ),
+    (
+        "password_unchanged",
+        "新密码不能与一次性密码相同",
+        "The new password must not be the one-time password",
+    ),
+    (
+        "phone_other_name",
+        "该手机号已属于另一姓名的人员",
+        "That phone number belongs to a person of another name",
+    ),
+    (
+        "already_member",
+        "此人已是该校成员",
+        "That person is a member already",
+    ),
+    (
+        "not_a_spreadsheet",
+        "文件不是可读取的表格(xlsx、xls 或 csv)",
+        "The file is not a spreadsheet Tingke reads (xlsx, xls or csv)",
+    ),
+    (
+        "unsupported_spreadsheet",
+        "不支持此表格格式,请另存为 .xlsx",
+        "This kind of spreadsheet is not read; save it as .xlsx",
+    ),
+    (
+        "macro_workbook",
+        "不接受含宏的工作簿,请另存为 .xlsx",
+        "Workbooks with macros are refused; save it as .xlsx",
+    ),
+    (
+        "workbook_too_large",
+        "表格解压后过大",
+        "The workbook is too large once decompressed",
+    ),
+    (
+        "too_many_rows",
+        "表格行数过多",
+        "The sheet has too many rows",
+    ),
+    (
+        "formula_not_allowed",
+        "表格中不能有公式,请粘贴为数值",
+        "Formulas are not allowed; paste the values instead",
+    ),
+    ("cell_too_long", "单元格内容过长", "A cell is too long"),
+    (
+        "missing_sheet",
+        "缺少工作表,请使用导入模板",
+        "A sheet is missing; use the import template",
+    ),
+    (
+        "missing_column",
+        "缺少列,请使用导入模板",
+        "A column is missing; use the import template",
+    ),
+    (
+        "import_has_problems",
+        "导入预览有问题,请修改表格后重新上传",
+        "The preview has problems; correct the workbook and upload it again",
+    ),
+    (
+        "import_committed",
+        "该导入已提交",
+        "This import has been committed already",
+    ),
+    (
+        "import_stale",
+        "预览之后数据已变化,请重新上传预览",
+        "The data changed since the preview; upload the workbook again",
+    ),
+    (
+        "not_missing",
+        "只能移除预览中列为缺失的人员",
+        "Only people the preview lists as missing can be removed",
+    ),
+    (
+        "login_sheet_taken",
+        "登录表已被下载过",
+        "The login sheet has been downloaded already",
+    ),
+    (
+        "login_sheet_not_ready",
+        "导入提交后才有登录表",
+        "The login sheet exists once the import is committed",
+    ),
+    (
+        "wrong_sheet_key",
+        "登录表密钥不正确",
+        "That is not the login sheet's key",
     ),
     ("internal_error", "服务器内部错误", "Internal server error"),
     (

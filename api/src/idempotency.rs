@@ -3,6 +3,9 @@
 //! again (for 24 hours, across restarts), instead of a second action, a 412 for its own edit or
 //! a 404 for its own deletion.
 //!
+//! Answers marked `Cache-Control: no-store` (a one-time password, a login sheet) are never
+//! remembered: they would be kept readable in the database.
+//!
 //! Only answers that did something are remembered: a 2xx (or 3xx). A refusal (4xx) changed
 //! nothing (its transaction rolled back), so its retry is handled again, and a 412 refused for a
 //! stale `If-Match` succeeds once the phone has read the record again and sends its new ETag
@@ -236,6 +239,15 @@ async fn keep(
     let (req, res) = res.into_parts();
     let status = res.status();
     let headers = res.headers().clone();
+    if is_secret(&headers) {
+        // A one-time password, a login sheet or its key is answered once and kept nowhere:
+        // the key is let go, and a retry is handled again (a commit answers that it is done).
+        let (user, key) = (user.to_string(), key.to_string());
+        state
+            .write(move |conn| Ok(store::forget(conn, &user, &key)?))
+            .await?;
+        return Ok(ServiceResponse::new(req, res.map_into_boxed_body()));
+    }
     let unfinished = crate::body::Unfinished::marks(&res.extensions());
     let connection = res.head().connection_type();
     let bytes = body::to_bytes_limited(res.into_body(), MAX_BODY).await;
@@ -273,6 +285,11 @@ async fn keep(
         .write(move |conn| Ok(store::remember(conn, &answer)?))
         .await?;
     Ok(rebuild(req, (status, connection), &headers, bytes))
+}
+
+/// Answers marked `Cache-Control: no-store` hold a secret (issue 21) and are never remembered.
+fn is_secret(headers: &header::HeaderMap) -> bool {
+    header_text(headers, header::CACHE_CONTROL).is_some_and(|v| v.contains("no-store"))
 }
 
 fn header_text(headers: &header::HeaderMap, name: header::HeaderName) -> Option<String> {

@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod import;
 pub mod reference;
 pub mod routes;
 pub mod school_year;
@@ -19,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod validate;
+pub mod workbook;
 
 /// The photo pipeline, a crate of its own so that debug builds optimize it alone.
 pub use tingke_photo as photo;

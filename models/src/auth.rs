@@ -296,3 +296,55 @@ pub fn clear_login_attempts(conn: &mut DbConn, phone: &str) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// What someone did to another person's account, kept as `account_events.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountEvent {
+    /// A leader gave the person a new one-time password.
+    PasswordReset,
+    /// An administrator ended every session of the person.
+    SessionsEnded,
+}
+
+impl AccountEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountEvent::PasswordReset => "password_reset",
+            AccountEvent::SessionsEnded => "sessions_ended",
+        }
+    }
+}
+
+/// Records an account event (`actor` None: the command line).
+pub fn record_account_event(
+    conn: &mut DbConn,
+    user_id: &str,
+    actor: Option<&str>,
+    kind: AccountEvent,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::schema::account_events;
+    diesel::insert_into(account_events::table)
+        .values((
+            account_events::id.eq(crate::new_id()),
+            account_events::user_id.eq(user_id),
+            account_events::actor_id.eq(actor),
+            account_events::kind.eq(kind.as_str()),
+            account_events::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The account events of a person, oldest first: (kind, actor).
+pub fn account_events_of(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> QueryResult<Vec<(String, Option<String>)>> {
+    use crate::schema::account_events;
+    account_events::table
+        .filter(account_events::user_id.eq(user_id))
+        .order((account_events::created_at.asc(), account_events::id.asc()))
+        .select((account_events::kind, account_events::actor_id))
+        .load(conn)
+}

@@ -32,6 +32,8 @@ pub struct UserRow {
     pub is_admin: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A one-time password (an import's): the person chooses their own at first login.
+    pub password_change_required: bool,
 }
 
 /// A term a mentorship spans.

@@ -10,6 +10,7 @@ pub mod districts;
 pub mod documents;
 pub mod groups;
 pub mod idempotency;
+pub mod imports;
 pub mod inspections;
 pub mod meetings;
 pub mod members;

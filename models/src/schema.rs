@@ -10,6 +10,36 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        password_change_required -> Bool,
+    }
+}
+
+diesel::table! {
+    account_events (id) {
+        id -> Text,
+        user_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        district_id -> Text,
+        school_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        file_name -> Text,
+        file_sha256 -> Text,
+        plan -> Text,
+        preview -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        committed_at -> Nullable<Timestamp>,
+        sheet_key_hash -> Nullable<Text>,
+        sheet_people -> Nullable<Text>,
+        sheet_taken_at -> Nullable<Timestamp>,
     }
 }
 
@@ -104,6 +134,8 @@ diesel::joinable!(check_results -> check_rounds (round_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    account_events,
+    imports,
     districts,
     schools,
     terms,

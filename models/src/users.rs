@@ -16,6 +16,9 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The password is a one-time one (an import's, a reset's): every route but choosing a
+    /// password of one's own is refused until then.
+    pub password_change_required: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -57,11 +60,60 @@ pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> QueryResult<Option<User>
         .optional()
 }
 
-/// Replaces a user's password hash.
+/// Replaces a user's password hash with one of a password they chose themselves.
 pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table)
         .filter(users::id.eq(id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .set((
+            users::password_hash.eq(hash),
+            users::password_change_required.eq(false),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Gives a user a one-time password (its hash): they must choose their own at their next login.
+/// False when there is no such active user.
+pub fn set_one_time_password(
+    conn: &mut DbConn,
+    id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(users::table)
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .set((
+            users::password_hash.eq(hash),
+            users::password_change_required.eq(true),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Active users with these phone numbers.
+pub fn active_by_phones(conn: &mut DbConn, phones: &[String]) -> QueryResult<Vec<User>> {
+    let mut found = Vec::new();
+    // Chunks well under both backends' limits on bound parameters.
+    for chunk in phones.chunks(5_000) {
+        found.extend(
+            users::table
+                .filter(users::phone.eq_any(chunk))
+                .filter(users::deleted_at.is_null())
+                .select(User::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Renames a user.
+pub fn rename(conn: &mut DbConn, id: &str, name: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table)
+        .filter(users::id.eq(id))
+        .set((users::name.eq(name), users::updated_at.eq(at)))
         .execute(conn)
         .map(|_| ())
 }

@@ -107,8 +107,22 @@ impl FromRequest for Verified {
 }
 
 impl Caller {
-    /// The caller of a verified token, if its session is live and its user active.
+    /// The caller of a verified token, if its session is live and its user active, and has a
+    /// password of their own: a person still holding a one-time password is refused 403
+    /// `password_change_required` everywhere but where [`Pending`] is taken.
     pub fn load(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
+        let caller = Caller::load_pending(conn, verified)?;
+        if caller.user.password_change_required {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "password_change_required",
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// [`Caller::load`] for a caller who may still hold a one-time password.
+    pub fn load_pending(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
         let claims = &verified.0;
         let found = auth::find_session_with_user(conn, &claims.sid)?
             .filter(|found| found.session.user_id == claims.sub)
@@ -160,6 +174,28 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             let verified = verified?;
             state.read(move |conn| Caller::load(conn, &verified)).await
+        })
+    }
+}
+
+/// The caller of the few routes a person with a one-time password may use (issue 21): reading
+/// who they are (`GET /v1/me`), choosing their password, logging out.
+pub struct Pending(pub Caller);
+
+impl FromRequest for Pending {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Pending, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let verified = Verified::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let verified = verified?;
+            let caller = state
+                .read(move |conn| Caller::load_pending(conn, &verified))
+                .await?;
+            Ok(Pending(caller))
         })
     }
 }

@@ -4,4 +4,4 @@ mod caller;
 pub mod password;
 pub mod tokens;
 
-pub use caller::{Caller, Verified};
+pub use caller::{Caller, Pending, Verified};

@@ -2,7 +2,7 @@
 
 use super::users::MeView;
 use super::Router;
-use crate::auth::{password, tokens, Caller};
+use crate::auth::{password, tokens, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Valid;
 use crate::state::AppState;
@@ -55,6 +55,9 @@ struct TokenResponse {
     refresh_token: String,
     token_type: &'static str,
     expires_in: u64,
+    /// A one-time password was used: every route but `POST /v1/me/password`, `GET /v1/me` and
+    /// logout answers 403 `password_change_required` until the person chooses their own.
+    password_change_required: bool,
     user: MeView,
 }
 
@@ -189,6 +192,7 @@ fn answer_tokens(
         refresh_token,
         token_type: "Bearer",
         expires_in: config.access_ttl.as_secs(),
+        password_change_required: user.password_change_required,
         user: MeView::new(user, &memberships),
     })
 }
@@ -287,7 +291,7 @@ fn exchange(
 }
 
 /// Ends the caller's session: its refresh token and every access token of it stop working.
-async fn logout(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn logout(Pending(caller): Pending, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let session_id = caller.session_id.clone();
     state
         .write(move |conn| {
@@ -300,9 +304,10 @@ async fn logout(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpRes
 
 /// Changes the caller's own password (the old one is required, and its checks count against the
 /// login limits, so a stolen access token cannot guess it), and ends every other session of the
-/// caller: a leaked password stops working everywhere but here.
+/// caller: a leaked password stops working everywhere but here. A person holding a one-time
+/// password sets their own here (the one-time one is the old password), and may not keep it.
 async fn change_password(
-    caller: Caller,
+    Pending(caller): Pending,
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Valid<PasswordChange>,
@@ -311,6 +316,13 @@ async fn change_password(
         old_password,
         new_password,
     } = body.0;
+    if caller.user.password_change_required && new_password == old_password {
+        return Err(ApiError::field(
+            "password_unchanged",
+            "new_password",
+            "choose a password of your own, not the one-time one",
+        ));
+    }
     let now = tingke_models::now();
     let (phone, address) = (caller.user.phone.clone(), address_key(&req));
     let (key, from, limits) = (phone.clone(), address.clone(), state.config.login.clone());
@@ -345,7 +357,10 @@ async fn change_password(
 }
 
 /// Ends every session of the caller but this one (a phone lost, a password shared).
-async fn end_other_sessions(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn end_other_sessions(
+    caller: crate::auth::Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (user_id, session_id) = (caller.user.id.clone(), caller.session_id.clone());
     state
         .write(move |conn| {

@@ -61,8 +61,11 @@ struct NewMember {
     name: String,
     #[validate(regex(path = *validate::PHONE, code = "invalid_phone"))]
     phone: String,
+    /// The new person's password; left out, they get a one-time password (answered once as
+    /// `initial_password`) and must choose their own at first login. Not used when the phone
+    /// belongs to someone already: they join with the password they have.
     #[validate(custom(function = "validate::password"))]
-    password: String,
+    password: Option<String>,
     #[validate(length(min = 1, max = 6, code = "invalid_length"))]
     roles: Vec<String>,
     #[serde(default, deserialize_with = "validate::names")]
@@ -95,6 +98,10 @@ pub struct MemberView {
     contact_school_ids: Vec<String>,
     subjects: Vec<String>,
     created_at: DateTime<Utc>,
+    /// Only in the answer that created the person without a password: their one-time
+    /// password, answered this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_password: Option<String>,
 }
 
 impl From<Member> for MemberView {
@@ -111,6 +118,7 @@ impl From<Member> for MemberView {
             contact_school_ids: m.membership.contact_school_ids,
             subjects: m.membership.subjects,
             created_at: m.membership.created_at.and_utc(),
+            initial_password: None,
         }
     }
 }
@@ -185,7 +193,9 @@ fn parse_qualifiers(names: &[String], roles: &[Role]) -> ApiResult<Vec<Qualifier
     Ok(qualifiers)
 }
 
-/// Creates the user and their membership in one transaction; a taken phone is a 409.
+/// Adds a membership: to the person who has the phone already (a teacher of a second school
+/// joins it with the roles given; a name other than theirs is 409 `phone_other_name`, being a
+/// member already 409 `already_member`), or to a new person made in the same transaction.
 async fn create_member(
     state: &AppState,
     body: NewMember,
@@ -194,13 +204,24 @@ async fn create_member(
     roles: Vec<Role>,
 ) -> ApiResult<(StatusCode, MemberView)> {
     let qualifiers = parse_qualifiers(&body.qualifiers, &roles)?;
-    let plain = body.password.clone();
-    let password_hash = web::block(move || password::hash(&plain))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let (plain, one_time) = match &body.password {
+        Some(p) => (p.clone(), None),
+        None => {
+            let p = password::one_time();
+            (p.clone(), Some(p))
+        }
+    };
+    let lightly = one_time.is_some();
+    let password_hash = web::block(move || match lightly {
+        true => password::hash_one_time(&plain),
+        false => password::hash(&plain),
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
     let id = body.id.clone().unwrap_or_else(tingke_models::new_id);
-    let (status, member) = state
+    let initial = one_time.clone();
+    let (status, member, created) = state
         .write(move |conn| {
             let now = tingke_models::now();
             tingke_models::db::lock_key(conn, &id)?;
@@ -212,31 +233,49 @@ async fn create_member(
                     && m.roles == roles
                     && m.qualifiers == qualifiers
                     && m.subjects == body.subjects;
-                return super::again(same, existing);
+                let (status, member) = super::again(same, existing)?;
+                return Ok((status, member, false));
             }
             // A deleted user's number may be given to someone new (numbers are reassigned).
             users::free_phone_of_deleted(conn, &body.phone)?;
-            if users::find_by_phone(conn, &body.phone)?.is_some() {
-                return Err(ApiError::conflict("phone_taken"));
-            }
-            let user_id = tingke_models::new_id();
             let name = body.name.trim().to_string();
-            users::insert(
-                conn,
-                &NewUser {
-                    id: &user_id,
-                    name: &name,
-                    phone: &body.phone,
-                    password_hash: &password_hash,
-                    is_admin: false,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map_err(|e| match tingke_models::is_unique_violation(&e) {
-                true => ApiError::conflict("phone_taken"),
-                false => e.into(),
-            })?;
+            let (user_id, name, created) = match users::find_by_phone(conn, &body.phone)? {
+                Some(user) if user.name != name => {
+                    return Err(ApiError::conflict("phone_other_name"))
+                }
+                Some(user) => {
+                    let scope = school_id.as_deref().unwrap_or(&district_id);
+                    if members::find(conn, &user.id, scope)?.is_some() {
+                        return Err(ApiError::conflict("already_member"));
+                    }
+                    (user.id, user.name, false)
+                }
+                None => {
+                    let user_id = tingke_models::new_id();
+                    users::insert(
+                        conn,
+                        &NewUser {
+                            id: &user_id,
+                            name: &name,
+                            phone: &body.phone,
+                            password_hash: &password_hash,
+                            is_admin: false,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )
+                    .map_err(|e| {
+                        match tingke_models::is_unique_violation(&e) {
+                            true => ApiError::conflict("phone_taken"),
+                            false => e.into(),
+                        }
+                    })?;
+                    if body.password.is_none() {
+                        users::set_one_time_password(conn, &user_id, &password_hash, now)?;
+                    }
+                    (user_id, name, true)
+                }
+            };
             let membership = members::insert_with_id(
                 conn,
                 &id,
@@ -249,16 +288,31 @@ async fn create_member(
                     qualifiers: &qualifiers,
                 },
                 now,
-            )?;
+            )
+            .map_err(|e| match tingke_models::is_unique_violation(&e) {
+                true => ApiError::conflict("already_member"),
+                false => e.into(),
+            })?;
             let member = Member {
                 membership,
                 name,
                 phone: body.phone,
             };
-            Ok((StatusCode::CREATED, member))
+            Ok((StatusCode::CREATED, member, created))
         })
         .await?;
-    Ok((status, member.into()))
+    let mut view = MemberView::from(member);
+    view.initial_password = initial.filter(|_| created);
+    Ok((status, view))
+}
+
+/// The answer to a member's creation: `no-store` when it holds a one-time password.
+fn member_answer(status: StatusCode, member: MemberView) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    if member.initial_password.is_some() {
+        res.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    }
+    res.json(member)
 }
 
 async fn create_school_member(
@@ -275,7 +329,7 @@ async fn create_school_member(
     let roles = parse_roles(&body.roles, &Role::SCHOOL_ROLES)?;
     let (status, member) =
         create_member(&state, body, school.district_id, Some(school.id), roles).await?;
-    Ok(HttpResponse::build(status).json(member))
+    Ok(member_answer(status, member))
 }
 
 async fn list_school_members(
@@ -314,7 +368,7 @@ async fn create_district_member(
     let body = body.read()?;
     let roles = parse_roles(&body.roles, &Role::DISTRICT_ROLES)?;
     let (status, member) = create_member(&state, body, district_id, None, roles).await?;
-    Ok(HttpResponse::build(status).json(member))
+    Ok(member_answer(status, member))
 }
 
 async fn list_district_members(

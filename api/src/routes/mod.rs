@@ -14,6 +14,7 @@ mod follow_ups;
 mod group_progress;
 mod groups;
 mod health;
+mod imports;
 mod inspections;
 mod meetings;
 mod members;
@@ -94,6 +95,7 @@ pub fn router() -> Router {
     terms::routes(&mut r);
     calendar::routes(&mut r);
     members::routes(&mut r);
+    imports::routes(&mut r);
     groups::routes(&mut r);
     group_progress::routes(&mut r);
     meetings::routes(&mut r);

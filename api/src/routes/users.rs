@@ -1,21 +1,29 @@
 //! The caller (`/v1/me`) and user administration.
 
 use super::Router;
-use crate::auth::Caller;
+use crate::auth::{password, Caller, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tingke_models::auth::AccountEvent;
 use tingke_models::members::Membership;
 use tingke_models::roles::Role;
+use tingke_models::rules::accounts::{self, Resetter, Target};
 use tingke_models::users::User;
-use tingke_models::{auth, users};
+use tingke_models::{auth, members, users};
 
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/me", me)
-        .add(Method::DELETE, "/v1/users/{id}", delete_user);
+        .add(Method::DELETE, "/v1/users/{id}", delete_user)
+        .add(
+            Method::POST,
+            "/v1/users/{id}/password-reset",
+            reset_password,
+        )
+        .add(Method::POST, "/v1/users/{id}/sessions/end", end_sessions);
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +60,8 @@ pub struct MeView {
     pub name: String,
     pub phone: String,
     pub is_admin: bool,
+    /// Holding a one-time password: choose one's own (`POST /v1/me/password`) first.
+    pub password_change_required: bool,
     pub created_at: DateTime<Utc>,
     pub memberships: Vec<MembershipView>,
 }
@@ -63,13 +73,14 @@ impl MeView {
             name: user.name.clone(),
             phone: user.phone.clone(),
             is_admin: user.is_admin,
+            password_change_required: user.password_change_required,
             created_at: user.created_at.and_utc(),
             memberships: memberships.iter().map(MembershipView::from).collect(),
         }
     }
 }
 
-async fn me(caller: Caller) -> HttpResponse {
+async fn me(Pending(caller): Pending) -> HttpResponse {
     HttpResponse::Ok().json(MeView::new(&caller.user, &caller.memberships))
 }
 
@@ -90,6 +101,103 @@ async fn delete_user(
                 return Err(ApiError::not_found());
             }
             auth::revoke_user_sessions(conn, &id, now)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A new one-time password, answered once and never again (`Cache-Control: no-store`, and
+/// the idempotency layer keeps no copy of it).
+#[derive(Debug, Serialize)]
+struct ResetView {
+    user_id: String,
+    initial_password: String,
+    password_change_required: bool,
+}
+
+/// A leader gives a person a new one-time password (`rules::accounts`): the person's sessions
+/// end, they log in with it and must choose their own; the reset is recorded.
+async fn reset_password(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let plain = password::one_time();
+    let hash = {
+        let plain = plain.clone();
+        web::block(move || password::hash_one_time(&plain))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?
+    };
+    let user_id = id.clone();
+    state
+        .write(move |conn| {
+            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let target_memberships = members::for_user(conn, &id)?;
+            let by = Resetter {
+                id: caller.id(),
+                is_admin: caller.is_admin(),
+                memberships: &caller.memberships,
+            };
+            let target = Target {
+                id: &target.id,
+                is_admin: target.is_admin,
+                memberships: &target_memberships,
+            };
+            if !accounts::knows_person(&by, &target) {
+                return Err(ApiError::not_found());
+            }
+            if !accounts::may_reset_password(&by, &target) {
+                return Err(ApiError::forbidden());
+            }
+            let now = tingke_models::now();
+            users::set_one_time_password(conn, &id, &hash, now)?;
+            auth::revoke_user_sessions(conn, &id, now)?;
+            auth::record_account_event(
+                conn,
+                &id,
+                Some(caller.id()),
+                AccountEvent::PasswordReset,
+                now,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(ResetView {
+            user_id,
+            initial_password: plain,
+            password_change_required: true,
+        }))
+}
+
+/// Admin only: every session of the person ends at once (a phone stolen, a person gone); their
+/// password stays. Recorded.
+async fn end_sessions(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    if !caller.is_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let id = id.into_inner();
+    state
+        .write(move |conn| {
+            users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let now = tingke_models::now();
+            auth::revoke_user_sessions(conn, &id, now)?;
+            auth::record_account_event(
+                conn,
+                &id,
+                Some(caller.id()),
+                AccountEvent::SessionsEnded,
+                now,
+            )?;
             Ok(())
         })
         .await?;

@@ -101,6 +101,20 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/me", "o oooooo oo o o o o u"),
     ("DELETE /v1/users/{id}", "o ffffff ff f f f f u"),
     ("GET /v1/users/{id}/archive", "o ooooho hh h h o o u"),
+    // a fresh teacher of school A: its principal resets them (the other leaders know them: 403),
+    // an admin ends their sessions (issue 21)
+    (
+        "POST /v1/users/{id}/password-reset",
+        "o offffh hh h h h h u",
+    ),
+    ("POST /v1/users/{id}/sessions/end", "o ffffff ff f f f f u"),
+    // imports: the template for anyone; an upload into the demo district by an admin or a
+    // principal (principal B's preview is of their own school); a fresh import of the admin's
+    // to commit, and a committed one for its login sheet: the admin's alone
+    ("GET /v1/imports/template.xlsx", "o oooooo oo o o o o u"),
+    ("POST /v1/districts/{id}/imports", "o offfff ff o h f f u"),
+    ("POST /v1/imports/{id}/commit", "o hhhhhh hh h h h h u"),
+    ("POST /v1/imports/{id}/login-sheet", "o hhhhhh hh h h h h u"),
     // districts, terms, district members (the demo district unless said)
     ("POST /v1/districts", "o ffffff ff f f f f u"),
     ("POST /v1/districts/{id}/terms", "o ffffff ff f f f f u"),
@@ -625,6 +639,42 @@ impl World {
     }
 
     /// A new teacher of school A; answers the user id.
+    /// A workbook adding one fresh teacher to school A.
+    fn workbook(&self) -> Vec<u8> {
+        let phone = self.phone();
+        crate::imports::xlsx(&[], &[["新老师", &phone, "实验小学", "教师", "数学"]], &[])
+    }
+
+    /// A fresh import of the admin's: previewed, or committed with its login sheet's key.
+    async fn fresh_import(&self, committed: bool) -> (String, String) {
+        let (body, ct) = multipart(&[("file", Some("x.xlsx"), &self.workbook())]);
+        let preview = self
+            .app
+            .post(&format!("/v1/districts/{}/imports", self.district_a))
+            .token(&self.s(ADMIN).token)
+            .raw(body, &ct)
+            .send()
+            .await
+            .expect_status(201);
+        let id = preview.str("id").to_string();
+        if !committed {
+            return (id, String::new());
+        }
+        let done = self
+            .post(
+                self.s(ADMIN),
+                &format!("/v1/imports/{id}/commit"),
+                json!({}),
+            )
+            .await
+            .expect_status(200);
+        let key = done.body["login_sheet"]["key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (id, key)
+    }
+
     async fn fresh_user(&self) -> String {
         let phone = self.phone();
         add_member(
@@ -1231,6 +1281,33 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "POST /v1/me/sessions/end-others" => go(template).send().await,
         "DELETE /v1/users/{id}" => {
             go(format!("/v1/users/{}", w.fresh_user().await))
+                .send()
+                .await
+        }
+        "POST /v1/users/{id}/password-reset" | "POST /v1/users/{id}/sessions/end" => {
+            go(template.replace("{id}", &w.fresh_user().await))
+                .send()
+                .await
+        }
+        "GET /v1/imports/template.xlsx" => go(template).send().await,
+        "POST /v1/districts/{id}/imports" => {
+            let (body, ct) = multipart(&[("file", Some("x.xlsx"), &w.workbook())]);
+            go(format!("/v1/districts/{district_a}/imports"))
+                .raw(body, &ct)
+                .send()
+                .await
+        }
+        "POST /v1/imports/{id}/commit" => {
+            let (id, _) = w.fresh_import(false).await;
+            go(format!("/v1/imports/{id}/commit"))
+                .json(json!({}))
+                .send()
+                .await
+        }
+        "POST /v1/imports/{id}/login-sheet" => {
+            let (id, key) = w.fresh_import(true).await;
+            go(format!("/v1/imports/{id}/login-sheet"))
+                .json(json!({ "key": key }))
                 .send()
                 .await
         }

@@ -14,36 +14,77 @@ fn migrate_and_create_admin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let args = [
-        "create-admin",
-        "--phone",
-        "13700000000",
-        "--password",
-        "long-enough",
-        "--name",
-        "管理员",
-    ];
-    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    let args = ["create-admin", "--phone", "13700000000", "--name", "管理员"];
+    // The password never on the command line (issue 21): refused there…
+    let out = tingke(dir.path(), url)
+        .args(args)
+        .args(["--password", "long-enough"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // …read from the environment…
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // Twice: refused with a message, not a panic.
-    let out = tingke(dir.path(), url).args(args).output().unwrap();
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(args)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("taken"), "{stderr}");
-    let bad = [
-        "create-admin",
-        "--phone",
-        "123",
-        "--password",
-        "long-enough",
-        "--name",
-        "x",
-    ];
-    let out = tingke(dir.path(), url).args(bad).output().unwrap();
+    // …or from standard input when it is not a terminal.
+    let mut child = tingke(dir.path(), url)
+        .env_remove(tingke_api::cli::ADMIN_PASSWORD_VAR)
+        .args([
+            "create-admin",
+            "--phone",
+            "13700000009",
+            "--name",
+            "管理员二",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = tingke_api::startup::open_database(&config).unwrap();
+    let mut conn = db.read_conn().unwrap();
+    let admin = tingke_models::users::find_by_phone(&mut conn, "13700000009")
+        .unwrap()
+        .unwrap();
+    assert!(tingke_api::auth::password::verify(
+        "piped-password",
+        &admin.password_hash
+    ));
+    let bad = ["create-admin", "--phone", "123", "--name", "x"];
+    let out = tingke(dir.path(), url)
+        .env(tingke_api::cli::ADMIN_PASSWORD_VAR, "long-enough")
+        .args(bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }
 
@@ -248,6 +289,94 @@ async fn secrets_never_reach_the_logs() {
         secrets.push(refreshed[field].as_str().unwrap().to_string());
     }
     secrets.push(signature);
+    // One-time passwords (a member made without one, a reset) and a login sheet's key (issue 21).
+    let admin = json(
+        post(
+            "/v1/auth/login",
+            None,
+            serde_json::json!({"phone": "13800000000", "password": DEMO_PASSWORD}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let admin = admin["access_token"].as_str().unwrap().to_string();
+    let school = login["user"]["memberships"][0]["school_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let district = login["user"]["memberships"][0]["district_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let made = json(
+        post(
+            &format!("/v1/schools/{school}/members"),
+            Some(&admin),
+            serde_json::json!({"name": "日志老师", "phone": "13950000001", "roles": ["teacher"]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    secrets.push(made["initial_password"].as_str().unwrap().to_string());
+    let reset = json(
+        post(
+            &format!(
+                "/v1/users/{}/password-reset",
+                made["user_id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    secrets.push(reset["initial_password"].as_str().unwrap().to_string());
+    let book = crate::imports::xlsx(
+        &[],
+        &[["表老师", "13950000002", "实验小学", "教师", ""]],
+        &[],
+    );
+    let (body, ct) = crate::documents::multipart(&[("file", Some("d.xlsx"), &book)]);
+    let preview = json(
+        client
+            .post(format!("{address}/v1/districts/{district}/imports"))
+            .bearer_auth(&admin)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let import = preview["id"].as_str().unwrap().to_string();
+    let done = json(
+        post(
+            &format!("/v1/imports/{import}/commit"),
+            Some(&admin),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let key = done["login_sheet"]["key"].as_str().unwrap().to_string();
+    let sheet = post(
+        &format!("/v1/imports/{import}/login-sheet"),
+        Some(&admin),
+        serde_json::json!({ "key": key }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sheet.status(), 200);
+    secrets.push(key);
     drop(server);
 
     let logs = std::fs::read_to_string(&log_path).unwrap();
@@ -386,5 +515,117 @@ async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_j
         .unwrap()
         .json()
         .await
+        .unwrap()
+}
+
+/// `tingke import` (issue 21): the preview, then the commit writing the login sheet (only its
+/// owner may read it), whose passwords log in; a second run changes nothing and refuses to
+/// overwrite the sheet.
+#[test]
+fn import_previews_commits_and_writes_the_login_sheet() {
+    let (config, dir, _pg) = test_config();
+    let url = &config.database_url;
+    let db = tingke_api::startup::open_database(&config).unwrap();
+    let district = tingke_models::new_id();
+    {
+        let mut conn = db.write_conn().unwrap();
+        tingke_models::districts::insert(
+            &mut conn,
+            &tingke_models::districts::District {
+                id: district.clone(),
+                name: "命令行区".into(),
+                created_at: tingke_models::now(),
+            },
+        )
+        .unwrap();
+    }
+    let book = crate::imports::xlsx(
+        &["命令行小学"],
+        &[
+            ["周校长", "13940000001", "命令行小学", "校长", ""],
+            ["吴老师", "13940000002", "命令行小学", "教师", "数学"],
+        ],
+        &[],
+    );
+    let file = dir.path().join("district.xlsx");
+    std::fs::write(&file, &book).unwrap();
+    let run = |extra: &[&str]| {
+        tingke(dir.path(), url)
+            .arg("import")
+            .arg(&file)
+            .args(["--district", &district])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("people: 2 new"), "{stdout}");
+    assert_eq!(count_users(&db), 0, "a preview changes nothing");
+    let out = run(&["--commit"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sheet = dir.path().join("district.xlsx.logins.xlsx");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sheet).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let bytes = std::fs::read(&sheet).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "登录信息").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let mut conn = db.read_conn().unwrap();
+    for row in &rows[1..] {
+        let user = tingke_models::users::find_by_phone(&mut conn, &row[2])
+            .unwrap()
+            .unwrap();
+        assert!(user.password_change_required);
+        assert!(tingke_api::auth::password::verify(
+            &row[3],
+            &user.password_hash
+        ));
+    }
+    drop(conn);
+    // Again: nothing new, and the sheet is never overwritten.
+    let out = run(&["--commit"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("never overwritten"),
+        "{stderr}"
+    );
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("people: 0 new, 0 changed, 2 unchanged"),
+        "{stdout}"
+    );
+    assert_eq!(count_users(&db), 2);
+    // A hostile file: refused with its code, nothing changed.
+    std::fs::write(&file, crate::imports::hostile_workbook("workbook_formula")).unwrap();
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("formula_not_allowed"),
+        "{stderr}"
+    );
+}
+
+fn count_users(db: &tingke_models::Db) -> i64 {
+    use diesel::prelude::*;
+    let mut conn = db.read_conn().unwrap();
+    tingke_models::schema::users::table
+        .count()
+        .get_result(&mut **conn)
         .unwrap()
 }

@@ -52,6 +52,10 @@ struct Step {
     expect: Option<Expect>,
     #[serde(default)]
     save: BTreeMap<String, String>,
+    /// The answer holds a secret given once (a one-time password): it is never replayed, so a
+    /// phone that lost it cannot have it again, and the lossy replay does not send it twice.
+    #[serde(default)]
+    once: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -789,7 +793,7 @@ async fn replay(app: &TestApp, flow: &Flow, at: &Mutex<String>, lossy: bool) -> 
                         }
                     })
             }
-            (None, Some(request), Some(expect)) if lossy && is_write(request) => {
+            (None, Some(request), Some(expect)) if lossy && is_write(request) && !step.once => {
                 let lost = send(app, &mut vars, request).await;
                 let expect = retried(expect, request);
                 match lost {

@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod imports;
 mod interrupted;
 mod late;
 mod load;

@@ -320,6 +320,7 @@ async fn a_phone_number_belongs_to_one_person() {
     let app = spawn_demo_app().await;
     let principal = app.demo(PRINCIPAL_A).await;
     let users_before = app.count("users");
+    // Another name with a taken phone: refused, not a second person.
     add_member(
         &app,
         &principal,
@@ -328,7 +329,17 @@ async fn a_phone_number_belongs_to_one_person() {
         &["teacher"],
     )
     .await
-    .expect_problem(409, "phone_taken");
+    .expect_problem(409, "phone_other_name");
+    // The person themselves, again in the same school: a member already.
+    let teacher = app.demo(TEACHER_A2).await;
+    app.post(&format!("/v1/schools/{}/members", principal.school_id()))
+        .token(&principal.token)
+        .json(serde_json::json!({
+            "name": teacher.user["name"], "phone": TEACHER_A2, "roles": ["teacher"]
+        }))
+        .send()
+        .await
+        .expect_problem(409, "already_member");
     assert_eq!(app.count("users"), users_before);
 }
 

@@ -2,12 +2,14 @@
 //! data, no HTTP and no SQL, unit-tested without a database. Routes extract, authorize, load,
 //! call the rule, save and render.
 
+pub mod accounts;
 pub mod calendar;
 pub mod checks;
 pub mod counting;
 pub mod documents;
 pub mod follow_ups;
 pub mod groups;
+pub mod imports;
 pub mod inspections;
 pub mod meetings;
 pub mod notices;
