@@ -313,7 +313,9 @@ fn seed_routine(
         school_id: school.id.clone(),
         title: format!("{}月教学常规检查", today.month()),
         starts_on: day(first),
-        ends_on: day(first + chrono::Days::new(27)),
+        ends_on: day(first
+            .checked_add_months(chrono::Months::new(1))
+            .map_or(first, |next| next - chrono::Days::new(1))),
         closed_at: None,
         opened_by: dean.clone(),
         request_hash: String::new(),
