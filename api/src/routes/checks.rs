@@ -494,6 +494,11 @@ fn may_check(caller: &Caller, school_id: &str, teacher_id: &str) -> bool {
     caller.is_senior_leader(school_id) || caller.reads_person(school_id, teacher_id)
 }
 
+/// Who changes or deletes a result: who checked it, the school's senior leaders, admins.
+fn may_change_result(caller: &Caller, r: &CheckResult, school: &School) -> bool {
+    r.checked_by == caller.id() || caller.is_senior_leader(&school.id)
+}
+
 fn visible_result(
     conn: &mut DbConn,
     caller: &Caller,
@@ -651,17 +656,17 @@ async fn get_result(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let tag_of = |r: &CheckResult| etag::tag(&r.id, r.version);
-    let (r, _, _) = state
-        .read(move |conn| visible_result(conn, &caller, &id))
+    let (status, view) = state
+        .read(move |conn| {
+            let (r, _, _) = visible_result(conn, &caller, &id)?;
+            result_answer(conn, StatusCode::OK, r)
+        })
         .await?;
-    if let Some(not_modified) = etag::not_modified(&req, &tag_of(&r)) {
+    let (id, version) = view.tag();
+    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(id, version)) {
         return Ok(not_modified);
     }
-    state
-        .read(move |conn| result_answer(conn, StatusCode::OK, r))
-        .await
-        .map(send)
+    Ok(send((status, view)))
 }
 
 async fn edit_result(
@@ -675,7 +680,7 @@ async fn edit_result(
     state
         .write(move |conn| {
             let (mut r, round, school) = visible_result(conn, &caller, &id)?;
-            if !(r.checked_by == caller.id() || caller.is_senior_leader(&school.id)) {
+            if !may_change_result(&caller, &r, &school) {
                 return Err(ApiError::forbidden());
             }
             let findings = body.read()?;
@@ -700,7 +705,7 @@ async fn delete_result(
     state
         .write(move |conn| {
             let (mut r, round, school) = visible_result(conn, &caller, &id)?;
-            if !(r.checked_by == caller.id() || caller.is_senior_leader(&school.id)) {
+            if !may_change_result(&caller, &r, &school) {
                 return Err(ApiError::forbidden());
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&r.id, r.version))?;

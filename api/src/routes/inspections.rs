@@ -247,14 +247,17 @@ async fn get(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (i, _) = state.read(move |conn| visible(conn, &caller, &id)).await?;
-    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&i.id, i.version)) {
+    let (status, view) = state
+        .read(move |conn| {
+            let (i, _) = visible(conn, &caller, &id)?;
+            respond(conn, StatusCode::OK, i)
+        })
+        .await?;
+    let (id, version) = view.tag();
+    if let Some(not_modified) = etag::not_modified(&req, &etag::tag(id, version)) {
         return Ok(not_modified);
     }
-    state
-        .read(move |conn| respond(conn, StatusCode::OK, i))
-        .await
-        .map(send)
+    Ok(send((status, view)))
 }
 
 async fn edit(
