@@ -46,6 +46,8 @@ pub struct Config {
     /// How long a lesson must last for its observation to count, when one is late, and how long
     /// a term stays open to new counts after it ends.
     pub counting: tingke_models::rules::counting::Limits,
+    /// The rounds a rectification notice may go through (`TINGKE_NOTICE_ROUNDS`, 1 to 10).
+    pub notices: tingke_models::rules::notices::Limits,
     /// Where page photos are kept.
     pub storage: crate::storage::StorageConfig,
     /// What an uploaded photo may be, and what is made of it.
@@ -81,6 +83,18 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
         Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
             name,
             reason: format!("expected a number, got {v:?}"),
+        }),
+    }
+}
+
+/// The policy's three rounds of a notice unless `TINGKE_NOTICE_ROUNDS` says another (1 to 10).
+fn notice_limits() -> Result<tingke_models::rules::notices::Limits, ConfigError> {
+    let default = tingke_models::rules::notices::Limits::default();
+    match number::<i32>("TINGKE_NOTICE_ROUNDS", default.rounds)? {
+        rounds @ 1..=10 => Ok(tingke_models::rules::notices::Limits { rounds }),
+        other => Err(ConfigError::Invalid {
+            name: "TINGKE_NOTICE_ROUNDS",
+            reason: format!("expected 1 to 10 rounds, got {other}"),
         }),
     }
 }
@@ -166,6 +180,7 @@ impl Config {
                     5,
                 )?),
             },
+            notices: notice_limits()?,
             storage: crate::storage::StorageConfig::from_env(&data_dir)?,
             photo_limits: crate::photo::Limits {
                 max_bytes: number("TINGKE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)?,
@@ -203,6 +218,7 @@ impl Config {
             pool: PoolOptions::default(),
             workers: 1,
             counting: tingke_models::rules::counting::Limits::default(),
+            notices: tingke_models::rules::notices::Limits::default(),
             storage: crate::storage::StorageConfig::File {
                 root: data_dir.join("blobs"),
             },

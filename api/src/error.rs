@@ -76,6 +76,11 @@ impl ApiError {
         err
     }
 
+    /// 412: the record changed since the client (or this request) read it.
+    pub fn stale() -> ApiError {
+        ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
+    }
+
     pub fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found")
     }

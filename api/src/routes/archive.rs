@@ -66,6 +66,7 @@ async fn archive(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (user_id, school_year) = (id.into_inner(), query.into_inner().school_year);
+    let notices = state.config.notices;
     let mut body = state
         .read(move |conn| {
             let user = users::find_active(conn, &user_id)?.ok_or_else(ApiError::not_found)?;
@@ -93,7 +94,7 @@ async fn archive(
             let from = year.iter().map(|t| t.starts_on.clone()).min();
             let to = year.iter().map(|t| t.ends_on.clone()).max();
             let (checks, notices) = match (&from, &to) {
-                (Some(from), Some(to)) => routine(conn, &caller, &user.id, (from, to))?,
+                (Some(from), Some(to)) => routine(conn, (&caller, notices), &user.id, (from, to))?,
                 _ => (Vec::new(), Vec::new()),
             };
             let grades: Vec<&str> = checks.iter().map(|c| c.grade()).collect();
@@ -156,16 +157,21 @@ fn observed(
 /// one).
 fn routine(
     conn: &mut DbConn,
-    caller: &Caller,
+    (caller, limits): (&Caller, tingke_models::rules::notices::Limits),
     user_id: &str,
     (from, to): (&str, &str),
 ) -> ApiResult<(Vec<ResultView>, Vec<NoticeView>)> {
     let mut results = Vec::new();
+    // A teacher's year is in one or two schools: their districts are read once each.
+    let mut districts: std::collections::HashMap<String, String> = Default::default();
     for (r, _) in tingke_models::checks::results::of_teacher_between(conn, user_id, (from, to))? {
-        let district = tingke_models::schools::find(conn, &r.school_id)?
-            .map(|s| s.district_id)
-            .unwrap_or_default();
-        if super::checks::can_see_result(caller, &r, &district) {
+        if !districts.contains_key(&r.school_id) {
+            let district = tingke_models::schools::find(conn, &r.school_id)?
+                .map(|s| s.district_id)
+                .unwrap_or_default();
+            districts.insert(r.school_id.clone(), district);
+        }
+        if super::checks::can_see_result(caller, &r, &districts[&r.school_id]) {
             results.push(r);
         }
     }
@@ -177,7 +183,7 @@ fn routine(
             day.as_str() >= from && day.as_str() <= to
         })
         .filter(|n| super::notices::can_see(caller, n))
-        .map(NoticeView::from)
+        .map(|n| NoticeView::new(n, limits))
         .collect();
     Ok((checks, notices))
 }

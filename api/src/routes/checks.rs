@@ -3,6 +3,7 @@
 //! read the round's summary; the teacher reads their result and replies. What a check must be is
 //! in `tingke_models::rules::checks`.
 
+use super::schools::school_seen;
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -116,15 +117,6 @@ fn round_answer(status: StatusCode, r: Round) -> HttpResponse {
     etag::respond(status, (&v.id, v.version), &v)
 }
 
-/// The school of a record, which the caller may see; 404 otherwise.
-pub(super) fn school_seen(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<School> {
-    let school = tingke_models::schools::find(conn, id)?.ok_or_else(ApiError::not_found)?;
-    match caller.can_view_school(&school.id, &school.district_id) {
-        true => Ok(school),
-        false => Err(ApiError::not_found()),
-    }
-}
-
 /// The round and its school when the caller may see them.
 fn visible_round(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<(Round, School)> {
     let round = rounds::find(conn, id)?.ok_or_else(ApiError::not_found)?;
@@ -142,19 +134,8 @@ fn span(starts_on: &str, ends_on: &str) -> ApiResult<()> {
     }
 }
 
-/// A stale write lost to another.
-pub(super) fn stale() -> ApiError {
-    ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
-}
-
 fn save_round(conn: &mut DbConn, r: Round) -> ApiResult<Round> {
-    rounds::save(conn, r)?.ok_or_else(stale)
-}
-
-/// The hash of a create's body, which tells a retry from another record under the same id.
-pub(super) fn hash_of(body: &impl Serialize) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()))
+    rounds::save(conn, r)?.ok_or_else(ApiError::stale)
 }
 
 async fn open(
@@ -171,7 +152,7 @@ async fn open(
                 return Err(ApiError::forbidden());
             }
             let body = body.read()?;
-            let hash = hash_of(&(&school.id, &body));
+            let hash = super::request_hash(&(&school.id, &body));
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = rounds::find_any(conn, &body.id)? {
                 let same = existing.opened_by == caller.id()
@@ -556,7 +537,7 @@ fn fill(r: &mut CheckResult, f: Findings) {
 }
 
 fn save_result(conn: &mut DbConn, r: CheckResult) -> ApiResult<CheckResult> {
-    results::save(conn, r)?.ok_or_else(stale)
+    results::save(conn, r)?.ok_or_else(ApiError::stale)
 }
 
 fn open_round(round: &Round) -> ApiResult<()> {
@@ -580,7 +561,7 @@ async fn record(
             if !may_check(&caller, &school.id, &body.teacher_id) {
                 return Err(ApiError::forbidden());
             }
-            let hash = hash_of(&(&round.id, &body));
+            let hash = super::request_hash(&(&round.id, &body));
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = results::find_any(conn, &body.id)? {
                 let same = existing.checked_by == caller.id()

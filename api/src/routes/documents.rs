@@ -13,7 +13,6 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use tingke_models::documents::{self as docs, status, Document, Review};
 use tingke_models::observations as obs;
@@ -329,10 +328,7 @@ pub(super) fn save(
     d.updated_at = tingke_models::now();
     match docs::update_if_version(conn, &d, expected)? {
         true => Ok(d),
-        false => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-        )),
+        false => Err(ApiError::stale()),
     }
 }
 
@@ -357,9 +353,7 @@ async fn create(
     let created = state
         .write(move |conn| {
             tingke_models::db::lock_key(conn, &body.id)?;
-            let hash = hex::encode(Sha256::digest(
-                serde_json::to_vec(&body).unwrap_or_default(),
-            ));
+            let hash = super::request_hash(&body);
             if let Some(existing) = docs::find_any(conn, &body.id)? {
                 let same = existing.teacher_id == caller.id()
                     && existing.request_hash == hash

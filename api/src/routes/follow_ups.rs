@@ -2,7 +2,8 @@
 //! reviews, late notices and late follow-ups, and one per district for its notices to schools.
 //! The rules are in `tingke_models::rules::follow_ups` and `rules::notices`.
 
-use super::checks::{hash_of, school_seen, send, stale, Answer, Versioned};
+use super::checks::{send, Answer, Versioned};
+use super::schools::school_seen;
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -61,12 +62,13 @@ struct FollowUpView {
     created_at: DateTime<Utc>,
 }
 
-fn today() -> NaiveDate {
-    obs::local_date(tingke_models::now())
-}
-
 /// The views of follow-ups, each with whether a later observation did it.
 fn views(conn: &mut DbConn, list: Vec<FollowUp>) -> ApiResult<Vec<FollowUpView>> {
+    Ok(judged(conn, list)?.into_iter().map(|(v, _)| v).collect())
+}
+
+/// [`views`], each with the topic of the lesson followed up.
+fn judged(conn: &mut DbConn, list: Vec<FollowUp>) -> ApiResult<Vec<(FollowUpView, String)>> {
     let mut out = Vec::with_capacity(list.len());
     for f in list {
         let Some(low) = obs::find_any(conn, &f.observation_id)? else {
@@ -75,8 +77,8 @@ fn views(conn: &mut DbConn, list: Vec<FollowUp>) -> ApiResult<Vec<FollowUpView>>
         let later = obs::of_teacher_after(conn, (&f.school_id, &f.teacher_id), low.started_at)?;
         let done = rule::done_by(low.started_at, &later).map(str::to_string);
         let overdue = validate::parse_date(&f.due_on)
-            .is_some_and(|d| rule::is_overdue(done.is_some(), d, today()));
-        out.push(FollowUpView {
+            .is_some_and(|d| rule::is_overdue(done.is_some(), d, super::quotas::today()));
+        let view = FollowUpView {
             done_by_observation_id: done,
             overdue,
             id: f.id,
@@ -88,7 +90,8 @@ fn views(conn: &mut DbConn, list: Vec<FollowUp>) -> ApiResult<Vec<FollowUpView>>
             note: f.note,
             version: f.version,
             created_at: f.created_at.and_utc(),
-        });
+        };
+        out.push((view, low.topic));
     }
     Ok(out)
 }
@@ -128,7 +131,7 @@ async fn open(
                 return Err(ApiError::forbidden());
             }
             let body = body.read()?;
-            let hash = hash_of(&(&o.id, &body));
+            let hash = super::request_hash(&(&o.id, &body));
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = follow_up::find_any(conn, &body.id)? {
                 let same = existing.opened_by == caller.id()
@@ -145,7 +148,7 @@ async fn open(
             rule::may_open(o.total(), pass_line)?;
             let day = validate::parse_date(&body.due_on)
                 .ok_or_else(|| ApiError::field("invalid_date", "due_on", "not a day"))?;
-            notice_rule::deadline(day, today())?;
+            notice_rule::deadline(day, super::quotas::today())?;
             let now = tingke_models::now();
             let f = FollowUp {
                 id: body.id,
@@ -232,7 +235,9 @@ async fn cancel(
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&f.id, f.version))?;
             f.deleted_at = Some(tingke_models::now());
-            follow_up::save(conn, f)?.map(|_| ()).ok_or_else(stale)
+            follow_up::save(conn, f)?
+                .map(|_| ())
+                .ok_or_else(ApiError::stale)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -267,13 +272,7 @@ fn days_since(due_on: &str, today: NaiveDate) -> i64 {
 }
 
 fn notice_line(n: tingke_models::notices::Notice, today: NaiveDate) -> Late {
-    let problem = serde_json::from_str::<Vec<serde_json::Value>>(&n.rounds)
-        .ok()
-        .and_then(|r| {
-            r.last()
-                .and_then(|l| l["problem"].as_str().map(str::to_string))
-        })
-        .unwrap_or_default();
+    let problem = super::notices::problem_of(&n);
     Late {
         kind: "notice",
         days_overdue: days_since(&n.due_on, today),
@@ -297,7 +296,7 @@ fn late_in_school(conn: &mut DbConn, caller: &Caller, school_id: &str) -> ApiRes
     if !(whole || leads) {
         return Err(ApiError::forbidden());
     }
-    let today = today();
+    let today = super::quotas::today();
     let day = today.format("%Y-%m-%d").to_string();
     let mut late = Vec::new();
     for (r, d) in docs::overdue(conn, &school.id, &day)? {
@@ -320,11 +319,10 @@ fn late_in_school(conn: &mut DbConn, caller: &Caller, school_id: &str) -> ApiRes
         late.push(notice_line(n, today));
     }
     let open = follow_up::of_school(conn, &school.id)?;
-    for f in views(conn, open)? {
+    for (f, topic) in judged(conn, open)? {
         if !f.overdue {
             continue;
         }
-        let topic = obs::find_any(conn, &f.observation_id)?.map(|o| o.topic);
         late.push(Late {
             kind: "follow_up",
             days_overdue: days_since(&f.due_on, today),
@@ -332,7 +330,7 @@ fn late_in_school(conn: &mut DbConn, caller: &Caller, school_id: &str) -> ApiRes
             school_id: f.school_id,
             teacher_id: Some(f.teacher_id),
             teacher_name: None,
-            title: topic.unwrap_or_default(),
+            title: topic,
             due_on: f.due_on,
             round: None,
             document_id: None,
@@ -388,7 +386,7 @@ async fn district_overdue(
             if !caller.can_view_district_members(&district.id) {
                 return Err(ApiError::forbidden());
             }
-            let today = today();
+            let today = super::quotas::today();
             let day = today.format("%Y-%m-%d").to_string();
             let names: HashMap<String, String> = schools::names_in_district(conn, &district.id)?
                 .into_iter()

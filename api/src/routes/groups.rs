@@ -13,7 +13,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use tingke_models::groups::{self, Group, GroupMember};
 use tingke_models::rules;
@@ -218,10 +217,7 @@ fn save(conn: &mut DbConn, mut g: Group) -> ApiResult<Group> {
     g.updated_at = tingke_models::now();
     match groups::update_if_version(conn, &g, expected)? {
         true => Ok(g),
-        false => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-        )),
+        false => Err(ApiError::stale()),
     }
 }
 
@@ -247,9 +243,7 @@ async fn create(
                 return Err(ApiError::forbidden());
             }
             let body = body.read()?;
-            let hash = hex::encode(Sha256::digest(
-                serde_json::to_vec(&(&school.id, &body)).unwrap_or_default(),
-            ));
+            let hash = super::request_hash(&(&school.id, &body));
             let id = body.id.clone().unwrap_or_else(tingke_models::new_id);
             tingke_models::db::lock_key(conn, &id)?;
             if let Some(existing) = groups::find_any(conn, &id)? {

@@ -3,7 +3,8 @@
 //! about it. The district sees every school's last inspection and its open notices. The rules
 //! are in `tingke_models::rules::inspections`.
 
-use super::checks::{hash_of, school_seen, send, stale, Answer, Versioned};
+use super::checks::{send, Answer, Versioned};
+use super::schools::school_seen;
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -161,7 +162,7 @@ fn fill(i: &mut Inspection, r: Report) {
 }
 
 fn save(conn: &mut DbConn, i: Inspection) -> ApiResult<Inspection> {
-    inspections::save(conn, i)?.ok_or_else(stale)
+    inspections::save(conn, i)?.ok_or_else(ApiError::stale)
 }
 
 async fn record(
@@ -178,7 +179,7 @@ async fn record(
                 return Err(ApiError::forbidden());
             }
             let body = body.read()?;
-            let hash = hash_of(&(&school.id, &body));
+            let hash = super::request_hash(&(&school.id, &body));
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = inspections::find_any(conn, &body.id)? {
                 let same = existing.recorded_by == caller.id()

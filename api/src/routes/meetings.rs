@@ -15,7 +15,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tingke_models::groups::Group;
 use tingke_models::meetings::{self, Meeting};
 use tingke_models::rules;
@@ -243,10 +242,7 @@ fn save(conn: &mut DbConn, mut m: Meeting) -> ApiResult<Meeting> {
     m.updated_at = tingke_models::now();
     match meetings::update_if_version(conn, &m, expected)? {
         true => Ok(m),
-        false => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-        )),
+        false => Err(ApiError::stale()),
     }
 }
 
@@ -286,9 +282,7 @@ async fn create(
                 return Err(ApiError::forbidden());
             }
             let body = body.read()?;
-            let hash = hex::encode(Sha256::digest(
-                serde_json::to_vec(&(&g.id, &body)).unwrap_or_default(),
-            ));
+            let hash = super::request_hash(&(&g.id, &body));
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = meetings::find_any(conn, &body.id)? {
                 let same = existing.recorded_by == caller.id()

@@ -13,7 +13,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::DurationRound;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use tingke_models::mentorships::{self as pairs, Activity, Evaluation, Filter, Mentorship};
 use tingke_models::observations::{self as obs, local_date};
@@ -44,10 +43,6 @@ pub fn routes(r: &mut Router) {
             "/v1/schools/{id}/mentorships/compliance",
             compliance,
         );
-}
-
-fn sha256<T: Serialize>(body: &T) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()))
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]
@@ -210,10 +205,7 @@ fn save(conn: &mut DbConn, mut m: Mentorship) -> ApiResult<Mentorship> {
     m.updated_at = tingke_models::now();
     match pairs::update_if_version(conn, &m, expected)? {
         true => Ok(m),
-        false => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-        )),
+        false => Err(ApiError::stale()),
     }
 }
 
@@ -238,7 +230,7 @@ async fn create(
     let body = body.0;
     let created = state
         .write(move |conn| {
-            let hash = sha256(&body);
+            let hash = super::request_hash(&body);
             let id = body.id.clone().unwrap_or_else(tingke_models::new_id);
             tingke_models::db::lock_key(conn, &id)?;
             if let Some(existing) = pairs::find(conn, &id)? {
@@ -522,7 +514,7 @@ async fn log_activity(
                 ));
             }
             tingke_models::db::lock_key(conn, &body.id)?;
-            let hash = sha256(&body);
+            let hash = super::request_hash(&body);
             if let Some(existing) = pairs::find_activity(conn, &body.id)? {
                 let same = existing.mentorship_id == m.id && existing.request_hash == hash;
                 return match same {

@@ -84,6 +84,13 @@ fn again<T>(same: bool, existing: T) -> crate::error::ApiResult<(actix_web::http
     }
 }
 
+/// The hash of a create's body (with what it is made under), which tells a retry of the same
+/// request from another record sent under the same id.
+fn request_hash(body: &impl serde::Serialize) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()))
+}
+
 /// The whole API.
 pub fn router() -> Router {
     let mut r = Router::default();

@@ -3,7 +3,7 @@
 //! verified or escalated to the next round by whoever may issue it. The rounds are in
 //! `tingke_models::rules::notices`.
 
-use super::checks::{hash_of, school_seen, stale};
+use super::schools::school_seen;
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -153,27 +153,20 @@ pub struct NoticeView {
     updated_at: DateTime<Utc>,
 }
 
-fn limits() -> Limits {
-    let rounds = std::env::var("TINGKE_NOTICE_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| (1..=10).contains(n))
-        .unwrap_or(Limits::default().rounds);
-    Limits { rounds }
-}
-
-fn today() -> NaiveDate {
-    obs::local_date(tingke_models::now())
-}
-
 fn rounds_of(n: &Notice) -> Vec<RoundRecord> {
     serde_json::from_str(&n.rounds).unwrap_or_default()
 }
 
-impl From<Notice> for NoticeView {
-    fn from(n: Notice) -> NoticeView {
+/// What the current round says is wrong.
+pub(super) fn problem_of(n: &Notice) -> String {
+    rounds_of(n).pop().map(|r| r.problem).unwrap_or_default()
+}
+
+impl NoticeView {
+    /// The notice as answered, with the last round `limits` allow.
+    pub(super) fn new(n: Notice, limits: Limits) -> NoticeView {
         let overdue = validate::parse_date(&n.due_on)
-            .is_some_and(|d| rule::is_overdue(&n.status, d, today()));
+            .is_some_and(|d| rule::is_overdue(&n.status, d, super::quotas::today()));
         NoticeView {
             rounds: rounds_of(&n),
             to: if n.teacher_id.is_some() {
@@ -185,7 +178,7 @@ impl From<Notice> for NoticeView {
                 .about_kind
                 .zip(n.about_id)
                 .map(|(kind, id)| About { kind, id }),
-            last_round: limits().rounds,
+            last_round: limits.rounds,
             overdue,
             id: n.id,
             school_id: n.school_id,
@@ -208,8 +201,8 @@ impl NoticeView {
     }
 }
 
-fn respond(status: StatusCode, n: Notice) -> HttpResponse {
-    let v = NoticeView::from(n);
+fn respond(status: StatusCode, n: Notice, limits: Limits) -> HttpResponse {
+    let v = NoticeView::new(n, limits);
     etag::respond(status, (&v.id, v.version), &v)
 }
 
@@ -288,27 +281,28 @@ fn check_about(conn: &mut DbConn, school_id: &str, about: &About) -> ApiResult<(
 fn due(s: &str) -> ApiResult<NaiveDate> {
     let day = validate::parse_date(s)
         .ok_or_else(|| ApiError::field("invalid_date", "due_on", "not a day"))?;
-    rule::deadline(day, today())?;
+    rule::deadline(day, super::quotas::today())?;
     Ok(day)
 }
 
 fn save(conn: &mut DbConn, mut n: Notice, rounds: &[RoundRecord]) -> ApiResult<Notice> {
     n.rounds = serde_json::to_string(rounds).unwrap_or_else(|_| "[]".into());
-    notices::save(conn, n)?.ok_or_else(stale)
+    notices::save(conn, n)?.ok_or_else(ApiError::stale)
 }
 
 /// Moves the notice by `step` under the rules.
-fn step(n: &mut Notice, step: Step) -> ApiResult<()> {
+fn step(n: &mut Notice, step: Step, limits: Limits) -> ApiResult<()> {
     let now = State {
         status: &n.status,
         round: n.round,
     };
     // Where the notice stands refuses the step (409); a bad deadline or the last round is the
     // request's (422).
-    let (status, round) = rule::next(now, step, today(), limits()).map_err(|b| match b.code {
-        "notice_closed" | "not_answered" => ApiError::conflict(b.code).detail(b.message),
-        _ => ApiError::from(b),
-    })?;
+    let (status, round) =
+        rule::next(now, step, super::quotas::today(), limits).map_err(|b| match b.code {
+            "notice_closed" | "not_answered" => ApiError::conflict(b.code).detail(b.message),
+            _ => ApiError::from(b),
+        })?;
     n.status = status.to_string();
     n.round = round;
     Ok(())
@@ -319,6 +313,7 @@ async fn issue(
     state: web::Data<AppState>,
     body: Body<NewNotice>,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let (status, n) = state
         .write(move |conn| {
             let body = body.read()?;
@@ -326,7 +321,7 @@ async fn issue(
             if !may_issue(&caller, &school, body.teacher_id.is_some()) {
                 return Err(ApiError::forbidden());
             }
-            let hash = hash_of(&body);
+            let hash = super::request_hash(&body);
             tingke_models::db::lock_key(conn, &body.id)?;
             if let Some(existing) = notices::find_any(conn, &body.id)? {
                 let same = existing.issued_by == caller.id()
@@ -382,7 +377,7 @@ async fn issue(
             Ok((StatusCode::CREATED, n))
         })
         .await?;
-    Ok(respond(status, n))
+    Ok(respond(status, n, limits))
 }
 
 /// A school's notices: all of them for those who read the school's work, the notices of the
@@ -393,6 +388,7 @@ async fn list(
     school_id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let school_id = school_id.into_inner();
     let list = state
         .read(move |conn| {
@@ -415,7 +411,7 @@ async fn list(
                 }
             };
             let page = notices::of_school(conn, &school.id, &readers, &query.page()?)?;
-            Ok(List::from_page(page, NoticeView::from))
+            Ok(List::from_page(page, |n| NoticeView::new(n, limits)))
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -427,12 +423,13 @@ async fn get(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let id = id.into_inner();
     let (n, _) = state.read(move |conn| visible(conn, &caller, &id)).await?;
     if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&n.id, n.version)) {
         return Ok(not_modified);
     }
-    Ok(respond(StatusCode::OK, n))
+    Ok(respond(StatusCode::OK, n, limits))
 }
 
 async fn answer(
@@ -442,6 +439,7 @@ async fn answer(
     req: HttpRequest,
     body: Body<AnswerBody>,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let n = state
         .write(move |conn| {
@@ -464,7 +462,7 @@ async fn answer(
                     "not a document of yours in this school",
                 ));
             }
-            step(&mut n, Step::Answer)?;
+            step(&mut n, Step::Answer, limits)?;
             let mut rounds = rounds_of(&n);
             if let Some(last) = rounds.last_mut() {
                 last.answer = Some(AnswerRecord {
@@ -477,7 +475,7 @@ async fn answer(
             save(conn, n, &rounds)
         })
         .await?;
-    Ok(respond(StatusCode::OK, n))
+    Ok(respond(StatusCode::OK, n, limits))
 }
 
 /// Marks the current round's outcome.
@@ -495,6 +493,7 @@ async fn verify(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let n = state
         .write(move |conn| {
@@ -503,13 +502,13 @@ async fn verify(
                 return Err(ApiError::forbidden());
             }
             etag::check_match(if_match.as_deref(), &etag::tag(&n.id, n.version))?;
-            step(&mut n, Step::Verify)?;
+            step(&mut n, Step::Verify, limits)?;
             let mut rounds = rounds_of(&n);
             decide(&mut rounds, rule::VERIFIED, caller.id());
             save(conn, n, &rounds)
         })
         .await?;
-    Ok(respond(StatusCode::OK, n))
+    Ok(respond(StatusCode::OK, n, limits))
 }
 
 async fn escalate(
@@ -519,6 +518,7 @@ async fn escalate(
     req: HttpRequest,
     body: Body<EscalateBody>,
 ) -> ApiResult<HttpResponse> {
+    let limits = state.config.notices;
     let (id, if_match) = (id.into_inner(), etag::if_match(&req));
     let n = state
         .write(move |conn| {
@@ -530,7 +530,7 @@ async fn escalate(
             etag::check_match(if_match.as_deref(), &etag::tag(&n.id, n.version))?;
             let due_on = validate::parse_date(&body.due_on)
                 .ok_or_else(|| ApiError::field("invalid_date", "due_on", "not a day"))?;
-            step(&mut n, Step::Escalate { due_on })?;
+            step(&mut n, Step::Escalate { due_on }, limits)?;
             let mut rounds = rounds_of(&n);
             decide(&mut rounds, "escalated", caller.id());
             let last = rounds.last().cloned();
@@ -556,7 +556,7 @@ async fn escalate(
             save(conn, n, &rounds)
         })
         .await?;
-    Ok(respond(StatusCode::OK, n))
+    Ok(respond(StatusCode::OK, n, limits))
 }
 
 async fn withdraw(

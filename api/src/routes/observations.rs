@@ -703,10 +703,7 @@ fn save(conn: &mut DbConn, mut o: Observation, full: bool) -> ApiResult<Observat
     o.version += 1;
     o.updated_at = tingke_models::now();
     if !obs::update_if_version(conn, &o, expected)? {
-        return Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-        ));
+        return Err(ApiError::stale());
     }
     view(conn, o, full)
 }

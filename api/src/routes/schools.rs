@@ -10,8 +10,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tingke_models::districts;
 use tingke_models::schools::{self, School, SchoolScope};
+use tingke_models::{districts, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -139,13 +139,17 @@ async fn get_school(
 
 /// The school, when the caller may see it; 404 otherwise, so ids of other schools reveal nothing.
 pub async fn visible_school(caller: &Caller, state: &AppState, id: String) -> ApiResult<School> {
-    let school = state
-        .read(move |conn| Ok(schools::find(conn, &id)?))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if caller.can_view_school(&school.id, &school.district_id) {
-        Ok(school)
-    } else {
-        Err(ApiError::not_found())
+    let caller = caller.clone();
+    state
+        .read(move |conn| school_seen(conn, &caller, &id))
+        .await
+}
+
+/// [`visible_school`] on a connection a handler already holds.
+pub(super) fn school_seen(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<School> {
+    let school = schools::find(conn, id)?.ok_or_else(ApiError::not_found)?;
+    match caller.can_view_school(&school.id, &school.district_id) {
+        true => Ok(school),
+        false => Err(ApiError::not_found()),
     }
 }

@@ -25,6 +25,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
+use tingke_models::rules::notices::Limits as NoticeLimits;
 use tingke_models::sync::{self as log, Change};
 use tingke_models::DbConn;
 
@@ -171,13 +172,21 @@ async fn sync(
     };
     let since = q.since.as_deref().map(Cursor::parse).transpose()?;
     let reference = state.reference.clone();
+    let notices = state.config.notices;
     let mut view = state
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
             let member_of = tingke_models::groups::of_member(conn, caller.id())?;
             let scope = scope_of(&caller, &member_of);
             let from = since.filter(|c| c.scope == scope);
-            page(conn, &reference, (&caller, &member_of), from, scope, limit)
+            page(
+                conn,
+                (&reference, notices),
+                (&caller, &member_of),
+                from,
+                scope,
+                limit,
+            )
         })
         .await?;
     for d in &mut view.documents {
@@ -189,7 +198,7 @@ async fn sync(
 /// One page of changes after `from` (everything when `None`).
 fn page(
     conn: &mut DbConn,
-    reference: &Reference,
+    (reference, notices): (&Reference, NoticeLimits),
     (caller, member_of): (&Caller, &[String]),
     from: Option<Cursor>,
     scope: u64,
@@ -214,7 +223,7 @@ fn page(
     let mut gone = Vec::new();
     for (kind, changes) in by_kind {
         let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect();
-        let found = load(conn, (caller, member_of), kind, &ids, &mut view)?;
+        let found = load(conn, (caller, member_of), (kind, notices), &ids, &mut view)?;
         gone.extend(
             changes
                 .into_iter()
@@ -258,7 +267,7 @@ fn scopes(conn: &mut DbConn, caller: &Caller) -> ApiResult<Option<Vec<String>>> 
 fn load(
     conn: &mut DbConn,
     (caller, member_of): (&Caller, &[String]),
-    kind: &str,
+    (kind, notices): (&str, NoticeLimits),
     ids: &[String],
     view: &mut SyncView,
 ) -> ApiResult<HashSet<String>> {
@@ -387,7 +396,7 @@ fn load(
                 }
                 match n.deleted_at.is_some() {
                     true => view.deleted.push(Tombstone::new(log::NOTICE, n.id)),
-                    false => view.notices.push(NoticeView::from(n)),
+                    false => view.notices.push(NoticeView::new(n, notices)),
                 }
             }
         }
