@@ -100,6 +100,11 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/observations/{id}/follow-ups", BodyKind::Json),
     ("POST", "/v1/schools/{id}/inspections", BodyKind::Large),
     ("PATCH", "/v1/inspections/{id}", BodyKind::Large),
+    ("POST", "/v1/schools/{id}/events", BodyKind::Json),
+    ("PATCH", "/v1/events/{id}", BodyKind::Json),
+    ("POST", "/v1/events/{id}/check-in", BodyKind::Small),
+    ("POST", "/v1/schools/{id}/open-weeks", BodyKind::Json),
+    ("PATCH", "/v1/open-weeks/{id}", BodyKind::Json),
     // A school's own quota rules, as the district's.
     ("PUT", "/v1/schools/{id}/quota-rules", BodyKind::Json),
     ("PUT", "/v1/memberships/{id}/qualifiers", BodyKind::Json),

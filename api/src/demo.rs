@@ -729,6 +729,8 @@ fn demo_observation(l: DemoLesson) -> Observation {
         created_at: l.started,
         updated_at: submitted,
         deleted_at: None,
+        event_id: None,
+        counts_for_teacher: true,
     }
 }
 

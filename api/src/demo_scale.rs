@@ -1130,6 +1130,8 @@ fn observation(
         created_at: started,
         updated_at: submitted,
         deleted_at: None,
+        event_id: None,
+        counts_for_teacher: true,
     }
 }
 

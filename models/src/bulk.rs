@@ -219,6 +219,6 @@ mod tests {
         let members = group_members::table.select(group_members::all_columns);
         assert_eq!(columns_of(members), 3);
         let observations = observations::table.select(observations::all_columns);
-        assert_eq!(columns_of(observations), 33);
+        assert_eq!(columns_of(observations), 35);
     }
 }

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod db;
 pub mod districts;
 pub mod documents;
+pub mod events;
 pub mod groups;
 pub mod idempotency;
 pub mod imports;

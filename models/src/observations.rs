@@ -10,12 +10,15 @@ use diesel::prelude::*;
 pub const DRAFT: &str = "draft";
 pub const SUBMITTED: &str = "submitted";
 
-pub const KINDS: [&str; 5] = [
+/// Unannounced (推门听课), and the notes taken at an announced lesson of each kind of event
+/// (`rules::events::KINDS`).
+pub const KINDS: [&str; 6] = [
     "unannounced",
     "open_lesson",
     "report_lesson",
     "demonstration",
     "research",
+    "open_week_lesson",
 ];
 
 /// China has one time zone: a lesson's day is its start in UTC+8.
@@ -63,6 +66,11 @@ pub struct Observation {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The announced lesson (`events`) this is an observation of.
+    pub event_id: Option<String>,
+    /// Counted, and the observation that counts its lesson for the teacher who gave it: one of
+    /// the observations of a lesson (`rules::counting`, `same_lesson_counted`).
+    pub counts_for_teacher: bool,
 }
 
 impl Observation {
@@ -131,6 +139,34 @@ pub fn counted_overlap_exists(
         .filter(observations::ended_at.gt(o.started_at + tolerance))
         .count()
         .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether the lesson of `o`'s teacher is already counted for them through another observation:
+/// one of the same event, or one of the same teacher's lesson overlapping this one by more than
+/// `tolerance` (one teacher gives one lesson at a time, whoever watches and however its class is
+/// written).
+pub fn lesson_counted_for_teacher(
+    conn: &mut DbConn,
+    o: &Observation,
+    tolerance: chrono::Duration,
+) -> QueryResult<bool> {
+    let overlapping = observations::started_at
+        .lt(o.ended_at - tolerance)
+        .and(observations::ended_at.gt(o.started_at + tolerance));
+    let query = observations::table
+        .filter(observations::teacher_id.eq(&o.teacher_id))
+        .filter(observations::counted.eq(true))
+        .filter(observations::counts_for_teacher.eq(true))
+        .filter(observations::deleted_at.is_null())
+        .filter(observations::id.ne(&o.id));
+    let n: i64 = match &o.event_id {
+        Some(event) => query
+            .filter(overlapping.or(observations::event_id.eq(event)))
+            .count()
+            .get_result(conn)?,
+        None => query.filter(overlapping).count().get_result(conn)?,
+    };
     Ok(n > 0)
 }
 
@@ -319,12 +355,12 @@ pub struct Tally {
 
 type Condition<'a> = crate::Condition<'a, observations::table>;
 
-/// Counted observations of a scope, one side's people, with a lesson day in `days`, and of one
-/// kind if given. (A condition rather than a boxed query: diesel cannot group a boxed query.)
+/// Counted observations of a scope, one side's people, with a lesson day in `days`, and of these
+/// kinds if given. (A condition rather than a boxed query: diesel cannot group a boxed query.)
 fn counted_of<'a>(
     scope: &CountScope,
     side: Side,
-    kind: Option<&str>,
+    kinds: Option<&[&str]>,
     days: &Days,
 ) -> Condition<'a> {
     // `counted` as it stands, not `= true`: a bound value would hide the match with the partial
@@ -335,14 +371,26 @@ fn counted_of<'a>(
             .and(observations::lesson_date.ge(days.from.clone()))
             .and(observations::lesson_date.le(days.to.clone())),
     );
-    if let Some(kind) = kind {
-        condition = Box::new(condition.and(observations::kind.eq(kind.to_string())));
+    match kinds {
+        None => {}
+        Some([kind]) => {
+            condition = Box::new(condition.and(observations::kind.eq(kind.to_string())));
+        }
+        Some(kinds) => {
+            let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+            condition = Box::new(condition.and(observations::kind.eq_any(kinds)));
+        }
     }
     let (district_id, people) = match scope {
         CountScope::District(id) => (id, None),
         CountScope::People(id, ids) => (id, Some(ids)),
     };
     condition = Box::new(condition.and(observations::district_id.eq(district_id.to_string())));
+    if side == Side::Given {
+        // A lesson seen by several counts once for its teacher; as it stands, like `counted`,
+        // so that the condition implies the given-side index's `WHERE`.
+        condition = Box::new(condition.and(observations::counts_for_teacher));
+    }
     match people {
         None => condition,
         Some(ids) => Box::new(condition.and(person_is(side, ids))),
@@ -361,7 +409,7 @@ fn person_is<'a>(side: Side, ids: &[String]) -> Condition<'a> {
     }
 }
 
-/// Counts per person of `side` (of kind `only`, if given), and of them those of kind `of_kind`,
+/// Counts per person of `side` (of the kinds `only`, if given), and of them those of kind `of_kind`,
 /// over `window` and over `part` of it, late ones apart too: summed in the database, because a
 /// district's year is a million rows. Grouped by person alone: grouping by kind too takes twice
 /// as long.
@@ -369,7 +417,7 @@ pub fn tally(
     conn: &mut DbConn,
     scope: CountScope,
     side: Side,
-    only: Option<&str>,
+    only: Option<&[&str]>,
     of_kind: &str,
     window: &Days,
     part: &Days,
@@ -452,7 +500,7 @@ impl PersonDay {
 }
 
 /// One person's counted observations in a district with a lesson day in `days`: those they made,
-/// and those of kind `given_kind` they gave.
+/// and those of the kinds `given_kinds` they gave.
 ///
 /// On PostgreSQL one query, the two partial-index scans OR-ed: a round trip is most of a
 /// progress read's cost. SQLite has no round trips, and there two index-only scans cost half
@@ -462,13 +510,13 @@ pub fn days_of_person(
     conn: &mut DbConn,
     district_id: &str,
     user_id: &str,
-    given_kind: &str,
+    given_kinds: &[&str],
     days: &Days,
 ) -> QueryResult<Vec<PersonDay>> {
     let ids = [user_id.to_string()];
     let person = CountScope::People(district_id, &ids);
     let made = || counted_of(&person, Side::Made, None, days);
-    let given = || counted_of(&person, Side::Given, Some(given_kind), days);
+    let given = || counted_of(&person, Side::Given, Some(given_kinds), days);
     if let DbConn::Sqlite(_) = conn {
         let mut rows = kinds_and_days(conn, Side::Made, made())?;
         rows.extend(kinds_and_days(conn, Side::Given, given())?);
@@ -518,11 +566,11 @@ pub fn per_day_on_time(
     conn: &mut DbConn,
     scope: CountScope,
     side: Side,
-    kind: Option<&str>,
+    kinds: Option<&[&str]>,
     days: &Days,
 ) -> QueryResult<Vec<(String, String, i64)>> {
     use diesel::dsl::{count_star, not};
-    let on_time = counted_of(&scope, side, kind, days).and(not(observations::late));
+    let on_time = counted_of(&scope, side, kinds, days).and(not(observations::late));
     let query = observations::table.filter(on_time);
     match side {
         Side::Made => query

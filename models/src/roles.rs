@@ -77,14 +77,17 @@ impl Role {
 pub enum Qualifier {
     /// 分管教学: the vice principal in charge of teaching.
     InChargeOfTeaching,
+    /// 骨干: an experienced teacher, who gives demonstration lessons ("定期承担示范教学活动").
+    Experienced,
 }
 
 impl Qualifier {
-    pub const ALL: [Qualifier; 1] = [Qualifier::InChargeOfTeaching];
+    pub const ALL: [Qualifier; 2] = [Qualifier::InChargeOfTeaching, Qualifier::Experienced];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Qualifier::InChargeOfTeaching => "in_charge_of_teaching",
+            Qualifier::Experienced => "experienced",
         }
     }
 
@@ -96,6 +99,7 @@ impl Qualifier {
     pub fn role(self) -> Role {
         match self {
             Qualifier::InChargeOfTeaching => Role::VicePrincipal,
+            Qualifier::Experienced => Role::Teacher,
         }
     }
 }

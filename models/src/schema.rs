@@ -279,6 +279,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        event_id -> Nullable<Text>,
+        counts_for_teacher -> Bool,
     }
 }
 
@@ -538,5 +540,58 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    open_weeks (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        title -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        visitors -> Text,
+        created_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        school_id -> Text,
+        district_id -> Text,
+        kind -> Text,
+        teacher_id -> Text,
+        subject -> Text,
+        grade -> Text,
+        class_name -> Text,
+        topic -> Text,
+        place -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        lesson_date -> Text,
+        invited -> Text,
+        open_week_id -> Nullable<Text>,
+        meeting_id -> Nullable<Text>,
+        created_by -> Text,
+        request_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_attendance (event_id, user_id) {
+        event_id -> Text,
+        user_id -> Text,
+        checked_in_at -> Timestamp,
     }
 }

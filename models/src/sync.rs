@@ -27,6 +27,8 @@ pub const CHECK_ROUND: &str = "check_round";
 pub const CHECK_RESULT: &str = "check_result";
 pub const NOTICE: &str = "notice";
 pub const INSPECTION: &str = "inspection";
+pub const EVENT: &str = "event";
+pub const OPEN_WEEK: &str = "open_week";
 
 /// One entity's last change.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -118,18 +118,28 @@ pub(super) fn group_rows(
     Ok(rows.collect())
 }
 
-/// A school's progress against the school rules. Open weeks are events of the school (issue 20,
-/// lessons as events), which do not exist yet: none are counted until they do.
+/// A school's progress against the school rules: its teaching open weeks, each counted on its
+/// first day once that day has come.
 pub(super) fn school_items(
+    conn: &mut DbConn,
     rules: &[QuotaRule],
     windows: &Windows,
     school_id: &str,
-) -> Vec<UnitProgressView> {
-    rules
+) -> ApiResult<Vec<UnitProgressView>> {
+    let year = Days::from(windows.year);
+    let today = today();
+    let ids = [school_id.to_string()];
+    let days: Vec<NaiveDate> =
+        tingke_models::events::open_week_days(conn, &ids, (&year.from, &year.to))?
+            .into_iter()
+            .filter_map(|(_, day)| crate::validate::parse_date(&day))
+            .filter(|day| *day <= today)
+            .collect();
+    Ok(rules
         .iter()
         .filter(|r| r.spec.target == Target::School)
-        .map(|r| UnitProgressView::new(r, windows, school_id, &[]))
-        .collect()
+        .map(|r| UnitProgressView::new(r, windows, school_id, &days))
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]

@@ -75,7 +75,7 @@ struct NewMember {
     )]
     subjects: Vec<String>,
     /// Qualifiers of the roles: `in_charge_of_teaching` for the vice principal in charge of
-    /// teaching (分管教学副校长).
+    /// teaching (分管教学副校长), `experienced` for an experienced (骨干) teacher.
     #[serde(default)]
     #[validate(length(max = 4, code = "invalid_length"))]
     qualifiers: Vec<String>,

@@ -10,6 +10,7 @@ mod calendar;
 mod checks;
 mod districts;
 mod documents;
+mod events;
 mod follow_ups;
 mod group_progress;
 mod groups;
@@ -107,6 +108,7 @@ pub fn router() -> Router {
     group_progress::routes(&mut r);
     meetings::routes(&mut r);
     observations::routes(&mut r);
+    events::routes(&mut r);
     rubrics::routes(&mut r);
     quotas::routes(&mut r);
     mentorships::routes(&mut r);

@@ -105,6 +105,11 @@ struct NewObservation {
         custom(function = "validate::multiline_text")
     )]
     comments: String,
+    /// The announced lesson (event) observed: its teacher, kind and time must be the
+    /// observation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(min = 1, max = 64, code = "invalid_length"))]
+    event_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -239,6 +244,11 @@ pub(super) struct ObservationView {
     late: bool,
     acknowledged_at: Option<DateTime<Utc>>,
     teacher_reply: Option<String>,
+    /// The event (announced lesson) observed, if any.
+    event_id: Option<String>,
+    /// Counted, and the observation through which the lesson counts for its teacher (a lesson
+    /// seen by several counts once for the teacher who gave it).
+    counts_for_teacher: bool,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -321,6 +331,8 @@ fn render(
         late: o.late,
         acknowledged_at: o.acknowledged_at.map(utc),
         teacher_reply: o.teacher_reply,
+        event_id: o.event_id,
+        counts_for_teacher: o.counts_for_teacher,
         version: o.version,
         created_at: utc(o.created_at),
         updated_at: utc(o.updated_at),
@@ -414,13 +426,12 @@ fn check_times(started: NaiveDateTime, ended: NaiveDateTime) -> ApiResult<()> {
 }
 
 /// The observed teacher must belong to the school, or be a researcher of its district (who gives
-/// open and demonstration lessons in its schools: "要求教研员每学期到学校讲授公开课、示范课"), and
-/// must not be the observer.
+/// open and demonstration lessons in its schools), and must not be the observer.
 fn check_teacher(
     conn: &mut DbConn,
     caller: &Caller,
     teacher_id: &str,
-    (school_id, district_id): (&str, &str),
+    place: (&str, &str),
 ) -> ApiResult<()> {
     if teacher_id == caller.id() {
         return Err(ApiError::field(
@@ -429,6 +440,16 @@ fn check_teacher(
             "you cannot observe yourself",
         ));
     }
+    teaches_in(conn, teacher_id, place)
+}
+
+/// Who may give a lesson in a school: a member of it, or a researcher of its district
+/// ("要求教研员每学期到学校讲授公开课、示范课").
+pub(super) fn teaches_in(
+    conn: &mut DbConn,
+    teacher_id: &str,
+    (school_id, district_id): (&str, &str),
+) -> ApiResult<()> {
     let in_school = members::find(conn, teacher_id, school_id)?.is_some();
     let mut researcher = || -> ApiResult<bool> {
         Ok(members::find(conn, teacher_id, district_id)?
@@ -547,8 +568,11 @@ async fn create(
                 created_at: now,
                 updated_at: now,
                 deleted_at: None,
+                event_id: body.event_id,
+                counts_for_teacher: false,
             };
             place_in_term(conn, &mut o)?;
+            super::events::attend_observed(conn, &o)?;
             obs::insert(conn, &o)?;
             Ok(Created::New(Box::new(view(conn, o, true)?)))
         })
@@ -681,7 +705,8 @@ fn apply_patch(
     o.strengths = p.strengths.unwrap_or(std::mem::take(&mut o.strengths));
     o.suggestions = p.suggestions.unwrap_or(std::mem::take(&mut o.suggestions));
     o.comments = p.comments.unwrap_or(std::mem::take(&mut o.comments));
-    place_in_term(conn, o)
+    place_in_term(conn, o)?;
+    super::events::attend_observed(conn, o)
 }
 
 /// Scores are checked against the rubric the observation was created with.
@@ -743,8 +768,10 @@ async fn submit(
             if o.observer_id != caller.id() {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, "not_your_observation"));
             }
-            // Overlapping lessons of one observer must be judged one after the other.
+            // Overlapping lessons of one observer, and observations of one teacher's lesson,
+            // must be judged one after the other.
             obs::lock_observer(conn, &o.observer_id)?;
+            lock_lesson(conn, &o)?;
             let mut o = obs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
             if !o.is_draft() {
                 return Err(ApiError::conflict("already_submitted"));
@@ -754,13 +781,27 @@ async fn submit(
             let verdict = judge(conn, &reference, &caller.memberships, &o, &limits)?;
             o.status = obs::SUBMITTED.into();
             o.submitted_at = Some(tingke_models::now());
-            o.counted = verdict.not_counted_reason.is_none();
-            o.not_counted_reason = verdict.not_counted_reason.map(str::to_string);
-            o.late = verdict.late;
+            apply(&mut o, verdict);
             save(conn, o, true)
         })
         .await?;
     Ok(respond(StatusCode::OK, v))
+}
+
+/// Observations of one teacher's lessons wait for each other's verdict: of three leaders who
+/// submit the same lesson at once, one counts it for the teacher.
+fn lock_lesson(conn: &mut DbConn, o: &Observation) -> ApiResult<()> {
+    Ok(tingke_models::db::lock_key(
+        conn,
+        &format!("lesson:{}", o.teacher_id),
+    )?)
+}
+
+fn apply(o: &mut Observation, verdict: counting::Verdict) {
+    o.counted = verdict.not_counted_reason.is_none();
+    o.not_counted_reason = verdict.not_counted_reason.map(str::to_string);
+    o.late = verdict.late;
+    o.counts_for_teacher = verdict.counts_for_teacher;
 }
 
 /// Every rubric item scored, and the lesson over.
@@ -807,17 +848,15 @@ fn judge(
         Some(id) => terms::find(conn, id)?,
         None => None,
     };
+    let tolerance = chrono::Duration::minutes(limits.overlap_tolerance_minutes);
     let facts = counting::Submitted {
         lesson_day: obs::local_date(o.started_at),
         recorded_on: obs::local_date(o.recorded_at),
         today: obs::local_date(tingke_models::now()),
         minutes: o.minutes(),
         term_ends_on: term.and_then(|t| crate::validate::parse_date(&t.ends_on)),
-        overlaps_a_counted_one: obs::counted_overlap_exists(
-            conn,
-            o,
-            chrono::Duration::minutes(limits.overlap_tolerance_minutes),
-        )?,
+        overlaps_a_counted_one: obs::counted_overlap_exists(conn, o, tolerance)?,
+        same_lesson_counted: obs::lesson_counted_for_teacher(conn, o, tolerance)?,
         feedback_chars: counting::feedback_chars(&o.strengths, &o.suggestions),
         feedback_min_chars: quotas::feedback_asked(&rules, &of, &activities),
     };
@@ -912,11 +951,10 @@ fn rejudge(
     limits: &counting::Limits,
 ) -> ApiResult<()> {
     obs::lock_observer(conn, &o.observer_id)?;
+    lock_lesson(conn, o)?;
     let observer = members::for_user(conn, &o.observer_id)?;
     let verdict = judge(conn, reference, &observer, o, limits)?;
-    o.counted = verdict.not_counted_reason.is_none();
-    o.not_counted_reason = verdict.not_counted_reason.map(str::to_string);
-    o.late = verdict.late;
+    apply(o, verdict);
     Ok(())
 }
 

@@ -203,7 +203,8 @@ fn checked_specs(update: RulesUpdate) -> ApiResult<Vec<RuleSpec>> {
             "invalid_quota_rule",
             "rules",
             format!(
-                "{} cannot carry this qualifier: in_charge_of_teaching qualifies a vice_principal",
+                "{} cannot carry this qualifier: in_charge_of_teaching qualifies a vice_principal, \
+                 experienced a teacher",
                 target_name(odd.target)
             ),
         ));
@@ -506,15 +507,32 @@ pub(super) fn rules_of(
 
 const UNANNOUNCED: &str = "unannounced";
 const REPORT_LESSON: &str = "report_lesson";
+/// The open lessons a person gives: every announced kind but the report lesson (公开课).
+const OPEN_LESSONS: [&str; 4] = [
+    "research",
+    "open_lesson",
+    "demonstration",
+    "open_week_lesson",
+];
+/// Every kind of lesson a person is counted for giving.
+const GIVEN_KINDS: [&str; 5] = [
+    REPORT_LESSON,
+    "research",
+    "open_lesson",
+    "demonstration",
+    "open_week_lesson",
+];
 
-/// Which observations an activity counts: whose side, and of which kind if not all.
-fn counted_as(activity: Activity) -> Option<(Side, Option<&'static str>)> {
+/// Which observations an activity counts: whose side, and of which kinds if not all.
+fn counted_as(activity: Activity) -> Option<(Side, Option<&'static [&'static str]>)> {
     match activity {
         Activity::Observations => Some((Side::Made, None)),
-        Activity::UnannouncedObservations => Some((Side::Made, Some(UNANNOUNCED))),
-        Activity::ReportLessonsGiven => Some((Side::Given, Some(REPORT_LESSON))),
+        Activity::UnannouncedObservations => Some((Side::Made, Some(&[UNANNOUNCED]))),
+        Activity::ReportLessonsGiven => Some((Side::Given, Some(&[REPORT_LESSON]))),
+        Activity::OpenLessonsGiven => Some((Side::Given, Some(&OPEN_LESSONS))),
+        Activity::DemonstrationLessonsGiven => Some((Side::Given, Some(&["demonstration"]))),
         // Pair activities are counted from the pair's log, groups' from their meetings,
-        // schools' from their calendar: not from observations.
+        // schools' from their open weeks: not from observations.
         Activity::MentorObserves
         | Activity::ApprenticeObserves
         | Activity::Guidance
@@ -524,16 +542,18 @@ fn counted_as(activity: Activity) -> Option<(Side, Option<&'static str>)> {
     }
 }
 
-const COUNTED: [Activity; 3] = [
+const COUNTED: [Activity; 5] = [
     Activity::Observations,
     Activity::UnannouncedObservations,
     Activity::ReportLessonsGiven,
+    Activity::OpenLessonsGiven,
+    Activity::DemonstrationLessonsGiven,
 ];
 
 /// The activities an observation of `kind` counts for, on one side of it.
 fn activities_of(side: Side, kind: &str) -> impl Iterator<Item = Activity> + '_ {
     COUNTED.into_iter().filter(move |a| {
-        counted_as(*a).is_some_and(|(s, k)| s == side && k.is_none_or(|k| k == kind))
+        counted_as(*a).is_some_and(|(s, k)| s == side && k.is_none_or(|k| k.contains(&kind)))
     })
 }
 
@@ -616,7 +636,7 @@ impl Counts {
         // The school year contains the term.
         let year = Days::from(w.year);
         let mut counts = Counts::default();
-        for row in obs::days_of_person(conn, district_id, user_id, REPORT_LESSON, &year)? {
+        for row in obs::days_of_person(conn, district_id, user_id, &GIVEN_KINDS, &year)? {
             let Some(day) = crate::validate::parse_date(&row.day) else {
                 continue;
             };
@@ -637,17 +657,26 @@ impl Counts {
     ) -> ApiResult<Counts> {
         let (year, term) = (Days::from(w.year), Days::from(w.term));
         let mut counts = Counts::default();
-        // Two scans: what each observer made (and of it, the unannounced), and the report
-        // lessons each teacher gave. `counted_as` says the same for one person's rows.
+        // One scan of what each observer made (and of it, the unannounced), one per kind of
+        // lesson given that a rule counts. `counted_as` says the same for one person's rows.
         let made = obs::tally(conn, scope, Side::Made, None, UNANNOUNCED, &year, &term)?;
         for t in made {
             counts.add(&t.person, Activity::Observations, &t.all);
             counts.add(&t.person, Activity::UnannouncedObservations, &t.of_kind);
         }
-        let only = Some(REPORT_LESSON);
-        let given = obs::tally(conn, scope, Side::Given, only, REPORT_LESSON, &year, &term)?;
-        for t in given {
-            counts.add(&t.person, Activity::ReportLessonsGiven, &t.all);
+        // The lessons given: report lessons always (every teacher's rule), the others only
+        // when a rule counts them.
+        let given = COUNTED.into_iter().filter(|a| {
+            *a == Activity::ReportLessonsGiven || rules.iter().any(|r| r.spec.activity == *a)
+        });
+        for activity in given {
+            let Some((Side::Given, only)) = counted_as(activity) else {
+                continue;
+            };
+            let of_kind = REPORT_LESSON;
+            for t in obs::tally(conn, scope, Side::Given, only, of_kind, &year, &term)? {
+                counts.add(&t.person, activity, &t.all);
+            }
         }
         counts.add_days_for_weekly_rules(conn, scope, rules, &term)?;
         Ok(counts)
@@ -1143,7 +1172,7 @@ async fn school_compliance(
             let mut groups = group_rows(conn, &rules, groups, &windows)?;
             groups.retain(GroupRow::has_rules);
             Ok(SchoolCompliance {
-                school: school_items(&rules, &windows, &school.id),
+                school: school_items(conn, &rules, &windows, &school.id)?,
                 school_id: school.id,
                 school_name: school.name,
                 term_id: term.id,
@@ -1428,6 +1457,8 @@ pub(super) fn activity_label(activity: Activity) -> &'static str {
         Activity::Observations => "听评课",
         Activity::UnannouncedObservations => "推门听课",
         Activity::ReportLessonsGiven => "课改汇报课",
+        Activity::OpenLessonsGiven => "公开课",
+        Activity::DemonstrationLessonsGiven => "示范课",
         Activity::MentorObserves => "师父听徒弟课",
         Activity::ApprenticeObserves => "徒弟听师父课",
         Activity::Guidance => "指导",

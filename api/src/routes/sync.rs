@@ -5,6 +5,7 @@
 
 use super::checks::{self, ResultView, RoundView};
 use super::documents::{self, DocumentView};
+use super::events;
 use super::groups::GroupView;
 use super::inspections::{self, InspectionView};
 use super::meetings::MeetingView;
@@ -33,8 +34,10 @@ pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/sync", sync);
 }
 
-const KINDS: [&str; 14] = [
+const KINDS: [&str; 16] = [
     log::CALENDAR_ENTRY,
+    log::OPEN_WEEK,
+    log::EVENT,
     log::GROUP,
     log::CHECK_ROUND,
     log::CHECK_RESULT,
@@ -153,6 +156,9 @@ struct SyncView {
     check_results: Vec<ResultView>,
     notices: Vec<NoticeView>,
     inspections: Vec<InspectionView>,
+    /// Announced lessons of the caller's schools, with their attendance.
+    events: Vec<super::events::EventView>,
+    open_weeks: Vec<super::events::OpenWeekView>,
     deleted: Vec<Tombstone>,
     /// The caller's own quota progress in each current term, on the last page.
     progress: Vec<ProgressList>,
@@ -409,6 +415,30 @@ fn load(
                 match i.deleted_at.is_some() {
                     true => view.deleted.push(Tombstone::new(log::INSPECTION, i.id)),
                     false => view.inspections.push(inspections::view(conn, i)?),
+                }
+            }
+        }
+        log::EVENT => {
+            for e in tingke_models::events::by_ids(conn, ids)? {
+                found.insert(e.id.clone());
+                if !events::can_see(caller, &e) {
+                    continue;
+                }
+                match e.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::EVENT, e.id)),
+                    false => view.events.push(events::view(conn, e, None)?),
+                }
+            }
+        }
+        log::OPEN_WEEK => {
+            for w in tingke_models::events::open_week::by_ids(conn, ids)? {
+                found.insert(w.id.clone());
+                if !caller.can_view_school(&w.school_id, &w.district_id) {
+                    continue;
+                }
+                match w.deleted_at.is_some() {
+                    true => view.deleted.push(Tombstone::new(log::OPEN_WEEK, w.id)),
+                    false => view.open_weeks.push(events::week_view(conn, w, false)?),
                 }
             }
         }

@@ -32,7 +32,7 @@ pub struct MembershipView {
     pub district_id: String,
     pub school_id: Option<String>,
     pub roles: Vec<Role>,
-    /// Qualifiers of the roles (`in_charge_of_teaching`).
+    /// Qualifiers of the roles (`in_charge_of_teaching`, `experienced`).
     pub qualifiers: Vec<tingke_models::roles::Qualifier>,
     /// A researcher's contact schools (联系点).
     pub contact_school_ids: Vec<String>,

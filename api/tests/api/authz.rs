@@ -345,6 +345,22 @@ const MATRIX: &[(&str, &str)] = &[
         "GET /v1/districts/{id}/inspections",
         "o ffffff ff f h o o u",
     ),
+    // announced lessons (issue 20): an event of teacher A in school A, going on now, scheduled by
+    // the dean; leaders, grade leaders, group leaders (teacher A and the mentor lead demo groups)
+    // and the district's staff schedule; whoever sees the school sees it and may check in, but
+    // not its teacher (403 `own_lesson`) nor an admin
+    ("POST /v1/schools/{id}/events", "o oooooo of h h o o u"),
+    ("GET /v1/events", "o oooooo oo o o o o u"),
+    ("GET /v1/events/{id}", "o oooooo oo h h o o u"),
+    ("PATCH /v1/events/{id}", "o ooofff ff h h f f u"),
+    ("DELETE /v1/events/{id}", "o ooofff ff h h f f u"),
+    ("POST /v1/events/{id}/check-in", "f ooooof oo h h o o u"),
+    // open weeks of school A, held by the dean: its senior leaders hold them
+    ("POST /v1/schools/{id}/open-weeks", "o ooofff ff h h f f u"),
+    ("GET /v1/schools/{id}/open-weeks", "o oooooo oo h h o o u"),
+    ("GET /v1/open-weeks/{id}", "o oooooo oo h h o o u"),
+    ("PATCH /v1/open-weeks/{id}", "o ooofff ff h h f f u"),
+    ("DELETE /v1/open-weeks/{id}", "o ooofff ff h h f f u"),
     // files: the signature is the permission
     ("GET /v1/files/{token}", "o oooooo oo o o o o o"),
     ("GET /v1/sync", "o oooooo oo o o o o u"),
@@ -889,6 +905,41 @@ impl World {
             "inspected_on": "2026-11-20", "grade": "good", "findings": "常规落实较好",
             "parts": [{ "part": "listen", "note": "听课 3 节" }, { "part": "check" }]
         })
+    }
+
+    /// An event of teacher A in school A going on now.
+    fn event_body(&self) -> Value {
+        let now = chrono::Utc::now();
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(), "kind": "research",
+            "teacher_id": self.teacher_a, "subject": "语文", "grade": "四年级",
+            "class_name": "四年级2班", "topic": "古诗两首", "place": "录播教室",
+            "starts_at": now - chrono::Duration::minutes(10),
+            "ends_at": now + chrono::Duration::minutes(30),
+        })
+    }
+
+    /// Such an event, scheduled by the dean.
+    async fn fresh_event(&self) -> Response {
+        let path = format!("/v1/schools/{}/events", self.school_a);
+        self.post(self.s(DEAN), &path, self.event_body())
+            .await
+            .expect_status(201)
+    }
+
+    fn open_week_body(&self) -> Value {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(), "title": "教学开放周",
+            "starts_on": "2026-11-16", "ends_on": "2026-11-20", "visitors": ["四年级家长"]
+        })
+    }
+
+    /// An open week of school A held by the dean.
+    async fn fresh_open_week(&self) -> Response {
+        let path = format!("/v1/schools/{}/open-weeks", self.school_a);
+        self.post(self.s(DEAN), &path, self.open_week_body())
+            .await
+            .expect_status(201)
     }
 
     /// An inspection of school A recorded by the admin.
@@ -2029,6 +2080,52 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
+        "POST /v1/schools/{id}/events" => {
+            go(format!("/v1/schools/{school_a}/events"))
+                .json(w.event_body())
+                .send()
+                .await
+        }
+        "GET /v1/events" => go(template.to_string()).send().await,
+        "GET /v1/events/{id}" | "DELETE /v1/events/{id}" | "POST /v1/events/{id}/check-in" => {
+            let e = w.fresh_event().await;
+            go(template.replace("{id}", e.str("id"))).send().await
+        }
+        "PATCH /v1/events/{id}" => {
+            let e = w.fresh_event().await;
+            let mut body = w.event_body();
+            body.as_object_mut().unwrap().remove("id");
+            go(format!("/v1/events/{}", e.str("id")))
+                .header("if-match", &e.etag())
+                .json(body)
+                .send()
+                .await
+        }
+        "POST /v1/schools/{id}/open-weeks" => {
+            go(format!("/v1/schools/{school_a}/open-weeks"))
+                .json(w.open_week_body())
+                .send()
+                .await
+        }
+        "GET /v1/schools/{id}/open-weeks" => {
+            go(format!("/v1/schools/{school_a}/open-weeks"))
+                .send()
+                .await
+        }
+        "GET /v1/open-weeks/{id}" | "DELETE /v1/open-weeks/{id}" => {
+            let o = w.fresh_open_week().await;
+            go(template.replace("{id}", o.str("id"))).send().await
+        }
+        "PATCH /v1/open-weeks/{id}" => {
+            let o = w.fresh_open_week().await;
+            let mut body = w.open_week_body();
+            body.as_object_mut().unwrap().remove("id");
+            go(format!("/v1/open-weeks/{}", o.str("id")))
+                .header("if-match", &o.etag())
+                .json(body)
+                .send()
+                .await
+        }
         "GET /v1/sync" => go(format!("{template}?limit=50")).send().await,
         other => panic!("no request for the row {other}"),
     }
@@ -2339,6 +2436,8 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
                 ("check_results", 1),
                 ("notices", 2),
                 ("inspections", 3),
+                ("events", 0),
+                ("open_weeks", 0),
             ] {
                 for v in b[field].as_array().into_iter().flatten() {
                     let school = s(v, "school_id");

@@ -8,6 +8,7 @@ mod calendar;
 mod cli;
 mod contract;
 mod documents;
+mod events;
 mod faults;
 mod grade_groups;
 mod groups;

@@ -43,8 +43,9 @@ async fn every_new_district_gets_the_default_rules_and_an_admin_changes_them() {
         .expect_status(200);
     assert_eq!(
         rules.items().len(),
-        14,
-        "eight for people, three for pairs, two for groups, one for schools"
+        15,
+        "nine for people (a researcher's open lesson a term too), three for pairs, two for \
+         groups, one for schools"
     );
     let preparation = rules
         .items()

@@ -47,6 +47,11 @@ pub struct Submitted {
     /// The observer already has a counted lesson overlapping this one by more than
     /// `Limits::overlap_tolerance_minutes`.
     pub overlaps_a_counted_one: bool,
+    /// The teacher's lesson is already counted for them through another observation: the same
+    /// event, or a lesson of the same teacher overlapping this one by more than the tolerance
+    /// (one teacher gives one lesson at a time). A lesson seen by three counts once for its
+    /// teacher (POLICY.md, "the lesson counts **once** for the teacher who gives it").
+    pub same_lesson_counted: bool,
     /// The written feedback (`feedback_chars` of its strengths and suggestions).
     pub feedback_chars: i64,
     /// The longest written feedback that a rule of the observer asks for an observation of this
@@ -61,11 +66,13 @@ pub fn feedback_chars(strengths: &str, suggestions: &str) -> i64 {
     chars(strengths).max(chars(suggestions))
 }
 
-/// The verdict: why it does not count (`None` when it does), and whether it is late.
+/// The verdict: why it does not count (`None` when it does), whether it is late, and whether
+/// it counts the lesson for the teacher who gave it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     pub not_counted_reason: Option<&'static str>,
     pub late: bool,
+    pub counts_for_teacher: bool,
 }
 
 /// Judges an observation being submitted.
@@ -82,6 +89,7 @@ pub fn judge(o: &Submitted, limits: &Limits) -> Verdict {
     Verdict {
         not_counted_reason: reason,
         late: reason.is_none() && is_late(o.lesson_day, o.recorded_on, limits),
+        counts_for_teacher: reason.is_none() && !o.same_lesson_counted,
     }
 }
 
@@ -118,6 +126,7 @@ mod tests {
             minutes: 40,
             term_ends_on: Some(d("2027-01-31")),
             overlaps_a_counted_one: false,
+            same_lesson_counted: false,
             feedback_chars: 12,
             feedback_min_chars: Some(10),
         }
@@ -204,6 +213,20 @@ mod tests {
         assert_eq!(feedback_chars("  好 ", ""), 1);
         assert_eq!(feedback_chars("导入自然, 学生参与度高。", "好"), 12);
         assert_eq!(feedback_chars("", "关注后排学生的参与。"), 10);
+    }
+
+    #[test]
+    fn a_lesson_seen_by_several_counts_once_for_its_teacher() {
+        let first = verdict(|_| {});
+        assert!(first.counts_for_teacher);
+        let second = verdict(|o| o.same_lesson_counted = true);
+        assert_eq!(
+            second.not_counted_reason, None,
+            "it counts for its observer"
+        );
+        assert!(!second.counts_for_teacher, "not again for the teacher");
+        let uncounted = verdict(|o| o.minutes = 5);
+        assert!(!uncounted.counts_for_teacher);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod checks;
 pub mod counting;
 pub mod documents;
+pub mod events;
 pub mod follow_ups;
 pub mod groups;
 pub mod imports;

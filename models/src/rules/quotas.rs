@@ -15,8 +15,14 @@ pub enum Activity {
     Observations,
     /// Counted unannounced observations the person made (推门听课).
     UnannouncedObservations,
-    /// Counted report lessons the person gave, i.e. was observed in (课改汇报课).
+    /// Report lessons the person gave (课改汇报课), each once however many observed it.
     ReportLessonsGiven,
+    /// Open lessons the person gave (research, viewing, demonstration, open-week lessons: 公开课),
+    /// each once: what the district asks of its researchers each term.
+    OpenLessonsGiven,
+    /// Demonstration lessons the person gave (示范课), each once: what a rule may ask of
+    /// experienced (骨干) teachers.
+    DemonstrationLessonsGiven,
     /// Pair activities: the mentor observed the apprentice's lesson.
     MentorObserves,
     /// Pair activities: the apprentice observed the mentor's lesson.
@@ -27,8 +33,7 @@ pub enum Activity {
     ResearchActivities,
     /// A lesson-preparation group's collective preparations (集体备课).
     CollectivePreparations,
-    /// A school's teaching open weeks (教学开放周): counted from the school calendar's events
-    /// once they exist (issue 20); until then none are done.
+    /// A school's teaching open weeks (教学开放周), on their first day.
     OpenWeeks,
 }
 
@@ -175,7 +180,11 @@ impl RuleSpec {
             }
             Target::Person(_) => matches!(
                 self.activity,
-                Observations | UnannouncedObservations | ReportLessonsGiven
+                Observations
+                    | UnannouncedObservations
+                    | ReportLessonsGiven
+                    | OpenLessonsGiven
+                    | DemonstrationLessonsGiven
             ),
             Target::Group(GroupKind::Preparation) => self.activity == CollectivePreparations,
             Target::Group(_) => self.activity == ResearchActivities,
@@ -234,6 +243,8 @@ pub fn school_may_set(spec: &RuleSpec) -> bool {
             Activity::Observations
                 | Activity::UnannouncedObservations
                 | Activity::ReportLessonsGiven
+                | Activity::OpenLessonsGiven
+                | Activity::DemonstrationLessonsGiven
         )
 }
 
@@ -313,6 +324,8 @@ pub fn default_rules() -> Vec<RuleSpec> {
         teaching_vp(UnannouncedObservations, Week, 1),
         critiqued(Role::Dean, UnannouncedObservations, Week, 1),
         rule(Role::Teacher, ReportLessonsGiven, Term, 1),
+        // "要求教研员每学期到学校讲授公开课、示范课".
+        rule(Role::Researcher, OpenLessonsGiven, Term, 1),
         rule(Role::Mentor, MentorObserves, Term, 8),
         rule(Role::Apprentice, ApprenticeObserves, Term, 16),
         rule(Role::Mentor, Guidance, Term, 4),
