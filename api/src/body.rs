@@ -100,11 +100,6 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/observations/{id}/follow-ups", BodyKind::Json),
     ("POST", "/v1/schools/{id}/inspections", BodyKind::Large),
     ("PATCH", "/v1/inspections/{id}", BodyKind::Large),
-    ("POST", "/v1/schools/{id}/events", BodyKind::Json),
-    ("PATCH", "/v1/events/{id}", BodyKind::Json),
-    ("POST", "/v1/events/{id}/check-in", BodyKind::Small),
-    ("POST", "/v1/schools/{id}/open-weeks", BodyKind::Json),
-    ("PATCH", "/v1/open-weeks/{id}", BodyKind::Json),
     // A school's own quota rules, as the district's.
     ("PUT", "/v1/schools/{id}/quota-rules", BodyKind::Json),
     ("PUT", "/v1/memberships/{id}/qualifiers", BodyKind::Json),
@@ -120,6 +115,12 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/districts/{id}/imports", BodyKind::Workbook),
     ("POST", "/v1/imports/{id}/commit", BodyKind::Json),
     ("POST", "/v1/imports/{id}/login-sheet", BodyKind::Small),
+    // Announced lessons and open weeks (issue 20): 200 invitees are about 8 KB.
+    ("POST", "/v1/schools/{id}/events", BodyKind::Json),
+    ("PATCH", "/v1/events/{id}", BodyKind::Json),
+    ("POST", "/v1/events/{id}/check-in", BodyKind::Small),
+    ("POST", "/v1/schools/{id}/open-weeks", BodyKind::Json),
+    ("PATCH", "/v1/open-weeks/{id}", BodyKind::Json),
 ];
 
 /// Bytes of a small body.

@@ -290,7 +290,128 @@ fn seed_into(conn: &mut DbConn, hash: &str) -> Result<DemoLogins, SeedError> {
     seed_mentorship(conn, &a, &term, &rubric_a, (&ids[5], &ids[6]))?;
     seed_groups(conn, &a, &ids)?;
     seed_routine(conn, (&a, &term), &ids)?;
+    seed_events(conn, (&a, &term, &rubric_a), &ids)?;
     Ok(DemoLogins { rows })
+}
+
+/// School A's announced lessons (issue 20): its teaching open week of the last fortnight, with
+/// the researcher's demonstration lesson in it (the principal and the dean observed it, the vice
+/// principal came too) and 赵老师's open-week lesson (the vice principal observed it); and
+/// 陈老师's research lesson tomorrow, the Chinese group invited. The past ones only when the term
+/// is old enough to hold them. `ids` are the demo people in the order of `PEOPLE`, the researcher
+/// last.
+fn seed_events(
+    conn: &mut DbConn,
+    (school, term, rubric): (&School, &Term, &rubrics::Rubric),
+    ids: &[String],
+) -> Result<(), SeedError> {
+    use tingke_models::events::{self, open_week, Event, OpenWeek};
+    let now = tingke_models::now();
+    let today = observations::local_date(now);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let (principal, vice, dean) = (&ids[0], &ids[1], &ids[2]);
+    let (chen, zhao, researcher) = (&ids[4], &ids[6], &ids[ids.len() - 1]);
+    // 14:00 China time: after the demo's morning observations.
+    let at_two = |d: NaiveDate| d.and_hms_opt(6, 0, 0).unwrap_or(now);
+    let event = |kind: &str, teacher: &str, d: NaiveDate, invited: &[&String]| Event {
+        id: tingke_models::new_id(),
+        school_id: school.id.clone(),
+        district_id: school.district_id.clone(),
+        kind: kind.into(),
+        teacher_id: teacher.to_string(),
+        subject: "语文".into(),
+        grade: "四年级".into(),
+        class_name: "四年级2班".into(),
+        topic: "古诗两首".into(),
+        place: "录播教室".into(),
+        starts_at: at_two(d),
+        ends_at: at_two(d) + chrono::Duration::minutes(40),
+        lesson_date: day(d),
+        invited: serde_json::to_string(invited).unwrap_or_else(|_| "[]".into()),
+        open_week_id: None,
+        meeting_id: None,
+        created_by: dean.clone(),
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let upcoming = event(
+        "research",
+        chen,
+        today + chrono::Days::new(1),
+        &[principal, dean],
+    );
+    events::insert(conn, &upcoming)?;
+    let first = today - chrono::Days::new(12);
+    if day(first) < term.starts_on {
+        return Ok(());
+    }
+    let week = OpenWeek {
+        id: tingke_models::new_id(),
+        school_id: school.id.clone(),
+        district_id: school.district_id.clone(),
+        title: "秋季教学开放周".into(),
+        starts_on: day(first),
+        ends_on: day(first + chrono::Days::new(4)),
+        visitors: r#"["四年级家长","第二中学"]"#.into(),
+        created_by: principal.clone(),
+        request_hash: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    open_week::insert(conn, &week)?;
+    let in_week = |mut e: Event| {
+        e.open_week_id = Some(week.id.clone());
+        e
+    };
+    let demonstration = in_week(event(
+        "demonstration",
+        researcher,
+        first,
+        &[principal, vice, dean],
+    ));
+    let open = in_week(event(
+        "open_week_lesson",
+        zhao,
+        first + chrono::Days::new(2),
+        &[vice],
+    ));
+    for (e, attendees) in [
+        (&demonstration, vec![principal, dean, vice]),
+        (&open, vec![vice]),
+    ] {
+        events::insert(conn, e)?;
+        for who in &attendees {
+            events::check_in(conn, &e.id, who, e.starts_at)?;
+        }
+        // Each observer but the vice principal at the demonstration wrote it up; the first
+        // observation counts the lesson for its teacher.
+        let observers = match e.kind.as_str() {
+            "demonstration" => &attendees[..2],
+            _ => &attendees[..],
+        };
+        for (n, observer) in observers.iter().enumerate() {
+            let mut o = demo_observation(DemoLesson {
+                school,
+                term,
+                rubric,
+                observer,
+                teacher: &e.teacher_id,
+                kind: &e.kind,
+                started: e.starts_at,
+                class_name: e.class_name.clone(),
+                acknowledged: true,
+            });
+            o.event_id = Some(e.id.clone());
+            o.counts_for_teacher = n == 0;
+            observations::insert(conn, &o)?;
+        }
+    }
+    Ok(())
 }
 
 /// School A's routine (issue 19): this month's check round half done (the dean checked 陈老师,

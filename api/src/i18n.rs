@@ -767,6 +767,61 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "整改通知关联的对象不存在",
         "What the notice is about does not exist here",
     ),
+    (
+        "event_not_found",
+        "本校没有这节公开课",
+        "No such event in this school",
+    ),
+    (
+        "event_mismatch",
+        "听课记录与公开课的授课教师、课型或时间不符",
+        "The event's teacher, kind or time is not the observation's",
+    ),
+    (
+        "event_has_observations",
+        "这节公开课已有听课记录",
+        "The event has observations",
+    ),
+    (
+        "invalid_invitee",
+        "受邀者不是本校人员或本区教研人员",
+        "An invitee is neither of this school nor of its district's staff",
+    ),
+    (
+        "open_week_not_found",
+        "本校没有这个教学开放周",
+        "No such open week in this school",
+    ),
+    (
+        "outside_open_week",
+        "这节课不在教学开放周的日期内",
+        "The lesson is not on a day of its open week",
+    ),
+    (
+        "open_week_has_lessons",
+        "教学开放周已安排了课",
+        "The open week holds lessons",
+    ),
+    (
+        "meeting_not_found",
+        "本校没有这次教研活动",
+        "No such group activity in this school",
+    ),
+    (
+        "outside_event_time",
+        "签到时间须在上课前后一小时内",
+        "Check-in opens an hour before the lesson and closes an hour after it",
+    ),
+    (
+        "checked_in_in_future",
+        "签到时间不能晚于现在",
+        "A check-in cannot be later than now",
+    ),
+    (
+        "own_lesson",
+        "授课教师无需签到",
+        "The teacher who gives the lesson does not check in to it",
+    ),
 ];
 
 /// The title of `code` in `lang`.

@@ -7,7 +7,8 @@
 //! (second byte, one of the demo logins) and the body (the rest). In a body, `$school`,
 //! `$other_school`, `$district`, `$teacher`, `$term`, `$observation`, `$document`, `$mentorship`,
 //! `$mentor`, `$apprentice`, `$group`, `$meeting`, `$round`, `$result`, `$notice`,
-//! `$inspection`, `$membership` (the vice principal's) and `$uuid` become real ids before sending, so mutations get past "no such school" into the
+//! `$inspection`, `$event`, `$open_week`, `$membership` (the vice principal's) and `$uuid` become
+//! real ids before sending, so mutations get past "no such school" into the
 //! handlers' own rules.
 //!
 //! A finding is a panic, a 5xx, or an error answer without its stable `code`.
@@ -158,6 +159,8 @@ impl World {
             ("$result", first("check_results")),
             ("$notice", first("notices")),
             ("$inspection", first("inspections")),
+            ("$event", first("events")),
+            ("$open_week", first("open_weeks")),
             ("$mentorship", first("mentorships")),
             ("$mentor", text(&pair["mentor_id"])),
             ("$apprentice", text(&pair["apprentice_id"])),
@@ -186,6 +189,8 @@ impl World {
             "check-results" => "$result",
             "notices" => "$notice",
             "inspections" => "$inspection",
+            "events" => "$event",
+            "open-weeks" => "$open_week",
             _ => "$document",
         };
         template.replace("{id}", self.var(var))

@@ -143,6 +143,9 @@ const TABLES: &[&str] = &[
     "sync_log",
     "imports",
     "account_events",
+    "events",
+    "event_attendance",
+    "open_weeks",
 ];
 
 fn counts(app: &TestApp) -> BTreeMap<&'static str, i64> {

@@ -195,7 +195,11 @@ async fn a_retried_create_returns_the_same_record_and_a_different_body_is_refuse
     create(&app, &dean, &body)
         .await
         .expect_problem(409, "id_conflict");
-    assert_eq!(app.count("observations"), 11, "the demo's ten and this one");
+    assert_eq!(
+        app.count("observations"),
+        14,
+        "the demo's thirteen and this one"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +216,7 @@ async fn parallel_creates_with_one_id_make_one_record() {
     let mut statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
     statuses.sort();
     assert_eq!(statuses, [200, 200, 200, 200, 200, 201]);
-    assert_eq!(app.count("observations"), 11);
+    assert_eq!(app.count("observations"), 14);
 }
 
 #[tokio::test]
@@ -492,7 +496,7 @@ async fn who_sees_which_observations() {
     assert!(ids(&list(principal.clone()).await).contains(&draft_id));
     for phone in [VICE_PRINCIPAL_A, RESEARCHER] {
         let seen = list(app.demo(phone).await).await;
-        assert_eq!(seen.items().len(), 10, "the demo's submitted ones");
+        assert_eq!(seen.items().len(), 13, "the demo's submitted ones");
         assert!(!ids(&seen).contains(&draft_id));
     }
     // A teacher sees the lessons they gave; another school sees nothing.

@@ -160,7 +160,7 @@ async fn the_demo_principal_has_some_done_and_some_remaining() {
             &observed["done"],
             &observed["remaining"]
         ),
-        (&json!(30), &json!(8), &json!(22))
+        (&json!(30), &json!(9), &json!(21))
     );
     assert!(observed["weeks_missed"].is_null());
     let weekly = item(&res, "principal", "unannounced_observations");
