@@ -22,6 +22,7 @@ use tingke_models::bulk::{self, GroupMemberRow, MentorshipTermRow, UserRow};
 use tingke_models::checks::{CheckResult, Round};
 use tingke_models::districts::{self, District};
 use tingke_models::documents::{self, Document, PageRow, Review};
+use tingke_models::events::{Attendance, Event, OpenWeek};
 use tingke_models::groups::{Group, GRADE, PREPARATION, SUBJECT};
 use tingke_models::inspections::Inspection;
 use tingke_models::meetings::Meeting;
@@ -196,6 +197,7 @@ pub struct Summary {
     pub meetings: usize,
     pub check_results: usize,
     pub notices: usize,
+    pub events: usize,
     pub seconds: f64,
 }
 
@@ -205,7 +207,7 @@ impl fmt::Display for Summary {
             f,
             "Generated in {:.1} s: {} schools, {} teachers, {} researchers, {} observations, \
              {} documents with {} pages, {} mentorships with {} activities, {} groups with {} \
-             meetings, {} check results, {} notices.",
+             meetings, {} check results, {} notices, {} announced lessons.",
             self.seconds,
             self.size.schools,
             self.size.teachers,
@@ -219,6 +221,7 @@ impl fmt::Display for Summary {
             self.meetings,
             self.check_results,
             self.notices,
+            self.events,
         )?;
         writeln!(f, "Every login uses the password {DEMO_PASSWORD}.")?;
         writeln!(f, "district_id={}", self.district_id)?;
@@ -397,6 +400,7 @@ struct Counts {
     meetings: usize,
     check_results: usize,
     notices: usize,
+    events: usize,
 }
 
 /// Fills an empty database with a district of the given scale. Refuses a database with users.
@@ -533,6 +537,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
         meetings: counts.meetings,
         check_results: counts.check_results,
         notices: counts.notices,
+        events: counts.events,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -748,7 +753,12 @@ fn school_rows(
     let (documents, pages, reviews) = document_rows(rng, shared, &school, &people);
     let (groups, group_people, meetings) = group_rows(rng, shared, &school.id, &people);
 
+    let events = event_rows(rng, shared, (&school.id, &rubric.id), &people);
+    bulk::open_weeks(conn, &events.open_weeks)?;
+    counts.events += bulk::events(conn, &events.events)?;
     counts.observations += bulk::observations(conn, &observations)?;
+    counts.observations += bulk::observations(conn, &events.observations)?;
+    bulk::event_attendance(conn, &events.attendance)?;
     counts.mentorships += bulk::mentorships(conn, &pairs)?;
     bulk::mentorship_terms(conn, &pair_terms)?;
     counts.activities += bulk::activities(conn, &activities)?;
@@ -771,6 +781,130 @@ fn school_rows(
             .map(|p| (p.id, p.subject, p.grade))
             .collect(),
     })
+}
+
+/// A school's announced lessons of the year (issue 20).
+struct Events {
+    open_weeks: Vec<OpenWeek>,
+    events: Vec<Event>,
+    attendance: Vec<Attendance>,
+    /// The observations of the events.
+    observations: Vec<Observation>,
+}
+
+/// Per term three teachers' report lessons and a research lesson, each observed by two of the
+/// school's leaders (the first observation counts the lesson for its teacher) while a third
+/// checks in; the teaching open week in the autumn term's tenth teaching week, with a lesson of
+/// it observed the same way.
+fn event_rows(
+    rng: &mut Rng,
+    shared: &Shared,
+    (school_id, rubric_id): (&str, &str),
+    people: &[Person],
+) -> Events {
+    let cal = shared.calendar;
+    let leaders: Vec<&Person> = people.iter().filter(|p| p.post.leads()).collect();
+    let teachers: Vec<&Person> = people.iter().filter(|p| p.post == Post::Teacher).collect();
+    let mut out = Events {
+        open_weeks: Vec::new(),
+        events: Vec::new(),
+        attendance: Vec::new(),
+        observations: Vec::new(),
+    };
+    if leaders.len() < 3 || teachers.is_empty() {
+        return out;
+    }
+    let autumn = cal.days_of_term(0);
+    let week: Vec<usize> = autumn.iter().copied().skip(45).take(5).collect();
+    let mut lessons: Vec<(&str, usize, Option<String>)> = Vec::new();
+    if let (Some(first), Some(last)) = (week.first(), week.last()) {
+        let id = rng.id(shared.now);
+        out.open_weeks.push(OpenWeek {
+            id: id.clone(),
+            school_id: school_id.into(),
+            district_id: shared.district_id.into(),
+            title: "教学开放周".into(),
+            starts_on: cal.day_names[*first].clone(),
+            ends_on: cal.day_names[*last].clone(),
+            visitors: r#"["家长代表"]"#.into(),
+            created_by: leaders[0].id.clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: shared.now,
+            updated_at: shared.now,
+            deleted_at: None,
+        });
+        lessons.push(("open_week_lesson", week[1.min(week.len() - 1)], Some(id)));
+    }
+    for t in 0..cal.terms.len() {
+        let days = cal.days_of_term(t);
+        for kind in [
+            "report_lesson",
+            "report_lesson",
+            "report_lesson",
+            "research",
+        ] {
+            lessons.push((kind, *rng.pick(&days), None));
+        }
+    }
+    for (kind, day, open_week_id) in lessons {
+        let slot = day * PERIODS.len() + rng.below(PERIODS.len());
+        let teacher = *rng.pick(&teachers);
+        let start = rng.below(leaders.len());
+        let who: Vec<&Person> = (0..3)
+            .map(|n| leaders[(start + n) % leaders.len()])
+            .collect();
+        let event_id = rng.id(cal.start(slot));
+        for (n, observer) in who.iter().take(2).enumerate() {
+            let mut o = observation(
+                rng,
+                shared,
+                school_id,
+                rubric_id,
+                &observer.id,
+                teacher,
+                kind,
+                slot,
+            );
+            o.event_id = Some(event_id.clone());
+            o.counts_for_teacher = n == 0;
+            out.observations.push(o);
+        }
+        let starts_at = cal.start(slot);
+        for p in &who {
+            out.attendance.push(Attendance {
+                event_id: event_id.clone(),
+                user_id: p.id.clone(),
+                checked_in_at: starts_at - Duration::minutes(5),
+            });
+        }
+        out.events.push(Event {
+            id: event_id,
+            school_id: school_id.into(),
+            district_id: shared.district_id.into(),
+            kind: kind.into(),
+            teacher_id: teacher.id.clone(),
+            subject: teacher.subject.into(),
+            grade: teacher.grade.into(),
+            class_name: format!("{}1班", teacher.grade),
+            topic: (*rng.pick(TOPICS)).into(),
+            place: "录播教室".into(),
+            starts_at,
+            ends_at: starts_at + Duration::minutes(LESSON_MINUTES),
+            lesson_date: cal.day_names[day].clone(),
+            invited: serde_json::to_string(&who.iter().map(|p| &p.id).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into()),
+            open_week_id,
+            meeting_id: None,
+            created_by: who[0].id.clone(),
+            request_hash: String::new(),
+            version: 1,
+            created_at: shared.now,
+            updated_at: shared.now,
+            deleted_at: None,
+        });
+    }
+    out
 }
 
 /// A school's routine of the year (issue 19).
@@ -1306,8 +1440,92 @@ fn researcher_rows(
             ));
         }
     }
+    let lessons = researchers_lessons(rng, shared, researchers, schools);
+    counts.events += bulk::events(conn, &lessons.events)?;
     counts.observations += bulk::observations(conn, &rows)?;
+    counts.observations += bulk::observations(conn, &lessons.observations)?;
+    bulk::event_attendance(conn, &lessons.attendance)?;
     Ok(())
+}
+
+/// Each researcher's demonstration lesson of each term in a school of the district
+/// ("要求教研员每学期到学校讲授公开课、示范课"), observed by its principal and vice principal.
+fn researchers_lessons(
+    rng: &mut Rng,
+    shared: &Shared,
+    researchers: &[UserRow],
+    schools: &[SchoolRef],
+) -> Events {
+    let cal = shared.calendar;
+    let mut out = Events {
+        open_weeks: Vec::new(),
+        events: Vec::new(),
+        attendance: Vec::new(),
+        observations: Vec::new(),
+    };
+    for r in researchers {
+        for t in 0..cal.terms.len() {
+            let school = rng.pick(schools);
+            if school.teachers.len() < 2 {
+                continue;
+            }
+            let day = *rng.pick(&cal.days_of_term(t));
+            let slot = day * PERIODS.len() + rng.below(PERIODS.len());
+            let (starts_at, event_id) = (cal.start(slot), rng.id(cal.start(slot)));
+            let (subject, grade) = (school.teachers[0].1, school.teachers[0].2);
+            let researcher = Person {
+                id: r.id.clone(),
+                post: Post::Teacher,
+                subject,
+                grade,
+            };
+            for (n, (observer, _, _)) in school.teachers[..2].iter().enumerate() {
+                let mut o = observation(
+                    rng,
+                    shared,
+                    &school.id,
+                    &school.rubric_id,
+                    observer,
+                    &researcher,
+                    "demonstration",
+                    slot,
+                );
+                o.event_id = Some(event_id.clone());
+                o.counts_for_teacher = n == 0;
+                out.observations.push(o);
+                out.attendance.push(Attendance {
+                    event_id: event_id.clone(),
+                    user_id: observer.clone(),
+                    checked_in_at: starts_at,
+                });
+            }
+            out.events.push(Event {
+                id: event_id,
+                school_id: school.id.clone(),
+                district_id: shared.district_id.into(),
+                kind: "demonstration".into(),
+                teacher_id: r.id.clone(),
+                subject: subject.into(),
+                grade: grade.into(),
+                class_name: format!("{grade}1班"),
+                topic: (*rng.pick(TOPICS)).into(),
+                place: "录播教室".into(),
+                starts_at,
+                ends_at: starts_at + Duration::minutes(LESSON_MINUTES),
+                lesson_date: cal.day_names[day].clone(),
+                invited: "[]".into(),
+                open_week_id: None,
+                meeting_id: None,
+                created_by: r.id.clone(),
+                request_hash: String::new(),
+                version: 1,
+                created_at: shared.now,
+                updated_at: shared.now,
+                deleted_at: None,
+            });
+        }
+    }
+    out
 }
 
 /// The blob key of shared page image `n`.

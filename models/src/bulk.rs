@@ -197,6 +197,24 @@ bulk_insert!(
     schema::inspections::table,
     crate::inspections::Inspection
 );
+bulk_insert!(
+    /// Teaching open weeks.
+    open_weeks,
+    schema::open_weeks::table,
+    crate::events::OpenWeek
+);
+bulk_insert!(
+    /// Announced lessons.
+    events,
+    schema::events::table,
+    crate::events::Event
+);
+bulk_insert!(
+    /// Check-ins to announced lessons.
+    event_attendance,
+    schema::event_attendance::table,
+    crate::events::Attendance
+);
 
 /// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans queries
 /// on a million fresh rows with guesses until autovacuum gets to it. On PostgreSQL `VACUUM` also

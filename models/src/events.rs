@@ -62,6 +62,15 @@ pub struct OpenWeek {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
+/// Someone at an event.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = event_attendance)]
+pub struct Attendance {
+    pub event_id: String,
+    pub user_id: String,
+    pub checked_in_at: NaiveDateTime,
+}
+
 pub mod open_week {
     use super::*;
     crate::records::versioned!(OpenWeek, open_weeks);
