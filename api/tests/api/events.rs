@@ -577,3 +577,50 @@ async fn a_rule_asks_demonstration_lessons_of_experienced_teachers_only() {
     observe(&app, &principal, &event).await;
     assert_eq!(done(&app, &teacher, "demonstration_lessons_given").await, 1);
 }
+
+/// Seven colleagues submit their notes of one lesson at the same moment, three lessons over: each
+/// lesson counts once for its teacher (the submissions of one teacher's lessons take turns).
+#[tokio::test]
+async fn seven_submitting_one_lesson_at_once_count_it_once_for_its_teacher() {
+    let app = spawn_demo_app().await;
+    let dean = app.demo(DEAN_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let mut observers = Vec::new();
+    for phone in [
+        PRINCIPAL_A,
+        VICE_PRINCIPAL_A,
+        DEAN_A,
+        GRADE_LEADER_A,
+        TEACHER_A2,
+        "13800000007",
+        RESEARCHER,
+    ] {
+        observers.push(app.demo(phone).await);
+    }
+    for round in 0..3 {
+        let p = plan(
+            (&dean.school_id(), teacher.id()),
+            "report_lesson",
+            -200 + 50 * round,
+        );
+        let event = schedule(&app, &dean, p).await.expect_status(201);
+        let mut drafts = Vec::new();
+        for o in &observers {
+            let d = create(&app, o, &observation_of(&event))
+                .await
+                .expect_status(201);
+            drafts.push(d.str("id").to_string());
+        }
+        let submits = observers
+            .iter()
+            .zip(&drafts)
+            .map(|(o, d)| submit(&app, o, d));
+        let answers = futures_util::future::join_all(submits).await;
+        let counted_for_teacher = answers
+            .into_iter()
+            .map(|a| a.expect_status(200))
+            .filter(|a| a.body["counts_for_teacher"] == true)
+            .count();
+        assert_eq!(counted_for_teacher, 1, "round {round}");
+    }
+}
