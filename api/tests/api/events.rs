@@ -624,3 +624,48 @@ async fn seven_submitting_one_lesson_at_once_count_it_once_for_its_teacher() {
         assert_eq!(counted_for_teacher, 1, "round {round}");
     }
 }
+
+/// A research lesson given in a subject group's weekly research activity is linked to it: the
+/// activity counts for the group, the lesson for its teacher.
+#[tokio::test]
+async fn a_research_lesson_is_part_of_its_groups_activity() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let school = teacher.school_id();
+    let groups = app
+        .get(&format!("/v1/schools/{school}/groups"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let chinese = groups
+        .items()
+        .iter()
+        .find(|g| g["kind"] == "subject")
+        .expect("the demo's Chinese research group")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let meetings = app
+        .get(&format!("/v1/groups/{chinese}/meetings"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    let meeting = meetings.items()[0]["id"].as_str().unwrap().to_string();
+    // 陈老师 leads the group: she schedules her own research lesson in its activity.
+    let mut p = plan((&school, teacher.id()), "research", -45);
+    p.1["meeting_id"] = json!(meeting);
+    let event = schedule(&app, &teacher, p).await.expect_status(201);
+    assert_eq!(event.body["meeting_id"], json!(meeting));
+    let principal = app.demo(PRINCIPAL_A).await;
+    let o = observe(&app, &principal, &event).await;
+    assert_eq!(o.body["counts_for_teacher"], true);
+    // Another school's activity is not this school's.
+    let b = app.demo(PRINCIPAL_B).await;
+    let mut p = plan((&b.school_id(), b.id()), "research", -45);
+    p.1["meeting_id"] = json!(meeting);
+    schedule(&app, &b, p)
+        .await
+        .expect_problem(422, "meeting_not_found");
+}
