@@ -130,15 +130,22 @@ pub fn list(conn: &mut DbConn, f: &Filter, page: &PageRequest) -> QueryResult<Pa
     Ok(Page::from_rows(rows, page, |e: &Event| e.id.as_str()))
 }
 
-/// Who checked in to an event, and when, by time.
-pub fn attendance(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+/// Who checked in to each of `event_ids`, and when: `(event, user, time)` by time.
+pub fn attendance_of(
+    conn: &mut DbConn,
+    event_ids: &[String],
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
     event_attendance::table
-        .filter(event_attendance::event_id.eq(event_id))
+        .filter(event_attendance::event_id.eq_any(event_ids))
         .order((
             event_attendance::checked_in_at.asc(),
             event_attendance::user_id.asc(),
         ))
-        .select((event_attendance::user_id, event_attendance::checked_in_at))
+        .select((
+            event_attendance::event_id,
+            event_attendance::user_id,
+            event_attendance::checked_in_at,
+        ))
         .load(conn)
 }
 

@@ -19,6 +19,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use tingke_models::events::{self, open_week, Event, OpenWeek};
 use tingke_models::observations::{self as obs, Observation};
 use tingke_models::rules::events as rule;
@@ -171,48 +172,74 @@ impl Versioned for EventView {
 }
 
 /// An event with its attendance, and its feedback when `feedback` names the reader.
-pub(super) fn view(conn: &mut DbConn, e: Event, feedback: Option<&Caller>) -> ApiResult<EventView> {
-    let attendance = events::attendance(conn, &e.id)?;
-    let mut ids: Vec<String> = attendance.iter().map(|(id, _)| id.clone()).collect();
-    ids.push(e.teacher_id.clone());
-    let names = obs::user_names(conn, &ids)?;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+pub(super) fn view(
+    conn: &mut DbConn,
+    e: Event,
+    feedback: Option<&Caller>,
+) -> ApiResult<EventView> {
     let feedback = match feedback {
         Some(caller) => Some(feedback_of(conn, caller, &e.id)?),
         None => None,
     };
-    Ok(EventView {
-        invited: e.invited_ids(),
-        teacher_name: name(&e.teacher_id),
-        attendance: attendance
-            .into_iter()
-            .map(|(user_id, at)| Attendee {
-                name: name(&user_id),
-                user_id,
-                checked_in_at: at.and_utc(),
-            })
-            .collect(),
-        feedback,
-        id: e.id,
-        school_id: e.school_id,
-        district_id: e.district_id,
-        kind: e.kind,
-        teacher_id: e.teacher_id,
-        subject: e.subject,
-        grade: e.grade,
-        class_name: e.class_name,
-        topic: e.topic,
-        place: e.place,
-        starts_at: e.starts_at.and_utc(),
-        ends_at: e.ends_at.and_utc(),
-        lesson_date: e.lesson_date,
-        open_week_id: e.open_week_id,
-        meeting_id: e.meeting_id,
-        created_by: e.created_by,
-        version: e.version,
-        created_at: e.created_at.and_utc(),
-        updated_at: e.updated_at.and_utc(),
-    })
+    let mut v = views(conn, vec![e])?
+        .pop()
+        .ok_or_else(|| ApiError::internal("no view"))?;
+    v.feedback = feedback;
+    Ok(v)
+}
+
+/// Events with their attendance, as lists and sync show them: two queries for all of them.
+pub(super) fn views(conn: &mut DbConn, list: Vec<Event>) -> ApiResult<Vec<EventView>> {
+    let ids: Vec<String> = list.iter().map(|e| e.id.clone()).collect();
+    let mut attendance: HashMap<String, Vec<(String, NaiveDateTime)>> = HashMap::new();
+    for (event, user, at) in events::attendance_of(conn, &ids)? {
+        attendance.entry(event).or_default().push((user, at));
+    }
+    let mut people: Vec<String> = attendance
+        .values()
+        .flatten()
+        .map(|(user, _)| user.clone())
+        .collect();
+    people.extend(list.iter().map(|e| e.teacher_id.clone()));
+    let names = obs::user_names(conn, &people)?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    Ok(list
+        .into_iter()
+        .map(|e| EventView {
+            invited: e.invited_ids(),
+            teacher_name: name(&e.teacher_id),
+            attendance: attendance
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(user_id, at)| Attendee {
+                    name: name(&user_id),
+                    user_id,
+                    checked_in_at: at.and_utc(),
+                })
+                .collect(),
+            feedback: None,
+            id: e.id,
+            school_id: e.school_id,
+            district_id: e.district_id,
+            kind: e.kind,
+            teacher_id: e.teacher_id,
+            subject: e.subject,
+            grade: e.grade,
+            class_name: e.class_name,
+            topic: e.topic,
+            place: e.place,
+            starts_at: e.starts_at.and_utc(),
+            ends_at: e.ends_at.and_utc(),
+            lesson_date: e.lesson_date,
+            open_week_id: e.open_week_id,
+            meeting_id: e.meeting_id,
+            created_by: e.created_by,
+            version: e.version,
+            created_at: e.created_at.and_utc(),
+            updated_at: e.updated_at.and_utc(),
+        })
+        .collect())
 }
 
 /// The submitted observations of the event that the caller may read.
@@ -438,12 +465,8 @@ async fn list(
     let list = state
         .read(move |conn| {
             let page = events::list(conn, &filter, &page)?;
-            let mut items = Vec::with_capacity(page.items.len());
-            for e in page.items {
-                items.push(view(conn, e, None)?);
-            }
             Ok(List {
-                items,
+                items: views(conn, page.items)?,
                 next_cursor: page.next_cursor,
             })
         })
@@ -651,11 +674,8 @@ pub(super) fn week_view(
             };
             let page = tingke_models::page::PageRequest::parse(None, Some(100))
                 .map_err(|_| ApiError::internal("page"))?;
-            let mut views = Vec::new();
-            for e in events::list(conn, &filter, &page)?.items {
-                views.push(view(conn, e, None)?);
-            }
-            Some(views)
+            let lessons = events::list(conn, &filter, &page)?.items;
+            Some(views(conn, lessons)?)
         }
         false => None,
     };

@@ -419,6 +419,7 @@ fn load(
             }
         }
         log::EVENT => {
+            let mut shown = Vec::new();
             for e in tingke_models::events::by_ids(conn, ids)? {
                 found.insert(e.id.clone());
                 if !events::can_see(caller, &e) {
@@ -426,9 +427,10 @@ fn load(
                 }
                 match e.deleted_at.is_some() {
                     true => view.deleted.push(Tombstone::new(log::EVENT, e.id)),
-                    false => view.events.push(events::view(conn, e, None)?),
+                    false => shown.push(e),
                 }
             }
+            view.events = events::views(conn, shown)?;
         }
         log::OPEN_WEEK => {
             for w in tingke_models::events::open_week::by_ids(conn, ids)? {
