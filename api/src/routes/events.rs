@@ -172,11 +172,7 @@ impl Versioned for EventView {
 }
 
 /// An event with its attendance, and its feedback when `feedback` names the reader.
-pub(super) fn view(
-    conn: &mut DbConn,
-    e: Event,
-    feedback: Option<&Caller>,
-) -> ApiResult<EventView> {
+pub(super) fn view(conn: &mut DbConn, e: Event, feedback: Option<&Caller>) -> ApiResult<EventView> {
     let feedback = match feedback {
         Some(caller) => Some(feedback_of(conn, caller, &e.id)?),
         None => None,
