@@ -80,6 +80,7 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/documents/{id}/reviews", BodyKind::Large),
     // Last, so that the fuzz corpus's route indexes (into this table) keep their meaning.
     ("POST", "/v1/me/password", BodyKind::Small),
+    ("POST", "/v1/users/{id}/password-reset", BodyKind::Small),
     // A group of 300 people is about 25 KB.
     ("POST", "/v1/schools/{id}/groups", BodyKind::Json),
     ("PATCH", "/v1/groups/{id}", BodyKind::Json),

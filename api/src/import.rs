@@ -170,13 +170,14 @@ pub fn problem_codes() -> Vec<&'static str> {
 }
 
 fn view(import: &Import, plan: Plan, lang: Lang) -> PreviewView {
+    let previewed = import.status == "previewed";
     PreviewView {
         id: import.id.clone(),
         district_id: import.district_id.clone(),
         school_id: import.school_id.clone(),
         file_name: import.file_name.clone(),
-        status: "previewed",
-        committable: plan.problems.is_empty(),
+        status: if previewed { "previewed" } else { "committed" },
+        committable: previewed && plan.problems.is_empty(),
         summary: plan.summary,
         created: plan.created,
         changed: plan.changed,
@@ -255,6 +256,7 @@ pub fn preview(
         sheet_key_hash: None,
         sheet_people: None,
         sheet_taken_at: None,
+        removed: None,
     };
     imports::insert(conn, &import)?;
     Ok(view(&import, plan, lang))
@@ -270,6 +272,56 @@ pub fn find(conn: &mut DbConn, id: &str, by: Option<(&str, bool)>) -> ApiResult<
     }
 }
 
+/// The preview of a kept import again, in `lang` (`GET /v1/imports/{id}`).
+pub fn preview_of(import: &Import, lang: Lang) -> ApiResult<PreviewView> {
+    let kept: Kept = serde_json::from_str(&import.plan).map_err(ApiError::internal)?;
+    Ok(view(import, kept.plan, lang))
+}
+
+/// The login sheet's key of an import: derived from the server's secret and the import's id,
+/// so that a retried commit can answer it again while the server stores nothing that tells
+/// the passwords (the database alone does not: the secret lives beside it, not in it).
+fn sheet_key(secret: &[u8], import_id: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(b"tingke login sheet\0");
+    mac.update(import_id.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The answer of a commit again, for a retry by whoever committed it (`by`; None: the command
+/// line) while the login sheet has not been taken: the first answer may have been lost, and
+/// with it the only way to the sheet. Otherwise 409 `import_committed`.
+pub fn again(import: &Import, by: Option<&str>, secret: &[u8]) -> ApiResult<CommitView> {
+    let committed = || ApiError::conflict("import_committed");
+    if import.status != "committed"
+        || import.sheet_taken_at.is_some()
+        || import.created_by.as_deref() != by
+    {
+        return Err(committed());
+    }
+    let key = URL_SAFE_NO_PAD.encode(sheet_key(secret, &import.id));
+    let hash = hex::encode(Sha256::digest(key.as_bytes()));
+    // Another secret since (rotated): the key cannot be told again.
+    if import.sheet_key_hash.as_deref() != Some(hash.as_str()) {
+        return Err(committed());
+    }
+    let kept: Kept = serde_json::from_str(&import.plan).map_err(ApiError::internal)?;
+    let ids: Vec<String> = serde_json::from_str(import.sheet_people.as_deref().unwrap_or("[]"))
+        .map_err(ApiError::internal)?;
+    Ok(CommitView {
+        id: import.id.clone(),
+        status: "committed",
+        summary: kept.plan.summary,
+        removed: import.removed.unwrap_or(0).max(0) as usize,
+        login_sheet: SheetView {
+            people: ids.len(),
+            key,
+        },
+    })
+}
+
 /// What a commit needs before its transaction: the new people's ids and password hashes, and
 /// the login sheet's key. Hashing 20,000 passwords is the slow part: it runs on every core.
 pub struct Prepared {
@@ -281,7 +333,7 @@ pub struct Prepared {
 }
 
 /// Checks an import can be committed with `remove`, and prepares it (CPU: off the async threads).
-pub fn prepare(import: &Import, remove: Vec<String>) -> ApiResult<Prepared> {
+pub fn prepare(import: &Import, remove: Vec<String>, secret: &[u8]) -> ApiResult<Prepared> {
     if import.status != "previewed" {
         return Err(ApiError::conflict("import_committed"));
     }
@@ -296,8 +348,7 @@ pub fn prepare(import: &Import, remove: Vec<String>) -> ApiResult<Prepared> {
             format!("{id} is not a membership the preview lists as missing"),
         ));
     }
-    let mut key = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    let key = sheet_key(secret, &import.id);
     let ids: Vec<String> = kept
         .plan
         .changes
@@ -385,6 +436,7 @@ pub fn commit(conn: &mut DbConn, import: &Import, prepared: Prepared) -> ApiResu
         &remove,
         now,
     )?;
+    imports::set_removed(conn, &import.id, remove.len() as i32)?;
     Ok(CommitView {
         id: import.id.clone(),
         status: "committed",

@@ -34,6 +34,8 @@ pub struct Import {
     pub sheet_key_hash: Option<String>,
     pub sheet_people: Option<String>,
     pub sheet_taken_at: Option<NaiveDateTime>,
+    /// Memberships the commit removed, for a retried commit's answer.
+    pub removed: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConn, import: &Import) -> QueryResult<()> {
@@ -71,6 +73,14 @@ pub fn mark_committed(
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Keeps how many memberships a commit removed.
+pub fn set_removed(conn: &mut DbConn, id: &str, removed: i32) -> QueryResult<()> {
+    diesel::update(imports::table.filter(imports::id.eq(id)))
+        .set(imports::removed.eq(removed))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Takes the login sheet of a committed import: false when it was taken already.

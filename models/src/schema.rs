@@ -40,6 +40,7 @@ diesel::table! {
         sheet_key_hash -> Nullable<Text>,
         sheet_people -> Nullable<Text>,
         sheet_taken_at -> Nullable<Timestamp>,
+        removed -> Nullable<Integer>,
     }
 }
 

@@ -61,9 +61,9 @@ struct NewMember {
     name: String,
     #[validate(regex(path = *validate::PHONE, code = "invalid_phone"))]
     phone: String,
-    /// The new person's password; left out, they get a one-time password (answered once as
-    /// `initial_password`) and must choose their own at first login. Not used when the phone
-    /// belongs to someone already: they join with the password they have.
+    /// The new person's first password; left out, they get a one-time password (answered once
+    /// as `initial_password`). Either way they must choose their own at first login. Not used
+    /// when the phone belongs to someone already: they join with the password they have.
     #[validate(custom(function = "validate::password"))]
     password: Option<String>,
     #[validate(length(min = 1, max = 6, code = "invalid_length"))]
@@ -270,9 +270,9 @@ async fn create_member(
                             false => e.into(),
                         }
                     })?;
-                    if body.password.is_none() {
-                        users::set_one_time_password(conn, &user_id, &password_hash, now)?;
-                    }
+                    // A password someone else chose is known to them: the person chooses
+                    // their own at first login, as with a one-time password.
+                    users::set_one_time_password(conn, &user_id, &password_hash, now)?;
                     (user_id, name, true)
                 }
             };

@@ -341,10 +341,13 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
         .unwrap()
         .to_string();
 
-    // Committing again: done already.
-    commit(&app, &admin, preview.str("id"), &[])
+    // A retry whose answer was lost answers the same again, key included, changing nothing.
+    let retried = commit(&app, &admin, preview.str("id"), &[])
         .await
-        .expect_problem(409, "import_committed");
+        .expect_status(200);
+    assert_eq!(retried.header("cache-control"), Some("no-store"));
+    assert_eq!(retried.body, committed.body);
+    assert_eq!(app.count("users"), users_before + 4);
     // The login sheet, once, with the key only.
     let (status, _) = login_sheet(&app, &admin, preview.str("id"), "not-the-key").await;
     assert_eq!(status, 422);
@@ -352,6 +355,10 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
     assert_eq!(status, 200);
     let (again, _) = login_sheet(&app, &admin, preview.str("id"), &key).await;
     assert_eq!(again, 410);
+    // Once the sheet is taken, a commit again is only done already.
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_problem(409, "import_committed");
     let rows = rows_of(&sheet);
     assert_eq!(rows[0][..4], ["学校", "姓名", "手机号(账号)", "初始密码"]);
     assert_eq!(rows.len(), 5, "{rows:?}");
@@ -926,4 +933,166 @@ async fn first_logins_resets_and_ended_sessions() {
         events,
         vec![("sessions_ended".to_string(), Some(admin.id().to_string()))]
     );
+}
+
+#[tokio::test]
+async fn a_preview_is_read_again_by_its_uploader_and_whoever_may_import_there() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let district = principal.district_id();
+    let book = xlsx(
+        &[],
+        &[
+            ["新老师", "13920000011", "实验小学", "教师", "数学"],
+            ["别校老师", "13920000012", "第二中学", "教师", "数学"],
+        ],
+        &[],
+    );
+    let preview = upload(&app, &principal, &district, &book)
+        .await
+        .expect_status(201);
+    let path = format!("/v1/imports/{}", preview.str("id"));
+    let again = app
+        .get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(again.body, preview.body, "the same preview");
+    // An administrator may import there; in English the messages are English.
+    let admin = app.admin().await;
+    let english = app
+        .get(&path)
+        .token(&admin.token)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(english.body["created"], preview.body["created"]);
+    assert_eq!(
+        english.body["problems"][0]["message"],
+        "A principal imports the people of their own school only"
+    );
+    // Nobody else learns of it: another school's principal, a dean, a teacher.
+    for phone in [PRINCIPAL_B, DEAN_A, TEACHER_A] {
+        let s = app.demo(phone).await;
+        app.get(&path)
+            .token(&s.token)
+            .send()
+            .await
+            .expect_problem(404, "not_found");
+    }
+    app.get(&format!("/v1/imports/{}", tingke_models::new_id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_member_given_a_password_by_a_leader_chooses_their_own_first() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    app.post(&format!("/v1/schools/{school}/members"))
+        .token(&principal.token)
+        .json(json!({ "name": "选密码", "phone": "13930000021", "password": "picked-by-leader",
+                      "roles": ["teacher"] }))
+        .send()
+        .await
+        .expect_status(201);
+    let login = |password: &'static str| {
+        app.post("/v1/auth/login")
+            .json(json!({ "phone": "13930000021", "password": password }))
+            .send()
+    };
+    let first = login("picked-by-leader").await.expect_status(200);
+    assert_eq!(first.body["password_change_required"], true);
+    app.get("/v1/schools")
+        .token(first.str("access_token"))
+        .send()
+        .await
+        .expect_problem(403, "password_change_required");
+    app.post("/v1/me/password")
+        .token(first.str("access_token"))
+        .json(json!({ "old_password": "picked-by-leader", "new_password": "my-very-own" }))
+        .send()
+        .await
+        .expect_status(204);
+    assert_eq!(
+        login("my-very-own").await.expect_status(200).body["password_change_required"],
+        false
+    );
+    // A reset to a password the leader chose: no one-time password answered, the same rule.
+    let user = first.body["user"]["id"].as_str().unwrap().to_string();
+    let reset = app
+        .post(&format!("/v1/users/{user}/password-reset"))
+        .token(&principal.token)
+        .json(json!({ "password": "picked-again-1" }))
+        .send()
+        .await
+        .expect_status(200);
+    assert!(reset.body.get("initial_password").is_none(), "{}", reset.text);
+    assert_eq!(reset.body["password_change_required"], true);
+    let after = login("picked-again-1").await.expect_status(200);
+    assert_eq!(after.body["password_change_required"], true);
+    app.post(&format!("/v1/users/{user}/password-reset"))
+        .token(&principal.token)
+        .json(json!({ "password": "short" }))
+        .send()
+        .await
+        .expect_problem(422, "password_too_short");
+}
+
+#[tokio::test]
+async fn the_record_of_an_account_is_read_by_whoever_may_reset_its_password() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    app.post(&format!("/v1/users/{}/password-reset", teacher.id()))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.post(&format!("/v1/users/{}/sessions/end", teacher.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    let path = format!("/v1/users/{}/account-events", teacher.id());
+    let first = app
+        .get(&format!("{path}?limit=1"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(first.items().len(), 1);
+    assert_eq!(first.items()[0]["kind"], "password_reset");
+    assert_eq!(first.items()[0]["actor_id"], principal.id());
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(&format!("{path}?limit=1&cursor={cursor}"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(second.items()[0]["kind"], "sessions_ended");
+    assert_eq!(second.items()[0]["actor_id"], admin.id());
+    assert_eq!(second.body["next_cursor"], Value::Null);
+    // A leader of the school who may not reset: 403; another school's principal, a colleague:
+    // 404.
+    let dean = app.demo(DEAN_A).await;
+    app.get(&path)
+        .token(&dean.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    for s in [app.demo(PRINCIPAL_B).await, app.demo(TEACHER_A2).await] {
+        app.get(&path)
+            .token(&s.token)
+            .send()
+            .await
+            .expect_problem(404, "not_found");
+    }
 }
