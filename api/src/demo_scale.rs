@@ -488,6 +488,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
                 created_at: now,
                 qualifiers: "[]".into(),
                 contact_school_ids: "[]".into(),
+                grades: "[]".into(),
             })
             .collect();
         bulk::memberships(conn, &rows)?;
@@ -615,6 +616,7 @@ fn school_rows(
                 false => "[]".into(),
             },
             contact_school_ids: "[]".into(),
+            grades: "[]".into(),
         });
         people.push(Person {
             id: row.id.clone(),

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tingke_models::imports::{self, Import, NewPeople};
+use tingke_models::imports::{self, Applied, Import, NewPeople};
 use tingke_models::rules::imports::{self as rules, Line, Missing, Plan, Scope, Summary, Workbook};
 use tingke_models::DbConn;
 
@@ -144,6 +144,21 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "term_overlap",
         "与其他学期时间重叠",
         "The dates overlap another term",
+    ),
+    (
+        "invalid_group_name",
+        "组名应以教研组、备课组(如 三年级数学备课组)、年级组或组结尾",
+        "A new group's name ends with 教研组, 备课组 (like 三年级数学备课组), 年级组 or 组",
+    ),
+    (
+        "group_not_allowed",
+        "教研员属于学区,不能加入学校的组",
+        "A researcher belongs to the district and joins no school group",
+    ),
+    (
+        "group_leaders",
+        "新建的组须有一至两名组长:在组名后写(组长)",
+        "A new group needs one or two leaders: write (组长) after the group's name",
     ),
     (
         "term_differs",
@@ -434,7 +449,10 @@ pub fn commit(conn: &mut DbConn, import: &Import, prepared: Prepared) -> ApiResu
             hashes: &prepared.hashes,
         },
         &remove,
-        now,
+        Applied {
+            by: import.created_by.as_deref(),
+            at: now,
+        },
     )?;
     imports::set_removed(conn, &import.id, remove.len() as i32)?;
     Ok(CommitView {

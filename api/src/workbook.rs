@@ -88,6 +88,18 @@ const PEOPLE_COLUMNS: &[Column] = &[
         required: false,
         note: "任教学科,多个用顿号分隔,可留空。",
     },
+    Column {
+        letter: "F",
+        headers: &["任教年级", "年级", "grades", "grade"],
+        required: false,
+        note: "任教年级,如 三年级;多个用顿号分隔,可留空。",
+    },
+    Column {
+        letter: "G",
+        headers: &["所在组", "教研组", "groups", "group"],
+        required: false,
+        note: "所在的教研组、备课组、年级组,多个用顿号分隔,可留空。本校还没有的组会新建(预览中列为新建):组名以教研组、备课组(如 三年级数学备课组)、年级组或组结尾,且须有一至两人在组名后写(组长)。已在组中的人保持不变。",
+    },
 ];
 
 const TERM_COLUMNS: &[Column] = &[
@@ -508,6 +520,8 @@ fn fill(workbook: &mut Workbook, sheet: &str, rows: Vec<(u32, BTreeMap<&'static 
                 school: text(&v, "C"),
                 roles: text(&v, "D"),
                 subjects: text(&v, "E"),
+                grades: text(&v, "F"),
+                groups: text(&v, "G"),
             }),
             _ => {
                 let starts_on = date_of(sheet, row, "C", v.get("C"), &mut workbook.problems);
@@ -636,6 +650,8 @@ pub fn template() -> Result<Vec<u8>, ApiError> {
             "第一实验小学",
             "教师",
             "数学",
+            "三年级、四年级",
+            "数学教研组、三年级数学备课组(组长)",
         ],
         &["(示例)秋季学期", "2026-2027", "2026-09-01", "2027-01-20"],
     ];

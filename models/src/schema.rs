@@ -85,6 +85,7 @@ diesel::table! {
         created_at -> Timestamp,
         qualifiers -> Text,
         contact_school_ids -> Text,
+        grades -> Text,
     }
 }
 

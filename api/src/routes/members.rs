@@ -97,6 +97,8 @@ pub struct MemberView {
     /// A researcher's contact schools (联系点); empty for everyone else.
     contact_school_ids: Vec<String>,
     subjects: Vec<String>,
+    /// The grades the member teaches (from a district workbook).
+    grades: Vec<String>,
     created_at: DateTime<Utc>,
     /// Only in the answer that created the person without a password: their one-time
     /// password, answered this once.
@@ -117,6 +119,7 @@ impl From<Member> for MemberView {
             qualifiers: m.membership.qualifiers,
             contact_school_ids: m.membership.contact_school_ids,
             subjects: m.membership.subjects,
+            grades: m.membership.grades,
             created_at: m.membership.created_at.and_utc(),
             initial_password: None,
         }

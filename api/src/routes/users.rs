@@ -40,6 +40,8 @@ pub struct MembershipView {
     /// A researcher's contact schools (联系点).
     pub contact_school_ids: Vec<String>,
     pub subjects: Vec<String>,
+    /// The grades the member teaches (from a district workbook).
+    pub grades: Vec<String>,
 }
 
 impl From<&Membership> for MembershipView {
@@ -52,6 +54,7 @@ impl From<&Membership> for MembershipView {
             qualifiers: m.qualifiers.clone(),
             contact_school_ids: m.contact_school_ids.clone(),
             subjects: m.subjects.clone(),
+            grades: m.grades.clone(),
         }
     }
 }

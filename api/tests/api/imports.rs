@@ -1096,3 +1096,181 @@ async fn the_record_of_an_account_is_read_by_whoever_may_reset_its_password() {
             .expect_problem(404, "not_found");
     }
 }
+
+/// A workbook whose people sheet has the grades (任教年级) and groups (所在组) columns too.
+fn xlsx_with_groups(schools: &[&str], people: &[[&str; 7]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("学校").unwrap();
+    ws.write_string(0, 0, "学校名称").unwrap();
+    for (r, s) in schools.iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, *s).unwrap();
+    }
+    let ws = book.add_worksheet();
+    ws.set_name("人员").unwrap();
+    let headers = ["姓名", "手机号", "学校", "角色", "学科", "任教年级", "所在组"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in people.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn codes_of(res: &Response) -> Vec<(i64, String, String)> {
+    res.body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+                p["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = new_district(&app, &admin).await;
+    let wang = ["王老师", "13960000002", "第一小学", "教师", "数学"];
+    let row = |p: [&'static str; 5], grades: &'static str, groups: &'static str| {
+        [p[0], p[1], p[2], p[3], p[4], grades, groups]
+    };
+    let principal = row(["李校长", "13960000001", "第一小学", "校长", ""], "", "");
+    let lead = "数学教研组(组长)、三年级组（组长）";
+    let zhang = ["张老师", "13960000003", "第一小学", "教师", "数学"];
+    // A group the school lacks is made by the commit, if its name tells its kind.
+    let bad = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(zhang, "三年级", "数学教研组、兴趣小队"),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &bad).await.expect_status(201);
+    assert_eq!(
+        codes_of(&preview),
+        vec![(4, "G".to_string(), "invalid_group_name".to_string())]
+    );
+    let book = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(zhang, "三年级", "数学教研组、三年级组"),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &book).await.expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    assert_eq!(preview.body["summary"]["groups"]["created"], 2);
+    let made: Vec<&str> = preview.body["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "group")
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(made, vec!["数学教研组", "三年级组"]);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+
+    // The school has both groups, 王老师 leading them, and 王老师 teaches two grades.
+    let schools = app
+        .get("/v1/schools")
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let school = schools
+        .items()
+        .iter()
+        .find(|s| s["name"] == "第一小学")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let groups = app
+        .get(&format!("/v1/schools/{school}/groups"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let summary: Vec<(String, String, usize, String)> = groups
+        .items()
+        .iter()
+        .map(|g| {
+            let members = g["members"].as_array().unwrap();
+            let leader = members.iter().find(|m| m["leader"] == true).unwrap();
+            (
+                g["name"].as_str().unwrap().to_string(),
+                g["kind"].as_str().unwrap().to_string(),
+                members.len(),
+                leader["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("数学教研组".into(), "subject".into(), 2, "王老师".into()),
+            ("三年级组".into(), "grade".into(), 2, "王老师".into()),
+        ]
+    );
+    let members = app
+        .get(&format!("/v1/schools/{school}/members"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let grades_of = |name: &str| {
+        members
+            .items()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()["grades"]
+            .clone()
+    };
+    assert_eq!(grades_of("王老师"), json!(["三年级", "四年级"]));
+
+    // The same file again changes nothing.
+    let tables = ["users", "memberships", "school_groups", "group_members"];
+    let counts = tables.map(|t| app.count(t));
+    let again = upload(&app, &admin, &district, &book).await.expect_status(201);
+    assert_eq!(again.body["summary"]["groups"]["created"], 0);
+    assert_eq!(again.body["summary"]["people"]["unchanged"], 3, "{}", again.text);
+    commit(&app, &admin, again.str("id"), &[])
+        .await
+        .expect_status(200);
+    assert_eq!(tables.map(|t| app.count(t)), counts);
+
+    // A changed row: another grade, and a new lesson-preparation group it leads.
+    let changed = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(zhang, "三年级、五年级", "数学教研组、三年级数学备课组(组长)"),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &changed)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["changed"][0]["name"], "张老师");
+    assert_eq!(preview.body["changed"][0]["fields"], json!(["grades", "groups"]));
+    assert_eq!(preview.body["summary"]["groups"]["created"], 1);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    assert_eq!(app.count("school_groups"), counts[2] + 1);
+    assert_eq!(app.count("group_members"), counts[3] + 1);
+}

@@ -82,6 +82,7 @@ mod tests {
             created_at: chrono::NaiveDateTime::default(),
             qualifiers: Vec::new(),
             contact_school_ids: Vec::new(),
+            grades: Vec::new(),
         }
     }
 
