@@ -146,11 +146,39 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
             zip.write_all(b"<w:document/>").unwrap();
             zip.finish().unwrap().into_inner()
         }
+        // A compound file's signature and nothing else.
         "workbook_xls" => {
             let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
             b.resize(512, 0);
             b
         }
+        // A real .xls whose first sheet declares 16 million rows of 255 columns (its
+        // DIMENSIONS record), which calamine would reserve memory for.
+        "workbook_xls_dimensions" => {
+            let mut b = PEOPLE_XLS.to_vec();
+            let at = b
+                .windows(4)
+                .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
+                .expect("a DIMENSIONS record")
+                + 4;
+            b[at + 4..at + 8].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+            b[at + 10..at + 12].copy_from_slice(&0x00FFu16.to_le_bytes());
+            b
+        }
+        "workbook_xls_formula" => FORMULA_XLS.to_vec(),
+        // One row of a thousand numbers repeated 40,000 times: a few hundred bytes.
+        "workbook_ods_bomb" => {
+            let row = r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#;
+            ods(&[ods_table("学校", &[&["学校名称"]]), ods_raw_table("人员", row)], &[])
+        }
+        "workbook_ods_formula" => {
+            let row = r#"<table:table-row><table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2"/></table:table-row>"#;
+            ods(&[ods_table("学校", &[&["学校名称"]]), ods_raw_table("人员", row)], &[])
+        }
+        "workbook_ods_macro" => ods(
+            &[ods_table("学校", &[&["学校名称"]])],
+            &[("Basic/Standard/Module1.xml", b"<script:module/>".as_slice())],
+        ),
         // 200 MiB of zeros in one entry: about 200 KB compressed, declared honestly.
         "workbook_zip_bomb" => {
             let zeros = vec![0u8; 200 << 20];
@@ -211,6 +239,61 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
             .to_vec(),
         other => panic!("no hostile workbook {other}"),
     }
+}
+
+/// Legacy .xls files made once with xlwt (`api/tests/fixtures/README.md`).
+const PEOPLE_XLS: &[u8] = include_bytes!("../fixtures/people.xls");
+const FORMULA_XLS: &[u8] = include_bytes!("../fixtures/formula.xls");
+
+/// A table of an .ods: a row per slice, a text cell per value.
+fn ods_table(name: &str, rows: &[&[&str]]) -> String {
+    let rows: String = rows
+        .iter()
+        .map(|row| {
+            let cells: String = row
+                .iter()
+                .map(|v| match v.is_empty() {
+                    true => "<table:table-cell/>".to_string(),
+                    false => format!(
+                        r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#
+                    ),
+                })
+                .collect();
+            format!("<table:table-row>{cells}</table:table-row>")
+        })
+        .collect();
+    ods_raw_table(name, &rows)
+}
+
+fn ods_raw_table(name: &str, rows: &str) -> String {
+    format!(r#"<table:table table:name="{name}">{rows}</table:table>"#)
+}
+
+/// A minimal valid OpenDocument spreadsheet: its mimetype first and stored, a manifest, and
+/// `content.xml` with `tables`; `extra` entries besides.
+fn ods(tables: &[String], extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{}</office:spreadsheet></office:body></office:document-content>"#,
+        tables.concat()
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    for (name, bytes) in extra {
+        zip.start_file(*name, deflated).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
 }
 
 fn upload_body(bytes: &[u8], school: Option<&str>) -> (Vec<u8>, String) {
@@ -737,7 +820,12 @@ async fn hostile_workbooks_are_refused_and_change_nothing() {
     let cases: &[(&str, u16, &str)] = &[
         ("workbook_png", 422, "not_a_spreadsheet"),
         ("workbook_docx", 422, "not_a_spreadsheet"),
-        ("workbook_xls", 422, "unsupported_spreadsheet"),
+        ("workbook_xls", 422, "not_a_spreadsheet"),
+        ("workbook_xls_dimensions", 413, "workbook_too_large"),
+        ("workbook_xls_formula", 422, "formula_not_allowed"),
+        ("workbook_ods_bomb", 413, "workbook_too_large"),
+        ("workbook_ods_formula", 422, "formula_not_allowed"),
+        ("workbook_ods_macro", 422, "macro_workbook"),
         ("workbook_zip_bomb", 413, "workbook_too_large"),
         // zip refuses an entry that inflates past the size it declares (its checksum fails
         // once the declared bytes are out), and the cap stands behind it.
@@ -1273,4 +1361,71 @@ async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
         .expect_status(200);
     assert_eq!(app.count("school_groups"), counts[2] + 1);
     assert_eq!(app.count("group_members"), counts[3] + 1);
+}
+
+#[tokio::test]
+async fn workbooks_saved_as_xls_or_ods_are_told_by_their_content_and_import_alike() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = new_district(&app, &admin).await;
+    // A legacy .xls (uploaded under an .xlsx name: the bytes tell what it is).
+    let preview = upload(&app, &admin, &district, PEOPLE_XLS)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    let s = &preview.body["summary"];
+    assert_eq!(
+        (
+            s["schools"]["created"].as_i64(),
+            s["people"]["created"].as_i64(),
+            s["terms"]["created"].as_i64(),
+            s["groups"]["created"].as_i64()
+        ),
+        (Some(1), Some(2), Some(1), Some(1)),
+        "{}",
+        preview.text
+    );
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    // An .ods of the same shape, with its grades and groups columns.
+    let book = ods(
+        &[
+            ods_table("学校", &[&["学校名称"], &["开放格式小学"]]),
+            ods_table(
+                "人员",
+                &[
+                    &["姓名", "手机号", "学校", "角色", "学科", "任教年级", "所在组"],
+                    &["吴校长", "13980000001", "开放格式小学", "校长", "", "", ""],
+                    &[
+                        "郑老师",
+                        "13980000002",
+                        "开放格式小学",
+                        "教师",
+                        "数学",
+                        "二年级",
+                        "二年级组(组长)",
+                    ],
+                ],
+            ),
+        ],
+        &[],
+    );
+    let preview = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    assert_eq!(preview.body["summary"]["people"]["created"], 2);
+    assert_eq!(preview.body["summary"]["groups"]["created"], 1);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    // Both again: nothing to change.
+    for bytes in [PEOPLE_XLS.to_vec(), book] {
+        let again = upload(&app, &admin, &district, &bytes)
+            .await
+            .expect_status(201);
+        assert_eq!(again.body["created"], json!([]), "{}", again.text);
+        assert_eq!(again.body["changed"], json!([]), "{}", again.text);
+    }
 }
