@@ -275,8 +275,7 @@ fn import(
         .into());
     }
     let found = crate::import::find(&mut conn, &preview.id, None).map_err(describe)?;
-    let prepared =
-        crate::import::prepare(&found, remove, &config.jwt_secret).map_err(describe)?;
+    let prepared = crate::import::prepare(&found, remove, &config.jwt_secret).map_err(describe)?;
     let committed = (**conn)
         .transaction(|c| crate::import::commit(c, &found, prepared))
         .map_err(describe)?;

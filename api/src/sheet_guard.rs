@@ -108,7 +108,9 @@ impl<'a> Cfb<'a> {
             fat: Vec::new(),
         };
         // The FAT's own sectors: 109 listed in the header, the rest in the DIFAT chain.
-        let mut fat_sectors: Vec<u32> = (0..109).filter_map(|i| u32_at(bytes, 0x4C + i * 4)).collect();
+        let mut fat_sectors: Vec<u32> = (0..109)
+            .filter_map(|i| u32_at(bytes, 0x4C + i * 4))
+            .collect();
         let mut next = u32_at(bytes, 0x44)?;
         let mut steps = 0;
         while next <= MAX_SECTOR {
@@ -121,7 +123,10 @@ impl<'a> Cfb<'a> {
             fat_sectors.extend((0..per).filter_map(|i| u32_at(s, i * 4)));
             next = u32_at(s, per * 4)?;
         }
-        let fat_sectors: Vec<u32> = fat_sectors.into_iter().filter(|id| *id <= MAX_SECTOR).collect();
+        let fat_sectors: Vec<u32> = fat_sectors
+            .into_iter()
+            .filter(|id| *id <= MAX_SECTOR)
+            .collect();
         if fat_sectors.len() > cfb.sectors() {
             return None;
         }
@@ -200,8 +205,9 @@ impl<'a> Cfb<'a> {
             false => self.big_chain(*start)?,
             true => {
                 let mini_fat_bytes = self.big_chain(u32_at(self.bytes, 0x3C)?)?;
-                let mini_fat: Vec<u32> =
-                    (0..mini_fat_bytes.len() / 4).filter_map(|i| u32_at(&mini_fat_bytes, i * 4)).collect();
+                let mini_fat: Vec<u32> = (0..mini_fat_bytes.len() / 4)
+                    .filter_map(|i| u32_at(&mini_fat_bytes, i * 4))
+                    .collect();
                 let root = entries.first().filter(|e| e.1 == 5)?;
                 let pool = self.big_chain(root.2)?;
                 let pool = pool.as_slice();
@@ -309,7 +315,9 @@ pub fn check_ods(content: &[u8], max_rows: u64) -> Result<(), Refusal> {
     let mut pushed = 0u64;
     let (mut span, mut row, mut row_repeats, mut col, mut row_end) = (Span::default(), 0, 1, 0, 0);
     loop {
-        let event = reader.read_event_into(&mut buf).map_err(|_| Refusal::Unreadable)?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|_| Refusal::Unreadable)?;
         let (start, empty) = match &event {
             Event::Start(e) => (Some(e), false),
             Event::Empty(e) => (Some(e), true),
@@ -326,13 +334,15 @@ pub fn check_ods(content: &[u8], max_rows: u64) -> Result<(), Refusal> {
             match e.name().0 {
                 "table:table" => (span, row) = (Span::default(), 0),
                 "table:table-row" => {
-                    (row_repeats, col, row_end) = (repeat("table:number-rows-repeated").min(1 << 20), 0, 0);
+                    (row_repeats, col, row_end) =
+                        (repeat("table:number-rows-repeated").min(1 << 20), 0, 0);
                 }
                 "table:table-cell" | "table:covered-table-cell" => {
                     let cols = repeat("table:number-columns-repeated").min(16_384);
-                    let valued = e.attributes().flatten().any(|a| {
-                        matches!(a.key.0, "office:value-type" | "table:formula")
-                    });
+                    let valued = e
+                        .attributes()
+                        .flatten()
+                        .any(|a| matches!(a.key.0, "office:value-type" | "table:formula"));
                     // A cell with content inside (text) counts too.
                     if valued || !empty {
                         span.add((row, row + row_repeats), (col, col + cols));
@@ -373,11 +383,16 @@ mod tests {
 
     #[test]
     fn repeated_rows_and_columns_are_counted_out() {
-        let cell = r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+        let cell =
+            r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
         let ok = ods(&format!(
             r#"<table:table-row>{cell}{cell}</table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
         ));
-        assert_eq!(check_ods(&ok, 50_001), Ok(()), "trailing empty rows are free");
+        assert_eq!(
+            check_ods(&ok, 50_001),
+            Ok(()),
+            "trailing empty rows are free"
+        );
         let bomb = ods(&format!(
             r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#
         ));
@@ -385,11 +400,17 @@ mod tests {
         let far = ods(&format!(
             r#"<table:table-row>{cell}</table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row><table:table-row>{cell}</table:table-row>"#
         ));
-        assert_eq!(check_ods(&far, 50_001), Err(Refusal::TooManyRows(1_000_002)));
+        assert_eq!(
+            check_ods(&far, 50_001),
+            Err(Refusal::TooManyRows(1_000_002))
+        );
     }
 
     #[test]
     fn a_file_that_is_not_a_compound_file_is_unreadable() {
-        assert_eq!(check_xls(b"\xD0\xCF\x11\xE0 short", 10), Err(Refusal::Unreadable));
+        assert_eq!(
+            check_xls(b"\xD0\xCF\x11\xE0 short", 10),
+            Err(Refusal::Unreadable)
+        );
     }
 }

@@ -249,8 +249,9 @@ fn refused(r: crate::sheet_guard::Refusal) -> ApiError {
     match r {
         Refusal::Unreadable => not_a_spreadsheet(),
         Refusal::TooLarge => too_large(),
-        Refusal::TooManyRows(row) => unprocessable("too_many_rows", &[], "")
-            .detail(format!("a sheet has {MAX_ROWS} rows at most; one uses row {row}")),
+        Refusal::TooManyRows(row) => unprocessable("too_many_rows", &[], "").detail(format!(
+            "a sheet has {MAX_ROWS} rows at most; one uses row {row}"
+        )),
         Refusal::Macros => unprocessable("macro_workbook", &[], ""),
     }
 }

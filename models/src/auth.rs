@@ -384,15 +384,23 @@ pub fn account_events_page(
         query = query.filter(account_events::id.gt(after));
     }
     let rows: Vec<AccountEventRow> = query
-        .load::<(String, String, Option<String>, Option<String>, NaiveDateTime)>(conn)?
+        .load::<(
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            NaiveDateTime,
+        )>(conn)?
         .into_iter()
-        .map(|(id, kind, actor_id, actor_name, created_at)| AccountEventRow {
-            id,
-            kind,
-            actor_id,
-            actor_name,
-            created_at,
-        })
+        .map(
+            |(id, kind, actor_id, actor_name, created_at)| AccountEventRow {
+                id,
+                kind,
+                actor_id,
+                actor_name,
+                created_at,
+            },
+        )
         .collect();
     Ok(crate::page::Page::from_rows(rows, page, |r| r.id.as_str()))
 }

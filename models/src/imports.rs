@@ -184,7 +184,11 @@ fn load_groups(conn: &mut DbConn, district_id: &str) -> QueryResult<Vec<KnownGro
         .filter(schools::district_id.eq(district_id))
         .filter(school_groups::deleted_at.is_null())
         .order(school_groups::id.asc())
-        .select((school_groups::id, school_groups::school_id, school_groups::name))
+        .select((
+            school_groups::id,
+            school_groups::school_id,
+            school_groups::name,
+        ))
         .load(conn)?;
     let people: Vec<(String, String, bool)> = group_members::table
         .inner_join(school_groups::table)

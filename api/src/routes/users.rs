@@ -3,19 +3,19 @@
 use super::Router;
 use crate::auth::{password, Caller, Pending};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{optional_json, List, PageQuery};
 use crate::state::AppState;
 use actix_web::http::Method;
-use crate::extract::{optional_json, List, PageQuery};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use validator::Validate;
 use tingke_models::auth::AccountEvent;
 use tingke_models::members::Membership;
 use tingke_models::roles::Role;
 use tingke_models::rules::accounts::{self, Resetter, Target};
 use tingke_models::users::User;
 use tingke_models::{auth, members, users};
+use validator::Validate;
 
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/me", me)

@@ -109,10 +109,7 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("POST /v1/users/{id}/sessions/end", "o ffffff ff f f f f u"),
     // the record of a fresh teacher's account: whoever may reset their password (issue 21)
-    (
-        "GET /v1/users/{id}/account-events",
-        "o offffh hh h h h h u",
-    ),
+    ("GET /v1/users/{id}/account-events", "o offffh hh h h h h u"),
     // imports: the template for anyone; an upload into the demo district by an admin or a
     // principal (principal B's preview is of their own school); a fresh import of the admin's
     // to commit, and a committed one for its login sheet: the admin's alone
@@ -120,7 +117,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/districts/{id}/imports", "o offfff ff o h f f u"),
     ("GET /v1/imports/{id}", "o hhhhhh hh h h h h u"),
     // principal A's import of school A: theirs, and an admin's who may import there
-    ("GET /v1/imports/{id} [principal A's]", "o ohhhhh hh h h h h u"),
+    (
+        "GET /v1/imports/{id} [principal A's]",
+        "o ohhhhh hh h h h h u",
+    ),
     ("POST /v1/imports/{id}/commit", "o hhhhhh hh h h h h u"),
     ("POST /v1/imports/{id}/login-sheet", "o hhhhhh hh h h h h u"),
     // districts, terms, district members (the demo district unless said)

@@ -688,11 +688,7 @@ fn import_into_one_school_leaves_the_others_alone() {
         assert!(stdout.contains(code), "{code}: {stdout}");
     }
     assert_eq!(count_users(&db), 0);
-    let own = crate::imports::xlsx(
-        &[],
-        &[["郑校长", "13950000001", "本校", "校长", ""]],
-        &[],
-    );
+    let own = crate::imports::xlsx(&[], &[["郑校长", "13950000001", "本校", "校长", ""]], &[]);
     std::fs::write(&file, &own).unwrap();
     let out = run(&school, &["--commit"]);
     assert!(

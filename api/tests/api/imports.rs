@@ -169,11 +169,23 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
         // One row of a thousand numbers repeated 40,000 times: a few hundred bytes.
         "workbook_ods_bomb" => {
             let row = r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#;
-            ods(&[ods_table("学校", &[&["学校名称"]]), ods_raw_table("人员", row)], &[])
+            ods(
+                &[
+                    ods_table("学校", &[&["学校名称"]]),
+                    ods_raw_table("人员", row),
+                ],
+                &[],
+            )
         }
         "workbook_ods_formula" => {
             let row = r#"<table:table-row><table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2"/></table:table-row>"#;
-            ods(&[ods_table("学校", &[&["学校名称"]]), ods_raw_table("人员", row)], &[])
+            ods(
+                &[
+                    ods_table("学校", &[&["学校名称"]]),
+                    ods_raw_table("人员", row),
+                ],
+                &[],
+            )
         }
         "workbook_ods_macro" => ods(
             &[ods_table("学校", &[&["学校名称"]])],
@@ -1084,8 +1096,10 @@ async fn a_member_given_a_password_by_a_leader_chooses_their_own_first() {
     let school = principal.school_id();
     app.post(&format!("/v1/schools/{school}/members"))
         .token(&principal.token)
-        .json(json!({ "name": "选密码", "phone": "13930000021", "password": "picked-by-leader",
-                      "roles": ["teacher"] }))
+        .json(
+            json!({ "name": "选密码", "phone": "13930000021", "password": "picked-by-leader",
+                      "roles": ["teacher"] }),
+        )
         .send()
         .await
         .expect_status(201);
@@ -1120,7 +1134,11 @@ async fn a_member_given_a_password_by_a_leader_chooses_their_own_first() {
         .send()
         .await
         .expect_status(200);
-    assert!(reset.body.get("initial_password").is_none(), "{}", reset.text);
+    assert!(
+        reset.body.get("initial_password").is_none(),
+        "{}",
+        reset.text
+    );
     assert_eq!(reset.body["password_change_required"], true);
     let after = login("picked-again-1").await.expect_status(200);
     assert_eq!(after.body["password_change_required"], true);
@@ -1196,7 +1214,15 @@ fn xlsx_with_groups(schools: &[&str], people: &[[&str; 7]]) -> Vec<u8> {
     }
     let ws = book.add_worksheet();
     ws.set_name("人员").unwrap();
-    let headers = ["姓名", "手机号", "学校", "角色", "学科", "任教年级", "所在组"];
+    let headers = [
+        "姓名",
+        "手机号",
+        "学校",
+        "角色",
+        "学科",
+        "任教年级",
+        "所在组",
+    ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
@@ -1244,7 +1270,9 @@ async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
             row(zhang, "三年级", "数学教研组、兴趣小队"),
         ],
     );
-    let preview = upload(&app, &admin, &district, &bad).await.expect_status(201);
+    let preview = upload(&app, &admin, &district, &bad)
+        .await
+        .expect_status(201);
     assert_eq!(
         codes_of(&preview),
         vec![(4, "G".to_string(), "invalid_group_name".to_string())]
@@ -1257,7 +1285,9 @@ async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
             row(zhang, "三年级", "数学教研组、三年级组"),
         ],
     );
-    let preview = upload(&app, &admin, &district, &book).await.expect_status(201);
+    let preview = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
     assert_eq!(preview.body["committable"], true, "{}", preview.text);
     assert_eq!(preview.body["summary"]["groups"]["created"], 2);
     let made: Vec<&str> = preview.body["created"]
@@ -1320,22 +1350,22 @@ async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
         .send()
         .await
         .expect_status(200);
-    let grades_of = |name: &str| {
-        members
-            .items()
-            .iter()
-            .find(|m| m["name"] == name)
-            .unwrap()["grades"]
-            .clone()
-    };
+    let grades_of =
+        |name: &str| members.items().iter().find(|m| m["name"] == name).unwrap()["grades"].clone();
     assert_eq!(grades_of("王老师"), json!(["三年级", "四年级"]));
 
     // The same file again changes nothing.
     let tables = ["users", "memberships", "school_groups", "group_members"];
     let counts = tables.map(|t| app.count(t));
-    let again = upload(&app, &admin, &district, &book).await.expect_status(201);
+    let again = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
     assert_eq!(again.body["summary"]["groups"]["created"], 0);
-    assert_eq!(again.body["summary"]["people"]["unchanged"], 3, "{}", again.text);
+    assert_eq!(
+        again.body["summary"]["people"]["unchanged"], 3,
+        "{}",
+        again.text
+    );
     commit(&app, &admin, again.str("id"), &[])
         .await
         .expect_status(200);
@@ -1347,14 +1377,21 @@ async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
         &[
             principal,
             row(wang, "三年级、四年级", lead),
-            row(zhang, "三年级、五年级", "数学教研组、三年级数学备课组(组长)"),
+            row(
+                zhang,
+                "三年级、五年级",
+                "数学教研组、三年级数学备课组(组长)",
+            ),
         ],
     );
     let preview = upload(&app, &admin, &district, &changed)
         .await
         .expect_status(201);
     assert_eq!(preview.body["changed"][0]["name"], "张老师");
-    assert_eq!(preview.body["changed"][0]["fields"], json!(["grades", "groups"]));
+    assert_eq!(
+        preview.body["changed"][0]["fields"],
+        json!(["grades", "groups"])
+    );
     assert_eq!(preview.body["summary"]["groups"]["created"], 1);
     commit(&app, &admin, preview.str("id"), &[])
         .await
@@ -1395,7 +1432,15 @@ async fn workbooks_saved_as_xls_or_ods_are_told_by_their_content_and_import_alik
             ods_table(
                 "人员",
                 &[
-                    &["姓名", "手机号", "学校", "角色", "学科", "任教年级", "所在组"],
+                    &[
+                        "姓名",
+                        "手机号",
+                        "学校",
+                        "角色",
+                        "学科",
+                        "任教年级",
+                        "所在组",
+                    ],
                     &["吴校长", "13980000001", "开放格式小学", "校长", "", "", ""],
                     &[
                         "郑老师",

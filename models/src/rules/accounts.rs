@@ -140,10 +140,16 @@ mod tests {
         assert!(!may_reset_password(&admin, &target("adm", true, &[])));
         // The record of an account: whoever may reset it, and an administrator their own.
         assert!(may_read_account_events(&admin, &target("adm", true, &[])));
-        assert!(!may_read_account_events(&d, &target("t", false, &teacher_a)));
+        assert!(!may_read_account_events(
+            &d,
+            &target("t", false, &teacher_a)
+        ));
         let principal = [m(Some("a"), &[Role::Principal])];
         let p = by("p", false, &principal);
         assert!(may_read_account_events(&p, &target("t", false, &teacher_a)));
-        assert!(!may_read_account_events(&p, &target("p", false, &principal)));
+        assert!(!may_read_account_events(
+            &p,
+            &target("p", false, &principal)
+        ));
     }
 }

@@ -1438,7 +1438,11 @@ mod tests {
             ..Workbook::default()
         };
         let p = plan(&wb(vec![zhang.clone(), li.clone()]), &district(), &admin());
-        assert_eq!(codes(&p), vec![(3, "group_leaders")], "the 备课组 has no leader");
+        assert_eq!(
+            codes(&p),
+            vec![(3, "group_leaders")],
+            "the 备课组 has no leader"
+        );
         li.groups = "三年级组,三年级数学备课组（组长）".into();
         let p = plan(&wb(vec![zhang.clone(), li.clone()]), &district(), &admin());
         assert_eq!(codes(&p), vec![]);
@@ -1446,13 +1450,25 @@ mod tests {
             .changes
             .groups
             .iter()
-            .map(|g| (g.name.as_str(), g.kind.as_str(), g.subject.as_deref(), g.grade.as_deref()))
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    g.kind.as_str(),
+                    g.subject.as_deref(),
+                    g.grade.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             made,
             vec![
                 ("三年级组", "grade", None, Some("三年级")),
-                ("三年级数学备课组", "preparation", Some("数学"), Some("三年级")),
+                (
+                    "三年级数学备课组",
+                    "preparation",
+                    Some("数学"),
+                    Some("三年级")
+                ),
             ]
         );
         assert_eq!(p.summary.groups.created, 2);
