@@ -322,13 +322,14 @@ pub fn again(import: &Import, by: Option<&str>, secret: &[u8]) -> ApiResult<Comm
     if import.sheet_key_hash.as_deref() != Some(hash.as_str()) {
         return Err(committed());
     }
-    let kept: Kept = serde_json::from_str(&import.plan).map_err(ApiError::internal)?;
+    // The preview's summary, kept beside the plan: what the commit answered.
+    let summary: Summary = serde_json::from_str(&import.preview).map_err(ApiError::internal)?;
     let ids: Vec<String> = serde_json::from_str(import.sheet_people.as_deref().unwrap_or("[]"))
         .map_err(ApiError::internal)?;
     Ok(CommitView {
         id: import.id.clone(),
         status: "committed",
-        summary: kept.plan.summary,
+        summary,
         removed: import.removed.unwrap_or(0).max(0) as usize,
         login_sheet: SheetView {
             people: ids.len(),

@@ -243,8 +243,12 @@ async fn commit(
     }
     let secret = state.config.jwt_secret.clone();
     if found.status == "committed" {
-        // A retry whose first answer was lost: the same answer, while the sheet is not taken.
-        let answer = import::again(&found, Some(caller.id()), &secret)?;
+        // A retry whose first answer was lost: the same answer, while the sheet is not taken
+        // (the kept plan is read again: off the async threads).
+        let by = caller.id().to_string();
+        let answer = web::block(move || import::again(&found, Some(&by), &secret))
+            .await
+            .map_err(ApiError::internal)??;
         return Ok(commit_answer(&answer));
     }
     let remove = body.0.remove;
