@@ -393,9 +393,9 @@ mod tests {
             Ok(()),
             "trailing empty rows are free"
         );
-        let bomb = ods(&format!(
-            r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#
-        ));
+        let bomb = ods(
+            r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#,
+        );
         assert_eq!(check_ods(&bomb, 50_001), Err(Refusal::TooLarge));
         let far = ods(&format!(
             r#"<table:table-row>{cell}</table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row><table:table-row>{cell}</table:table-row>"#
