@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(photo json_bodies)
+[ ${#targets[@]} -gt 0 ] || targets=(photo json_bodies workbook)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo-fuzz passes nightly-only flags (-Zsanitizer=address); this machine has the stable
@@ -27,6 +27,8 @@ options() {
     case "$1" in
         photo) echo "-max_len=65536 -timeout=20 -rss_limit_mb=2048" ;;
         json_bodies) echo "-max_len=4096 -timeout=10 -rss_limit_mb=3072 -detect_leaks=0 -dict=api/fuzz/json.dict" ;;
+        # A workbook of a few pages; the reader must stay well under the server's memory.
+        workbook) echo "-max_len=65536 -timeout=20 -rss_limit_mb=1024" ;;
     esac
 }
 asan() {

@@ -121,6 +121,8 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/events/{id}/check-in", BodyKind::Small),
     ("POST", "/v1/schools/{id}/open-weeks", BodyKind::Json),
     ("PATCH", "/v1/open-weeks/{id}", BodyKind::Json),
+    // A password a leader chose for a reset (issue 21); last, as every addition.
+    ("POST", "/v1/users/{id}/password-reset", BodyKind::Small),
 ];
 
 /// Bytes of a small body.

@@ -56,6 +56,10 @@ pub enum Command {
         /// The district's id.
         #[arg(long)]
         district: String,
+        /// Limit the import to this school of the district, as a principal's import over HTTP
+        /// is: no new schools, no terms, no researchers, nobody outside it changed.
+        #[arg(long)]
+        school: Option<String>,
         /// Apply the preview (refused when it has problems).
         #[arg(long)]
         commit: bool,
@@ -103,10 +107,18 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Import {
             file,
             district,
+            school,
             commit,
             remove,
             login_sheet,
-        } => import(config, &file, &district, commit, remove, login_sheet),
+        } => import(
+            config,
+            &file,
+            (&district, school.as_deref()),
+            commit,
+            remove,
+            login_sheet,
+        ),
         Command::CreateAdmin { phone, name } => {
             let password = admin_password()?;
             let db = open_database(&config)?;
@@ -169,7 +181,7 @@ fn demo_scale(config: Config, scale: f64, seed: u64) -> Result<(), Box<dyn std::
 fn import(
     config: Config,
     file: &std::path::Path,
-    district: &str,
+    (district, school): (&str, Option<&str>),
     commit: bool,
     remove: Vec<String>,
     login_sheet: Option<std::path::PathBuf>,
@@ -197,6 +209,12 @@ fn import(
     if tingke_models::districts::find(&mut conn, district)?.is_none() {
         return Err(format!("no district {district}").into());
     }
+    if let Some(school) = school {
+        let found = tingke_models::schools::find(&mut conn, school)?;
+        if found.is_none_or(|s| s.district_id != district) {
+            return Err(format!("no school {school} in district {district}").into());
+        }
+    }
     let workbook = crate::import::read(&bytes).map_err(describe)?;
     let file_name = file
         .file_name()
@@ -204,7 +222,7 @@ fn import(
         .unwrap_or_default();
     let upload = crate::import::Upload {
         district_id: district,
-        school_id: None,
+        school_id: school,
         by: None,
         file_name: &file_name,
         bytes: &bytes,
@@ -257,7 +275,7 @@ fn import(
         .into());
     }
     let found = crate::import::find(&mut conn, &preview.id, None).map_err(describe)?;
-    let prepared = crate::import::prepare(&found, remove).map_err(describe)?;
+    let prepared = crate::import::prepare(&found, remove, &config.jwt_secret).map_err(describe)?;
     let committed = (**conn)
         .transaction(|c| crate::import::commit(c, &found, prepared))
         .map_err(describe)?;

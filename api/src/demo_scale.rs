@@ -492,6 +492,7 @@ pub fn generate(db: &Db, scale: f64, seed: u64, today: NaiveDate) -> Result<Summ
                 created_at: now,
                 qualifiers: "[]".into(),
                 contact_school_ids: "[]".into(),
+                grades: "[]".into(),
             })
             .collect();
         bulk::memberships(conn, &rows)?;
@@ -620,6 +621,7 @@ fn school_rows(
                 false => "[]".into(),
             },
             contact_school_ids: "[]".into(),
+            grades: "[]".into(),
         });
         people.push(Person {
             id: row.id.clone(),

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tingke_models::imports::{self, Import, NewPeople};
+use tingke_models::imports::{self, Applied, Import, NewPeople};
 use tingke_models::rules::imports::{self as rules, Line, Missing, Plan, Scope, Summary, Workbook};
 use tingke_models::DbConn;
 
@@ -146,6 +146,21 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "The dates overlap another term",
     ),
     (
+        "invalid_group_name",
+        "组名应以教研组、备课组(如 三年级数学备课组)、年级组或组结尾",
+        "A new group's name ends with 教研组, 备课组 (like 三年级数学备课组), 年级组 or 组",
+    ),
+    (
+        "group_not_allowed",
+        "教研员属于学区,不能加入学校的组",
+        "A researcher belongs to the district and joins no school group",
+    ),
+    (
+        "group_leaders",
+        "新建的组须有一至两名组长:在组名后写(组长)",
+        "A new group needs one or two leaders: write (组长) after the group's name",
+    ),
+    (
         "term_differs",
         "同名学期已存在且日期不同,请在系统中修改",
         "A term of that name exists with other dates; change it in Tingke",
@@ -170,13 +185,14 @@ pub fn problem_codes() -> Vec<&'static str> {
 }
 
 fn view(import: &Import, plan: Plan, lang: Lang) -> PreviewView {
+    let previewed = import.status == "previewed";
     PreviewView {
         id: import.id.clone(),
         district_id: import.district_id.clone(),
         school_id: import.school_id.clone(),
         file_name: import.file_name.clone(),
-        status: "previewed",
-        committable: plan.problems.is_empty(),
+        status: if previewed { "previewed" } else { "committed" },
+        committable: previewed && plan.problems.is_empty(),
         summary: plan.summary,
         created: plan.created,
         changed: plan.changed,
@@ -255,6 +271,7 @@ pub fn preview(
         sheet_key_hash: None,
         sheet_people: None,
         sheet_taken_at: None,
+        removed: None,
     };
     imports::insert(conn, &import)?;
     Ok(view(&import, plan, lang))
@@ -270,6 +287,57 @@ pub fn find(conn: &mut DbConn, id: &str, by: Option<(&str, bool)>) -> ApiResult<
     }
 }
 
+/// The preview of a kept import again, in `lang` (`GET /v1/imports/{id}`).
+pub fn preview_of(import: &Import, lang: Lang) -> ApiResult<PreviewView> {
+    let kept: Kept = serde_json::from_str(&import.plan).map_err(ApiError::internal)?;
+    Ok(view(import, kept.plan, lang))
+}
+
+/// The login sheet's key of an import: derived from the server's secret and the import's id,
+/// so that a retried commit can answer it again while the server stores nothing that tells
+/// the passwords (the database alone does not: the secret lives beside it, not in it).
+fn sheet_key(secret: &[u8], import_id: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(b"tingke login sheet\0");
+    mac.update(import_id.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The answer of a commit again, for a retry by whoever committed it (`by`; None: the command
+/// line) while the login sheet has not been taken: the first answer may have been lost, and
+/// with it the only way to the sheet. Otherwise 409 `import_committed`.
+pub fn again(import: &Import, by: Option<&str>, secret: &[u8]) -> ApiResult<CommitView> {
+    let committed = || ApiError::conflict("import_committed");
+    if import.status != "committed"
+        || import.sheet_taken_at.is_some()
+        || import.created_by.as_deref() != by
+    {
+        return Err(committed());
+    }
+    let key = URL_SAFE_NO_PAD.encode(sheet_key(secret, &import.id));
+    let hash = hex::encode(Sha256::digest(key.as_bytes()));
+    // Another secret since (rotated): the key cannot be told again.
+    if import.sheet_key_hash.as_deref() != Some(hash.as_str()) {
+        return Err(committed());
+    }
+    // The preview's summary, kept beside the plan: what the commit answered.
+    let summary: Summary = serde_json::from_str(&import.preview).map_err(ApiError::internal)?;
+    let ids: Vec<String> = serde_json::from_str(import.sheet_people.as_deref().unwrap_or("[]"))
+        .map_err(ApiError::internal)?;
+    Ok(CommitView {
+        id: import.id.clone(),
+        status: "committed",
+        summary,
+        removed: import.removed.unwrap_or(0).max(0) as usize,
+        login_sheet: SheetView {
+            people: ids.len(),
+            key,
+        },
+    })
+}
+
 /// What a commit needs before its transaction: the new people's ids and password hashes, and
 /// the login sheet's key. Hashing 20,000 passwords is the slow part: it runs on every core.
 pub struct Prepared {
@@ -281,7 +349,7 @@ pub struct Prepared {
 }
 
 /// Checks an import can be committed with `remove`, and prepares it (CPU: off the async threads).
-pub fn prepare(import: &Import, remove: Vec<String>) -> ApiResult<Prepared> {
+pub fn prepare(import: &Import, remove: Vec<String>, secret: &[u8]) -> ApiResult<Prepared> {
     if import.status != "previewed" {
         return Err(ApiError::conflict("import_committed"));
     }
@@ -296,8 +364,7 @@ pub fn prepare(import: &Import, remove: Vec<String>) -> ApiResult<Prepared> {
             format!("{id} is not a membership the preview lists as missing"),
         ));
     }
-    let mut key = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    let key = sheet_key(secret, &import.id);
     let ids: Vec<String> = kept
         .plan
         .changes
@@ -383,8 +450,12 @@ pub fn commit(conn: &mut DbConn, import: &Import, prepared: Prepared) -> ApiResu
             hashes: &prepared.hashes,
         },
         &remove,
-        now,
+        Applied {
+            by: import.created_by.as_deref(),
+            at: now,
+        },
     )?;
+    imports::set_removed(conn, &import.id, remove.len() as i32)?;
     Ok(CommitView {
         id: import.id.clone(),
         status: "committed",

@@ -15,6 +15,7 @@ pub mod import;
 pub mod reference;
 pub mod routes;
 pub mod school_year;
+pub mod sheet_guard;
 pub mod signed;
 pub mod startup;
 pub mod state;

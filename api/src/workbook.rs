@@ -1,11 +1,14 @@
 //! District workbooks (issue 21): reading an upload that may be hostile, and writing the template
 //! and the login sheet.
 //!
-//! Reading refuses, before it looks at a row: what is not an xlsx or a CSV (415-like 422
-//! `not_a_spreadsheet`; a legacy `.xls`, an `.xlsb` or an `.ods`: `unsupported_spreadsheet`),
-//! a workbook with macros (`macro_workbook`), and a zip bomb: the sizes its central directory
-//! declares are added up first, then every entry is inflated once into nothing with a cap on
-//! what is really produced (`workbook_too_large`), so calamine only ever inflates what fit.
+//! What a file is, is told from its first bytes, never from its name: a zip is an `.xlsx` or an
+//! `.ods` (by its entries), a compound file a legacy `.xls`, anything else is read as a CSV.
+//! Reading refuses, before it looks at a row: what is none of these (422 `not_a_spreadsheet`;
+//! an `.xlsb`: `unsupported_spreadsheet`), a workbook with macros (`macro_workbook`), and a zip
+//! bomb: the sizes its central directory declares are added up first, then every entry is
+//! inflated once into nothing with a cap on what is really produced (`workbook_too_large`), so
+//! calamine only ever inflates what fit. An `.xls` or `.ods` that would span more cells than
+//! [`crate::sheet_guard::MAX_CELLS`] is refused (`workbook_too_large`) before calamine reads it.
 //! Sheets are then streamed cell by cell (never as a whole range: a sheet with one cell in A1
 //! and one in XFD1048576 would be a range of 17 billion cells), refusing a row past
 //! [`MAX_ROWS`] (`too_many_rows`), a cell longer than [`MAX_CELL_CHARS`] (`cell_too_long`) and
@@ -17,7 +20,7 @@
 
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsx};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use tingke_models::names::normalise;
@@ -87,6 +90,18 @@ const PEOPLE_COLUMNS: &[Column] = &[
         headers: &["学科", "任教学科", "subjects", "subject"],
         required: false,
         note: "任教学科,多个用顿号分隔,可留空。",
+    },
+    Column {
+        letter: "F",
+        headers: &["任教年级", "年级", "grades", "grade"],
+        required: false,
+        note: "任教年级,如 三年级;多个用顿号分隔,可留空。",
+    },
+    Column {
+        letter: "G",
+        headers: &["所在组", "教研组", "groups", "group"],
+        required: false,
+        note: "所在的教研组、备课组、年级组,多个用顿号分隔,可留空。本校还没有的组会新建(预览中列为新建):组名以教研组、备课组(如 三年级数学备课组)、年级组或组结尾,且须有一至两人在组名后写(组长)。已在组中的人保持不变。",
     },
 ];
 
@@ -186,7 +201,7 @@ fn unprocessable(code: &'static str, cells: &[String], message: &str) -> ApiErro
 
 fn not_a_spreadsheet() -> ApiError {
     unprocessable("not_a_spreadsheet", &[], "")
-        .detail("send the workbook as .xlsx (or the people sheet as .csv)")
+        .detail("send the workbook as .xlsx, .xls or .ods (or the people sheet as .csv)")
 }
 
 fn too_large() -> ApiError {
@@ -214,22 +229,43 @@ fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
     format!("{sheet}!{}{row}", column_letter(col))
 }
 
-/// Reads an uploaded workbook (xlsx) or people sheet (CSV).
+/// Reads an uploaded workbook (xlsx, xls, ods) or people sheet (CSV), told by its first bytes.
 pub fn read(bytes: &[u8]) -> Result<Workbook, ApiError> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return read_xlsx(bytes);
+        return match check_zip(bytes)? {
+            Zipped::Xlsx => read_xlsx(bytes),
+            Zipped::Ods(content) => read_ods(bytes, &content),
+        };
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        // A legacy .xls: calamine reserves memory for the cells a sheet declares before
-        // reading one, so a file of a few bytes can ask for gigabytes. Refused until read safely.
-        return Err(unprocessable("unsupported_spreadsheet", &[], "")
-            .detail("legacy .xls: save the workbook as .xlsx"));
+        return read_xls(bytes);
     }
     read_csv(bytes)
 }
 
-/// Checks the zip under an xlsx and tells what it is.
-fn check_zip(bytes: &[u8]) -> Result<(), ApiError> {
+/// A refusal of `sheet_guard` as answered.
+fn refused(r: crate::sheet_guard::Refusal) -> ApiError {
+    use crate::sheet_guard::Refusal;
+    match r {
+        Refusal::Unreadable => not_a_spreadsheet(),
+        Refusal::TooLarge => too_large(),
+        Refusal::TooManyRows(row) => unprocessable("too_many_rows", &[], "").detail(format!(
+            "a sheet has {MAX_ROWS} rows at most; one uses row {row}"
+        )),
+        Refusal::Macros => unprocessable("macro_workbook", &[], ""),
+    }
+}
+
+/// What a zip holds: an xlsx, or an ods with its `content.xml` (inflated, within the cap).
+enum Zipped {
+    Xlsx,
+    Ods(Vec<u8>),
+}
+
+const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+
+/// Checks the zip under an xlsx or an ods and tells which it is.
+fn check_zip(bytes: &[u8]) -> Result<Zipped, ApiError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_a_spreadsheet())?;
     if archive.len() > MAX_ENTRIES {
         return Err(too_large());
@@ -250,25 +286,34 @@ fn check_zip(bytes: &[u8]) -> Result<(), ApiError> {
     {
         return Err(unprocessable("macro_workbook", &[], ""));
     }
-    if names.iter().any(|n| n == "xl/workbook.bin") || names.iter().any(|n| n == "content.xml") {
+    if names.iter().any(|n| n == "xl/workbook.bin") {
         return Err(
             unprocessable("unsupported_spreadsheet", &[], "").detail("save the workbook as .xlsx")
         );
     }
-    if !names.iter().any(|n| n == "xl/workbook.xml") {
+    // An ods's Basic macros and scripts.
+    if names
+        .iter()
+        .any(|n| n.starts_with("Basic/") || n.starts_with("Scripts/"))
+    {
+        return Err(unprocessable("macro_workbook", &[], ""));
+    }
+    let ods = names.iter().any(|n| n == "content.xml");
+    if !ods && !names.iter().any(|n| n == "xl/workbook.xml") {
         return Err(not_a_spreadsheet());
     }
     // What the entries really inflate to, whatever they declared.
     let mut inflated = 0u64;
-    let mut types = Vec::new();
+    let (mut types, mut mimetype, mut content) = (Vec::new(), Vec::new(), Vec::new());
     for (i, name) in names.iter().enumerate() {
         let mut entry = archive.by_index(i).map_err(|_| not_a_spreadsheet())?;
         let left = MAX_INFLATED - inflated;
-        let is_types = name == "[Content_Types].xml";
         let mut limited = (&mut entry).take(left + 1);
-        let n = match is_types {
-            true => limited.read_to_end(&mut types),
-            false => std::io::copy(&mut limited, &mut std::io::sink()).map(|n| n as usize),
+        let n = match name.as_str() {
+            "[Content_Types].xml" => limited.read_to_end(&mut types),
+            "mimetype" => limited.read_to_end(&mut mimetype),
+            "content.xml" if ods => limited.read_to_end(&mut content),
+            _ => std::io::copy(&mut limited, &mut std::io::sink()).map(|n| n as usize),
         }
         .map_err(|_| not_a_spreadsheet())? as u64;
         inflated += n;
@@ -279,16 +324,140 @@ fn check_zip(bytes: &[u8]) -> Result<(), ApiError> {
     if String::from_utf8_lossy(&types).contains("macroEnabled") {
         return Err(unprocessable("macro_workbook", &[], ""));
     }
-    Ok(())
+    if !ods {
+        return Ok(Zipped::Xlsx);
+    }
+    // Another OpenDocument (a text, a presentation) is not a spreadsheet.
+    if mimetype.trim_ascii() != ODS_MIMETYPE {
+        return Err(not_a_spreadsheet());
+    }
+    crate::sheet_guard::check_ods(&content, u64::from(MAX_ROWS) + 1).map_err(refused)?;
+    Ok(Zipped::Ods(content))
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ApiError> {
-    check_zip(bytes)?;
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        tracing::info!(error = %e, "an upload is not a readable xlsx");
+fn read_ods(bytes: &[u8], _checked: &[u8]) -> Result<Workbook, ApiError> {
+    let book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| {
+        tracing::info!(error = %e, "an upload is not a readable ods");
         not_a_spreadsheet()
     })?;
+    read_ranges(book)
+}
+
+fn read_xls(bytes: &[u8]) -> Result<Workbook, ApiError> {
+    crate::sheet_guard::check_xls(bytes, u64::from(MAX_ROWS) + 1).map_err(refused)?;
+    let book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| {
+        tracing::info!(error = %e, "an upload is not a readable xls");
+        not_a_spreadsheet()
+    })?;
+    read_ranges(book)
+}
+
+/// Reads the sheets of a workbook calamine holds as ranges (xls, ods), refusing formulas.
+fn read_ranges<RS, B>(mut book: B) -> Result<Workbook, ApiError>
+where
+    RS: std::io::Read + std::io::Seek,
+    B: Reader<RS>,
+    B::Error: std::fmt::Display,
+{
     let names = book.sheet_names();
+    assemble(&names, |name, sheet| {
+        let unreadable = |e: B::Error| {
+            tracing::info!(error = %e, "a sheet could not be read");
+            not_a_spreadsheet()
+        };
+        let formulas = book.worksheet_formula(name).map_err(unreadable)?;
+        let (fr, fc) = formulas.start().unwrap_or((0, 0));
+        let found: Vec<String> = formulas
+            .used_cells()
+            .filter(|(_, _, f)| !f.is_empty())
+            .map(|(r, c, _)| cell_ref(sheet, fr + r as u32 + 1, fc + c as u32))
+            .collect();
+        if !found.is_empty() {
+            return Err(unprocessable("formula_not_allowed", &found, "a formula"));
+        }
+        let range = book.worksheet_range(name).map_err(unreadable)?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut grid = Collector::new(sheet);
+        for (r, c, data) in range.used_cells() {
+            if let Some(value) = value_of(data) {
+                grid.push(r0 + r as u32 + 1, c0 + c as u32, value)?;
+            }
+        }
+        Ok(grid.grid)
+    })
+}
+
+/// A cell of a range as read; `None`: empty.
+fn value_of(data: &Data) -> Option<Value> {
+    Some(match data {
+        Data::Empty => return None,
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Int(i) => Value::Number(*i as f64),
+        Data::Float(f) => Value::Number(*f),
+        Data::Bool(b) => Value::Text(b.to_string()),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(t) => Value::Date(t.date()),
+            None => Value::Number(d.as_f64()),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
+        Data::Error(e) => Value::Text(format!("#{e:?}")),
+    })
+}
+
+/// The grid of one sheet as its cells come: long cells and rows past the limit refused.
+struct Collector<'a> {
+    sheet: &'a str,
+    grid: Grid,
+    rows: u32,
+}
+
+impl<'a> Collector<'a> {
+    fn new(sheet: &'a str) -> Collector<'a> {
+        Collector {
+            sheet,
+            grid: Grid::new(),
+            rows: 0,
+        }
+    }
+
+    /// Takes the value of a cell (row from 1, column from 0).
+    fn push(&mut self, row: u32, col: u32, value: Value) -> Result<(), ApiError> {
+        if let Value::Text(t) = &value {
+            if t.trim().is_empty() {
+                return Ok(());
+            }
+            if t.chars().count() > MAX_CELL_CHARS {
+                return Err(unprocessable(
+                    "cell_too_long",
+                    &[cell_ref(self.sheet, row, col)],
+                    "too long",
+                )
+                .detail(format!("a cell holds {MAX_CELL_CHARS} characters at most")));
+            }
+        }
+        if row > MAX_ROWS + 1 {
+            return Err(too_many_rows(self.sheet, row));
+        }
+        if col >= MAX_COLUMNS {
+            return Ok(());
+        }
+        let line = self.grid.entry(row).or_default();
+        if line.is_empty() {
+            self.rows += 1;
+            if self.rows > MAX_ROWS + 1 {
+                return Err(too_many_rows(self.sheet, row));
+            }
+        }
+        line.insert(col, value);
+        Ok(())
+    }
+}
+
+/// The workbook of the sheets named `names`, each read by `read_sheet(name, template sheet)`.
+fn assemble(
+    names: &[String],
+    mut read_sheet: impl FnMut(&str, &str) -> Result<Grid, ApiError>,
+) -> Result<Workbook, ApiError> {
     let mut grids: Vec<Option<Grid>> = Vec::new();
     for (sheet, aliases, _, required) in SHEETS {
         let found = names.iter().find(|n| {
@@ -296,7 +465,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ApiError> {
             n == *sheet || aliases.iter().any(|a| n.eq_ignore_ascii_case(a))
         });
         match found {
-            Some(name) => grids.push(Some(read_sheet(&mut book, name, sheet)?)),
+            Some(name) => grids.push(Some(read_sheet(name, sheet)?)),
             None if *required => {
                 return Err(unprocessable("missing_sheet", &[sheet.to_string()], "")
                     .detail(format!("the workbook needs a sheet named {sheet}")))
@@ -317,6 +486,15 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ApiError> {
     Ok(workbook)
 }
 
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ApiError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+        tracing::info!(error = %e, "an upload is not a readable xlsx");
+        not_a_spreadsheet()
+    })?;
+    let names = book.sheet_names();
+    assemble(&names, |name, sheet| read_sheet(&mut book, name, sheet))
+}
+
 /// Streams one sheet's cells into a grid, refusing formulas, long cells and rows past the limit.
 fn read_sheet<R: std::io::Read + std::io::Seek>(
     book: &mut Xlsx<R>,
@@ -327,9 +505,8 @@ fn read_sheet<R: std::io::Read + std::io::Seek>(
         tracing::info!(error = %e, "a sheet could not be read");
         not_a_spreadsheet()
     })?;
-    let mut grid = Grid::new();
+    let mut grid = Collector::new(sheet);
     let mut formulas = Vec::new();
-    let mut rows = 0u32;
     loop {
         let cell = match reader.next_cell_with_formula() {
             Ok(Some(cell)) => cell,
@@ -358,38 +535,12 @@ fn read_sheet<R: std::io::Read + std::io::Seek>(
             DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Text(s),
             DataRef::Error(e) => Value::Text(format!("#{e:?}")),
         };
-        if let Value::Text(t) = &value {
-            if t.trim().is_empty() {
-                continue;
-            }
-            if t.chars().count() > MAX_CELL_CHARS {
-                return Err(unprocessable(
-                    "cell_too_long",
-                    &[cell_ref(sheet, row, col)],
-                    "too long",
-                )
-                .detail(format!("a cell holds {MAX_CELL_CHARS} characters at most")));
-            }
-        }
-        if row > MAX_ROWS + 1 {
-            return Err(too_many_rows(sheet, row));
-        }
-        if col >= MAX_COLUMNS {
-            continue;
-        }
-        let line = grid.entry(row).or_default();
-        if line.is_empty() {
-            rows += 1;
-            if rows > MAX_ROWS + 1 {
-                return Err(too_many_rows(sheet, row));
-            }
-        }
-        line.insert(col, value);
+        grid.push(row, col, value)?;
     }
     if !formulas.is_empty() {
         return Err(unprocessable("formula_not_allowed", &formulas, "a formula"));
     }
-    Ok(grid)
+    Ok(grid.grid)
 }
 
 fn too_many_rows(sheet: &str, row: u32) -> ApiError {
@@ -508,6 +659,8 @@ fn fill(workbook: &mut Workbook, sheet: &str, rows: Vec<(u32, BTreeMap<&'static 
                 school: text(&v, "C"),
                 roles: text(&v, "D"),
                 subjects: text(&v, "E"),
+                grades: text(&v, "F"),
+                groups: text(&v, "G"),
             }),
             _ => {
                 let starts_on = date_of(sheet, row, "C", v.get("C"), &mut workbook.problems);
@@ -636,6 +789,8 @@ pub fn template() -> Result<Vec<u8>, ApiError> {
             "第一实验小学",
             "教师",
             "数学",
+            "三年级、四年级",
+            "数学教研组、三年级数学备课组(组长)",
         ],
         &["(示例)秋季学期", "2026-2027", "2026-09-01", "2027-01-20"],
     ];

@@ -348,3 +348,59 @@ pub fn account_events_of(
         .select((account_events::kind, account_events::actor_id))
         .load(conn)
 }
+
+/// One account event as read back, with the name of who did it (None: the command line, or
+/// a person since deleted from the list of users).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEventRow {
+    pub id: String,
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// One page of a person's account events, oldest first (ids are time-ordered).
+pub fn account_events_page(
+    conn: &mut DbConn,
+    user_id: &str,
+    page: &crate::page::PageRequest,
+) -> QueryResult<crate::page::Page<AccountEventRow>> {
+    use crate::schema::account_events;
+    let mut query = account_events::table
+        .left_join(users::table.on(account_events::actor_id.eq(users::id.nullable())))
+        .filter(account_events::user_id.eq(user_id))
+        .order(account_events::id.asc())
+        .limit(page.fetch_limit())
+        .select((
+            account_events::id,
+            account_events::kind,
+            account_events::actor_id,
+            users::name.nullable(),
+            account_events::created_at,
+        ))
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(account_events::id.gt(after));
+    }
+    let rows: Vec<AccountEventRow> = query
+        .load::<(
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            NaiveDateTime,
+        )>(conn)?
+        .into_iter()
+        .map(
+            |(id, kind, actor_id, actor_name, created_at)| AccountEventRow {
+                id,
+                kind,
+                actor_id,
+                actor_name,
+                created_at,
+            },
+        )
+        .collect();
+    Ok(crate::page::Page::from_rows(rows, page, |r| r.id.as_str()))
+}

@@ -4,7 +4,8 @@
 use crate::bulk::{self, UserRow};
 use crate::members::{Membership, MembershipRow};
 use crate::rules::imports::{
-    Changes, District, KnownMembership, KnownPerson, KnownSchool, KnownTerm, PersonRef, SchoolRef,
+    Changes, District, GroupRef, KnownGroup, KnownMembership, KnownPerson, KnownSchool, KnownTerm,
+    PersonRef, SchoolRef,
 };
 use crate::schema::{group_members, imports, memberships, school_groups, schools, terms, users};
 use crate::schools::School;
@@ -34,6 +35,8 @@ pub struct Import {
     pub sheet_key_hash: Option<String>,
     pub sheet_people: Option<String>,
     pub sheet_taken_at: Option<NaiveDateTime>,
+    /// Memberships the commit removed, for a retried commit's answer.
+    pub removed: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConn, import: &Import) -> QueryResult<()> {
@@ -71,6 +74,14 @@ pub fn mark_committed(
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Keeps how many memberships a commit removed.
+pub fn set_removed(conn: &mut DbConn, id: &str, removed: i32) -> QueryResult<()> {
+    diesel::update(imports::table.filter(imports::id.eq(id)))
+        .set(imports::removed.eq(removed))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Takes the login sheet of a committed import: false when it was taken already.
@@ -150,6 +161,7 @@ pub fn load_district(
                 school_id: m.school_id,
                 roles: m.roles,
                 subjects: m.subjects,
+                grades: m.grades,
                 name,
                 phone,
             }
@@ -161,7 +173,48 @@ pub fn load_district(
         terms,
         people,
         memberships,
+        groups: load_groups(conn, district_id)?,
     })
+}
+
+/// The live groups of the district's schools, each with its people.
+fn load_groups(conn: &mut DbConn, district_id: &str) -> QueryResult<Vec<KnownGroup>> {
+    let groups: Vec<(String, String, String)> = school_groups::table
+        .inner_join(schools::table.on(school_groups::school_id.eq(schools::id)))
+        .filter(schools::district_id.eq(district_id))
+        .filter(school_groups::deleted_at.is_null())
+        .order(school_groups::id.asc())
+        .select((
+            school_groups::id,
+            school_groups::school_id,
+            school_groups::name,
+        ))
+        .load(conn)?;
+    let people: Vec<(String, String, bool)> = group_members::table
+        .inner_join(school_groups::table)
+        .inner_join(schools::table.on(school_groups::school_id.eq(schools::id)))
+        .filter(schools::district_id.eq(district_id))
+        .filter(school_groups::deleted_at.is_null())
+        .select((
+            group_members::group_id,
+            group_members::user_id,
+            group_members::leader,
+        ))
+        .load(conn)?;
+    let mut by_group: std::collections::HashMap<String, Vec<(String, bool)>> =
+        std::collections::HashMap::new();
+    for (group, user, leader) in people {
+        by_group.entry(group).or_default().push((user, leader));
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(id, school_id, name)| KnownGroup {
+            members: by_group.remove(&id).unwrap_or_default(),
+            id,
+            school_id,
+            name,
+        })
+        .collect())
 }
 
 /// The new people of a commit: their ids (chosen before, so that their one-time passwords could
@@ -172,6 +225,12 @@ pub struct NewPeople<'a> {
     pub hashes: &'a [String],
 }
 
+/// Who applies the changes (None: the command line) and when.
+pub struct Applied<'a> {
+    pub by: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
 /// Applies `changes` to the district and removes the memberships `remove` (and their people from
 /// the groups of those schools). Call inside the transaction that planned them.
 pub fn apply(
@@ -180,8 +239,9 @@ pub fn apply(
     changes: &Changes,
     people: NewPeople,
     remove: &[(String, Option<String>, String)],
-    now: NaiveDateTime,
+    applied: Applied,
 ) -> QueryResult<()> {
+    let now = applied.at;
     let school_ids: Vec<String> = changes.schools.iter().map(|_| crate::new_id()).collect();
     for (id, name) in school_ids.iter().zip(&changes.schools) {
         crate::schools::insert(
@@ -252,6 +312,7 @@ pub fn apply(
                 created_at: now,
                 qualifiers: "[]".into(),
                 contact_school_ids: "[]".into(),
+                grades: serde_json::to_string(&j.grades).unwrap_or_else(|_| "[]".into()),
             }
         })
         .collect();
@@ -264,9 +325,21 @@ pub fn apply(
                     .eq(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())),
                 memberships::subjects
                     .eq(serde_json::to_string(&u.subjects).unwrap_or_else(|_| "[]".into())),
+                memberships::grades
+                    .eq(serde_json::to_string(&u.grades).unwrap_or_else(|_| "[]".into())),
             ))
             .execute(conn)?;
     }
+    let person_id = |p: &PersonRef| match p {
+        PersonRef::Existing(id) => id.clone(),
+        PersonRef::New(i) => people.ids[*i].clone(),
+    };
+    let school_id = |s: &SchoolRef| match s {
+        SchoolRef::Existing(id) => id.clone(),
+        SchoolRef::New(i) => school_ids[*i].clone(),
+        SchoolRef::District => String::new(),
+    };
+    apply_groups(conn, changes, &person_id, &school_id, &applied)?;
     for (membership_id, school_id, user_id) in remove {
         if let Some(school) = school_id {
             let groups = school_groups::table
@@ -280,6 +353,81 @@ pub fn apply(
             .execute(conn)?;
         }
         diesel::delete(memberships::table.filter(memberships::id.eq(membership_id)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Makes the new groups and puts people in groups; a group that exists and gains people gets
+/// its next version, so that phones syncing it see them.
+fn apply_groups(
+    conn: &mut DbConn,
+    changes: &Changes,
+    person_id: &dyn Fn(&PersonRef) -> String,
+    school_id: &dyn Fn(&SchoolRef) -> String,
+    applied: &Applied,
+) -> QueryResult<()> {
+    let group_ids: Vec<String> = changes.groups.iter().map(|_| crate::new_id()).collect();
+    for (i, (id, g)) in group_ids.iter().zip(&changes.groups).enumerate() {
+        // Made by the importer; from the command line, by the person the workbook names to
+        // lead it (a group is always led: `rules::imports` checks it).
+        let leader = changes
+            .group_members
+            .iter()
+            .find(|j| j.group == GroupRef::New(i) && j.leader)
+            .map(|j| person_id(&j.person));
+        let created_by = applied
+            .by
+            .map(str::to_string)
+            .or(leader)
+            .ok_or(diesel::result::Error::RollbackTransaction)?;
+        crate::groups::insert(
+            conn,
+            &crate::groups::Group {
+                id: id.clone(),
+                school_id: school_id(&g.school),
+                kind: g.kind.clone(),
+                name: g.name.clone(),
+                subject: g.subject.clone(),
+                grade: g.grade.clone(),
+                created_by,
+                request_hash: "import".into(),
+                version: 1,
+                created_at: applied.at,
+                updated_at: applied.at,
+                deleted_at: None,
+            },
+        )?;
+    }
+    let rows: Vec<bulk::GroupMemberRow> = changes
+        .group_members
+        .iter()
+        .map(|j| bulk::GroupMemberRow {
+            group_id: match &j.group {
+                GroupRef::Existing(id) => id.clone(),
+                GroupRef::New(i) => group_ids[*i].clone(),
+            },
+            user_id: person_id(&j.person),
+            leader: j.leader,
+        })
+        .collect();
+    bulk::group_members(conn, &rows)?;
+    let mut grown: Vec<&str> = changes
+        .group_members
+        .iter()
+        .filter_map(|j| match &j.group {
+            GroupRef::Existing(id) => Some(id.as_str()),
+            GroupRef::New(_) => None,
+        })
+        .collect();
+    grown.sort_unstable();
+    grown.dedup();
+    for chunk in grown.chunks(5_000) {
+        diesel::update(school_groups::table.filter(school_groups::id.eq_any(chunk)))
+            .set((
+                school_groups::version.eq(school_groups::version + 1),
+                school_groups::updated_at.eq(applied.at),
+            ))
             .execute(conn)?;
     }
     Ok(())

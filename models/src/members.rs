@@ -25,6 +25,8 @@ pub struct MembershipRow {
     pub qualifiers: String,
     /// JSON array of school ids: a researcher's contact schools (联系点).
     pub contact_school_ids: String,
+    /// JSON array of the grades the member teaches (`三年级`).
+    pub grades: String,
 }
 
 /// A membership with its roles and subjects parsed.
@@ -42,6 +44,8 @@ pub struct Membership {
     /// A researcher's contact schools (联系点): the schools of the district they are responsible
     /// for.
     pub contact_school_ids: Vec<String>,
+    /// The grades the member teaches in the school.
+    pub grades: Vec<String>,
 }
 
 impl Membership {
@@ -72,6 +76,7 @@ impl From<MembershipRow> for Membership {
             roles: names.iter().filter_map(|n| Role::parse(n)).collect(),
             subjects: serde_json::from_str(&row.subjects).unwrap_or_default(),
             contact_school_ids: serde_json::from_str(&row.contact_school_ids).unwrap_or_default(),
+            grades: serde_json::from_str(&row.grades).unwrap_or_default(),
             id: row.id,
             user_id: row.user_id,
             district_id: row.district_id,
@@ -118,6 +123,7 @@ pub fn insert_with_id(
         created_at: at,
         qualifiers: qualifiers_json(new.qualifiers),
         contact_school_ids: "[]".into(),
+        grades: "[]".into(),
     };
     diesel::insert_into(memberships::table)
         .values(&row)

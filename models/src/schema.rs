@@ -40,6 +40,7 @@ diesel::table! {
         sheet_key_hash -> Nullable<Text>,
         sheet_people -> Nullable<Text>,
         sheet_taken_at -> Nullable<Timestamp>,
+        removed -> Nullable<Integer>,
     }
 }
 
@@ -84,6 +85,7 @@ diesel::table! {
         created_at -> Timestamp,
         qualifiers -> Text,
         contact_school_ids -> Text,
+        grades -> Text,
     }
 }
 

@@ -73,8 +73,9 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, at: NaiveDateTime) 
         .map(|_| ())
 }
 
-/// Gives a user a one-time password (its hash): they must choose their own at their next login.
-/// False when there is no such active user.
+/// Gives a user a password someone else chose (its hash: a one-time password, or one a leader
+/// picked): they must choose their own at their next login. False when there is no such active
+/// user.
 pub fn set_one_time_password(
     conn: &mut DbConn,
     id: &str,

@@ -52,9 +52,10 @@ pub fn one_time() -> String {
 }
 
 /// The one-time password of `user_id` under an import's login-sheet key: HMAC-SHA256 of the
-/// id with the key, written as [`one_time`] writes its letters. The key is random and handed
-/// to the importer only (the server keeps its SHA-256), so the sheet can be written once the
-/// importer presents it, and nothing stored tells the password.
+/// id with the key, written as [`one_time`] writes its letters. The key is derived from the
+/// server's secret and the import (`crate::import`), handed to the importer (the database keeps
+/// its SHA-256), so the sheet can be written once the importer presents it, and nothing in the
+/// database tells the password.
 pub fn one_time_from_key(key: &[u8], user_id: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)

@@ -20,6 +20,7 @@ use validator::Validate;
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/imports/template.xlsx", template)
         .add(Method::POST, "/v1/districts/{id}/imports", upload)
+        .add(Method::GET, "/v1/imports/{id}", get)
         .add(Method::POST, "/v1/imports/{id}/commit", commit)
         .add(Method::POST, "/v1/imports/{id}/login-sheet", login_sheet);
 }
@@ -168,7 +169,7 @@ async fn upload(
     .await
     .map_err(ApiError::internal)?;
     let workbook = read?;
-    let lang = crate::i18n::current().map_or(crate::i18n::Lang::Zh, |c| c.lang);
+    let lang = caller_lang();
     let by = caller.id().to_string();
     let preview = state
         .write(move |conn| {
@@ -183,6 +184,36 @@ async fn upload(
         })
         .await?;
     Ok(HttpResponse::Created().json(preview))
+}
+
+fn caller_lang() -> crate::i18n::Lang {
+    crate::i18n::current().map_or(crate::i18n::Lang::Zh, |c| c.lang)
+}
+
+/// The preview of an upload again (a phone that lost the answer, a second look before the
+/// commit): for whoever uploaded it and whoever may import into its school; others 404.
+async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let found = state
+        .read(move |conn| import::find(conn, &id, None))
+        .await?;
+    let uploader = found.created_by.as_deref() == Some(caller.id());
+    let leads = |school: &str| caller.has_school_role(school, Role::Principal);
+    let may_import = caller.is_admin() || found.school_id.as_deref().is_some_and(leads);
+    if !uploader && !may_import {
+        return Err(ApiError::not_found());
+    }
+    let lang = caller_lang();
+    let view = web::block(move || import::preview_of(&found, lang))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -210,9 +241,19 @@ async fn commit(
     if !caller.is_admin() && !found.school_id.as_deref().is_some_and(leads) {
         return Err(ApiError::forbidden());
     }
+    let secret = state.config.jwt_secret.clone();
+    if found.status == "committed" {
+        // A retry whose first answer was lost: the same answer, while the sheet is not taken
+        // (the kept plan is read again: off the async threads).
+        let by = caller.id().to_string();
+        let answer = web::block(move || import::again(&found, Some(&by), &secret))
+            .await
+            .map_err(ApiError::internal)??;
+        return Ok(commit_answer(&answer));
+    }
     let remove = body.0.remove;
     let (found, prepared) = web::block(move || {
-        let prepared = import::prepare(&found, remove);
+        let prepared = import::prepare(&found, remove, &secret);
         (found, prepared)
     })
     .await
@@ -221,9 +262,13 @@ async fn commit(
     let answer = state
         .write(move |conn| import::commit(conn, &found, prepared))
         .await?;
-    Ok(HttpResponse::Ok()
+    Ok(commit_answer(&answer))
+}
+
+fn commit_answer(answer: &import::CommitView) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(answer))
+        .json(answer)
 }
 
 #[derive(Debug, Deserialize, Validate)]

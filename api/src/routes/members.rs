@@ -61,9 +61,9 @@ struct NewMember {
     name: String,
     #[validate(regex(path = *validate::PHONE, code = "invalid_phone"))]
     phone: String,
-    /// The new person's password; left out, they get a one-time password (answered once as
-    /// `initial_password`) and must choose their own at first login. Not used when the phone
-    /// belongs to someone already: they join with the password they have.
+    /// The new person's first password; left out, they get a one-time password (answered once
+    /// as `initial_password`). Either way they must choose their own at first login. Not used
+    /// when the phone belongs to someone already: they join with the password they have.
     #[validate(custom(function = "validate::password"))]
     password: Option<String>,
     #[validate(length(min = 1, max = 6, code = "invalid_length"))]
@@ -97,6 +97,8 @@ pub struct MemberView {
     /// A researcher's contact schools (联系点); empty for everyone else.
     contact_school_ids: Vec<String>,
     subjects: Vec<String>,
+    /// The grades the member teaches (from a district workbook).
+    grades: Vec<String>,
     created_at: DateTime<Utc>,
     /// Only in the answer that created the person without a password: their one-time
     /// password, answered this once.
@@ -117,6 +119,7 @@ impl From<Member> for MemberView {
             qualifiers: m.membership.qualifiers,
             contact_school_ids: m.membership.contact_school_ids,
             subjects: m.membership.subjects,
+            grades: m.membership.grades,
             created_at: m.membership.created_at.and_utc(),
             initial_password: None,
         }
@@ -270,9 +273,9 @@ async fn create_member(
                             false => e.into(),
                         }
                     })?;
-                    if body.password.is_none() {
-                        users::set_one_time_password(conn, &user_id, &password_hash, now)?;
-                    }
+                    // A password someone else chose is known to them: the person chooses
+                    // their own at first login, as with a one-time password.
+                    users::set_one_time_password(conn, &user_id, &password_hash, now)?;
                     (user_id, name, true)
                 }
             };

@@ -3,17 +3,19 @@
 use super::Router;
 use crate::auth::{password, Caller, Pending};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{optional_json, List, PageQuery};
 use crate::state::AppState;
 use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tingke_models::auth::AccountEvent;
 use tingke_models::members::Membership;
 use tingke_models::roles::Role;
 use tingke_models::rules::accounts::{self, Resetter, Target};
 use tingke_models::users::User;
 use tingke_models::{auth, members, users};
+use validator::Validate;
 
 pub fn routes(r: &mut Router) {
     r.add(Method::GET, "/v1/me", me)
@@ -23,7 +25,8 @@ pub fn routes(r: &mut Router) {
             "/v1/users/{id}/password-reset",
             reset_password,
         )
-        .add(Method::POST, "/v1/users/{id}/sessions/end", end_sessions);
+        .add(Method::POST, "/v1/users/{id}/sessions/end", end_sessions)
+        .add(Method::GET, "/v1/users/{id}/account-events", account_events);
 }
 
 #[derive(Debug, Serialize)]
@@ -37,6 +40,8 @@ pub struct MembershipView {
     /// A researcher's contact schools (联系点).
     pub contact_school_ids: Vec<String>,
     pub subjects: Vec<String>,
+    /// The grades the member teaches (from a district workbook).
+    pub grades: Vec<String>,
 }
 
 impl From<&Membership> for MembershipView {
@@ -49,6 +54,7 @@ impl From<&Membership> for MembershipView {
             qualifiers: m.qualifiers.clone(),
             contact_school_ids: m.contact_school_ids.clone(),
             subjects: m.subjects.clone(),
+            grades: m.grades.clone(),
         }
     }
 }
@@ -108,29 +114,51 @@ async fn delete_user(
 }
 
 /// A new one-time password, answered once and never again (`Cache-Control: no-store`, and
-/// the idempotency layer keeps no copy of it).
+/// the idempotency layer keeps no copy of it); none when the leader chose the password.
 #[derive(Debug, Serialize)]
 struct ResetView {
     user_id: String,
-    initial_password: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_password: Option<String>,
     password_change_required: bool,
 }
 
-/// A leader gives a person a new one-time password (`rules::accounts`): the person's sessions
-/// end, they log in with it and must choose their own; the reset is recorded.
+/// A password the leader chose instead of a one-time one (told to the person in person).
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
+    #[validate(custom(function = "crate::validate::password"))]
+    password: Option<String>,
+}
+
+/// A leader gives a person a new password (`rules::accounts`): a one-time one answered here,
+/// or the one the leader chose; the person's sessions end, they log in with it and must choose
+/// their own; the reset is recorded.
 async fn reset_password(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    let chosen = match optional_json::<ResetRequest>(&req, &body)? {
+        Some(r) => {
+            r.validate()?;
+            r.password
+        }
+        None => None,
+    };
     let id = id.into_inner();
-    let plain = password::one_time();
+    let plain = chosen.clone().unwrap_or_else(password::one_time);
     let hash = {
-        let plain = plain.clone();
-        web::block(move || password::hash_one_time(&plain))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?
+        let (plain, chosen) = (plain.clone(), chosen.is_some());
+        web::block(move || match chosen {
+            true => password::hash(&plain),
+            false => password::hash_one_time(&plain),
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?
     };
     let user_id = id.clone();
     state
@@ -170,7 +198,7 @@ async fn reset_password(
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(ResetView {
             user_id,
-            initial_password: plain,
+            initial_password: chosen.is_none().then_some(plain),
             password_change_required: true,
         }))
 }
@@ -202,4 +230,65 @@ async fn end_sessions(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// What was done to a person's account by someone else, as read back.
+#[derive(Debug, Serialize)]
+struct AccountEventView {
+    id: String,
+    /// `password_reset` or `sessions_ended`.
+    kind: String,
+    /// Who did it; null: the command line.
+    actor_id: Option<String>,
+    actor_name: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<auth::AccountEventRow> for AccountEventView {
+    fn from(r: auth::AccountEventRow) -> AccountEventView {
+        AccountEventView {
+            id: r.id,
+            kind: r.kind,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+/// The record of a person's account (resets, sessions ended), for those who may reset their
+/// password (`rules::accounts`): an administrator, the principal of every school of theirs.
+/// A leader of one of their schools who may not: 403; anyone else: 404.
+async fn account_events(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let page = query.page()?;
+    let page = state
+        .read(move |conn| {
+            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let target_memberships = members::for_user(conn, &id)?;
+            let by = Resetter {
+                id: caller.id(),
+                is_admin: caller.is_admin(),
+                memberships: &caller.memberships,
+            };
+            let target = Target {
+                id: &target.id,
+                is_admin: target.is_admin,
+                memberships: &target_memberships,
+            };
+            if !accounts::knows_person(&by, &target) {
+                return Err(ApiError::not_found());
+            }
+            if !accounts::may_read_account_events(&by, &target) {
+                return Err(ApiError::forbidden());
+            }
+            Ok(auth::account_events_page(conn, &id, &page)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List::from_page(page, AccountEventView::from)))
 }

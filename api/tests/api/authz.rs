@@ -108,11 +108,19 @@ const MATRIX: &[(&str, &str)] = &[
         "o offffh hh h h h h u",
     ),
     ("POST /v1/users/{id}/sessions/end", "o ffffff ff f f f f u"),
+    // the record of a fresh teacher's account: whoever may reset their password (issue 21)
+    ("GET /v1/users/{id}/account-events", "o offffh hh h h h h u"),
     // imports: the template for anyone; an upload into the demo district by an admin or a
     // principal (principal B's preview is of their own school); a fresh import of the admin's
     // to commit, and a committed one for its login sheet: the admin's alone
     ("GET /v1/imports/template.xlsx", "o oooooo oo o o o o u"),
     ("POST /v1/districts/{id}/imports", "o offfff ff o h f f u"),
+    ("GET /v1/imports/{id}", "o hhhhhh hh h h h h u"),
+    // principal A's import of school A: theirs, and an admin's who may import there
+    (
+        "GET /v1/imports/{id} [principal A's]",
+        "o ohhhhh hh h h h h u",
+    ),
     ("POST /v1/imports/{id}/commit", "o hhhhhh hh h h h h u"),
     ("POST /v1/imports/{id}/login-sheet", "o hhhhhh hh h h h h u"),
     // districts, terms, district members (the demo district unless said)
@@ -689,6 +697,20 @@ impl World {
             .unwrap()
             .to_string();
         (id, key)
+    }
+
+    /// A fresh preview of principal A's, of school A.
+    async fn principal_import(&self) -> String {
+        let (body, ct) = multipart(&[("file", Some("x.xlsx"), &self.workbook())]);
+        self.app
+            .post(&format!("/v1/districts/{}/imports", self.district_a))
+            .token(&self.s(PRINCIPAL).token)
+            .raw(body, &ct)
+            .send()
+            .await
+            .expect_status(201)
+            .str("id")
+            .to_string()
     }
 
     async fn fresh_user(&self) -> String {
@@ -1335,7 +1357,9 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "POST /v1/users/{id}/password-reset" | "POST /v1/users/{id}/sessions/end" => {
+        "POST /v1/users/{id}/password-reset"
+        | "POST /v1/users/{id}/sessions/end"
+        | "GET /v1/users/{id}/account-events" => {
             go(template.replace("{id}", &w.fresh_user().await))
                 .send()
                 .await
@@ -1347,6 +1371,14 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .raw(body, &ct)
                 .send()
                 .await
+        }
+        "GET /v1/imports/{id}" => {
+            let (id, _) = w.fresh_import(false).await;
+            go(format!("/v1/imports/{id}")).send().await
+        }
+        "GET /v1/imports/{id} [principal A's]" => {
+            let id = w.principal_import().await;
+            go(format!("/v1/imports/{id}")).send().await
         }
         "POST /v1/imports/{id}/commit" => {
             let (id, _) = w.fresh_import(false).await;

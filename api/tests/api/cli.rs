@@ -629,3 +629,79 @@ fn count_users(db: &tingke_models::Db) -> i64 {
         .get_result(&mut **conn)
         .unwrap()
 }
+
+/// `tingke import --school` (issue 21): the import is limited to one school as a principal's
+/// over HTTP is: rows of other schools, new schools and terms are problems and nothing is
+/// imported; rows of that school are; a school outside the district is refused.
+#[test]
+fn import_into_one_school_leaves_the_others_alone() {
+    let (config, dir, _pg) = test_config();
+    let url = &config.database_url;
+    let db = tingke_api::startup::open_database(&config).unwrap();
+    let (district, school) = (tingke_models::new_id(), tingke_models::new_id());
+    {
+        let mut conn = db.write_conn().unwrap();
+        let now = tingke_models::now();
+        tingke_models::districts::insert(
+            &mut conn,
+            &tingke_models::districts::District {
+                id: district.clone(),
+                name: "一校区".into(),
+                created_at: now,
+            },
+        )
+        .unwrap();
+        tingke_models::schools::insert(
+            &mut conn,
+            &tingke_models::schools::School {
+                id: school.clone(),
+                district_id: district.clone(),
+                name: "本校".into(),
+                created_at: now,
+            },
+        )
+        .unwrap();
+    }
+    let file = dir.path().join("school.xlsx");
+    let run = |school: &str, extra: &[&str]| {
+        tingke(dir.path(), url)
+            .arg("import")
+            .arg(&file)
+            .args(["--district", &district, "--school", school])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let beyond = crate::imports::xlsx(
+        &["别的小学"],
+        &[
+            ["郑校长", "13950000001", "本校", "校长", ""],
+            ["冯老师", "13950000002", "别的小学", "教师", "数学"],
+        ],
+        &[["秋季学期", "2026-2027", "2026-09-01", "2027-01-20"]],
+    );
+    std::fs::write(&file, &beyond).unwrap();
+    let out = run(&school, &["--commit"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    for code in ["school_out_of_scope", "admin_only"] {
+        assert!(stdout.contains(code), "{code}: {stdout}");
+    }
+    assert_eq!(count_users(&db), 0);
+    let own = crate::imports::xlsx(&[], &[["郑校长", "13950000001", "本校", "校长", ""]], &[]);
+    std::fs::write(&file, &own).unwrap();
+    let out = run(&school, &["--commit"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count_users(&db), 1);
+    let out = run(&tingke_models::new_id(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no school"),
+        "{stderr}"
+    );
+}

@@ -146,11 +146,51 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
             zip.write_all(b"<w:document/>").unwrap();
             zip.finish().unwrap().into_inner()
         }
+        // A compound file's signature and nothing else.
         "workbook_xls" => {
             let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
             b.resize(512, 0);
             b
         }
+        // A real .xls whose first sheet declares 16 million rows of 255 columns (its
+        // DIMENSIONS record), which calamine would reserve memory for.
+        "workbook_xls_dimensions" => {
+            let mut b = PEOPLE_XLS.to_vec();
+            let at = b
+                .windows(4)
+                .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
+                .expect("a DIMENSIONS record")
+                + 4;
+            b[at + 4..at + 8].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+            b[at + 10..at + 12].copy_from_slice(&0x00FFu16.to_le_bytes());
+            b
+        }
+        "workbook_xls_formula" => FORMULA_XLS.to_vec(),
+        // One row of a thousand numbers repeated 40,000 times: a few hundred bytes.
+        "workbook_ods_bomb" => {
+            let row = r#"<table:table-row table:number-rows-repeated="40000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#;
+            ods(
+                &[
+                    ods_table("学校", &[&["学校名称"]]),
+                    ods_raw_table("人员", row),
+                ],
+                &[],
+            )
+        }
+        "workbook_ods_formula" => {
+            let row = r#"<table:table-row><table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2"/></table:table-row>"#;
+            ods(
+                &[
+                    ods_table("学校", &[&["学校名称"]]),
+                    ods_raw_table("人员", row),
+                ],
+                &[],
+            )
+        }
+        "workbook_ods_macro" => ods(
+            &[ods_table("学校", &[&["学校名称"]])],
+            &[("Basic/Standard/Module1.xml", b"<script:module/>".as_slice())],
+        ),
         // 200 MiB of zeros in one entry: about 200 KB compressed, declared honestly.
         "workbook_zip_bomb" => {
             let zeros = vec![0u8; 200 << 20];
@@ -211,6 +251,61 @@ pub fn hostile_workbook(name: &str) -> Vec<u8> {
             .to_vec(),
         other => panic!("no hostile workbook {other}"),
     }
+}
+
+/// Legacy .xls files made once with xlwt (`api/tests/fixtures/README.md`).
+const PEOPLE_XLS: &[u8] = include_bytes!("../fixtures/people.xls");
+const FORMULA_XLS: &[u8] = include_bytes!("../fixtures/formula.xls");
+
+/// A table of an .ods: a row per slice, a text cell per value.
+fn ods_table(name: &str, rows: &[&[&str]]) -> String {
+    let rows: String = rows
+        .iter()
+        .map(|row| {
+            let cells: String = row
+                .iter()
+                .map(|v| match v.is_empty() {
+                    true => "<table:table-cell/>".to_string(),
+                    false => format!(
+                        r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#
+                    ),
+                })
+                .collect();
+            format!("<table:table-row>{cells}</table:table-row>")
+        })
+        .collect();
+    ods_raw_table(name, &rows)
+}
+
+fn ods_raw_table(name: &str, rows: &str) -> String {
+    format!(r#"<table:table table:name="{name}">{rows}</table:table>"#)
+}
+
+/// A minimal valid OpenDocument spreadsheet: its mimetype first and stored, a manifest, and
+/// `content.xml` with `tables`; `extra` entries besides.
+fn ods(tables: &[String], extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{}</office:spreadsheet></office:body></office:document-content>"#,
+        tables.concat()
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    for (name, bytes) in extra {
+        zip.start_file(*name, deflated).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
 }
 
 fn upload_body(bytes: &[u8], school: Option<&str>) -> (Vec<u8>, String) {
@@ -341,10 +436,13 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
         .unwrap()
         .to_string();
 
-    // Committing again: done already.
-    commit(&app, &admin, preview.str("id"), &[])
+    // A retry whose answer was lost answers the same again, key included, changing nothing.
+    let retried = commit(&app, &admin, preview.str("id"), &[])
         .await
-        .expect_problem(409, "import_committed");
+        .expect_status(200);
+    assert_eq!(retried.header("cache-control"), Some("no-store"));
+    assert_eq!(retried.body, committed.body);
+    assert_eq!(app.count("users"), users_before + 4);
     // The login sheet, once, with the key only.
     let (status, _) = login_sheet(&app, &admin, preview.str("id"), "not-the-key").await;
     assert_eq!(status, 422);
@@ -352,6 +450,10 @@ async fn a_district_starts_from_the_template_and_everyone_logs_in_with_the_login
     assert_eq!(status, 200);
     let (again, _) = login_sheet(&app, &admin, preview.str("id"), &key).await;
     assert_eq!(again, 410);
+    // Once the sheet is taken, a commit again is only done already.
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_problem(409, "import_committed");
     let rows = rows_of(&sheet);
     assert_eq!(rows[0][..4], ["学校", "姓名", "手机号(账号)", "初始密码"]);
     assert_eq!(rows.len(), 5, "{rows:?}");
@@ -730,7 +832,12 @@ async fn hostile_workbooks_are_refused_and_change_nothing() {
     let cases: &[(&str, u16, &str)] = &[
         ("workbook_png", 422, "not_a_spreadsheet"),
         ("workbook_docx", 422, "not_a_spreadsheet"),
-        ("workbook_xls", 422, "unsupported_spreadsheet"),
+        ("workbook_xls", 422, "not_a_spreadsheet"),
+        ("workbook_xls_dimensions", 413, "workbook_too_large"),
+        ("workbook_xls_formula", 422, "formula_not_allowed"),
+        ("workbook_ods_bomb", 413, "workbook_too_large"),
+        ("workbook_ods_formula", 422, "formula_not_allowed"),
+        ("workbook_ods_macro", 422, "macro_workbook"),
         ("workbook_zip_bomb", 413, "workbook_too_large"),
         // zip refuses an entry that inflates past the size it declares (its checksum fails
         // once the declared bytes are out), and the cap stands behind it.
@@ -926,4 +1033,444 @@ async fn first_logins_resets_and_ended_sessions() {
         events,
         vec![("sessions_ended".to_string(), Some(admin.id().to_string()))]
     );
+}
+
+#[tokio::test]
+async fn a_preview_is_read_again_by_its_uploader_and_whoever_may_import_there() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let district = principal.district_id();
+    let book = xlsx(
+        &[],
+        &[
+            ["新老师", "13920000011", "实验小学", "教师", "数学"],
+            ["别校老师", "13920000012", "第二中学", "教师", "数学"],
+        ],
+        &[],
+    );
+    let preview = upload(&app, &principal, &district, &book)
+        .await
+        .expect_status(201);
+    let path = format!("/v1/imports/{}", preview.str("id"));
+    let again = app
+        .get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(again.body, preview.body, "the same preview");
+    // An administrator may import there; in English the messages are English.
+    let admin = app.admin().await;
+    let english = app
+        .get(&path)
+        .token(&admin.token)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(english.body["created"], preview.body["created"]);
+    assert_eq!(
+        english.body["problems"][0]["message"],
+        "A principal imports the people of their own school only"
+    );
+    // Nobody else learns of it: another school's principal, a dean, a teacher.
+    for phone in [PRINCIPAL_B, DEAN_A, TEACHER_A] {
+        let s = app.demo(phone).await;
+        app.get(&path)
+            .token(&s.token)
+            .send()
+            .await
+            .expect_problem(404, "not_found");
+    }
+    app.get(&format!("/v1/imports/{}", tingke_models::new_id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_member_given_a_password_by_a_leader_chooses_their_own_first() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    app.post(&format!("/v1/schools/{school}/members"))
+        .token(&principal.token)
+        .json(
+            json!({ "name": "选密码", "phone": "13930000021", "password": "picked-by-leader",
+                      "roles": ["teacher"] }),
+        )
+        .send()
+        .await
+        .expect_status(201);
+    let login = |password: &'static str| {
+        app.post("/v1/auth/login")
+            .json(json!({ "phone": "13930000021", "password": password }))
+            .send()
+    };
+    let first = login("picked-by-leader").await.expect_status(200);
+    assert_eq!(first.body["password_change_required"], true);
+    app.get("/v1/schools")
+        .token(first.str("access_token"))
+        .send()
+        .await
+        .expect_problem(403, "password_change_required");
+    app.post("/v1/me/password")
+        .token(first.str("access_token"))
+        .json(json!({ "old_password": "picked-by-leader", "new_password": "my-very-own" }))
+        .send()
+        .await
+        .expect_status(204);
+    assert_eq!(
+        login("my-very-own").await.expect_status(200).body["password_change_required"],
+        false
+    );
+    // A reset to a password the leader chose: no one-time password answered, the same rule.
+    let user = first.body["user"]["id"].as_str().unwrap().to_string();
+    let reset = app
+        .post(&format!("/v1/users/{user}/password-reset"))
+        .token(&principal.token)
+        .json(json!({ "password": "picked-again-1" }))
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        reset.body.get("initial_password").is_none(),
+        "{}",
+        reset.text
+    );
+    assert_eq!(reset.body["password_change_required"], true);
+    let after = login("picked-again-1").await.expect_status(200);
+    assert_eq!(after.body["password_change_required"], true);
+    app.post(&format!("/v1/users/{user}/password-reset"))
+        .token(&principal.token)
+        .json(json!({ "password": "short" }))
+        .send()
+        .await
+        .expect_problem(422, "password_too_short");
+}
+
+#[tokio::test]
+async fn the_record_of_an_account_is_read_by_whoever_may_reset_its_password() {
+    let app = spawn_demo_app().await;
+    let admin = app.admin().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    app.post(&format!("/v1/users/{}/password-reset", teacher.id()))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    app.post(&format!("/v1/users/{}/sessions/end", teacher.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(204);
+    let path = format!("/v1/users/{}/account-events", teacher.id());
+    let first = app
+        .get(&format!("{path}?limit=1"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(first.items().len(), 1);
+    assert_eq!(first.items()[0]["kind"], "password_reset");
+    assert_eq!(first.items()[0]["actor_id"], principal.id());
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(&format!("{path}?limit=1&cursor={cursor}"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(second.items()[0]["kind"], "sessions_ended");
+    assert_eq!(second.items()[0]["actor_id"], admin.id());
+    assert_eq!(second.body["next_cursor"], Value::Null);
+    // A leader of the school who may not reset: 403; another school's principal, a colleague:
+    // 404.
+    let dean = app.demo(DEAN_A).await;
+    app.get(&path)
+        .token(&dean.token)
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    for s in [app.demo(PRINCIPAL_B).await, app.demo(TEACHER_A2).await] {
+        app.get(&path)
+            .token(&s.token)
+            .send()
+            .await
+            .expect_problem(404, "not_found");
+    }
+}
+
+/// A workbook whose people sheet has the grades (任教年级) and groups (所在组) columns too.
+fn xlsx_with_groups(schools: &[&str], people: &[[&str; 7]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("学校").unwrap();
+    ws.write_string(0, 0, "学校名称").unwrap();
+    for (r, s) in schools.iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, *s).unwrap();
+    }
+    let ws = book.add_worksheet();
+    ws.set_name("人员").unwrap();
+    let headers = [
+        "姓名",
+        "手机号",
+        "学校",
+        "角色",
+        "学科",
+        "任教年级",
+        "所在组",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in people.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn codes_of(res: &Response) -> Vec<(i64, String, String)> {
+    res.body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+                p["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn grades_and_groups_are_imported_and_missing_groups_made_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = new_district(&app, &admin).await;
+    let wang = ["王老师", "13960000002", "第一小学", "教师", "数学"];
+    let row = |p: [&'static str; 5], grades: &'static str, groups: &'static str| {
+        [p[0], p[1], p[2], p[3], p[4], grades, groups]
+    };
+    let principal = row(["李校长", "13960000001", "第一小学", "校长", ""], "", "");
+    let lead = "数学教研组(组长)、三年级组（组长）";
+    let zhang = ["张老师", "13960000003", "第一小学", "教师", "数学"];
+    // A group the school lacks is made by the commit, if its name tells its kind.
+    let bad = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(zhang, "三年级", "数学教研组、兴趣小队"),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &bad)
+        .await
+        .expect_status(201);
+    assert_eq!(
+        codes_of(&preview),
+        vec![(4, "G".to_string(), "invalid_group_name".to_string())]
+    );
+    let book = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(zhang, "三年级", "数学教研组、三年级组"),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    assert_eq!(preview.body["summary"]["groups"]["created"], 2);
+    let made: Vec<&str> = preview.body["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "group")
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(made, vec!["数学教研组", "三年级组"]);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+
+    // The school has both groups, 王老师 leading them, and 王老师 teaches two grades.
+    let schools = app
+        .get("/v1/schools")
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let school = schools
+        .items()
+        .iter()
+        .find(|s| s["name"] == "第一小学")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let groups = app
+        .get(&format!("/v1/schools/{school}/groups"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let summary: Vec<(String, String, usize, String)> = groups
+        .items()
+        .iter()
+        .map(|g| {
+            let members = g["members"].as_array().unwrap();
+            let leader = members.iter().find(|m| m["leader"] == true).unwrap();
+            (
+                g["name"].as_str().unwrap().to_string(),
+                g["kind"].as_str().unwrap().to_string(),
+                members.len(),
+                leader["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("数学教研组".into(), "subject".into(), 2, "王老师".into()),
+            ("三年级组".into(), "grade".into(), 2, "王老师".into()),
+        ]
+    );
+    let members = app
+        .get(&format!("/v1/schools/{school}/members"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    let grades_of =
+        |name: &str| members.items().iter().find(|m| m["name"] == name).unwrap()["grades"].clone();
+    assert_eq!(grades_of("王老师"), json!(["三年级", "四年级"]));
+
+    // The same file again changes nothing.
+    let tables = ["users", "memberships", "school_groups", "group_members"];
+    let counts = tables.map(|t| app.count(t));
+    let again = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
+    assert_eq!(again.body["summary"]["groups"]["created"], 0);
+    assert_eq!(
+        again.body["summary"]["people"]["unchanged"], 3,
+        "{}",
+        again.text
+    );
+    commit(&app, &admin, again.str("id"), &[])
+        .await
+        .expect_status(200);
+    assert_eq!(tables.map(|t| app.count(t)), counts);
+
+    // A changed row: another grade, and a new lesson-preparation group it leads.
+    let changed = xlsx_with_groups(
+        &["第一小学"],
+        &[
+            principal,
+            row(wang, "三年级、四年级", lead),
+            row(
+                zhang,
+                "三年级、五年级",
+                "数学教研组、三年级数学备课组(组长)",
+            ),
+        ],
+    );
+    let preview = upload(&app, &admin, &district, &changed)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["changed"][0]["name"], "张老师");
+    assert_eq!(
+        preview.body["changed"][0]["fields"],
+        json!(["grades", "groups"])
+    );
+    assert_eq!(preview.body["summary"]["groups"]["created"], 1);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    assert_eq!(app.count("school_groups"), counts[2] + 1);
+    assert_eq!(app.count("group_members"), counts[3] + 1);
+}
+
+#[tokio::test]
+async fn workbooks_saved_as_xls_or_ods_are_told_by_their_content_and_import_alike() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let district = new_district(&app, &admin).await;
+    // A legacy .xls (uploaded under an .xlsx name: the bytes tell what it is).
+    let preview = upload(&app, &admin, &district, PEOPLE_XLS)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    let s = &preview.body["summary"];
+    assert_eq!(
+        (
+            s["schools"]["created"].as_i64(),
+            s["people"]["created"].as_i64(),
+            s["terms"]["created"].as_i64(),
+            s["groups"]["created"].as_i64()
+        ),
+        (Some(1), Some(2), Some(1), Some(1)),
+        "{}",
+        preview.text
+    );
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    // An .ods of the same shape, with its grades and groups columns.
+    let book = ods(
+        &[
+            ods_table("学校", &[&["学校名称"], &["开放格式小学"]]),
+            ods_table(
+                "人员",
+                &[
+                    &[
+                        "姓名",
+                        "手机号",
+                        "学校",
+                        "角色",
+                        "学科",
+                        "任教年级",
+                        "所在组",
+                    ],
+                    &["吴校长", "13980000001", "开放格式小学", "校长", "", "", ""],
+                    &[
+                        "郑老师",
+                        "13980000002",
+                        "开放格式小学",
+                        "教师",
+                        "数学",
+                        "二年级",
+                        "二年级组(组长)",
+                    ],
+                ],
+            ),
+        ],
+        &[],
+    );
+    let preview = upload(&app, &admin, &district, &book)
+        .await
+        .expect_status(201);
+    assert_eq!(preview.body["committable"], true, "{}", preview.text);
+    assert_eq!(preview.body["summary"]["people"]["created"], 2);
+    assert_eq!(preview.body["summary"]["groups"]["created"], 1);
+    commit(&app, &admin, preview.str("id"), &[])
+        .await
+        .expect_status(200);
+    // Both again: nothing to change.
+    for bytes in [PEOPLE_XLS.to_vec(), book] {
+        let again = upload(&app, &admin, &district, &bytes)
+            .await
+            .expect_status(201);
+        assert_eq!(again.body["created"], json!([]), "{}", again.text);
+        assert_eq!(again.body["changed"], json!([]), "{}", again.text);
+    }
 }

@@ -47,6 +47,12 @@ pub fn may_reset_password(by: &Resetter, target: &Target) -> bool {
         })
 }
 
+/// Whether `by` may read the record of `target`'s account: whoever may reset their password,
+/// and an administrator their own too (a principal's own record is read by an administrator).
+pub fn may_read_account_events(by: &Resetter, target: &Target) -> bool {
+    by.is_admin || may_reset_password(by, target)
+}
+
 /// Whether `by` leads a school `target` is a member of (so may learn that the person exists:
 /// a refused reset is 403, not 404).
 pub fn knows_person(by: &Resetter, target: &Target) -> bool {
@@ -76,6 +82,7 @@ mod tests {
             created_at: chrono::NaiveDateTime::default(),
             qualifiers: Vec::new(),
             contact_school_ids: Vec::new(),
+            grades: Vec::new(),
         }
     }
 
@@ -131,5 +138,18 @@ mod tests {
         let admin = by("adm", true, &[]);
         assert!(may_reset_password(&admin, &target("x", true, &[])));
         assert!(!may_reset_password(&admin, &target("adm", true, &[])));
+        // The record of an account: whoever may reset it, and an administrator their own.
+        assert!(may_read_account_events(&admin, &target("adm", true, &[])));
+        assert!(!may_read_account_events(
+            &d,
+            &target("t", false, &teacher_a)
+        ));
+        let principal = [m(Some("a"), &[Role::Principal])];
+        let p = by("p", false, &principal);
+        assert!(may_read_account_events(&p, &target("t", false, &teacher_a)));
+        assert!(!may_read_account_events(
+            &p,
+            &target("p", false, &principal)
+        ));
     }
 }

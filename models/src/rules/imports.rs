@@ -32,6 +32,12 @@ pub struct PersonRow {
     pub school: String,
     pub roles: String,
     pub subjects: String,
+    /// The grades the person teaches (任教年级); older kept plans lack it.
+    #[serde(default)]
+    pub grades: String,
+    /// The groups the person is in (所在组); `(组长)` after a name: they lead it.
+    #[serde(default)]
+    pub groups: String,
 }
 
 /// A row of the terms sheet; a date that could not be read is `None` (and a problem already).
@@ -111,9 +117,19 @@ pub struct KnownMembership {
     pub school_id: Option<String>,
     pub roles: Vec<Role>,
     pub subjects: Vec<String>,
+    pub grades: Vec<String>,
     /// The person's name and phone.
     pub name: String,
     pub phone: String,
+}
+
+/// A live group of one of the district's schools, with its people (user id, leader).
+#[derive(Debug, Clone)]
+pub struct KnownGroup {
+    pub id: String,
+    pub school_id: String,
+    pub name: String,
+    pub members: Vec<(String, bool)>,
 }
 
 /// What the district holds that the workbook is compared with.
@@ -124,6 +140,7 @@ pub struct District {
     pub terms: Vec<KnownTerm>,
     pub people: Vec<KnownPerson>,
     pub memberships: Vec<KnownMembership>,
+    pub groups: Vec<KnownGroup>,
 }
 
 /// Who imports: an administrator (the whole district) or a school's principal (`school`: their
@@ -151,6 +168,33 @@ pub enum SchoolRef {
     District,
 }
 
+/// A group of the plan: one that exists, or the n-th new one of [`Changes::groups`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRef {
+    Existing(String),
+    New(usize),
+}
+
+/// A group the workbook names that its school does not have yet: made by the commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewGroup {
+    pub school: SchoolRef,
+    pub name: String,
+    /// `subject`, `preparation` or `grade` (`crate::groups::KINDS`), told from the name.
+    pub kind: String,
+    pub subject: Option<String>,
+    pub grade: Option<String>,
+}
+
+/// A person who joins a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupJoin {
+    pub group: GroupRef,
+    pub person: PersonRef,
+    pub leader: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewTerm {
     pub name: String,
@@ -171,6 +215,8 @@ pub struct Join {
     pub school: SchoolRef,
     pub roles: Vec<Role>,
     pub subjects: Vec<String>,
+    #[serde(default)]
+    pub grades: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +224,8 @@ pub struct Update {
     pub membership_id: String,
     pub roles: Vec<Role>,
     pub subjects: Vec<String>,
+    #[serde(default)]
+    pub grades: Vec<String>,
 }
 
 /// Exactly what a commit applies.
@@ -190,6 +238,10 @@ pub struct Changes {
     pub renames: Vec<(String, String)>,
     pub joins: Vec<Join>,
     pub updates: Vec<Update>,
+    #[serde(default)]
+    pub groups: Vec<NewGroup>,
+    #[serde(default)]
+    pub group_members: Vec<GroupJoin>,
 }
 
 impl Changes {
@@ -203,14 +255,15 @@ impl Changes {
 pub struct Line {
     pub sheet: String,
     pub row: u32,
-    /// `school`, `term` or `person`.
+    /// `school`, `term`, `person` or `group`.
     pub kind: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
-    /// What changes (`name`, `roles`, `subjects`, `school`: a new school for the person).
+    /// What changes (`name`, `roles`, `subjects`, `grades`, `groups`: a group joined,
+    /// `school`: a new school for the person).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
@@ -240,6 +293,9 @@ pub struct Summary {
     pub schools: Counts,
     pub terms: Counts,
     pub people: Counts,
+    /// Groups the workbook names that do not exist yet (`created`).
+    #[serde(default)]
+    pub groups: Counts,
     pub missing: usize,
     pub problems: usize,
 }
@@ -259,6 +315,13 @@ pub struct Plan {
 const MAX_NAME: usize = 50;
 const MAX_SUBJECT: usize = 30;
 const MAX_SUBJECTS: usize = 20;
+/// Grades one person teaches, groups one person is in, at most.
+const MAX_GRADES: usize = 12;
+const MAX_GROUPS: usize = 20;
+/// Longest grade, and subject of a group (as the groups' API takes them).
+const MAX_GRADE: usize = 20;
+/// What marks the leader of a group in the groups column: `数学教研组(组长)`.
+const LEADER_MARK: &str = "(组长)";
 
 /// Role names a workbook may use: the template's Chinese ones, their common variants, and the
 /// API's own.
@@ -343,6 +406,38 @@ pub fn date_from_serial(serial: f64) -> Option<NaiveDate> {
     (2000..=2100).contains(&day.year()).then_some(day)
 }
 
+/// A group's name as written in the groups column, and whether the person leads it.
+pub fn parse_group(text: &str) -> (String, bool) {
+    let name = normalise(text);
+    match name.strip_suffix(LEADER_MARK) {
+        Some(rest) => (normalise(rest), true),
+        None => (name, false),
+    }
+}
+
+/// The kind, subject and grade of a new group, told from its name as schools write them:
+/// `三年级组` (grade group), `三年级数学备课组` (lesson-preparation group), `数学教研组` or
+/// `数学组` (subject research group). `None`: the name does not say.
+pub fn group_kind(name: &str) -> Option<(&'static str, Option<String>, Option<String>)> {
+    use crate::groups::{GRADE, PREPARATION, SUBJECT};
+    let part = |s: &str| {
+        let s = normalise(s);
+        (!s.is_empty() && s.chars().count() <= MAX_GRADE).then_some(s)
+    };
+    if let Some(grade) = name.strip_suffix("年级组") {
+        return Some((GRADE, None, Some(part(&format!("{grade}年级"))?)));
+    }
+    if let Some(rest) = name.strip_suffix("备课组") {
+        let (grade, subject) = rest.split_once("年级")?;
+        let grade = part(&format!("{grade}年级")).filter(|_| !grade.trim().is_empty())?;
+        return Some((PREPARATION, Some(part(subject)?), Some(grade)));
+    }
+    let subject = name
+        .strip_suffix("教研组")
+        .or_else(|| name.strip_suffix('组'))?;
+    Some((SUBJECT, Some(part(subject)?), None))
+}
+
 /// A school year written `2026-2027`.
 fn valid_school_year(text: &str) -> bool {
     let Some((a, b)) = text.split_once('-') else {
@@ -375,6 +470,9 @@ struct Checked {
     school: SchoolRef,
     roles: Vec<Role>,
     subjects: Vec<String>,
+    grades: Vec<String>,
+    /// (group name, leads it)
+    groups: Vec<(String, bool)>,
 }
 
 struct Planner<'a> {
@@ -385,6 +483,10 @@ struct Planner<'a> {
     schools: HashMap<String, SchoolRef>,
     /// Row of each school of the schools sheet, by where it is.
     school_rows: HashMap<SchoolRef, u32>,
+    /// (school, normalised group name) → the group.
+    groups: HashMap<(SchoolRef, String), GroupRef>,
+    /// Of each new group: the row that first named it and how many rows lead it.
+    new_groups: Vec<(u32, usize)>,
 }
 
 impl Planner<'_> {
@@ -624,6 +726,19 @@ impl Planner<'_> {
             self.problem(sheet, r.row, "E", "invalid_text", None);
             ok = false;
         }
+        let grades = split_list(&r.grades);
+        ok &= self.check_list(r.row, "F", &grades, MAX_GRADES, MAX_GRADE);
+        let groups: Vec<(String, bool)> = split_list(&r.groups)
+            .iter()
+            .map(|g| parse_group(g))
+            .collect();
+        let names: Vec<String> = groups.iter().map(|(n, _)| n.clone()).collect();
+        ok &= self.check_list(r.row, "G", &names, MAX_GROUPS, MAX_NAME);
+        if !groups.is_empty() && school == Some(SchoolRef::District) {
+            // A researcher belongs to the district; groups are a school's.
+            self.problem(sheet, r.row, "G", "group_not_allowed", None);
+            ok = false;
+        }
         match (ok, phone, school) {
             (true, Some(phone), Some(school)) => Some(Checked {
                 name,
@@ -631,8 +746,121 @@ impl Planner<'_> {
                 school,
                 roles,
                 subjects,
+                grades,
+                groups,
             }),
             _ => None,
+        }
+    }
+
+    /// A list cell of at most `max` values of at most `longest` characters, none empty or
+    /// with control characters; false (reported) when not.
+    fn check_list(
+        &mut self,
+        row: u32,
+        column: &str,
+        values: &[String],
+        max: usize,
+        longest: usize,
+    ) -> bool {
+        let long = values.len() > max || values.iter().any(|v| v.chars().count() > longest);
+        let empty = values.iter().any(|v| v.is_empty());
+        if long || empty {
+            self.problem(PEOPLE_SHEET, row, column, "invalid_length", None);
+            return false;
+        }
+        if values.iter().any(|v| v.chars().any(char::is_control)) {
+            self.problem(PEOPLE_SHEET, row, column, "invalid_text", None);
+            return false;
+        }
+        true
+    }
+
+    /// The group `name` of `school`: one it has, or a new one the commit makes (listed as
+    /// created). `None` when the name does not tell what kind of group to make (reported).
+    fn group(&mut self, row: u32, school: &SchoolRef, name: &str) -> Option<GroupRef> {
+        let key = (school.clone(), name.to_string());
+        if let Some(found) = self.groups.get(&key) {
+            return Some(found.clone());
+        }
+        let Some((kind, subject, grade)) = group_kind(name) else {
+            self.problem(PEOPLE_SHEET, row, "G", "invalid_group_name", Some(name));
+            return None;
+        };
+        let at = GroupRef::New(self.plan.changes.groups.len());
+        self.plan.changes.groups.push(NewGroup {
+            school: school.clone(),
+            name: name.to_string(),
+            kind: kind.to_string(),
+            subject,
+            grade,
+        });
+        self.new_groups.push((row, 0));
+        self.groups.insert(key, at.clone());
+        self.plan.summary.groups.created += 1;
+        self.plan.created.push(Line {
+            sheet: PEOPLE_SHEET.into(),
+            row,
+            kind: "group".into(),
+            name: name.to_string(),
+            phone: None,
+            school: Some(self.school_name(school)).filter(|s| !s.is_empty()),
+            fields: Vec::new(),
+        });
+        Some(at)
+    }
+
+    /// The person joins the groups of their row they are not in yet; true when any is joined.
+    /// A group they are in already is left as it is (who leads it included).
+    fn plan_group_joins(
+        &mut self,
+        row: u32,
+        school: &SchoolRef,
+        person: &PersonRef,
+        groups: &[(String, bool)],
+    ) -> bool {
+        let mut joined = false;
+        for (name, leader) in groups {
+            let Some(group) = self.group(row, school, name) else {
+                continue;
+            };
+            let member = match (&group, person) {
+                (GroupRef::Existing(id), PersonRef::Existing(user)) => self
+                    .district
+                    .groups
+                    .iter()
+                    .any(|g| &g.id == id && g.members.iter().any(|(u, _)| u == user)),
+                _ => false,
+            };
+            let planned = self
+                .plan
+                .changes
+                .group_members
+                .iter()
+                .any(|j| j.group == group && &j.person == person);
+            if member || planned {
+                continue;
+            }
+            if let GroupRef::New(i) = group {
+                self.new_groups[i].1 += usize::from(*leader);
+            }
+            self.plan.changes.group_members.push(GroupJoin {
+                group,
+                person: person.clone(),
+                leader: *leader,
+            });
+            joined = true;
+        }
+        joined
+    }
+
+    /// A new group is led by one or two of its people, as every group is.
+    fn check_new_groups(&mut self) {
+        for (i, (row, leaders)) in self.new_groups.clone().into_iter().enumerate() {
+            if !crate::rules::groups::LEADERS.contains(&leaders) {
+                let name = self.plan.changes.groups[i].name.clone();
+                self.problem(PEOPLE_SHEET, row, "G", "group_leaders", Some(&name));
+            }
         }
     }
 
@@ -663,6 +891,8 @@ impl Planner<'_> {
                 school,
                 roles,
                 subjects,
+                grades,
+                groups,
             }) = self.read_person(r)
             else {
                 continue;
@@ -730,6 +960,7 @@ impl Planner<'_> {
                 }
                 _ => None,
             };
+            let joined = self.plan_group_joins(r.row, &school, &person, &groups);
             match existing {
                 Some(m) => {
                     let mut had = m.roles.clone();
@@ -740,12 +971,19 @@ impl Planner<'_> {
                     if m.subjects != subjects {
                         line.fields.push("subjects".into());
                     }
-                    if had != roles || m.subjects != subjects {
+                    if m.grades != grades {
+                        line.fields.push("grades".into());
+                    }
+                    if had != roles || m.subjects != subjects || m.grades != grades {
                         self.plan.changes.updates.push(Update {
                             membership_id: m.id.clone(),
                             roles,
                             subjects,
+                            grades,
                         });
+                    }
+                    if joined {
+                        line.fields.push("groups".into());
                     }
                     match line.fields.is_empty() {
                         true => self.plan.summary.people.unchanged += 1,
@@ -762,6 +1000,7 @@ impl Planner<'_> {
                         school,
                         roles,
                         subjects,
+                        grades,
                     });
                     match is_new {
                         true => {
@@ -771,6 +1010,9 @@ impl Planner<'_> {
                         false => {
                             // Someone who exists joins a school: a change of the person.
                             line.fields.push("school".into());
+                            if joined {
+                                line.fields.push("groups".into());
+                            }
                             self.plan.summary.people.changed += 1;
                             self.plan.changed.push(line);
                         }
@@ -780,6 +1022,7 @@ impl Planner<'_> {
         }
         self.plan_missing(&seen);
         self.check_principals(rows);
+        self.check_new_groups();
     }
 
     /// A principal renames only people who are nowhere but in their school.
@@ -885,6 +1128,15 @@ pub fn plan(workbook: &Workbook, district: &District, scope: &Scope) -> Plan {
         },
         schools: HashMap::new(),
         school_rows: HashMap::new(),
+        groups: district
+            .groups
+            .iter()
+            .map(|g| {
+                let at = SchoolRef::Existing(g.school_id.clone());
+                ((at, normalise(&g.name)), GroupRef::Existing(g.id.clone()))
+            })
+            .collect(),
+        new_groups: Vec::new(),
     };
     planner.plan_schools(&workbook.schools);
     planner.plan_terms(&workbook.terms);
@@ -936,6 +1188,8 @@ mod tests {
             school: school.into(),
             roles: roles.into(),
             subjects: "数学".into(),
+            grades: String::new(),
+            groups: String::new(),
         }
     }
 
@@ -959,8 +1213,15 @@ mod tests {
                 school_id: Some("s1".into()),
                 roles: vec![Role::Principal],
                 subjects: vec!["数学".into()],
+                grades: vec![],
                 name: "张三".into(),
                 phone: "13800000001".into(),
+            }],
+            groups: vec![KnownGroup {
+                id: "g1".into(),
+                school_id: "s1".into(),
+                name: "数学教研组".into(),
+                members: vec![("u1".into(), true)],
             }],
         }
     }
@@ -1163,6 +1424,69 @@ mod tests {
                 (5, "invalid_date_range")
             ]
         );
+    }
+
+    #[test]
+    fn grades_and_groups_are_joined_and_new_groups_made_once_with_a_leader() {
+        let mut zhang = person(2, "张三", "13800000001", "实验小学", "校长");
+        zhang.grades = "三年级、四年级".into();
+        zhang.groups = "数学教研组、三年级组(组长)".into();
+        let mut li = person(3, "李四", "13900000002", "实验小学", "教师");
+        li.groups = "三年级组,三年级数学备课组".into();
+        let wb = |people: Vec<PersonRow>| Workbook {
+            people,
+            ..Workbook::default()
+        };
+        let p = plan(&wb(vec![zhang.clone(), li.clone()]), &district(), &admin());
+        assert_eq!(
+            codes(&p),
+            vec![(3, "group_leaders")],
+            "the 备课组 has no leader"
+        );
+        li.groups = "三年级组,三年级数学备课组（组长）".into();
+        let p = plan(&wb(vec![zhang.clone(), li.clone()]), &district(), &admin());
+        assert_eq!(codes(&p), vec![]);
+        let made: Vec<_> = p
+            .changes
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    g.kind.as_str(),
+                    g.subject.as_deref(),
+                    g.grade.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            made,
+            vec![
+                ("三年级组", "grade", None, Some("三年级")),
+                (
+                    "三年级数学备课组",
+                    "preparation",
+                    Some("数学"),
+                    Some("三年级")
+                ),
+            ]
+        );
+        assert_eq!(p.summary.groups.created, 2);
+        // 张三 leads 数学教研组 already: only the grade group is joined, and the grades change.
+        assert_eq!(p.changed[0].fields, vec!["grades", "groups"]);
+        assert_eq!(p.changes.updates[0].grades, vec!["三年级", "四年级"]);
+        assert_eq!(p.changes.group_members.len(), 3);
+        // A name that tells no kind; a researcher in a group.
+        li.groups = "兴趣小队".into();
+        let mut yan = person(4, "研", "13900000004", "", "教研员");
+        yan.groups = "数学教研组".into();
+        let p = plan(&wb(vec![zhang, li, yan]), &district(), &admin());
+        assert_eq!(
+            codes(&p),
+            vec![(3, "invalid_group_name"), (4, "group_not_allowed")]
+        );
+        assert_eq!(group_kind("数学组").map(|k| k.0), Some("subject"));
+        assert_eq!(group_kind("备课组"), None);
     }
 
     #[test]
