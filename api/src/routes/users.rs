@@ -94,6 +94,7 @@ async fn delete_user(
         return Err(ApiError::forbidden());
     }
     let id = id.into_inner();
+    let user_id = id.clone();
     state
         .write(move |conn| {
             let now = tingke_models::now();
@@ -104,6 +105,7 @@ async fn delete_user(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -166,6 +168,7 @@ async fn reset_password(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(ResetView {
@@ -186,6 +189,7 @@ async fn end_sessions(
         return Err(ApiError::forbidden());
     }
     let id = id.into_inner();
+    let user_id = id.clone();
     state
         .write(move |conn| {
             users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
@@ -201,5 +205,6 @@ async fn end_sessions(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
