@@ -193,7 +193,8 @@ async fn connections_ended_by_the_database_fail_one_request_at_most() {
     let Some(admin_url) = test_database_url() else {
         return; // SQLite's connections are files in this process: nothing can end them.
     };
-    let app = spawn_app().await;
+    // Every request must reach the pool: no caller answered from memory (`auth::cache`).
+    let app = spawn_app_with(|c| c.session_cache = std::time::Duration::ZERO).await;
     let admin = app.admin().await;
     // Four connections in the pool, idle.
     let held: Vec<_> = (0..4)
