@@ -10,8 +10,14 @@ for line in io.lines(os.getenv("TOKENS_FILE")) do
     paths[#paths + 1] = (own ~= "" and own) or path
 end
 local i = math.random(#tokens)
+-- ACCEPT_ENCODING=br (or gzip) asks for compressed answers, as phones do.
+local encoding = os.getenv("ACCEPT_ENCODING")
 
 request = function()
     i = i % #tokens + 1
-    return wrk.format("GET", paths[i], { ["Authorization"] = "Bearer " .. tokens[i] })
+    local headers = { ["Authorization"] = "Bearer " .. tokens[i] }
+    if encoding and encoding ~= "" then
+        headers["Accept-Encoding"] = encoding
+    end
+    return wrk.format("GET", paths[i], headers)
 end

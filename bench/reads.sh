@@ -3,6 +3,8 @@
 # of GET /v1/sync; with REQUEST=sync-next, the next sync of a phone that is up to date, what
 # phones call all day) at 200 concurrent connections with wrk, each request as one of USERS
 # people (their own progress for the last complete term; their own full view; their own cursor).
+# REQUEST=sync-page: each person's cursor page after BACK (20,000) changes of the district, at
+# most PAGE (50) changes; ACCEPT_ENCODING=br asks for compressed answers as phones do.
 #
 #   bench/reads.sh pg       # scale-1 district (200 schools, 1M observations) on PostgreSQL,
 #                           # alternated with `pgbench -S` on the same server as the ceiling
@@ -93,7 +95,46 @@ sync-next)
     mv "$WORK/requests" "$WORK/tokens"
     LABEL="/v1/sync?since=<each person's own cursor>"
     ;;
-*) echo "REQUEST is progress, sync or sync-next" >&2; exit 2 ;;
+sync-page)
+    # A cursor page with changes in it, what a phone asks after a while away: each person's own
+    # cursor (their view's fingerprint, from a first page of one change) set BACK changes of the
+    # district's log behind its end (default 20,000, a school day of a district this size),
+    # asked for at most PAGE changes (default 50). Every request asks the same page again.
+    PAGE=${PAGE:-50}
+    BACK=${BACK:-20000}
+    last=$(psql "$DATABASE_URL" -XAtc 'select max(seq) from sync_log')
+    since=$(( last - BACK ))
+    while read -r token; do
+        scope=$(curl -sf -H "authorization: Bearer $token" "$BASE/v1/sync?limit=1" |
+            python3 -c 'import sys,json; print(json.load(sys.stdin)["cursor"].split(".")[2])')
+        echo "$token /v1/sync?limit=$PAGE&since=s1.$since.$scope"
+    done <"$WORK/tokens" >"$WORK/requests"
+    mv "$WORK/requests" "$WORK/tokens"
+    # What the pages hold and weigh, plain and compressed.
+    python3 - "$WORK/tokens" "$BASE" <<'PY'
+import json, statistics, sys, urllib.request
+sizes, counts, more = [], [], 0
+for line in open(sys.argv[1]):
+    token, path = line.split()
+    req = urllib.request.Request(sys.argv[2] + path, headers={"authorization": "Bearer " + token})
+    body = urllib.request.urlopen(req).read()
+    page = json.loads(body)
+    sizes.append(len(body))
+    counts.append(sum(len(v) for k, v in page.items() if isinstance(v, list) and k != "progress"))
+    more += page["has_more"]
+print(f"  pages: records median {statistics.median(counts)} (min {min(counts)}, max {max(counts)}), "
+      f"plain bytes median {statistics.median(sizes):.0f}, has_more on {more} of {len(sizes)}")
+PY
+    first=$(head -1 "$WORK/tokens")
+    for enc in identity gzip br; do
+        bytes=$(curl -s -o /dev/null -w '%{size_download}' -H "accept-encoding: $enc" \
+            -H "authorization: Bearer ${first%% *}" "$BASE${first#* }")
+        echo "  the first person's page, $enc: $bytes bytes"
+    done
+    REQUEST_PATH="/v1/sync"
+    LABEL="/v1/sync?limit=$PAGE&since=<each person's cursor, $BACK changes of the district back>"
+    ;;
+*) echo "REQUEST is progress, sync, sync-next or sync-page" >&2; exit 2 ;;
 esac
 export TOKENS_FILE=$WORK/tokens REQUEST_PATH
 LUA=$(dirname "$0")/progress.lua

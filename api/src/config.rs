@@ -56,6 +56,9 @@ pub struct Config {
     pub photo_workers: usize,
     /// How long a signed image URL stays valid.
     pub url_ttl: Duration,
+    /// How long a caller (session, user, memberships) read from the database is answered from
+    /// memory (`auth::cache`); zero keeps nothing.
+    pub session_cache: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +98,19 @@ fn notice_limits() -> Result<tingke_models::rules::notices::Limits, ConfigError>
         other => Err(ConfigError::Invalid {
             name: "TINGKE_NOTICE_ROUNDS",
             reason: format!("expected 1 to 10 rounds, got {other}"),
+        }),
+    }
+}
+
+/// `TINGKE_SESSION_CACHE_MS`: 2,000 unless set; 0 turns the memory off; more than 2,000 is
+/// refused (DESIGN.md: a revoked session is refused everywhere within 2 seconds).
+fn session_cache() -> Result<Duration, ConfigError> {
+    let max = crate::auth::cache::MAX_KEEP.as_millis() as u64;
+    match number::<u64>("TINGKE_SESSION_CACHE_MS", max)? {
+        ms if ms <= max => Ok(Duration::from_millis(ms)),
+        other => Err(ConfigError::Invalid {
+            name: "TINGKE_SESSION_CACHE_MS",
+            reason: format!("at most {max} ms, got {other}"),
         }),
     }
 }
@@ -189,6 +205,7 @@ impl Config {
             },
             photo_workers: number("TINGKE_PHOTO_WORKERS", 0)?,
             url_ttl: Duration::from_secs(number("TINGKE_URL_TTL", 600)?),
+            session_cache: session_cache()?,
             data_dir,
         })
     }
@@ -225,6 +242,7 @@ impl Config {
             photo_limits: crate::photo::Limits::default(),
             photo_workers: 2,
             url_ttl: Duration::from_secs(600),
+            session_cache: crate::auth::cache::MAX_KEEP,
         }
     }
 }

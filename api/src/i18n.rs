@@ -359,6 +359,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("term_not_found", "学期不存在", "No such term"),
     (
+        "no_current_term",
+        "今天不在本区任何学期内，请指定学期",
+        "No term of the district contains today: name a term",
+    ),
+    (
         "member_not_in_school",
         "此人不是该校成员",
         "That person is not a member of the school",

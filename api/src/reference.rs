@@ -19,9 +19,11 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 pub struct Reference {
     /// A district's quota rules, by district id.
     pub rules: Shelf<Vec<QuotaRule>>,
-    /// A term with every term of its school year, by term id.
-    /// A term, every term of its school year, and the term's calendar entries.
+    /// A term, every term of its school year, and the term's calendar entries, by term id.
     pub terms: Shelf<(Term, Vec<Term>, Vec<calendar::Entry>)>,
+    /// The term a day falls in, by `<district id>|<day>` (asked by every progress read without
+    /// a term and by every sync's last page).
+    pub current: Shelf<Term>,
 }
 
 impl Reference {
@@ -29,6 +31,7 @@ impl Reference {
     pub fn forget(&self, district_id: &str) {
         self.rules.forget(district_id);
         self.terms.forget(district_id);
+        self.current.forget(district_id);
     }
 }
 

@@ -24,6 +24,8 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("cannot start the caller notifications' thread: {0}")]
+    Listener(std::io::Error),
     #[error("metrics: {0}")]
     Metrics(String),
     #[error(transparent)]
@@ -84,12 +86,20 @@ impl Application {
             0 => crate::config::cores(),
             n => n,
         };
+        // On PostgreSQL nothing is kept until the listener hears other instances.
+        let postgres = db.backend() == tingke_models::Backend::Postgres;
+        let callers = Arc::new(crate::auth::Callers::new(config.session_cache, !postgres));
+        if postgres && !config.session_cache.is_zero() {
+            crate::auth::cache::listen(config.database_url.clone(), Arc::downgrade(&callers))
+                .map_err(StartError::Listener)?;
+        }
         let state = AppState {
             db,
             config: Arc::new(config),
             store,
             photo_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             reference: Arc::default(),
+            callers,
         };
         let server = server(listener, state.clone())?;
         Ok(Application {

@@ -17,6 +17,8 @@ pub struct AppState {
     pub photo_permits: Arc<tokio::sync::Semaphore>,
     /// Districts' rules and terms, kept for a second.
     pub reference: Arc<crate::reference::Reference>,
+    /// Callers (session, user, memberships) kept for at most `TINGKE_SESSION_CACHE_MS`.
+    pub callers: Arc<crate::auth::Callers>,
 }
 
 impl AppState {
@@ -52,6 +54,21 @@ impl AppState {
         })
         .await
         .map_err(ApiError::internal)?
+    }
+}
+
+impl AppState {
+    /// Drops what this instance keeps of `user_id` as a caller: call once a change to the
+    /// user, their sessions or memberships has committed (other instances hear of it from
+    /// PostgreSQL: `auth::cache`).
+    pub fn forget_caller(&self, user_id: &str) {
+        self.callers.forget_user(user_id);
+    }
+
+    /// Drops every caller this instance keeps: a committed change that may concern anyone
+    /// (a grade group's people, an import).
+    pub fn forget_callers(&self) {
+        self.callers.forget_all();
     }
 }
 

@@ -18,6 +18,7 @@ pub mod members;
 pub mod mentorships;
 pub mod names;
 pub mod notices;
+pub mod notify;
 pub mod observations;
 pub mod page;
 pub mod quotas;

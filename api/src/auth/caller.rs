@@ -1,18 +1,22 @@
 //! The authenticated caller, extracted from the `Authorization: Bearer` header.
 
+use super::cache::Callers;
 use super::tokens::{verify_access, Claims, TokenError};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use std::sync::Arc;
 use tingke_models::members::Membership;
 use tingke_models::rules::visibility::{self, GroupReading};
 use tingke_models::users::User;
 use tingke_models::{auth, roles::Role, DbConn};
 
-/// Who is calling, with every membership they hold; loaded fresh on each request so that a
-/// deleted user, a revoked session or a changed role takes effect at once.
+/// Who is calling, with every membership they hold; read from the database, or from memory when
+/// it was read within the last `TINGKE_SESSION_CACHE_MS` (`auth::cache`: a deleted user, a
+/// revoked session or a changed role takes effect at once on the instance that changed it, and
+/// on the others as soon as they hear of it, within that time at worst).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
@@ -82,8 +86,24 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 /// instead of [`Caller`] loads the caller with [`Caller::load`] on the same connection as its own
 /// queries: one pooled connection and one blocking hop per request instead of two (the hot
 /// read routes: progress and sync).
-#[derive(Debug)]
-pub struct Verified(Claims);
+pub struct Verified {
+    claims: Claims,
+    /// Where callers read within the last moments are kept (`auth::cache`).
+    callers: Arc<Callers>,
+}
+
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Verified").field(&self.claims).finish()
+    }
+}
+
+impl Verified {
+    /// The caller if one was read for this session within the keeping time.
+    fn fresh(&self) -> Option<Caller> {
+        self.callers.fresh(&self.claims.sid, &self.claims.sub)
+    }
+}
 
 impl FromRequest for Verified {
     type Error = ApiError;
@@ -96,7 +116,10 @@ impl FromRequest for Verified {
                 .ok_or_else(|| ApiError::internal("AppState missing"))?;
             let token = bearer(req)?;
             verify_access(&state.config.jwt_secret, &token)
-                .map(Verified)
+                .map(|claims| Verified {
+                    claims,
+                    callers: state.callers.clone(),
+                })
                 .map_err(|e| match e {
                     TokenError::Expired => ApiError::unauthorized("token_expired"),
                     TokenError::Invalid => ApiError::unauthorized("invalid_token"),
@@ -111,19 +134,30 @@ impl Caller {
     /// password of their own: a person still holding a one-time password is refused 403
     /// `password_change_required` everywhere but where [`Pending`] is taken.
     pub fn load(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
-        let caller = Caller::load_pending(conn, verified)?;
-        if caller.user.password_change_required {
+        Caller::load_pending(conn, verified)?.checked()
+    }
+
+    /// The caller unless they still hold a one-time password.
+    fn checked(self) -> Result<Caller, ApiError> {
+        if self.user.password_change_required {
             return Err(ApiError::new(
                 actix_web::http::StatusCode::FORBIDDEN,
                 "password_change_required",
             ));
         }
-        Ok(caller)
+        Ok(self)
     }
 
     /// [`Caller::load`] for a caller who may still hold a one-time password.
     pub fn load_pending(conn: &mut DbConn, verified: &Verified) -> Result<Caller, ApiError> {
-        let claims = &verified.0;
+        let claims = &verified.claims;
+        verified
+            .callers
+            .get_or_load(&claims.sid, &claims.sub, || Caller::read(conn, claims))
+    }
+
+    /// The caller of `claims` as the database has it now.
+    fn read(conn: &mut DbConn, claims: &Claims) -> Result<Caller, ApiError> {
         let found = auth::find_session_with_user(conn, &claims.sid)?
             .filter(|found| found.session.user_id == claims.sub)
             .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
@@ -173,6 +207,9 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             let verified = verified?;
+            if let Some(caller) = verified.fresh() {
+                return caller.checked();
+            }
             state.read(move |conn| Caller::load(conn, &verified)).await
         })
     }
@@ -192,6 +229,9 @@ impl FromRequest for Pending {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             let verified = verified?;
+            if let Some(caller) = verified.fresh() {
+                return Ok(Pending(caller));
+            }
             let caller = state
                 .read(move |conn| Caller::load_pending(conn, &verified))
                 .await?;

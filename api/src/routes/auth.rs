@@ -221,8 +221,9 @@ fn successor_for_retry(
 
 enum RefreshOutcome {
     Issued(Box<TokenResponse>),
-    /// The token had been used before: the whole session was revoked (and that must commit).
-    Reused,
+    /// The token had been used before: the whole session of this user was revoked (and that
+    /// must commit).
+    Reused(String),
 }
 
 async fn refresh(
@@ -236,7 +237,11 @@ async fn refresh(
         .await?;
     match outcome {
         RefreshOutcome::Issued(tokens) => Ok(HttpResponse::Ok().json(tokens)),
-        RefreshOutcome::Reused => Err(ApiError::unauthorized("refresh_token_reused")),
+        RefreshOutcome::Reused(user_id) => {
+            // The whole session ended: its access tokens too.
+            state.forget_caller(&user_id);
+            Err(ApiError::unauthorized("refresh_token_reused"))
+        }
     }
 }
 
@@ -285,7 +290,7 @@ fn exchange(
         }
         None => {
             sessions::revoke_session(conn, &session.id, now)?;
-            Ok(RefreshOutcome::Reused)
+            Ok(RefreshOutcome::Reused(session.user_id))
         }
     }
 }
@@ -299,6 +304,7 @@ async fn logout(Pending(caller): Pending, state: web::Data<AppState>) -> ApiResu
             Ok(())
         })
         .await?;
+    state.forget_caller(caller.id());
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -353,6 +359,7 @@ async fn change_password(
             Ok(())
         })
         .await?;
+    state.forget_caller(caller.id());
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -373,5 +380,6 @@ async fn end_other_sessions(
             )?)
         })
         .await?;
+    state.forget_caller(caller.id());
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,7 @@ use super::quotas::{find_term_with_windows, rules_of, term_not_found, today, Win
 use super::Router;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::reference::Reference;
 use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
@@ -169,7 +170,7 @@ async fn group_progress(
             let group = super::groups::visible_group(conn, &caller, &id)?;
             let school = tingke_models::schools::find(conn, &group.school_id)?
                 .ok_or_else(crate::error::ApiError::not_found)?;
-            let term = term_of(conn, &school.district_id, term_id)?;
+            let term = term_of(conn, &reference, &school.district_id, term_id)?;
             let (term, windows) = find_term_with_windows(conn, &reference, &term.id)?;
             let rules = rules_of(conn, &reference, &term.district_id)?;
             let row = group_rows(conn, &rules, vec![group], &windows)?
@@ -213,11 +214,17 @@ impl GroupRow {
 }
 
 /// The named term of the district, or the one today falls in.
-fn term_of(conn: &mut DbConn, district_id: &str, term_id: Option<String>) -> ApiResult<Term> {
-    let term = match term_id {
-        Some(id) => terms::find(conn, &id)?,
-        None => super::quotas::current_term(conn, district_id)?,
+fn term_of(
+    conn: &mut DbConn,
+    reference: &Reference,
+    district_id: &str,
+    term_id: Option<String>,
+) -> ApiResult<Term> {
+    let Some(id) = term_id else {
+        return super::quotas::current_term(conn, reference, district_id)?
+            .ok_or_else(super::quotas::no_current_term);
     };
-    term.filter(|t| t.district_id == district_id)
+    terms::find(conn, &id)?
+        .filter(|t| t.district_id == district_id)
         .ok_or_else(term_not_found)
 }

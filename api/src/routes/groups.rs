@@ -257,6 +257,8 @@ async fn create(
             Ok((StatusCode::CREATED, view(conn, g)?))
         })
         .await?;
+    // Its leaders read its people from now on (`Caller::groups`).
+    state.forget_callers();
     Ok(etag::respond(status, (&v.id, v.version), &v))
 }
 
@@ -378,6 +380,7 @@ async fn delete(
             Ok(())
         })
         .await?;
+    state.forget_callers();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -409,5 +412,6 @@ async fn set_members(
             view(conn, g)
         })
         .await?;
+    state.forget_callers();
     Ok(etag::respond(StatusCode::OK, (&v.id, v.version), &v))
 }

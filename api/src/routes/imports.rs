@@ -262,6 +262,8 @@ async fn commit(
     let answer = state
         .write(move |conn| import::commit(conn, &found, prepared))
         .await?;
+    // People's memberships and roles changed, some left their groups.
+    state.forget_callers();
     Ok(commit_answer(&answer))
 }
 

@@ -304,6 +304,7 @@ async fn create_member(
             Ok((StatusCode::CREATED, member, created))
         })
         .await?;
+    state.forget_caller(&member.membership.user_id);
     let mut view = MemberView::from(member);
     view.initial_password = initial.filter(|_| created);
     Ok((status, view))
@@ -451,6 +452,7 @@ async fn set_qualifiers(
             Ok(member)
         })
         .await?;
+    state.forget_caller(&member.membership.user_id);
     let tag = member_tag(&member);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
@@ -522,6 +524,7 @@ async fn set_contact_schools(
             Ok(member)
         })
         .await?;
+    state.forget_caller(&member.membership.user_id);
     let tag = member_tag(&member);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))

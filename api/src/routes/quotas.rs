@@ -846,9 +846,26 @@ pub(super) fn today() -> NaiveDate {
     obs::local_date(tingke_models::now())
 }
 
-/// The term of a district that today falls in, if any.
-pub(super) fn current_term(conn: &mut DbConn, district_id: &str) -> ApiResult<Option<Term>> {
-    Ok(terms::containing(conn, district_id, &today().to_string())?)
+/// The term of a district that today falls in, if any (kept for a second: `Reference`).
+pub(super) fn current_term(
+    conn: &mut DbConn,
+    reference: &Reference,
+    district_id: &str,
+) -> ApiResult<Option<Term>> {
+    let today = today().to_string();
+    let kept = reference
+        .current
+        .get_or_load(&format!("{district_id}|{today}"), || {
+            let term = terms::containing(conn, district_id, &today)?;
+            Ok(term.map(|t| (district_id.to_string(), t)))
+        })?;
+    Ok(kept.map(|t| Term::clone(&t)))
+}
+
+/// No term of the caller's (or the person's) district contains today, and none was named.
+pub(super) fn no_current_term() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no_current_term")
+        .detail("no term of the district contains today; name one with term_id")
 }
 
 pub(super) fn find_term(conn: &mut DbConn, term_id: &str) -> ApiResult<Term> {
@@ -905,7 +922,7 @@ async fn progress(
             let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
             let term_id = match q.term_id {
                 Some(id) => id,
-                None => current_term_id(conn, &caller, &user_id)?,
+                None => current_term_id(conn, &reference, &caller, &user_id)?,
             };
             let (term, windows) = find_term_with_windows(conn, &reference, &term_id)?;
             if !caller.can_view_district(&term.district_id) {
@@ -929,17 +946,26 @@ async fn progress(
 }
 
 /// The term today falls in, in the first of the person's districts that has one.
-fn current_term_id(conn: &mut DbConn, caller: &Caller, user_id: &str) -> ApiResult<String> {
+fn current_term_id(
+    conn: &mut DbConn,
+    reference: &Reference,
+    caller: &Caller,
+    user_id: &str,
+) -> ApiResult<String> {
     let memberships = match user_id == caller.id() {
         true => caller.memberships.clone(),
         false => members::for_user(conn, user_id)?,
     };
     for district in memberships.iter().map(|m| m.district_id.as_str()) {
-        if let Some(term) = current_term(conn, district)? {
+        if let Some(term) = current_term(conn, reference, district)? {
             return Ok(term.id);
         }
     }
-    Err(term_not_found())
+    // About someone else, the answer says no more than before whether they exist.
+    match user_id == caller.id() {
+        true => Err(no_current_term()),
+        false => Err(term_not_found()),
+    }
 }
 
 fn in_district(memberships: &[members::Membership], term: &Term) -> Vec<members::Membership> {

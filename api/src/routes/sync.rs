@@ -486,7 +486,7 @@ fn progress(
     districts.dedup();
     let mut lists = Vec::new();
     for district in districts {
-        if let Some(term) = quotas::current_term(conn, district)? {
+        if let Some(term) = quotas::current_term(conn, reference, district)? {
             lists.push(quotas::progress_of(conn, reference, caller, &term)?);
         }
     }

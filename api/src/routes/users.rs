@@ -100,6 +100,7 @@ async fn delete_user(
         return Err(ApiError::forbidden());
     }
     let id = id.into_inner();
+    let user_id = id.clone();
     state
         .write(move |conn| {
             let now = tingke_models::now();
@@ -110,6 +111,7 @@ async fn delete_user(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -194,6 +196,7 @@ async fn reset_password(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(ResetView {
@@ -214,6 +217,7 @@ async fn end_sessions(
         return Err(ApiError::forbidden());
     }
     let id = id.into_inner();
+    let user_id = id.clone();
     state
         .write(move |conn| {
             users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
@@ -229,6 +233,7 @@ async fn end_sessions(
             Ok(())
         })
         .await?;
+    state.forget_caller(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 

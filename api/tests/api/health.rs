@@ -193,7 +193,8 @@ async fn connections_ended_by_the_database_fail_one_request_at_most() {
     let Some(admin_url) = test_database_url() else {
         return; // SQLite's connections are files in this process: nothing can end them.
     };
-    let app = spawn_app().await;
+    // Every request must reach the pool: no caller answered from memory (`auth::cache`).
+    let app = spawn_app_with(|c| c.session_cache = std::time::Duration::ZERO).await;
     let admin = app.admin().await;
     // Four connections in the pool, idle.
     let held: Vec<_> = (0..4)
@@ -205,13 +206,22 @@ async fn connections_ended_by_the_database_fail_one_request_at_most() {
 
     let database = app.config.database_url.rsplit('/').next().expect("name");
     let mut pg = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
+    let started = "SELECT now()::text AS t";
+    #[derive(diesel::QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+    }
+    let before: Now = diesel::sql_query(started).get_result(&mut pg).expect("now");
     let ended = format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
     );
     diesel::sql_query(ended)
         .execute(&mut pg)
         .expect("terminate");
-    wait_until_no_backends(&mut pg, database);
+    // The caller notifications' listener connects again at once (`auth::cache`): only the
+    // connections that were ended are waited for.
+    wait_until_no_backends(&mut pg, database, &before.t);
 
     let mut statuses = Vec::new();
     for _ in 0..8 {
@@ -229,13 +239,17 @@ async fn connections_ended_by_the_database_fail_one_request_at_most() {
     app.get("/readyz").send().await.expect_status(200);
 }
 
-fn wait_until_no_backends(pg: &mut PgConnection, database: &str) {
+/// Waits until no connection to `database` that began before `before` is left.
+fn wait_until_no_backends(pg: &mut PgConnection, database: &str, before: &str) {
     #[derive(diesel::QueryableByName)]
     struct Left {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let count = format!("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{database}'");
+    let count = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{database}' \
+         AND backend_start < '{before}'::timestamptz"
+    );
     for _ in 0..100 {
         let left: Left = diesel::sql_query(&count).get_result(pg).expect("count");
         if left.n == 0 {

@@ -33,7 +33,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub config: Config,
-    dir: TempDir,
+    /// The data directory and database this app removes when dropped (none for a second
+    /// instance on another's data: `another_instance`).
+    _dir: Option<TempDir>,
     _pg: Option<PgDatabase>,
 }
 
@@ -156,7 +158,7 @@ async fn start(config: Config, db: Db, dir: TempDir, pg: Option<PgDatabase>) -> 
             .expect("client"),
         db,
         config,
-        dir,
+        _dir: Some(dir),
         _pg: pg,
     }
 }
@@ -193,7 +195,7 @@ pub fn attach(config: Config, dir: TempDir, pg: Option<PgDatabase>, address: Str
         client: reqwest::Client::new(),
         db,
         config,
-        dir,
+        _dir: Some(dir),
         _pg: pg,
     }
 }
@@ -364,7 +366,20 @@ impl TestApp {
 
     /// The server's data directory.
     pub fn dir(&self) -> &std::path::Path {
-        self.dir.path()
+        &self.config.data_dir
+    }
+
+    /// A second server on the same database and blob store, as a load balancer puts beside the
+    /// first: its own connections and its own memory. The data stays the first one's.
+    pub async fn another_instance(&self) -> TestApp {
+        TestApp {
+            address: self.restarted().await,
+            client: reqwest::Client::new(),
+            db: self.db.clone(),
+            config: self.config.clone(),
+            _dir: None,
+            _pg: None,
+        }
     }
 
     /// Runs a statement straight on the database (to make time pass, say).

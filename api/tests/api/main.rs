@@ -5,6 +5,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod calendar;
+mod callers;
 mod cli;
 mod contract;
 mod documents;

@@ -506,3 +506,43 @@ async fn a_changed_rule_or_a_new_term_shows_in_the_next_progress_read() {
     let widened = yearly(&app.get(&path).token(&researcher.token).send().await);
     assert_eq!(widened["period_starts_on"], earlier["starts_on"]);
 }
+
+#[tokio::test]
+async fn a_newcomers_first_progress_is_the_current_terms_or_a_clear_404() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    // A teacher added today, whose phone knows no term yet.
+    app.post(&format!("/v1/schools/{}/members", principal.school_id()))
+        .token(&principal.token)
+        .json(json!({
+            "name": "新来的老师", "phone": "13930000009", "password": PASSWORD,
+            "roles": ["teacher"], "subjects": ["数学"]
+        }))
+        .send()
+        .await
+        .expect_status(201);
+    let newcomer = app.login("13930000009", PASSWORD).await;
+    let progress = app
+        .get("/v1/quotas/progress")
+        .token(&newcomer.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(progress.str("term_id"), demo_term(&app, &principal).await);
+    assert_eq!(progress.str("user_id"), newcomer.id());
+    assert!(!progress.items().is_empty(), "{}", progress.text);
+    // In a district with no term today: 404 saying so, not "no such term".
+    let admin = app.admin().await;
+    let elsewhere = app.new_school(&admin, "13930000010").await;
+    app.get("/v1/quotas/progress")
+        .token(&elsewhere.token)
+        .send()
+        .await
+        .expect_problem(404, "no_current_term");
+    // Asked about someone else, the answer tells no more than before.
+    app.get(&format!("/v1/quotas/progress?user_id={}", elsewhere.id()))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_problem(404, "term_not_found");
+}

@@ -222,7 +222,9 @@ async fn other_schools_changes_never_reach_a_caller() {
 
 #[tokio::test]
 async fn a_change_of_roles_starts_the_sync_over() {
-    let app = spawn_demo_app().await;
+    // The roles change behind the server's back (no route changes them but an import): it must
+    // not answer the caller from memory (`auth::cache`), which no one told of the change.
+    let app = spawn_demo_app_with(|c| c.session_cache = std::time::Duration::ZERO).await;
     let teacher = app.demo(TEACHER_A).await;
     let before = sync_all(&app, &teacher, None, 500).await;
     app.execute(&format!(
