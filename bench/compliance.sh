@@ -5,7 +5,8 @@
 # for the API (request to last byte), psql's \timing for the query (the same, without psql's
 # own start and connection).
 #
-#   bench/compliance.sh       # after bench/reads.sh pg has generated the data set
+#   bench/compliance.sh       # after bench/generate.sh (or bench/reads.sh pg) has generated
+#                             # the data set; BENCH_DB names its database
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 N=${N:-7}
@@ -14,7 +15,7 @@ BASE=http://127.0.0.1:$PORT
 DB=${BENCH_DB:-tingke_bench}
 export DATABASE_URL=$PG_URL_BASE/$DB
 SUMMARY=$CARGO_TARGET_DIR/bench-$DB.summary
-[ -s "$SUMMARY" ] || { echo "no data set: run bench/reads.sh pg first" >&2; exit 1; }
+[ -s "$SUMMARY" ] || { echo "no data set: run bench/generate.sh (or bench/reads.sh pg) first" >&2; exit 1; }
 build_tingke
 work_dir_and_server_cleanup
 get() { sed -n "s/^$1=//p" "$SUMMARY"; }
@@ -51,10 +52,14 @@ for i in $(seq "$N"); do
 done
 api_ms=$(median <"$WORK/api")
 sql_ms=$(median <"$WORK/sql")
-echo "api totals: $(python3 -c 'import json; print(json.load(open("'"$WORK"'/report.json"))["totals"])')"
-echo "sql totals: $(psql "$DATABASE_URL" -XAt -F' ' -v district="$DISTRICT" -v term="$TERM_ID" -f "$SQL" |
-    awk -F' ' '{p+=$(NF-3); b+=$(NF-2); r+=$(NF-1); d+=$NF} END {print "people", p, "behind", b, "required", r, "done", d}')"
+api_totals=$(python3 -c 'import json; t=json.load(open("'"$WORK"'/report.json"))["totals"]
+print(*(f"{k} {t[k]}" for k in ("people", "behind", "required", "done")))')
+sql_totals=$(psql "$DATABASE_URL" -XAt -F' ' -v district="$DISTRICT" -v term="$TERM_ID" -f "$SQL" |
+    awk -F' ' '{p+=$(NF-3); b+=$(NF-2); r+=$(NF-1); d+=$NF} END {print "people", p, "behind", b, "required", r, "done", d}')
+echo "api totals: $api_totals"
+echo "sql totals: $sql_totals"
+echo "same totals: $([ "$api_totals" = "$sql_totals" ] && echo yes || echo NO)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(machine)"
+echo "machine: $(machine), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "compliance report, median of $N alternated: api $api_ms ms, hand-written SQL $sql_ms ms"
 echo "ratio api/sql: $(ratio "$api_ms" "$sql_ms") (target <= 2.0), api under a second: $(python3 -c "print('yes' if $api_ms < 1000 else 'no')")"
