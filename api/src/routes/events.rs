@@ -258,14 +258,15 @@ pub(super) fn can_see(caller: &Caller, e: &Event) -> bool {
 
 /// Who schedules in a school (`rules::events::may_schedule`), and admins.
 fn may_schedule(conn: &mut DbConn, caller: &Caller, school: &School) -> ApiResult<bool> {
-    if caller.is_admin() || caller.is_district_staff(&school.district_id) {
+    let staff = caller.is_district_staff(&school.district_id);
+    if caller.is_admin() || staff {
         return Ok(true);
     }
-    let roles = caller.school_roles(&school.id);
     let leads_a_group = groups::led_by(conn, caller.id())?
         .iter()
         .any(|g| g.school_id == school.id);
-    Ok(rule::may_schedule(&roles, leads_a_group, false))
+    let roles = caller.school_roles(&school.id);
+    Ok(rule::may_schedule(&roles, leads_a_group, staff))
 }
 
 /// Who changes or cancels an event: who scheduled it, the school's senior leaders, admins.
@@ -663,14 +664,7 @@ pub(super) fn week_view(
 ) -> ApiResult<OpenWeekView> {
     let lessons = match with_lessons {
         true => {
-            let filter = events::Filter {
-                all: true,
-                open_week_id: Some(w.id.clone()),
-                ..Default::default()
-            };
-            let page = tingke_models::page::PageRequest::parse(None, Some(100))
-                .map_err(|_| ApiError::internal("page"))?;
-            let lessons = events::list(conn, &filter, &page)?.items;
+            let lessons = lessons_of(conn, &w.id)?;
             Some(views(conn, lessons)?)
         }
         false => None,
@@ -690,6 +684,18 @@ pub(super) fn week_view(
         created_at: w.created_at.and_utc(),
         updated_at: w.updated_at.and_utc(),
     })
+}
+
+/// The live lessons of an open week (a week holds a few dozen at most: the first 100).
+fn lessons_of(conn: &mut DbConn, week_id: &str) -> ApiResult<Vec<Event>> {
+    let filter = events::Filter {
+        all: true,
+        open_week_id: Some(week_id.to_string()),
+        ..Default::default()
+    };
+    let page = tingke_models::page::PageRequest::parse(None, Some(100))
+        .map_err(|_| ApiError::internal("page"))?;
+    Ok(events::list(conn, &filter, &page)?.items)
 }
 
 /// The school's principal, vice principals and deans hold its open week (and admins).
@@ -833,15 +839,7 @@ async fn open_week_edit(
 
 /// An open week's new days must still hold every lesson scheduled in it.
 fn lessons_stay_inside(conn: &mut DbConn, w: &OpenWeek) -> ApiResult<()> {
-    let filter = events::Filter {
-        all: true,
-        open_week_id: Some(w.id.clone()),
-        ..Default::default()
-    };
-    let page = tingke_models::page::PageRequest::parse(None, Some(100))
-        .map_err(|_| ApiError::internal("page"))?;
-    let outside = events::list(conn, &filter, &page)?
-        .items
+    let outside = lessons_of(conn, &w.id)?
         .iter()
         .any(|e| e.lesson_date < w.starts_on || e.lesson_date > w.ends_on);
     match outside {
