@@ -23,6 +23,9 @@ pub struct Config {
     pub jwt_secret: Vec<u8>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long a console login lasts (a working day at a desk by default); logging out, a
+    /// password change or "end sessions" ends it sooner.
+    pub console_ttl: Duration,
     /// How long a used refresh token may be presented again (a retry after a lost answer)
     /// without counting as reuse.
     pub refresh_grace: Duration,
@@ -162,6 +165,7 @@ impl Config {
             jwt_secret,
             access_ttl: Duration::from_secs(number("TINGKE_ACCESS_TOKEN_TTL", 900)?),
             refresh_ttl: Duration::from_secs(number("TINGKE_REFRESH_TOKEN_TTL", 30 * 86_400)?),
+            console_ttl: Duration::from_secs(number("TINGKE_CONSOLE_SESSION_TTL", 10 * 3600)?),
             refresh_grace: Duration::from_secs(number("TINGKE_REFRESH_GRACE_SECONDS", 30)?),
             idempotency_lease: Duration::from_secs(
                 number("TINGKE_IDEMPOTENCY_LEASE_SECONDS", 30u64)?.max(1),
@@ -220,6 +224,7 @@ impl Config {
             jwt_secret: b"test-secret-test-secret-test-secret".to_vec(),
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(30 * 86_400),
+            console_ttl: Duration::from_secs(10 * 3600),
             refresh_grace: Duration::from_secs(30),
             idempotency_lease: Duration::from_secs(30),
             login: LoginLimits {

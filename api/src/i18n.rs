@@ -210,6 +210,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The refresh token was used twice; the session is revoked",
     ),
     ("forbidden", "无权进行此操作", "You may not do this"),
+    (
+        "csrf_failed",
+        "请求缺少本次登录的校验码，请刷新页面后重试",
+        "The request lacks this login's CSRF token; reload the page and try again",
+    ),
     ("not_found", "资源不存在", "Not found"),
     ("route_not_found", "接口不存在", "No such route"),
     (

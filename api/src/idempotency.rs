@@ -33,14 +33,11 @@ const KEEP_HOURS: i64 = 24;
 /// Answers larger than this are not remembered (no route answers that much JSON).
 const MAX_BODY: usize = 1024 * 1024;
 
-/// Whose request this is and in which session, from the bearer token (invalid tokens fall
+/// Whose request this is and in which session, from the bearer token or the console's cookie (invalid tokens fall
 /// through to the handler, which answers 401).
 fn user_of(req: &ServiceRequest, state: &AppState) -> Option<(String, String)> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
-    tokens::verify_access(&state.config.jwt_secret, token.trim())
+    let presented = crate::auth::credential::presented(req.headers()).ok()?;
+    tokens::verify_access(&state.config.jwt_secret, &presented.token)
         .ok()
         .map(|c| (c.sub, c.sid))
 }

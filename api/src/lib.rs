@@ -4,6 +4,7 @@ pub mod auth;
 pub mod body;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod demo_scale;
 pub mod error;

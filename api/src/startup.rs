@@ -150,6 +150,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .configure(|cfg| routes::router().register(cfg))
+            .configure(crate::console::configure)
             .default_service(web::to(routes::not_found_route))
             // Innermost: a refused or late body is answered before the idempotency middleware
             // remembers the answer.

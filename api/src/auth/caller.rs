@@ -1,11 +1,13 @@
-//! The authenticated caller, extracted from the `Authorization: Bearer` header.
+//! The authenticated caller, from the `Authorization: Bearer` header or the console's cookie
+//! (`auth::credential`).
 
 use super::cache::Callers;
+use super::credential;
 use super::tokens::{verify_access, Claims, TokenError};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use std::sync::Arc;
 use tingke_models::members::Membership;
@@ -65,23 +67,6 @@ impl Caller {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("missing_token"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("invalid_token"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::unauthorized("invalid_token"));
-    }
-    Ok(token.trim().to_string())
-}
-
 /// A verified access token whose session and user are not read yet. A handler that takes this
 /// instead of [`Caller`] loads the caller with [`Caller::load`] on the same connection as its own
 /// queries: one pooled connection and one blocking hop per request instead of two (the hot
@@ -114,16 +99,19 @@ impl FromRequest for Verified {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal("AppState missing"))?;
-            let token = bearer(req)?;
-            verify_access(&state.config.jwt_secret, &token)
-                .map(|claims| Verified {
-                    claims,
-                    callers: state.callers.clone(),
-                })
-                .map_err(|e| match e {
-                    TokenError::Expired => ApiError::unauthorized("token_expired"),
-                    TokenError::Invalid => ApiError::unauthorized("invalid_token"),
-                })
+            let presented = credential::presented(req.headers())?;
+            let secret = &state.config.jwt_secret;
+            let claims = verify_access(secret, &presented.token).map_err(|e| match e {
+                TokenError::Expired => ApiError::unauthorized("token_expired"),
+                TokenError::Invalid => ApiError::unauthorized("invalid_token"),
+            })?;
+            if presented.from_cookie {
+                credential::check_csrf(secret, &claims.sid, req.method(), req.headers())?;
+            }
+            Ok(Verified {
+                claims,
+                callers: state.callers.clone(),
+            })
         };
         std::future::ready(verified())
     }

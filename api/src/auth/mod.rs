@@ -2,6 +2,7 @@
 
 pub mod cache;
 mod caller;
+pub mod credential;
 pub mod password;
 pub mod tokens;
 

@@ -36,11 +36,11 @@ struct PasswordChange {
 }
 
 #[derive(Debug, Deserialize, Validate)]
-struct LoginRequest {
+pub(super) struct LoginRequest {
     #[validate(regex(path = *validate::PHONE, code = "invalid_phone"))]
-    phone: String,
+    pub(super) phone: String,
     #[validate(length(min = 1, max = 128, code = "invalid_length"))]
-    password: String,
+    pub(super) password: String,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -50,7 +50,7 @@ struct RefreshRequest {
 }
 
 #[derive(Debug, Serialize)]
-struct TokenResponse {
+pub(super) struct TokenResponse {
     access_token: String,
     refresh_token: String,
     token_type: &'static str,
@@ -58,7 +58,10 @@ struct TokenResponse {
     /// A one-time password was used: every route but `POST /v1/me/password`, `GET /v1/me` and
     /// logout answers 403 `password_change_required` until the person chooses their own.
     password_change_required: bool,
-    user: MeView,
+    pub(super) user: MeView,
+    /// The session the tokens belong to (the console keeps it in its cookie's token).
+    #[serde(skip)]
+    pub(super) session_id: String,
 }
 
 /// Failed logins are counted per phone and per client address, in the same table; an address's
@@ -74,8 +77,20 @@ async fn login(
     body: Valid<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { phone, password } = body.0;
+    let tokens = log_in(&state, &req, phone, password).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// A new session for `phone` if `password` is theirs, within the login limits (per phone and per
+/// client address): the phone's login and the console's share them.
+pub(super) async fn log_in(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    phone: String,
+    password: String,
+) -> ApiResult<TokenResponse> {
     let now = tingke_models::now();
-    let (key, address) = (phone.clone(), address_key(&req));
+    let (key, address) = (phone.clone(), address_key(req));
     let (from, limits) = (address.clone(), state.config.login.clone());
     let user = state
         .write(move |conn| {
@@ -103,7 +118,7 @@ async fn login(
         return Err(ApiError::unauthorized("invalid_credentials"));
     };
     let config = state.config.clone();
-    let response = state
+    state
         .write(move |conn| {
             sessions::clear_login_attempts(conn, &phone)?;
             sessions::release_check(conn, &address)?;
@@ -116,8 +131,7 @@ async fn login(
             sessions::insert_session(conn, &session)?;
             issue_tokens(conn, &config, &user, &session.id, now)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }
 
 /// Takes one password check of each key (the phone, the client's address) before the password
@@ -194,6 +208,7 @@ fn answer_tokens(
         expires_in: config.access_ttl.as_secs(),
         password_change_required: user.password_change_required,
         user: MeView::new(user, &memberships),
+        session_id: session_id.to_string(),
     })
 }
 

@@ -8,6 +8,7 @@ mod archive;
 mod auth;
 mod calendar;
 mod checks;
+mod console;
 mod districts;
 mod documents;
 mod events;
@@ -97,6 +98,7 @@ pub fn router() -> Router {
     let mut r = Router::default();
     health::routes(&mut r);
     auth::routes(&mut r);
+    console::routes(&mut r);
     users::routes(&mut r);
     districts::routes(&mut r);
     schools::routes(&mut r);

@@ -94,6 +94,11 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/auth/login", "o oooooo oo o o o o o"),
     ("POST /v1/auth/refresh", "o oooooo oo o o o o o"),
     ("POST /v1/auth/logout", "o oooooo oo o o o o u"),
+    // the console's cookie session: a login for anyone with their credentials; who is logged in
+    // and logging out (with a bearer token here: the cookie's CSRF rule has tests of its own)
+    ("POST /console/session", "o oooooo oo o o o o o"),
+    ("GET /console/session", "o oooooo oo o o o o u"),
+    ("DELETE /console/session", "o oooooo oo o o o o u"),
     // the caller's own password and sessions (from the actor's session, which both keep)
     ("POST /v1/me/password", "o oooooo oo o o o o u"),
     ("POST /v1/me/sessions/end-others", "o oooooo oo o o o o u"),
@@ -1321,7 +1326,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "GET /healthz" | "GET /readyz" | "GET /metrics" | "GET /openapi.yaml" | "GET /v1/me" => {
             go(template).send().await
         }
-        "POST /v1/auth/login" => {
+        "POST /v1/auth/login" | "POST /console/session" => {
             let (phone, password) = &w.creds[a];
             go(template)
                 .json(json!({ "phone": phone, "password": password }))
@@ -1335,9 +1340,10 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "POST /v1/auth/logout" => {
+        "GET /console/session" => go(template).send().await,
+        "POST /v1/auth/logout" | "DELETE /console/session" => {
             // A session of its own, so that the other cells keep theirs.
-            let call = w.app.post(&template);
+            let call = w.app.call(method.clone(), &template);
             match a {
                 ANON => call.send().await,
                 _ => call.token(&w.login(a).await.token).send().await,

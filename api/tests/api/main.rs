@@ -7,6 +7,7 @@ mod bad_input;
 mod calendar;
 mod callers;
 mod cli;
+mod console;
 mod contract;
 mod documents;
 mod events;
