@@ -96,6 +96,8 @@ async function draw() {
     const forbidden = error instanceof ApiError && error.status === 403;
     fill(main, forbidden ? h('h1', { class: 'forbidden' }, t('core.forbidden')) : null, problem(error));
   }
+  // When the page was drawn, in milliseconds since the navigation began (bench/console.sh).
+  main.dataset.readyMs = String(Math.round(performance.now()));
   main.dataset.ready = 'true';
 }
 
