@@ -4,7 +4,7 @@
 // (`GET /v1/districts/{id}/compliance`, `GET /v1/schools/{id}/compliance`,
 // `GET /v1/quotas/progress`): nothing is counted here. The exports are the same reports as CSV.
 import {
-  addStrings, fill, get, getAll, h, isAdmin, leaderSchools, link, may, roleName, route,
+  addStrings, fill, get, getAll, h, isAdmin, lang, leaderSchools, link, may, roleName, route,
   setTitle, staffDistricts, t, table, withQuery, fmtDay,
 } from '../core.js';
 
@@ -70,7 +70,7 @@ function termPicker(terms, term) {
     h('button', { type: 'submit' }, t('compliance.show')));
 }
 
-const termName = (x) => `${x.name}（${fmtDay(x.starts_on)} – ${fmtDay(x.ends_on)}）`;
+const termName = (x) => `${x.name}${aside(`${fmtDay(x.starts_on)} – ${fmtDay(x.ends_on)}`)}`;
 
 function noTerm() {
   return h('p', { class: 'empty' }, t('compliance.no_term'));
@@ -85,10 +85,14 @@ function exportLink(path, termId) {
 // ---------------------------------------------------------------------------------------------
 // Rules as people read them.
 
+/** Names as a list in the chosen language. */
+const listOf = (names) => names.join(lang() === 'en' ? ', ' : '、');
+const aside = (text) => (lang() === 'en' ? ` (${text})` : `（${text}）`);
+
 /** "听课 · 每周 · 教师": what the rule counts, its period, and whose it is. */
 export function ruleName(item) {
   const parts = [t(`compliance.activity.${item.activity}`), t(`compliance.period.${item.period}`)];
-  if (item.role) parts.push(roleName(item.role) + (item.qualifier ? `（${t(`compliance.qualifier.${item.qualifier}`)}）` : ''));
+  if (item.role) parts.push(roleName(item.role) + (item.qualifier ? aside(t(`compliance.qualifier.${item.qualifier}`)) : ''));
   if (item.group_kind) parts.push(t(`compliance.group_kind.${item.group_kind}`));
   if (item.source === 'school') parts.push(t('compliance.school_rule'));
   return parts.join(' · ');
@@ -215,7 +219,7 @@ function peopleTable(rows, schoolId, termId, empty) {
   const sorted = [...rows].sort((a, b) => Number(b.behind) - Number(a.behind) || a.name.localeCompare(b.name, 'zh'));
   return table([
     [t('compliance.person'), (r) => link(withQuery(`/console/people/${r.user_id}`, { school_id: schoolId || r.school_id, term_id: termId }), r.name)],
-    [t('compliance.roles'), (r) => r.roles.map(roleName).join('、')],
+    [t('compliance.roles'), (r) => listOf(r.roles.map(roleName))],
     [t('compliance.state'), (r) => paceBadge(!r.behind)],
     [t('compliance.behind_on'), (r) => {
       const late = r.items.filter((i) => !i.on_pace);
@@ -319,7 +323,7 @@ route('/console/people/:id', async (main, params) => {
     params.school_id ? h('p', { class: 'crumbs' },
       link(withQuery(`/console/schools/${params.school_id}/compliance`, { term_id: progress.term_id }), t('compliance.school_title')), ' › ', name) : null,
     h('h1', {}, name),
-    member ? h('p', { class: 'who-roles' }, member.roles.map(roleName).join('、')) : null,
+    member ? h('p', { class: 'who-roles' }, listOf(member.roles.map(roleName))) : null,
     h('p', {}, link(`/console/people/${id}/archive`, t('compliance.archive'), { class: 'archive' })),
     h('section', {},
       h('h2', {}, t('compliance.progress')),

@@ -190,6 +190,18 @@ async fn journey_the_admin_imports_a_district() {
     b.click("main button.login-sheet").await;
     b.wait_text("main .problem", "import_committed").await;
     b.shot("reopened").await;
+
+    // The admin's compliance chooser now offers the new district.
+    b.click("#top nav a[href='/console/compliance']").await;
+    b.wait_path("/console/compliance").await;
+    b.click(&format!(
+        "main a[href='/console/districts/{district}/compliance']"
+    ))
+    .await;
+    b.wait_path(&format!("/console/districts/{district}/compliance"))
+        .await;
+    b.wait_text("main table.grid", "第一小学").await;
+    b.shot("new-district-compliance").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
@@ -255,6 +267,19 @@ async fn journey_compliance_from_the_district_to_a_teacher() {
         .await;
     assert_eq!(csv[0], 200, "{csv}");
     assert!(csv[1].as_str().unwrap().contains("text/csv"), "{csv}");
+
+    // On a tablet, in English: the school's page still reads (its chart redrawn to the width).
+    b.client
+        .set_window_size(820, 1180)
+        .await
+        .expect("tablet size");
+    b.open(&format!("/console/schools/{school_a}/compliance"))
+        .await;
+    b.click("header .lang").await;
+    b.ready().await;
+    b.wait_text("main h1", "School compliance").await;
+    b.find("main .chart canvas").await;
+    b.shot("school-tablet-english").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
