@@ -70,7 +70,14 @@ route('/console/districts/:id/import', async (main, params) => {
   const districtId = params.id;
   // A principal imports their school only: the school is named when they lead several there.
   const principalHere = principalSchools().filter((m) => m.district_id === districtId);
-  const schoolId = params.school_id || (!isAdmin() && principalHere.length === 1 ? principalHere[0].school_id : '');
+  const fixedSchool = params.school_id || (!isAdmin() && principalHere.length === 1 ? principalHere[0].school_id : '');
+  // A principal of several schools here (and no school named) chooses which one to import.
+  let schoolChoice = null;
+  if (!fixedSchool && !isAdmin() && principalHere.length > 1) {
+    const names = new Map((await getAll('/v1/schools?limit=200')).map((x) => [x.id, x.name]));
+    schoolChoice = h('select', { name: 'school_id' },
+      principalHere.map((m) => h('option', { value: m.school_id }, names.get(m.school_id) || m.school_id)));
+  }
   const preview = h('section', { id: 'preview', 'aria-live': 'polite' });
   const status = h('div', { class: 'upload-status', role: 'status' });
   const file = h('input', {
@@ -81,13 +88,14 @@ route('/console/districts/:id/import', async (main, params) => {
   const form = h('form', { id: 'upload', class: 'upload' },
     h('p', {}, t('import.step_upload')),
     field(t('import.file'), file, t('import.file_hint')),
-    schoolId ? h('input', { type: 'hidden', name: 'school_id', value: schoolId }) : null,
+    schoolChoice ? field(t('import.school'), schoolChoice) : null,
     submit, status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!file.files.length) return;
     const body = new FormData();
     body.append('file', file.files[0]);
+    const schoolId = schoolChoice ? schoolChoice.value : fixedSchool;
     if (schoolId) body.append('school_id', schoolId);
     submit.disabled = true;
     fill(status, t('import.uploading'));
@@ -173,8 +181,8 @@ function showPreview(section, data) {
         [t('import.value'), (p) => p.value || ''],
       ], problems),
       h('p', {}, t('import.fix_and_upload'))) : null,
-    lines(t('import.created_lines'), data.created),
-    lines(t('import.changed_lines'), data.changed, true),
+    lines(t(committed ? 'import.created_done' : 'import.created_lines'), data.created),
+    lines(t(committed ? 'import.changed_done' : 'import.changed_lines'), data.changed, true),
     data.missing?.length ? h('details', { class: 'missing' },
       h('summary', {}, t('import.missing_lines', { n: data.missing.length })),
       h('p', {}, t('import.missing_hint')),
@@ -310,6 +318,7 @@ addStrings({
     'import.message': '说明', 'import.value': '填写的内容',
     'import.fix_and_upload': '请在表格中改正以上各处，再上传一次。',
     'import.created_lines': '将新建', 'import.changed_lines': '将修改',
+    'import.created_done': '已新建', 'import.changed_done': '已修改',
     'import.missing_lines': '表格中缺少的现有成员（{n}）',
     'import.missing_hint': '不勾选则保留；勾选的成员将在导入时移出学校。',
     'import.remove': '移出',
@@ -360,6 +369,7 @@ addStrings({
     'import.message': 'Message', 'import.value': 'Value found',
     'import.fix_and_upload': 'Correct these cells in the workbook and upload it again.',
     'import.created_lines': 'To be created', 'import.changed_lines': 'To be changed',
+    'import.created_done': 'Created', 'import.changed_done': 'Changed',
     'import.missing_lines': 'Members missing from the workbook ({n})',
     'import.missing_hint': 'Unticked members stay; ticked ones leave their school when you commit.',
     'import.remove': 'Remove',

@@ -283,3 +283,31 @@ async fn journey_compliance_from_the_district_to_a_teacher() {
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
+
+/// A principal's "Import" leads to their district's import page for their own school only.
+#[actix_web::test]
+async fn journey_a_principal_imports_their_school() {
+    let app = spawn_demo_app().await;
+    let Some(mut b) = Browser::start(&app, "principal-import").await else {
+        return;
+    };
+    let principal = app.demo("13800000001").await;
+    let (district, school) = (principal.district_id(), principal.school_id());
+    b.log_in("13800000001", DEMO_PASSWORD).await;
+    let wizard = format!("/console/districts/{district}/import?school_id={school}");
+    b.click(&format!("#top nav a[href='{wizard}']")).await;
+    b.wait_path(&format!("/console/districts/{district}/import"))
+        .await;
+    b.find("#upload input[type=file]").await;
+    // Compliance leads the principal to their school's report.
+    b.click(&format!(
+        "#top nav a[href='/console/schools/{school}/compliance']"
+    ))
+    .await;
+    b.wait_path(&format!("/console/schools/{school}/compliance"))
+        .await;
+    b.wait_text("main h1", "实验小学").await;
+    b.shot("principal-school").await;
+    assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
+    b.close().await;
+}
