@@ -2,6 +2,7 @@
 //! journeys of the people who use it, in a real headless Chromium (`browser.rs`).
 
 pub mod browser;
+mod insight;
 
 use crate::helpers::*;
 use browser::Browser;
@@ -257,7 +258,6 @@ async fn journey_first_login_at_the_desk() {
 /// Journey: an apprentice who opens the district's pages is refused by the API, and the page
 /// says so; the English switch turns the page into English.
 #[actix_web::test]
-#[ignore = "the district compliance page is not drawn yet"]
 async fn journey_an_apprentice_is_refused_the_district_pages() {
     let app = spawn_demo_app().await;
     let Some(mut b) = Browser::start(&app, "apprentice-refused").await else {
