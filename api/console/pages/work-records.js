@@ -49,7 +49,7 @@ route('/console/observations/:id', async (main, params) => {
   const scores = Object.entries(obs.scores || {}).map(([key, score]) => ({ key, score, item: items.get(key) }));
   const corrections = obs.corrections || [];
   fill(main,
-    h('h1', {}, obs.topic || t('rec.observation'), h('span', { class: `work-status work-status-${obs.status}` }, label('rec.obs_status', obs.status))),
+    h('h1', {}, obs.topic || t('rec.observation'), h('span', { class: `work-status work-status-obs-${obs.status}` }, label('rec.obs_status', obs.status))),
     h('dl', { class: 'work-facts' },
       fact(t('work.teacher'), link(`/console/people/${enc(obs.teacher_id)}/archive`, obs.teacher_name)),
       fact(t('rec.observer'), obs.observer_name),

@@ -117,6 +117,7 @@ function drawDocument(main, doc, etag, startPage, notice) {
     h('p', { class: 'no-print' }, link('/console/reviews', `← ${t('work.reviews.title')}`)),
     h('h1', {}, doc.topic || t('work.untitled'), h('span', { class: `work-status work-status-${doc.status}` }, statusName(doc.status))),
     notice || null,
+    similarNotice(pages),
     h('dl', { class: 'work-facts' },
       fact(t('work.teacher'), link(`/console/people/${encodeURIComponent(doc.teacher_id)}/archive`, doc.teacher_name)),
       fact(t('work.kind'), kindName(doc.kind)),
@@ -140,6 +141,16 @@ function drawDocument(main, doc, etag, startPage, notice) {
 }
 
 const fact = (name, value) => [h('dt', {}, name), h('dd', {}, value)];
+
+/** Near the top: how many pages resemble pages of other documents, linking to them below. */
+function similarNotice(pages) {
+  const alike = pages.filter((p) => (p.similar_pages || []).length);
+  if (!alike.length) return null;
+  const exact = alike.some((p) => p.similar_pages.some((s) => s.exact));
+  return h('p', { class: 'notice work-similar-notice', role: 'note' },
+    t(exact ? 'work.similar_notice_exact' : 'work.similar_notice', { n: alike.length }), ' ',
+    link('#work-similar', t('work.similar_see')));
+}
 
 /** The page viewer: one page at a time on a canvas, zoom and turn by buttons and keys. */
 function pageViewer(pages, start) {
@@ -243,7 +254,7 @@ function similarSection(pages) {
             : h('div', { class: 'work-hidden' }, t('work.other_hidden'))));
     }));
   })();
-  return [h('h2', {}, t('work.similar', { n: pairs.length })), box];
+  return [h('h2', { id: 'work-similar', tabindex: '-1' }, t('work.similar', { n: pairs.length })), box];
 }
 
 /** The forms that change the document: review, approve, sign off (the API says who may). */
@@ -267,6 +278,7 @@ function actions(main, state) {
       const stale = error instanceof ApiError && [409, 412].includes(error.status);
       fill(out, problem(error), stale ? h('p', {}, t(error.status === 412 ? 'work.stale' : 'work.conflict'), ' ',
         h('button', { type: 'button', onclick: () => location.reload() }, t('work.reload'))) : null);
+      out.scrollIntoView({ block: 'center' });
     }
   };
   const base = `/v1/documents/${encodeURIComponent(doc.id)}`;
@@ -359,6 +371,9 @@ addStrings({
     'work.page_of': '第 {n} 页，共 {total} 页',
     'work.page_alt': '第 {n} 页（旋转 {turn}°）',
     'work.similar': '相似页面（{n}）',
+    'work.similar_notice': '有 {n} 页与本校其他文档的页面几乎相同。',
+    'work.similar_notice_exact': '有 {n} 页与本校其他文档的页面相同或几乎相同（含同一文件）。',
+    'work.similar_see': '对照查看 ↓',
     'work.same_file': '同一文件',
     'work.near_picture': '图片几乎相同（相差 {bits} 位）',
     'work.this_page': '本文档第 {n} 页',
@@ -426,6 +441,9 @@ addStrings({
     'work.page_of': 'Page {n} of {total}',
     'work.page_alt': 'Page {n} (turned {turn}°)',
     'work.similar': 'Similar pages ({n})',
+    'work.similar_notice': '{n} pages look nearly the same as pages of other documents of the school.',
+    'work.similar_notice_exact': '{n} pages are the same as, or look nearly the same as, pages of other documents of the school (the very same file included).',
+    'work.similar_see': 'Compare them ↓',
     'work.same_file': 'The same file',
     'work.near_picture': 'Nearly the same picture ({bits} bits apart)',
     'work.this_page': 'page {n} here',

@@ -12,12 +12,17 @@ const APPRENTICE_A: &str = "13800000007";
 
 /// A lesson plan of `teacher` with two photographed pages, submitted for review: its id.
 async fn submitted_plan(app: &TestApp, teacher: &Session, topic: &str) -> String {
+    submitted(app, teacher, "lesson_plan", topic).await
+}
+
+/// A document of `kind` of `teacher` with two photographed pages, submitted for review: its id.
+async fn submitted(app: &TestApp, teacher: &Session, kind: &str, topic: &str) -> String {
     let doc = app
         .post("/v1/documents")
         .token(&teacher.token)
         .json(json!({
             "id": uuid::Uuid::now_v7().to_string(),
-            "kind": "lesson_plan", "school_id": teacher.school_id(), "subject": "数学",
+            "kind": kind, "school_id": teacher.school_id(), "subject": "数学",
             "grade": "五年级", "topic": topic,
             "lesson_date": chrono::Utc::now().format("%Y-%m-%d").to_string()
         }))
@@ -135,8 +140,8 @@ async fn journey_a_stale_review_and_a_page_seen_twice() {
     let teacher = app.demo(TEACHER_A).await;
     let other = app.demo(TEACHER_A2).await;
     let id = submitted_plan(&app, &teacher, "分数的初步认识·相似").await;
-    // The other teacher hands in the very same photo.
-    let copy = submitted_plan(&app, &other, "分数的初步认识·抄").await;
+    // The other teacher hands in the very same photos, as a guided-learning sheet.
+    let copy = submitted(&app, &other, "guided_learning_sheet", "分数的初步认识·抄").await;
 
     b.log_in(PRINCIPAL_A, DEMO_PASSWORD).await;
     b.open(&format!("/console/documents/{copy}")).await;
@@ -147,9 +152,18 @@ async fn journey_a_stale_review_and_a_page_seen_twice() {
     ))
     .await;
     b.find(".work-pair img + img").await;
+    b.find("main .work-similar-notice a[href='#work-similar']")
+        .await;
+    b.shot("similar-notice").await;
+    b.run(
+        "document.getElementById('work-similar').scrollIntoView();",
+        vec![],
+    )
+    .await;
     b.shot("similar-pages").await;
 
-    // Someone reviews it in the meantime (through the API): the desk's form is stale.
+    // Someone reviews it in the meantime (through the API): the sheet stays submitted, but the
+    // desk's form was drawn from the version before, so its If-Match is refused.
     let dean = app.demo(DEAN_A).await;
     app.post(&format!("/v1/documents/{copy}/reviews"))
         .token(&dean.token)
@@ -160,15 +174,9 @@ async fn journey_a_stale_review_and_a_page_seen_twice() {
     b.type_in("#work-review textarea[name=comments]", "我也来审")
         .await;
     b.click("#work-review button[type=submit]").await;
-    b.wait_text(".work-result .problem", "").await;
-    let said = b.wait_text(".work-result", "重新加载").await;
-    assert!(
-        said.contains("412")
-            || said.contains("precondition")
-            || said.contains("409")
-            || said.contains("invalid_transition"),
-        "{said}"
-    );
+    b.wait_text(".work-result .problem", "precondition_failed")
+        .await;
+    b.wait_text(".work-result", "重新加载").await;
     b.shot("stale-review-refused").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
@@ -344,4 +352,40 @@ async fn journey_the_apprentice_is_refused_reviews() {
     b.wait_text("main .problem", "not_found").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
+}
+
+/// A guided-learning sheet's chain from the desk: approved for the grade group, then signed off
+/// for use (an admin does both here; the API decides who may).
+#[actix_web::test]
+async fn journey_a_sheet_approved_and_signed_off_at_the_desk() {
+    let app = spawn_demo_app().await;
+    let Some(mut b) = Browser::start(&app, "sheet-sign-off").await else {
+        return;
+    };
+    app.admin().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let id = submitted(&app, &teacher, "guided_learning_sheet", "小数的加法·导学案").await;
+
+    b.log_in(ADMIN_PHONE, PASSWORD).await;
+    b.open(&format!("/console/documents/{id}")).await;
+    b.wait_text("main h1 .work-status", "待审阅").await;
+    b.click(".work-approve button[type=submit]").await;
+    b.wait_text("main h1 .work-status", "年级组已审核").await;
+    b.find(".work-done").await;
+    b.shot("grade-approved").await;
+    b.click(".work-sign-off button[type=submit]").await;
+    b.wait_text("main h1 .work-status", "已签发使用").await;
+    b.shot("signed-off").await;
+    assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
+    b.close().await;
+
+    let admin = app.admin().await;
+    let doc = app
+        .get(&format!("/v1/documents/{id}"))
+        .token(&admin.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(doc.str("status"), "in_use");
+    assert_eq!(doc.body["signed_off_by"], json!(admin.id()));
 }
