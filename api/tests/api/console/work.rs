@@ -246,6 +246,28 @@ async fn journey_archive() {
     ] {
         assert!(print.contains(wanted), "print rules lack {wanted}: {print}");
     }
+    // The archive as WebDriver prints it (A4), kept beside the screenshots, and a screenshot of
+    // the page with its print rules applied on screen at the width of an A4 sheet.
+    let pdf = b
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let shots = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("console-screenshots/archive/archive-a4.pdf");
+    let _ = std::fs::write(shots, &pdf);
+    b.run(
+        r#"for (const sheet of document.styleSheets) for (const r of sheet.cssRules) {
+             if (r.media && [...r.media].includes('print')) r.media.appendMedium('screen');
+           }"#,
+        vec![],
+    )
+    .await;
+    b.client.set_window_size(840, 1188).await.expect("A4 width");
+    b.shot("archive-as-printed").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
