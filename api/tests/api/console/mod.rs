@@ -3,6 +3,7 @@
 
 pub mod browser;
 mod insight;
+mod work;
 
 use crate::helpers::*;
 use browser::Browser;
