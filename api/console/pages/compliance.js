@@ -160,6 +160,23 @@ function barsOption(names, onTrack, behind) {
   };
 }
 
+/** The pace of the term: observations done by the end of each teaching week against an even pace. */
+function paceOption(weeks) {
+  const names = weeks.map((w) => t('compliance.teaching_week', { n: w.week }));
+  return {
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
+    legend: { top: 0, data: [t('compliance.pace_done'), t('compliance.pace_expected'), t('compliance.pace_week')] },
+    grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: names },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      { name: t('compliance.pace_week'), type: 'bar', data: weeks.map((w) => w.done), itemStyle: { color: '#90a4ae' } },
+      { name: t('compliance.pace_done'), type: 'line', data: weeks.map((w) => w.done_so_far), itemStyle: { color: GREEN } },
+      { name: t('compliance.pace_expected'), type: 'line', data: weeks.map((w) => w.expected_so_far), lineStyle: { type: 'dashed' }, itemStyle: { color: RED } },
+    ],
+  };
+}
+
 /** A chart's container, its height told by its class from how many bars it holds. */
 function chartBox(label, bars) {
   const size = bars > 12 ? 'chart-tall' : bars > 5 ? 'chart-medium' : 'chart-short';
@@ -253,6 +270,8 @@ route('/console/schools/:id/compliance', async (main, params) => {
   }
   const perRule = [...rules.values()].sort((a, b) => b.behind - a.behind);
   const chart = chartBox(t('compliance.chart_rules'), perRule.length);
+  const weeks = report.weeks || [];
+  const paceChart = h('div', { class: 'chart chart-medium pace-chart', role: 'img', 'aria-label': t('compliance.pace_title') });
   const district = staffDistricts().includes(school.district_id) || isAdmin();
   fill(main,
     district ? h('p', { class: 'crumbs' }, link(withQuery(`/console/districts/${school.district_id}/compliance`, { term_id: term.id }), t('compliance.district_title')), ' › ', report.school_name) : null,
@@ -261,6 +280,8 @@ route('/console/schools/:id/compliance', async (main, params) => {
     totalsLine(report.totals),
     h('section', {}, h('h2', {}, t('compliance.chart_rules')),
       perRule.length ? chart : h('p', { class: 'empty' }, t('compliance.no_rules'))),
+    h('section', {}, h('h2', {}, t('compliance.pace_title')),
+      weeks.length ? paceChart : h('p', { class: 'empty' }, t('compliance.pace_none'))),
     h('section', {},
       h('h2', {}, t('compliance.people_behind_first')),
       peopleTable(report.rows, params.id, term.id, t('compliance.no_people'))),
@@ -285,8 +306,8 @@ route('/console/schools/:id/compliance', async (main, params) => {
         [t('compliance.rule'), (i) => ruleName(i)],
         [t('compliance.state'), (i) => paceBadge(i.on_pace)],
         [t('compliance.done_required'), (i) => progressText(i)],
-      ], report.school)) : null,
-    h('p', { class: 'note' }, t('compliance.no_weekly')));
+      ], report.school)) : null);
+  if (weeks.length) await drawChart(paceChart, paceOption(weeks));
   if (perRule.length) {
     await drawChart(chart, barsOption(
       perRule.map((r) => ruleName(r.item)), perRule.map((r) => r.people - r.behind), perRule.map((r) => r.behind)));
@@ -389,7 +410,11 @@ addStrings({
     'compliance.group': '组',
     'compliance.whole_school': '学校整体',
     'compliance.school_rule': '校定',
-    'compliance.no_weekly': '按周的进度曲线暂未提供：接口只给出学期累计和本周情况。',
+    'compliance.pace_title': '本学期各教学周的听课进度',
+    'compliance.pace_none': '本学期还没有开始的教学周。',
+    'compliance.pace_week': '当周听课',
+    'compliance.pace_done': '累计听课',
+    'compliance.pace_expected': '按进度应完成',
     'compliance.archive': '打印个人听课档案',
     'compliance.progress': '本学期进度',
     'compliance.behind_on_n': '有 {n} 项落后于进度。',
@@ -456,7 +481,11 @@ addStrings({
     'compliance.group': 'Group',
     'compliance.whole_school': 'The whole school',
     'compliance.school_rule': "school's own",
-    'compliance.no_weekly': 'A week-by-week pace chart is not available yet: the API gives the term so far and this week.',
+    'compliance.pace_title': 'Observations week by week this term',
+    'compliance.pace_none': 'No teaching week of this term has begun yet.',
+    'compliance.pace_week': 'In the week',
+    'compliance.pace_done': 'Done so far',
+    'compliance.pace_expected': 'Expected on an even pace',
     'compliance.archive': 'Printable archive',
     'compliance.progress': 'Progress this term',
     'compliance.behind_on_n': 'Behind on {n} rules.',

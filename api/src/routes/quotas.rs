@@ -1194,6 +1194,32 @@ struct SchoolCompliance {
     groups: Vec<GroupRow>,
     /// The school against the school rules.
     school: Vec<UnitProgressView>,
+    /// Observations made by the school's people, teaching week by teaching week, against an even
+    /// pace of what their term rules ask (on time only: late ones never fill a past week).
+    weeks: Vec<quotas::WeekPace>,
+}
+
+/// The observations the school's people made, week by week through the term so far, against
+/// the sum of their term rules' requirements spread evenly over the teaching weeks.
+fn observation_pace(
+    conn: &mut DbConn,
+    scope: CountScope,
+    (windows, school_id): (&Windows, &str),
+    rows: &[ComplianceRow],
+) -> ApiResult<Vec<quotas::WeekPace>> {
+    let required = rows
+        .iter()
+        .flat_map(|r| &r.items)
+        .filter(|i| i.activity == Activity::Observations && i.period == Period::Term)
+        .map(|i| i.required)
+        .sum();
+    let days: Vec<(NaiveDate, i64)> =
+        obs::per_day_on_time(conn, scope, Side::Made, None, &Days::from(windows.term))?
+            .into_iter()
+            .filter_map(|(_, day, n)| Some((crate::validate::parse_date(&day)?, n)))
+            .collect();
+    let weeks = windows.calendar(Some(school_id)).weeks(windows.term);
+    Ok(quotas::weekly_pace(&weeks, &days, required, today()))
 }
 
 async fn school_compliance(
@@ -1225,6 +1251,7 @@ async fn school_compliance(
             let scope = CountScope::People(&school.district_id, &ids);
             let counts = Counts::of_scope(conn, (scope, &people), &rules, &windows)?;
             let rows = compliance_rows(people, &rules, &windows, &counts);
+            let weeks = observation_pace(conn, scope, (&windows, &school.id), &rows)?;
             let mut totals = Totals::default();
             rows.iter().for_each(|r| totals.add(r));
             let groups = tingke_models::groups::all_of_school(conn, &school.id)?;
@@ -1238,6 +1265,7 @@ async fn school_compliance(
                 rows,
                 totals,
                 groups,
+                weeks,
             })
         })
         .await?;

@@ -281,6 +281,27 @@ async fn the_school_report_lists_everyone_with_a_quota_as_json_and_csv() {
     );
     assert_eq!(report.body["totals"]["people"], 7);
     assert!(report.body["totals"]["done"].as_i64().unwrap() >= 9);
+    // The pace of the term, teaching week by teaching week up to this one: what was done so far
+    // never shrinks, and the even pace climbs to what the term rules ask in all.
+    let weeks = report.body["weeks"].as_array().unwrap();
+    assert!(
+        weeks.len() >= 3,
+        "the demo term has run for weeks: {weeks:?}"
+    );
+    let field = |w: &Value, f: &str| w[f].as_i64().unwrap();
+    for (i, pair) in weeks.windows(2).enumerate() {
+        assert_eq!(field(&pair[0], "week"), i as i64 + 1);
+        assert_eq!(field(&pair[1], "week"), i as i64 + 2);
+        assert!(field(&pair[1], "done_so_far") >= field(&pair[0], "done_so_far"));
+        assert!(field(&pair[1], "expected_so_far") >= field(&pair[0], "expected_so_far"));
+        let added = field(&pair[1], "done_so_far") - field(&pair[0], "done_so_far");
+        assert_eq!(field(&pair[1], "done"), added);
+    }
+    let last = weeks.last().unwrap();
+    assert!(
+        field(last, "done_so_far") >= 5,
+        "the demo observations: {last}"
+    );
 
     let csv = app
         .get(&format!("{path}&format=csv"))

@@ -502,8 +502,101 @@ fn weekly(
     }
 }
 
+/// One teaching week of a term's pace: what was done by its end against an even share of the
+/// term's requirement per teaching week (the school report's chart of the weeks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekPace {
+    /// The teaching week's number in the term (1 for the first).
+    pub week: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Done since the previous teaching week ended (work in a holiday week falls in the next).
+    pub done: i64,
+    /// Done from the term's start to this week's end.
+    pub done_so_far: i64,
+    /// What an even pace asks by this week's end: `required` spread over the teaching weeks,
+    /// rounded up.
+    pub expected_so_far: i64,
+}
+
+/// The pace of a term, teaching week by teaching week up to the one `today` falls in: `days`
+/// are the days work was done (with how much), `required` what the term asks in all.
+pub fn weekly_pace(
+    weeks: &[super::calendar::Week],
+    days: &[(NaiveDate, i64)],
+    required: i64,
+    today: NaiveDate,
+) -> Vec<WeekPace> {
+    let teaching = weeks.iter().filter(|w| w.teaching.is_some()).count() as i64;
+    let mut before = 0;
+    let mut pace = Vec::new();
+    for week in weeks.iter().filter(|w| w.from <= today) {
+        let Some(number) = week.teaching else {
+            continue;
+        };
+        let so_far: i64 = days
+            .iter()
+            .filter(|(day, _)| *day <= week.to)
+            .map(|(_, n)| n)
+            .sum();
+        pace.push(WeekPace {
+            week: number,
+            starts_on: week.from,
+            ends_on: week.to,
+            done: so_far - before,
+            done_so_far: so_far,
+            expected_so_far: (required * number + teaching - 1) / teaching.max(1),
+        });
+        before = so_far;
+    }
+    pace
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_pace_of_a_term_counts_week_by_week_and_a_holiday_week_falls_in_the_next() {
+        use super::super::calendar::Week;
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let weeks = [
+            Week {
+                from: d(9, 1),
+                to: d(9, 6),
+                teaching: Some(1),
+            },
+            Week {
+                from: d(9, 7),
+                to: d(9, 13),
+                teaching: None,
+            },
+            Week {
+                from: d(9, 14),
+                to: d(9, 20),
+                teaching: Some(2),
+            },
+            Week {
+                from: d(9, 21),
+                to: d(9, 27),
+                teaching: Some(3),
+            },
+            Week {
+                from: d(9, 28),
+                to: d(10, 4),
+                teaching: Some(4),
+            },
+        ];
+        let days = [(d(9, 2), 2), (d(9, 9), 1), (d(9, 15), 1), (d(9, 22), 3)];
+        let pace = weekly_pace(&weeks, &days, 10, d(9, 23));
+        let seen: Vec<(i64, i64, i64, i64)> = pace
+            .iter()
+            .map(|p| (p.week, p.done, p.done_so_far, p.expected_so_far))
+            .collect();
+        // 10 over 4 teaching weeks: 3, 5, 8 by the ends of weeks 1 to 3; week 4 not begun.
+        assert_eq!(seen, [(1, 2, 2, 3), (2, 2, 4, 5), (3, 3, 7, 8)]);
+        assert!(weekly_pace(&weeks, &days, 10, d(8, 1)).is_empty());
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

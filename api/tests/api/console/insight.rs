@@ -235,6 +235,8 @@ async fn journey_compliance_from_the_district_to_a_teacher() {
         .await;
     b.wait_text("main h1", "实验小学").await;
     b.find("main .chart canvas").await;
+    // The pace of the term, week by week (the demo's observations fall in its teaching weeks).
+    b.find("main .pace-chart canvas").await;
     b.shot("school").await;
 
     b.click(&format!("main a[href^='/console/people/{}']", teacher.id()))
