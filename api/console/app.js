@@ -6,9 +6,10 @@ import {
 } from './core.js';
 import * as login from './pages/login.js';
 import * as home from './pages/home.js';
+import * as setup from './pages/setup.js';
 
 // The areas, in the order of the top bar (each module exports `nav(me)`: its links, if any).
-const MODULES = [home, login];
+const MODULES = [home, setup, login];
 
 // What went wrong in the page: script errors and what the Content-Security-Policy refused, kept
 // for the browser journeys (tests) to read.
