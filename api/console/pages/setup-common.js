@@ -19,16 +19,26 @@ export function onSubmit(form, out, action, ok) {
     } catch (error) {
       fill(out, refusal(error));
     } finally {
+      if (out.scrollIntoView && out.childNodes.length) out.scrollIntoView({ block: 'nearest' });
       if (button) button.disabled = false;
     }
   });
   return form;
 }
 
-/** An error as a form shows it: a refusal says so as the page's own refusal would. */
+/**
+ * An error as a form shows it: a refusal says so as the page's own refusal would; a save over
+ * a newer version (412) says what happened and offers to reload.
+ */
 export function refusal(error) {
-  const forbidden = error instanceof ApiError && error.status === 403 && error.code === 'forbidden';
-  return [forbidden ? h('h1', { class: 'forbidden' }, t('core.forbidden')) : null, problem(error)];
+  const status = error instanceof ApiError ? error.status : 0;
+  const forbidden = status === 403 && error.code === 'forbidden';
+  return [
+    forbidden ? h('h1', { class: 'forbidden' }, t('setup.refused')) : null,
+    problem(error),
+    status === 412 ? h('p', { class: 'stale' }, t('setup.stale'), ' ',
+      h('button', { type: 'button', onclick: () => location.reload() }, t('setup.reload'))) : null,
+  ];
 }
 
 /** A small form: `fields` are `field(...)` elements; `label` names its submit button. */
@@ -165,6 +175,8 @@ export { field, get, call };
 addStrings({
   zh: {
     'setup.remove': '删除',
+    'setup.refused': '您没有权限进行此操作。',
+    'setup.stale': '有人在您打开此页后保存了新的版本；请重新加载，再修改。', 'setup.reload': '重新加载',
     'setup.add_day': '添加日期',
     'setup.day_kind': '类别', 'setup.day_from': '开始', 'setup.day_to': '结束', 'setup.day_name': '名称',
     'setup.day.holiday': '节假日', 'setup.day.exam': '考试', 'setup.day.workday': '调休上班', 'setup.day.day_off': '本校放假',
@@ -185,6 +197,8 @@ addStrings({
   },
   en: {
     'setup.remove': 'Remove',
+    'setup.refused': 'You may not do this.',
+    'setup.stale': 'Someone saved a newer version after you opened this page; reload it, then make your change.', 'setup.reload': 'Reload',
     'setup.add_day': 'Add a date',
     'setup.day_kind': 'Kind', 'setup.day_from': 'From', 'setup.day_to': 'To', 'setup.day_name': 'Name',
     'setup.day.holiday': 'Holiday', 'setup.day.exam': 'Exams', 'setup.day.workday': 'Make-up working day', 'setup.day.day_off': 'School day off',

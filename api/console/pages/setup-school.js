@@ -101,7 +101,7 @@ function personActions(m, handover) {
     try {
       await run();
     } catch (error) {
-      fill(handover, h('div', { class: 'refused' }, h('p', {}, m.name), refusal(error)));
+      fill(handover, h('div', { class: 'refused' }, h('p', {}, t('school.not_done', { name: m.name })), refusal(error)));
     } finally {
       button.disabled = false;
     }
@@ -347,7 +347,7 @@ addStrings({
     'school.none_found': '没有找到“{q}”', 'school.subjects': '学科', 'school.subjects_hint': '语文、数学',
     'school.actions': '操作', 'school.add_person': '添加人员',
     'school.second_school_hint': '若该手机号已有账号（如其他学校的教师），此人将以原账号兼任本校，姓名须与原账号一致。',
-    'school.reset': '重置密码', 'school.reset_confirm': '为 {name} 重置密码？其所有登录将被退出。',
+    'school.not_done': '未能对 {name} 执行：', 'school.reset': '重置密码', 'school.reset_confirm': '为 {name} 重置密码？其所有登录将被退出。',
     'school.handed_over': '已交给本人，隐藏', 'school.end_sessions': '退出其所有登录',
     'school.end_confirm': '退出 {name} 在所有设备上的登录？', 'school.sessions_ended': '{name} 的所有登录已退出。',
     'school.groups': '教研组、备课组、年级组', 'school.group': '组名', 'school.group_kind': '类别',
@@ -372,7 +372,7 @@ addStrings({
     'school.none_found': 'Nobody matches “{q}”', 'school.subjects': 'Subjects', 'school.subjects_hint': 'Chinese, maths',
     'school.actions': 'Actions', 'school.add_person': 'Add a person',
     'school.second_school_hint': 'A phone that has an account already (a teacher of another school) joins this school as a second school; the name must be theirs.',
-    'school.reset': 'Reset password', 'school.reset_confirm': 'Reset the password of {name}? Every login of theirs ends.',
+    'school.not_done': 'Not done for {name}:', 'school.reset': 'Reset password', 'school.reset_confirm': 'Reset the password of {name}? Every login of theirs ends.',
     'school.handed_over': 'Handed over; hide it', 'school.end_sessions': 'End their sessions',
     'school.end_confirm': 'End every session of {name}, phones included?', 'school.sessions_ended': 'Every session of {name} has ended.',
     'school.groups': 'Subject, preparation and grade groups', 'school.group': 'Group', 'school.group_kind': 'Kind',

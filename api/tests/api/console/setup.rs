@@ -503,6 +503,7 @@ async fn journey_school_people() {
     b.click("#rubric button[type=submit]").await;
     b.wait_text("#rubric-result .problem", "precondition_failed")
         .await;
+    b.wait_text("#rubric-result .stale", "重新加载").await;
     b.shot("rubric-stale").await;
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
 
