@@ -15,6 +15,8 @@ export function onSubmit(form, out, action, ok) {
     fill(out);
     try {
       const result = await action(new FormData(form));
+      // A create form is emptied for the next one; an editor keeps what it shows.
+      if (form.dataset.reset === 'true') form.reset();
       fill(out, ok ? ok(result) : h('p', { class: 'ok', role: 'status' }, t('core.saved')));
     } catch (error) {
       fill(out, refusal(error));
@@ -43,7 +45,7 @@ export function refusal(error) {
 
 /** A small form: `fields` are `field(...)` elements; `label` names its submit button. */
 export function smallForm(id, label, fields, out) {
-  return h('form', { id, class: 'card setup-form' },
+  return h('form', { id, class: 'card setup-form', dataset: { reset: 'true' } },
     h('div', { class: 'row' }, fields),
     h('button', { type: 'submit', class: 'primary' }, label), out);
 }

@@ -69,7 +69,7 @@ async function peopleSection(schoolId, q) {
   const roleBoxes = SCHOOL_ROLES.map((r) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name: 'roles', value: r, checked: r === 'teacher' }), roleName(r)));
   const addForm = onSubmit(
-    h('form', { id: 'new-person', class: 'card setup-form' },
+    h('form', { id: 'new-person', class: 'card setup-form', dataset: { reset: 'true' } },
       h('div', { class: 'row' },
         field(t('setup.person'), input('name', { required: true, maxlength: 50 })),
         field(t('setup.phone'), input('phone', { required: true, inputmode: 'numeric', maxlength: 11 })),
@@ -188,10 +188,11 @@ async function groupsSection(schoolId, groups) {
       field(t('school.group'), input('name', { required: true, maxlength: 50 })),
       field(t('school.subject'), input('subject', { maxlength: 20, placeholder: t('school.subject_hint') })),
       field(t('school.grade'), input('grade', { maxlength: 20, placeholder: t('school.grade_hint') })),
+      field(t('school.group_leader'), select('leader', [...new Map(members.map((m) => [m.user_id, m.name])).entries()])),
     ], out),
     out,
     async (form) => {
-      const body = { kind: form.get('kind'), name: form.get('name'), members: [] };
+      const body = { kind: form.get('kind'), name: form.get('name'), members: [{ user_id: form.get('leader'), leader: true }] };
       if (form.get('subject')) body.subject = form.get('subject');
       if (form.get('grade')) body.grade = form.get('grade');
       const g = (await call('POST', `/v1/schools/${schoolId}/groups`, body)).data;
@@ -353,7 +354,7 @@ addStrings({
     'school.groups': '教研组、备课组、年级组', 'school.group': '组名', 'school.group_kind': '类别',
     'school.subject_grade': '学科·年级', 'school.group_people': '成员', 'school.leader': '组长',
     'school.no_groups': '暂无分组', 'school.edit': '编辑', 'school.edit_group': '编辑“{name}”',
-    'school.subject': '学科', 'school.grade': '年级', 'school.in_group': '在组内',
+    'school.subject': '学科', 'school.grade': '年级', 'school.group_leader': '组长（之后可在“编辑”中加人）', 'school.in_group': '在组内',
     'school.subject_hint': '教研组、备课组填写', 'school.grade_hint': '备课组、年级组填写',
     'school.group_saved': '“{name}”已保存。', 'school.add_group': '新建分组', 'school.group_added': '已新建“{name}”。',
     'school.own_rules': '本校考核要求', 'school.own_rules_hint': '本校可在区县要求之上设更严的要求（听课、推门听课、汇报课）。',
@@ -378,7 +379,7 @@ addStrings({
     'school.groups': 'Subject, preparation and grade groups', 'school.group': 'Group', 'school.group_kind': 'Kind',
     'school.subject_grade': 'Subject · grade', 'school.group_people': 'People', 'school.leader': 'leader',
     'school.no_groups': 'No groups yet', 'school.edit': 'Edit', 'school.edit_group': 'Edit “{name}”',
-    'school.subject': 'Subject', 'school.grade': 'Grade', 'school.in_group': 'In the group',
+    'school.subject': 'Subject', 'school.grade': 'Grade', 'school.group_leader': 'Leader (add people with “Edit” after)', 'school.in_group': 'In the group',
     'school.subject_hint': 'subject and preparation groups', 'school.grade_hint': 'preparation and grade groups',
     'school.group_saved': '“{name}” saved.', 'school.add_group': 'New group', 'school.group_added': '“{name}” created.',
     'school.own_rules': 'The school’s own quota rules', 'school.own_rules_hint': 'A school may ask more than the district (observations, unannounced observations, report lessons).',

@@ -551,3 +551,121 @@ async fn journey_a_teacher_is_refused_the_setup_pages() {
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
+
+/// Journey: the demo principal makes a subject group and gives it people and a leader, asks
+/// more of the school's principals than the district does, and sets a day off; the API shows
+/// each afterwards.
+#[actix_web::test]
+async fn journey_school_groups_rules_and_days_off() {
+    let app = spawn_demo_app().await;
+    let Some(mut b) = Browser::start(&app, "school-groups-rules").await else {
+        return;
+    };
+    let principal = app.demo(PRINCIPAL_A).await;
+    let school = principal.school_id();
+    let teacher = app.demo(TEACHER_A).await;
+
+    b.log_in(PRINCIPAL_A, DEMO_PASSWORD).await;
+    b.open(&format!("/console/schools/{school}")).await;
+
+    // A group, then its name, people and leader.
+    b.type_in("#new-group input[name=name]", "科学教研组").await;
+    b.type_in("#new-group input[name=subject]", "科学").await;
+    let leader = app.demo(TEACHER_A2).await;
+    b.run(
+        "document.querySelector('#new-group select[name=leader]').value = arguments[0];",
+        vec![json!(leader.id())],
+    )
+    .await;
+    b.click("#new-group button[type=submit]").await;
+    b.wait_text("#groups", "科学教研组").await;
+    b.click("#groups tbody tr:last-child button.edit-group")
+        .await;
+    b.type_in("#group-edit input[name=name]", "科学组").await;
+    b.click(&format!(
+        "#group-edit input[name=member][value='{}']",
+        teacher.id()
+    ))
+    .await;
+    b.click(&format!(
+        "#group-edit input[name=leader][value='{}']",
+        teacher.id()
+    ))
+    .await;
+    b.click("#group-edit button[type=submit]").await;
+    b.wait_text("#group-edit .result", "已保存").await;
+    b.wait_text("#groups", "陈老师（组长）").await;
+    b.wait_text("#groups", "杨老师（组长）").await;
+    b.shot("group-saved").await;
+    let groups = app
+        .get(&format!("/v1/schools/{school}/groups"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let group = groups
+        .items()
+        .iter()
+        .find(|g| g["name"] == "科学组")
+        .expect("the group renamed");
+    assert_eq!(group["subject"], "科学");
+    let people = group["members"].as_array().unwrap();
+    assert_eq!(people.len(), 2, "{people:?}");
+    for p in people {
+        assert_eq!(p["leader"], true, "{p}");
+    }
+    assert!(people.iter().any(|p| p["user_id"] == teacher.id()));
+
+    // A rule of the school's own, stricter than the district's first (the principal's 30).
+    b.click("#add-stricter button[type=submit]").await;
+    let row = "#school-rules tr[data-duty='person|principal|||observations|term']";
+    b.wait_text(&format!("{row} td.default"), "30").await;
+    b.type_in(&format!("{row} input[name^=min]"), "35").await;
+    b.click("#school-rules button[type=submit]").await;
+    b.wait_text("#school-rules .result", "已保存").await;
+    b.shot("school-rule-saved").await;
+    let rules = app
+        .get(&format!("/v1/schools/{school}/quota-rules"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let own = rules
+        .items()
+        .iter()
+        .find(|r| r["source"] == "school" && r["role"] == "principal")
+        .expect("the school's own rule");
+    assert_eq!(own["minimum"], 35);
+
+    // A day off in the current term.
+    b.click("#school-days .add-day").await;
+    b.run(
+        "const row = document.querySelector('#school-days tr.day:last-child');
+         row.querySelector('[name=starts_on]').value = '2026-12-18';
+         row.querySelector('[name=ends_on]').value = '2026-12-18';",
+        vec![],
+    )
+    .await;
+    b.type_in("#school-days tr.day:last-child input[name=name]", "运动会")
+        .await;
+    b.click("#school-days button[type=submit]").await;
+    b.wait_text("#school-days .result", "校历已保存").await;
+    b.shot("day-off-saved").await;
+    let term = b
+        .run("return document.querySelector('#days-off').closest('section').querySelector('select').value;", vec![])
+        .await;
+    let term = term.as_str().expect("a term").to_string();
+    let cal = app
+        .get(&format!("/v1/terms/{term}/calendar?school_id={school}"))
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(cal.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["name"] == "运动会" && e["kind"] == "day_off" && e["source"] == "school"));
+    assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
+    b.close().await;
+}
