@@ -27,3 +27,24 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<District>> {
         .first(conn)
         .optional()
 }
+
+/// Districts in id order: all of them (`None`), or these.
+pub fn list(
+    conn: &mut DbConn,
+    only: Option<&[String]>,
+    page: &crate::page::PageRequest,
+) -> QueryResult<crate::page::Page<District>> {
+    let mut query = districts::table.into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(districts::id.eq_any(ids.to_vec()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(districts::id.gt(after.clone()));
+    }
+    let rows = query
+        .order(districts::id.asc())
+        .limit(page.fetch_limit())
+        .select(District::as_select())
+        .load(conn)?;
+    Ok(crate::page::Page::from_rows(rows, page, |d| &d.id))
+}

@@ -166,13 +166,53 @@ impl From<(MembershipRow, String, String)> for Member {
     }
 }
 
-/// Active members of a school or district (`scope_id`), in the order they were added.
-pub fn list(conn: &mut DbConn, scope_id: &str, page: &PageRequest) -> QueryResult<Page<Member>> {
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A search of a member list: text found in the person's name, or in their phone number when
+/// the reader may see phone numbers (`in_phone`), ignoring case.
+#[derive(Debug, Clone)]
+pub struct MemberSearch {
+    pub text: String,
+    pub in_phone: bool,
+}
+
+impl MemberSearch {
+    /// The `LIKE` pattern of the text, its `%`, `_` and `\` taken literally.
+    fn pattern(&self) -> String {
+        let mut escaped = String::with_capacity(self.text.len() + 2);
+        escaped.push('%');
+        for c in self.text.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        escaped.push('%');
+        escaped
+    }
+}
+
+/// Active members of a school or district (`scope_id`), in the order they were added; those
+/// the search finds, when there is one.
+pub fn list(
+    conn: &mut DbConn,
+    scope_id: &str,
+    search: Option<&MemberSearch>,
+    page: &PageRequest,
+) -> QueryResult<Page<Member>> {
     let mut query = memberships::table
         .inner_join(users::table)
         .filter(memberships::scope_id.eq(scope_id))
         .filter(users::deleted_at.is_null())
         .into_boxed();
+    if let Some(search) = search {
+        let pattern = search.pattern();
+        let in_name = lower(users::name).like(pattern.clone()).escape('\\');
+        query = match search.in_phone {
+            true => query.filter(in_name.or(users::phone.like(pattern).escape('\\'))),
+            false => query.filter(in_name),
+        };
+    }
     if let Some(after) = &page.after {
         query = query.filter(memberships::id.gt(after.clone()));
     }

@@ -3,7 +3,7 @@
 use super::Router;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Body;
+use crate::extract::{Body, List, PageQuery};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::{Method, StatusCode};
@@ -14,7 +14,11 @@ use tingke_models::districts::{self, District};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
-    r.add(Method::POST, "/v1/districts", create_district);
+    r.add(Method::POST, "/v1/districts", create_district).add(
+        Method::GET,
+        "/v1/districts",
+        list_districts,
+    );
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -74,4 +78,25 @@ async fn create_district(
         })
         .await?;
     Ok(HttpResponse::build(status).json(DistrictView::from(district)))
+}
+
+/// The districts the caller sets up or serves: all for an admin, their own for district staff
+/// (researchers, bureau leaders); 403 for everyone else, who works in a school.
+async fn list_districts(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = query.page()?;
+    let only = match caller.is_admin() {
+        true => None,
+        false => Some(caller.district_staff_ids()),
+    };
+    if only.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::forbidden());
+    }
+    let page = state
+        .read(move |conn| Ok(districts::list(conn, only.as_deref(), &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(List::from_page(page, DistrictView::from)))
 }

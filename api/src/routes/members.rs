@@ -336,19 +336,55 @@ async fn create_school_member(
     Ok(member_answer(status, member))
 }
 
+#[derive(Debug, Deserialize)]
+struct MemberQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    /// Part of a name or a phone number: at most 50 characters, no control characters.
+    q: Option<String>,
+}
+
+/// A school's members; `q` finds those whose name (or phone, for a reader who sees the school's
+/// phone numbers) holds the text, ignoring case.
 async fn list_school_members(
     caller: Caller,
     state: web::Data<AppState>,
     school_id: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: web::Query<MemberQuery>,
 ) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    if let Some(q) = &query.q {
+        if q.chars().count() > 50 || q.chars().any(char::is_control) {
+            return Err(ApiError::bad_request("invalid_query")
+                .detail("q is at most 50 characters of plain text"));
+        }
+    }
+    let page = PageQuery {
+        cursor: query.cursor,
+        limit: query.limit,
+    }
+    .page()?;
     let school = visible_school(&caller, &state, school_id.into_inner()).await?;
-    let page = query.page()?;
+    let sees_phones = caller.is_admin()
+        || caller.can_view_district_members(&school.district_id)
+        || caller
+            .school_roles(&school.id)
+            .iter()
+            .any(|r| tingke_models::rules::visibility::reads_whole_school(*r));
+    let search = query
+        .q
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty())
+        .map(|text| members::MemberSearch {
+            text,
+            in_phone: sees_phones,
+        });
     let leader = caller.id().to_string();
     let (page, led) = state
         .read(move |conn| {
             let led = tingke_models::groups::people_led_by(conn, &leader)?;
-            Ok((members::list(conn, &school.id, &page)?, led))
+            let found = members::list(conn, &school.id, search.as_ref(), &page)?;
+            Ok((found, led))
         })
         .await?;
     let view = |m| MemberView::seen_by(m, &caller, &led);
@@ -389,7 +425,7 @@ async fn list_district_members(
     let page = state
         .read(move |conn| {
             districts::find(conn, &district_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(members::list(conn, &district_id, &page)?)
+            Ok(members::list(conn, &district_id, None, &page)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(List::from_page(page, MemberView::from)))

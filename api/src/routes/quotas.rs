@@ -28,7 +28,8 @@ use tingke_models::{districts, mentorships, schools, users, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
-    r.add(Method::GET, "/v1/districts/{id}/quota-rules", list_rules)
+    r.add(Method::GET, "/v1/quota-rules/defaults", default_rules)
+        .add(Method::GET, "/v1/districts/{id}/quota-rules", list_rules)
         .add(Method::PUT, "/v1/districts/{id}/quota-rules", replace_rules)
         .add(
             Method::GET,
@@ -87,6 +88,44 @@ impl From<QuotaRule> for RuleView {
             feedback_min_chars: r.spec.feedback_min_chars,
         }
     }
+}
+
+/// A rule as the policy sets it for a new district (POLICY.md), before anyone changes it.
+#[derive(Debug, Serialize)]
+struct DefaultRuleView {
+    target: &'static str,
+    role: Option<Role>,
+    qualifier: Option<Qualifier>,
+    group_kind: Option<GroupKind>,
+    activity: Activity,
+    period: Period,
+    minimum: i32,
+    feedback_min_chars: Option<i32>,
+}
+
+impl From<RuleSpec> for DefaultRuleView {
+    fn from(spec: RuleSpec) -> DefaultRuleView {
+        DefaultRuleView {
+            target: spec.target.name(),
+            role: spec.target.role(),
+            qualifier: spec.qualifier,
+            group_kind: spec.target.group_kind(),
+            activity: spec.activity,
+            period: spec.period,
+            minimum: spec.minimum,
+            feedback_min_chars: spec.feedback_min_chars,
+        }
+    }
+}
+
+/// The policy's default rules, which a new district starts with: shown beside a district's or
+/// a school's own, so whoever changes a rule sees what the policy asks. Anyone logged in.
+async fn default_rules(_caller: Caller) -> ApiResult<HttpResponse> {
+    let items = quotas::default_rules()
+        .into_iter()
+        .map(DefaultRuleView::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
 #[derive(Debug, Serialize)]

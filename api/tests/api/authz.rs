@@ -130,6 +130,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/imports/{id}/login-sheet", "o hhhhhh hh h h h h u"),
     // districts, terms, district members (the demo district unless said)
     ("POST /v1/districts", "o ffffff ff f f f f u"),
+    // the districts the caller sets up or serves: admins all, district staff theirs
+    ("GET /v1/districts", "o ffffff ff f f o o u"),
+    // the policy's default quota rules: anyone logged in
+    ("GET /v1/quota-rules/defaults", "o oooooo oo o o o o u"),
     ("POST /v1/districts/{id}/terms", "o ffffff ff f f f f u"),
     ("GET /v1/districts/{id}/terms", "o oooooo oo o h o o u"),
     (
@@ -1491,7 +1495,9 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/schools" => go(template).send().await,
+        "GET /v1/schools" | "GET /v1/districts" | "GET /v1/quota-rules/defaults" => {
+            go(template).send().await
+        }
         "GET /v1/schools/{id}" => go(format!("/v1/schools/{school_a}")).send().await,
         "GET /v1/schools/{id} [school of district 2]" => {
             go(format!("/v1/schools/{}", w.school_2)).send().await

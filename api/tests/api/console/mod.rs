@@ -3,6 +3,7 @@
 
 pub mod browser;
 mod insight;
+mod setup;
 mod work;
 
 use crate::helpers::*;
