@@ -206,21 +206,35 @@ async fn reset_password(
         }))
 }
 
-/// Admin only: every session of the person ends at once (a phone stolen, a person gone); their
-/// password stays. Recorded.
+/// Every session of the person ends at once (a phone stolen, a person gone); their password
+/// stays. Whoever may reset their password may (`rules::accounts`). Recorded.
 async fn end_sessions(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if !caller.is_admin() {
-        return Err(ApiError::forbidden());
-    }
     let id = id.into_inner();
     let user_id = id.clone();
     state
         .write(move |conn| {
-            users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let target_memberships = members::for_user(conn, &id)?;
+            let by = Resetter {
+                id: caller.id(),
+                is_admin: caller.is_admin(),
+                memberships: &caller.memberships,
+            };
+            let target = Target {
+                id: &target.id,
+                is_admin: target.is_admin,
+                memberships: &target_memberships,
+            };
+            if !accounts::knows_person(&by, &target) {
+                return Err(ApiError::not_found());
+            }
+            if !accounts::may_end_sessions(&by, &target) {
+                return Err(ApiError::forbidden());
+            }
             let now = tingke_models::now();
             auth::revoke_user_sessions(conn, &id, now)?;
             auth::record_account_event(

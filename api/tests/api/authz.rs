@@ -106,13 +106,13 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/me", "o oooooo oo o o o o u"),
     ("DELETE /v1/users/{id}", "o ffffff ff f f f f u"),
     ("GET /v1/users/{id}/archive", "o ooooho hh h h o o u"),
-    // a fresh teacher of school A: its principal resets them (the other leaders know them: 403),
-    // an admin ends their sessions (issue 21)
+    // a fresh teacher of school A: its principal resets them and ends their sessions (the other
+    // leaders know them: 403; issues 21 and 22)
     (
         "POST /v1/users/{id}/password-reset",
         "o offffh hh h h h h u",
     ),
-    ("POST /v1/users/{id}/sessions/end", "o ffffff ff f f f f u"),
+    ("POST /v1/users/{id}/sessions/end", "o offffh hh h h h h u"),
     // the record of a fresh teacher's account: whoever may reset their password (issue 21)
     ("GET /v1/users/{id}/account-events", "o offffh hh h h h h u"),
     // imports: the template for anyone; an upload into the demo district by an admin or a

@@ -47,6 +47,12 @@ pub fn may_reset_password(by: &Resetter, target: &Target) -> bool {
         })
 }
 
+/// Whether `by` may end every session of `target` (a phone lost or stolen): whoever may reset
+/// their password, so a principal acts for their own school's people without an administrator.
+pub fn may_end_sessions(by: &Resetter, target: &Target) -> bool {
+    may_reset_password(by, target)
+}
+
 /// Whether `by` may read the record of `target`'s account: whoever may reset their password,
 /// and an administrator their own too (a principal's own record is read by an administrator).
 pub fn may_read_account_events(by: &Resetter, target: &Target) -> bool {

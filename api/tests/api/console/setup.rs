@@ -365,8 +365,8 @@ async fn set_value(b: &Browser, css: &str, value: &str) {
 
 /// Journey: the demo principal finds their people by part of a phone and by a name, adds a
 /// teacher of school B as a second-school member, resets a teacher's password and reads the
-/// one-time password on the page, edits the rubric; the principal may not end sessions (the API
-/// keeps that for admins), the admin does it from the same page.
+/// one-time password on the page, ends their sessions, edits the rubric; the admin ends sessions
+/// from the same page too.
 #[actix_web::test]
 async fn journey_school_people() {
     let app = spawn_demo_app().await;
@@ -447,14 +447,20 @@ async fn journey_school_people() {
     assert_eq!(again.body["password_change_required"], json!(true));
     let fresh_token = again.str("access_token").to_string();
 
-    // Ending sessions is the admin's (the API answers the principal 403, and the page says so).
+    // The principal ends the teacher's sessions too (a phone lost): the new login ends.
     b.click(&format!(
         "button.end-sessions[data-user='{}']",
         teacher.id()
     ))
     .await;
-    b.wait_text("#handover .forbidden", "没有权限").await;
-    b.shot("end-sessions-refused").await;
+    b.wait_text("#handover .sessions-ended", "陈老师").await;
+    b.shot("sessions-ended-by-the-principal").await;
+    app.get("/v1/me")
+        .token(&fresh_token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+    let fresh_token = app.login(TEACHER_A, &one_time).await.token;
 
     // The rubric: a new version.
     let before = app
