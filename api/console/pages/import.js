@@ -27,14 +27,14 @@ export function nav() {
 route('/console/import', async (main) => {
   setTitle(t('import.nav'));
   const schools = await getAll('/v1/schools?limit=200');
-  const districts = [...new Set(schools.map((s) => s.district_id))];
+  const districts = isAdmin() ? await getAll('/v1/districts?limit=200') : [];
   const mine = principalSchools();
   fill(main,
     h('h1', {}, t('import.nav')),
     isAdmin() ? h('section', {},
       h('h2', {}, t('import.districts')),
       h('ul', { class: 'choices' }, districts.map((d) => h('li', {},
-        link(`/console/districts/${d}/import`, schools.filter((s) => s.district_id === d).map((s) => s.name).slice(0, 3).join('、') || d))))) : null,
+        link(`/console/districts/${d.id}/import`, d.name))))) : null,
     mine.length ? h('section', {},
       h('h2', {}, t('import.my_schools')),
       h('ul', { class: 'choices' }, mine.map((m) => h('li', {},

@@ -194,6 +194,7 @@ async fn journey_the_admin_imports_a_district() {
     // The admin's compliance chooser now offers the new district.
     b.click("#top nav a[href='/console/compliance']").await;
     b.wait_path("/console/compliance").await;
+    b.wait_text("main ul.choices", "新区").await;
     b.click(&format!(
         "main a[href='/console/districts/{district}/compliance']"
     ))
