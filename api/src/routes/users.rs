@@ -14,7 +14,7 @@ use tingke_models::members::Membership;
 use tingke_models::roles::Role;
 use tingke_models::rules::accounts::{self, Resetter, Target};
 use tingke_models::users::User;
-use tingke_models::{auth, members, users};
+use tingke_models::{auth, members, users, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -165,24 +165,7 @@ async fn reset_password(
     let user_id = id.clone();
     state
         .write(move |conn| {
-            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            let target_memberships = members::for_user(conn, &id)?;
-            let by = Resetter {
-                id: caller.id(),
-                is_admin: caller.is_admin(),
-                memberships: &caller.memberships,
-            };
-            let target = Target {
-                id: &target.id,
-                is_admin: target.is_admin,
-                memberships: &target_memberships,
-            };
-            if !accounts::knows_person(&by, &target) {
-                return Err(ApiError::not_found());
-            }
-            if !accounts::may_reset_password(&by, &target) {
-                return Err(ApiError::forbidden());
-            }
+            may_act_for(conn, &caller, &id, accounts::may_reset_password)?;
             let now = tingke_models::now();
             users::set_one_time_password(conn, &id, &hash, now)?;
             auth::revoke_user_sessions(conn, &id, now)?;
@@ -206,6 +189,35 @@ async fn reset_password(
         }))
 }
 
+/// Whether the caller may act on the account `id` as `may` says (`rules::accounts`): 404 for a
+/// person they do not know (or no such active user), 403 for one they know but may not act for.
+fn may_act_for(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    may: fn(&Resetter, &Target) -> bool,
+) -> ApiResult<()> {
+    let target = users::find_active(conn, id)?.ok_or_else(ApiError::not_found)?;
+    let target_memberships = members::for_user(conn, id)?;
+    let by = Resetter {
+        id: caller.id(),
+        is_admin: caller.is_admin(),
+        memberships: &caller.memberships,
+    };
+    let target = Target {
+        id: &target.id,
+        is_admin: target.is_admin,
+        memberships: &target_memberships,
+    };
+    if !accounts::knows_person(&by, &target) {
+        return Err(ApiError::not_found());
+    }
+    match may(&by, &target) {
+        true => Ok(()),
+        false => Err(ApiError::forbidden()),
+    }
+}
+
 /// Every session of the person ends at once (a phone stolen, a person gone); their password
 /// stays. Whoever may reset their password may (`rules::accounts`). Recorded.
 async fn end_sessions(
@@ -217,24 +229,7 @@ async fn end_sessions(
     let user_id = id.clone();
     state
         .write(move |conn| {
-            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            let target_memberships = members::for_user(conn, &id)?;
-            let by = Resetter {
-                id: caller.id(),
-                is_admin: caller.is_admin(),
-                memberships: &caller.memberships,
-            };
-            let target = Target {
-                id: &target.id,
-                is_admin: target.is_admin,
-                memberships: &target_memberships,
-            };
-            if !accounts::knows_person(&by, &target) {
-                return Err(ApiError::not_found());
-            }
-            if !accounts::may_end_sessions(&by, &target) {
-                return Err(ApiError::forbidden());
-            }
+            may_act_for(conn, &caller, &id, accounts::may_end_sessions)?;
             let now = tingke_models::now();
             auth::revoke_user_sessions(conn, &id, now)?;
             auth::record_account_event(
@@ -288,24 +283,7 @@ async fn account_events(
     let page = query.page()?;
     let page = state
         .read(move |conn| {
-            let target = users::find_active(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            let target_memberships = members::for_user(conn, &id)?;
-            let by = Resetter {
-                id: caller.id(),
-                is_admin: caller.is_admin(),
-                memberships: &caller.memberships,
-            };
-            let target = Target {
-                id: &target.id,
-                is_admin: target.is_admin,
-                memberships: &target_memberships,
-            };
-            if !accounts::knows_person(&by, &target) {
-                return Err(ApiError::not_found());
-            }
-            if !accounts::may_read_account_events(&by, &target) {
-                return Err(ApiError::forbidden());
-            }
+            may_act_for(conn, &caller, &id, accounts::may_read_account_events)?;
             Ok(auth::account_events_page(conn, &id, &page)?)
         })
         .await?;
