@@ -279,3 +279,49 @@ async fn journey_an_apprentice_is_refused_the_district_pages() {
     assert!(b.errors().await.is_empty(), "{:?}", b.errors().await);
     b.close().await;
 }
+
+/// Every string a page shows by its key (`t('key')`) is in both the Chinese and the English
+/// table of some module (`addStrings({ zh: {…}, en: {…} })`), and the two tables name the same
+/// keys: switching the language never shows a bare key.
+#[test]
+fn every_string_of_the_console_is_in_chinese_and_english() {
+    use std::collections::BTreeSet;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("console");
+    let mut files = vec![root.join("app.js"), root.join("core.js")];
+    for entry in std::fs::read_dir(root.join("pages")).expect("pages") {
+        files.push(entry.expect("entry").path());
+    }
+    let used_re = regex::Regex::new(r"\bt\('([a-z_.0-9]+)'").unwrap();
+    let tables_re = regex::Regex::new(
+        r"(?s)addStrings\(\{\s*zh:\s*\{(.*?)\n\s*\},\s*en:\s*\{(.*?)\n\s*\},\s*\}\)",
+    )
+    .unwrap();
+    let key_re = regex::Regex::new(r"'([a-z_.0-9]+)':").unwrap();
+    let keys = |text: &str| -> BTreeSet<String> {
+        key_re
+            .captures_iter(text)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+    let (mut used, mut zh, mut en) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "js"))
+    {
+        let text = std::fs::read_to_string(file).expect("read");
+        used.extend(used_re.captures_iter(&text).map(|c| c[1].to_string()));
+        for tables in tables_re.captures_iter(&text) {
+            zh.extend(keys(&tables[1]));
+            en.extend(keys(&tables[2]));
+        }
+    }
+    assert!(
+        used.len() > 300,
+        "the pages' strings were found: {}",
+        used.len()
+    );
+    let missing = |table: &BTreeSet<String>| used.difference(table).cloned().collect::<Vec<_>>();
+    assert_eq!(missing(&zh), Vec::<String>::new(), "used, not in Chinese");
+    assert_eq!(missing(&en), Vec::<String>::new(), "used, not in English");
+    assert_eq!(zh, en, "the Chinese and English tables name the same keys");
+}
