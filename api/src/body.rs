@@ -125,6 +125,7 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     ("POST", "/v1/users/{id}/password-reset", BodyKind::Small),
     // Last, so that the fuzz corpus's route indices keep their meaning.
     ("POST", "/console/session", BodyKind::Small),
+    ("PUT", "/v1/memberships/{id}/roles", BodyKind::Small),
 ];
 
 /// Bytes of a small body.

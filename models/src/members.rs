@@ -280,6 +280,23 @@ pub fn set_qualifiers(conn: &mut DbConn, id: &str, qualifiers: &[Qualifier]) -> 
         .map(|_| ())
 }
 
+/// Sets the roles of a membership, and the qualifiers kept with them.
+pub fn set_roles(
+    conn: &mut DbConn,
+    id: &str,
+    roles: &[Role],
+    qualifiers: &[Qualifier],
+) -> QueryResult<()> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    diesel::update(memberships::table.filter(memberships::id.eq(id)))
+        .set((
+            memberships::roles.eq(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())),
+            memberships::qualifiers.eq(qualifiers_json(qualifiers)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Sets a researcher's contact schools.
 pub fn set_contact_schools(conn: &mut DbConn, id: &str, school_ids: &[String]) -> QueryResult<()> {
     let json = serde_json::to_string(school_ids).unwrap_or_else(|_| "[]".into());

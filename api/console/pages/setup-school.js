@@ -47,7 +47,7 @@ async function peopleSection(schoolId, q) {
       [t('setup.phone'), (m) => m.phone || ''],
       [t('setup.roles'), (m) => m.roles.map(roleName).join('、')],
       [t('school.subjects'), (m) => m.subjects.join('、')],
-      [t('school.actions'), (m) => personActions(m, handover)],
+      [t('school.actions'), (m) => personActions(m, handover, () => show(search.value.trim()))],
     ], members, text ? t('school.none_found', { q: text }) : t('core.empty')));
     list.dataset.count = String(members.length);
   };
@@ -92,8 +92,9 @@ async function peopleSection(schoolId, q) {
     h('h3', {}, t('school.add_person')), addForm);
 }
 
-/** A person's row: reset their password (the one-time password shown once), end sessions. */
-function personActions(m, handover) {
+/** A person's row: their roles, reset their password (the one-time password shown once), end
+ * their sessions. */
+function personActions(m, handover, refresh) {
   const out = h('span', { class: 'row-result' });
   const act = async (button, run) => {
     button.disabled = true;
@@ -123,7 +124,32 @@ function personActions(m, handover) {
     await call('POST', `/v1/users/${m.user_id}/sessions/end`);
     fill(handover, h('p', { class: 'ok sessions-ended', role: 'status' }, t('school.sessions_ended', { name: m.name })));
   }));
-  return h('span', { class: 'actions' }, reset, ' ', end, out);
+  const roles = h('button', { type: 'button', class: 'edit-roles', dataset: { member: m.id } }, t('school.edit_roles'));
+  roles.addEventListener('click', () => fill(handover, rolesForm(m, handover, refresh)));
+  return h('span', { class: 'actions' }, roles, ' ', reset, ' ', end, out);
+}
+
+/** The roles a person holds in the school, as boxes to tick (`PUT /v1/memberships/{id}/roles`). */
+function rolesForm(m, handover, refresh) {
+  const out = h('div', { class: 'result' });
+  const boxes = SCHOOL_ROLES.map((r) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'roles', value: r, checked: m.roles.includes(r) }), roleName(r)));
+  const form = h('form', { id: 'roles-form', class: 'card setup-form' },
+    h('fieldset', { class: 'roles' }, h('legend', {}, t('school.roles_of', { name: m.name })), boxes),
+    h('button', { type: 'submit', class: 'primary' }, t('core.save')), ' ',
+    h('button', { type: 'button', class: 'quiet', onclick: () => fill(handover) }, t('core.cancel')), out);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chosen = new FormData(form).getAll('roles');
+    try {
+      await call('PUT', `/v1/memberships/${m.id}/roles`, { roles: chosen });
+      fill(handover, h('p', { class: 'ok roles-saved', role: 'status' }, t('school.roles_saved', { name: m.name })));
+      await refresh();
+    } catch (error) {
+      fill(out, refusal(error));
+    }
+  });
+  return form;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +376,7 @@ addStrings({
     'school.second_school_hint': '若该手机号已有账号（如其他学校的教师），此人将以原账号兼任本校，姓名须与原账号一致。',
     'school.not_done': '未能对 {name} 执行：', 'school.reset': '重置密码', 'school.reset_confirm': '为 {name} 重置密码？其所有登录将被退出。',
     'school.handed_over': '已交给本人，隐藏', 'school.end_sessions': '退出其所有登录',
+    'school.edit_roles': '角色', 'school.roles_of': '{name} 在本校的角色', 'school.roles_saved': '已保存 {name} 的角色。',
     'school.end_confirm': '退出 {name} 在所有设备上的登录？', 'school.sessions_ended': '{name} 的所有登录已退出。',
     'school.groups': '教研组、备课组、年级组', 'school.group': '组名', 'school.group_kind': '类别',
     'school.subject_grade': '学科·年级', 'school.group_people': '成员', 'school.leader': '组长',
@@ -375,6 +402,7 @@ addStrings({
     'school.second_school_hint': 'A phone that has an account already (a teacher of another school) joins this school as a second school; the name must be theirs.',
     'school.not_done': 'Not done for {name}:', 'school.reset': 'Reset password', 'school.reset_confirm': 'Reset the password of {name}? Every login of theirs ends.',
     'school.handed_over': 'Handed over; hide it', 'school.end_sessions': 'End their sessions',
+    'school.edit_roles': 'Roles', 'school.roles_of': 'Roles of {name} in the school', 'school.roles_saved': 'The roles of {name} are saved.',
     'school.end_confirm': 'End every session of {name}, phones included?', 'school.sessions_ended': 'Every session of {name} has ended.',
     'school.groups': 'Subject, preparation and grade groups', 'school.group': 'Group', 'school.group_kind': 'Kind',
     'school.subject_grade': 'Subject · grade', 'school.group_people': 'People', 'school.leader': 'leader',

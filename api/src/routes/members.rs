@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use tingke_models::districts;
 use tingke_models::members::{self, Member, NewMembership};
 use tingke_models::roles::{Qualifier, Role};
+use tingke_models::rules::accounts::{self, Resetter};
 use tingke_models::users::{self, NewUser};
 use validator::Validate;
 
@@ -36,6 +37,7 @@ pub fn routes(r: &mut Router) {
         "/v1/districts/{id}/members",
         list_district_members,
     )
+    .add(Method::PUT, "/v1/memberships/{id}/roles", set_roles)
     .add(
         Method::PUT,
         "/v1/memberships/{id}/qualifiers",
@@ -437,12 +439,14 @@ struct QualifiersUpdate {
     qualifiers: Vec<String>,
 }
 
-/// A membership's entity tag: memberships keep no version, and only their qualifiers and
-/// contact schools change.
+/// A membership's entity tag: memberships keep no version, and only their roles, qualifiers
+/// and contact schools change.
 fn member_tag(m: &Member) -> String {
     let stored = members::qualifiers_json(&m.membership.qualifiers);
     let contact = m.membership.contact_school_ids.join(",");
-    let digest = Sha256::digest(format!("{}:{stored}:{contact}", m.membership.id));
+    let roles: Vec<&str> = m.membership.roles.iter().map(|r| r.as_str()).collect();
+    let roles = roles.join(",");
+    let digest = Sha256::digest(format!("{}:{stored}:{contact}:{roles}", m.membership.id));
     format!("\"member.{}\"", hex::encode(&digest[..12]))
 }
 
@@ -484,6 +488,61 @@ async fn set_qualifiers(
             let qualifiers = parse_qualifiers(&body.qualifiers, &m.roles)?;
             etag::check_match(if_match.as_deref(), &member_tag(&member))?;
             members::set_qualifiers(conn, &id, &qualifiers)?;
+            member.membership.qualifiers = qualifiers;
+            Ok(member)
+        })
+        .await?;
+    state.forget_caller(&member.membership.user_id);
+    let tag = member_tag(&member);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(MemberView::from(member)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct RolesUpdate {
+    #[validate(length(min = 1, max = 5, code = "invalid_length"))]
+    roles: Vec<String>,
+}
+
+/// Sets the roles a person holds in a school (a teacher made grade-group leader, a dean who
+/// steps down): the school's principal for anyone there but themselves, and admins
+/// (`rules::accounts::may_set_roles`); others who see the school 403, everyone else 404.
+/// Qualifiers of roles no longer held are dropped. `If-Match` as for qualifiers.
+async fn set_roles(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Body<RolesUpdate>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    let member = state
+        .write(move |conn| {
+            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
+                .pop()
+                .ok_or_else(ApiError::not_found)?;
+            let m = &member.membership;
+            let Some(school) = m.school_id.as_deref() else {
+                return Err(ApiError::not_found());
+            };
+            if !caller.can_view_school(school, &m.district_id) {
+                return Err(ApiError::not_found());
+            }
+            let by = Resetter {
+                id: caller.id(),
+                is_admin: caller.is_admin(),
+                memberships: &caller.memberships,
+            };
+            if !accounts::may_set_roles(&by, m) {
+                return Err(ApiError::forbidden());
+            }
+            let roles = parse_roles(&body.read()?.roles, &Role::SCHOOL_ROLES)?;
+            etag::check_match(if_match.as_deref(), &member_tag(&member))?;
+            let qualifiers = accounts::qualifiers_kept(&m.qualifiers, &roles);
+            members::set_roles(conn, &id, &roles, &qualifiers)?;
+            member.membership.roles = roles;
             member.membership.qualifiers = qualifiers;
             Ok(member)
         })

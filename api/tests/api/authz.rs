@@ -174,6 +174,8 @@ const MATRIX: &[(&str, &str)] = &[
         "PUT /v1/memberships/{id}/qualifiers",
         "o offfff ff h h f f u",
     ),
+    // the vice principal's roles in school A, set to what they are: its principal and admins
+    ("PUT /v1/memberships/{id}/roles", "o offfff ff h h f f u"),
     // the demo researcher's contact schools: admins set them
     (
         "PUT /v1/memberships/{id}/contact-schools",
@@ -1525,6 +1527,14 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
             let membership = w.s(2).user["memberships"][0]["id"].as_str().unwrap();
             go(format!("/v1/memberships/{membership}/qualifiers"))
                 .json(json!({ "qualifiers": ["in_charge_of_teaching"] }))
+                .send()
+                .await
+        }
+        "PUT /v1/memberships/{id}/roles" => {
+            let member = &w.s(2).user["memberships"][0];
+            let membership = member["id"].as_str().unwrap();
+            go(format!("/v1/memberships/{membership}/roles"))
+                .json(json!({ "roles": member["roles"] }))
                 .send()
                 .await
         }

@@ -565,3 +565,72 @@ async fn teachers_see_their_colleagues_names_but_not_their_phones() {
         );
     }
 }
+
+/// A principal sets the roles a person holds in the school (a teacher made grade-group leader,
+/// a vice principal who steps down): a lost role's qualifier goes, a stale
+/// `If-Match` is refused, and nobody changes their own roles or another school's people.
+#[actix_web::test]
+async fn a_principal_sets_the_roles_people_hold_in_the_school() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let membership = |s: &Session| s.user["memberships"][0]["id"].as_str().unwrap().to_string();
+    // 杨老师 (…06) made grade-group leader.
+    let mentor = app.demo(TEACHER_A2).await;
+    let path = format!("/v1/memberships/{}/roles", membership(&mentor));
+    let set = app
+        .put(&path)
+        .token(&principal.token)
+        .json(json!({ "roles": ["teacher", "grade_leader"] }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(set.body["roles"], json!(["teacher", "grade_leader"]));
+    let tag = set.etag();
+    let me = app.get("/v1/me").token(&mentor.token).send().await;
+    let roles = me.expect_status(200).body["memberships"][0]["roles"].clone();
+    assert!(
+        roles.as_array().unwrap().contains(&json!("grade_leader")),
+        "{roles}"
+    );
+    // A stale tag is refused; the current one is not.
+    app.put(&path)
+        .token(&principal.token)
+        .header("if-match", "\"member.stale\"")
+        .json(json!({ "roles": ["teacher"] }))
+        .send()
+        .await
+        .expect_problem(412, "precondition_failed");
+    app.put(&path)
+        .token(&principal.token)
+        .header("if-match", &tag)
+        .json(json!({ "roles": ["teacher"] }))
+        .send()
+        .await
+        .expect_status(200);
+
+    // The vice principal in charge of teaching steps down: the qualifier goes with the role.
+    let vice = app.demo(VICE_PRINCIPAL_A).await;
+    let stepped = app
+        .put(&format!("/v1/memberships/{}/roles", membership(&vice)))
+        .token(&principal.token)
+        .json(json!({ "roles": ["teacher"] }))
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(stepped.body["qualifiers"], json!([]));
+
+    // Nobody sets their own roles; another school's principal does not see these people.
+    app.put(&format!("/v1/memberships/{}/roles", membership(&principal)))
+        .token(&principal.token)
+        .json(json!({ "roles": ["teacher"] }))
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
+    let other = app.demo(PRINCIPAL_B).await;
+    app.put(&path)
+        .token(&other.token)
+        .json(json!({ "roles": ["principal"] }))
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+}

@@ -73,8 +73,45 @@ pub fn knows_person(by: &Resetter, target: &Target) -> bool {
         })
 }
 
+/// Whether `by` may set the roles of `membership` (a school's: the roles a person holds there):
+/// an administrator; the school's principal, for anyone's membership there but their own (a
+/// principal who took the role from themselves would leave the school without one).
+pub fn may_set_roles(by: &Resetter, membership: &Membership) -> bool {
+    if by.is_admin {
+        return true;
+    }
+    match membership.school_id.as_deref() {
+        Some(school) => by.is_principal_of(school) && membership.user_id != by.id,
+        None => false,
+    }
+}
+
+/// The qualifiers of `qualifiers` that still qualify one of `roles` (a vice principal who is
+/// no longer one is no longer in charge of teaching).
+pub fn qualifiers_kept(
+    qualifiers: &[crate::roles::Qualifier],
+    roles: &[Role],
+) -> Vec<crate::roles::Qualifier> {
+    qualifiers
+        .iter()
+        .copied()
+        .filter(|q| roles.contains(&q.role()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lost_role_takes_its_qualifier_with_it() {
+        use crate::roles::Qualifier;
+        let kept = qualifiers_kept(&[Qualifier::InChargeOfTeaching], &[Role::Teacher]);
+        assert!(kept.is_empty(), "no longer a vice principal");
+        let roles = [Role::VicePrincipal, Role::Teacher];
+        let kept = qualifiers_kept(&[Qualifier::InChargeOfTeaching], &roles);
+        assert_eq!(kept, [Qualifier::InChargeOfTeaching]);
+    }
+
     use super::*;
 
     fn m(school: Option<&str>, roles: &[Role]) -> Membership {

@@ -397,6 +397,26 @@ async fn journey_school_people() {
     assert!(!text.contains("陈老师"), "{text}");
     b.shot("found-by-name").await;
 
+    // 杨老师 is made grade-group leader: the roles form of the row, then the API says so.
+    let yang = app.demo(TEACHER_A2).await;
+    let membership = yang.user["memberships"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.click(&format!("button.edit-roles[data-member='{membership}']"))
+        .await;
+    b.click("#roles-form input[value=grade_leader]").await;
+    b.shot("roles-form").await;
+    b.click("#roles-form button[type=submit]").await;
+    b.wait_text("#handover .roles-saved", "杨老师").await;
+    b.wait_text("#people", "年级组长").await;
+    let me = app.get("/v1/me").token(&yang.token).send().await;
+    let roles = me.expect_status(200).body["memberships"][0]["roles"].clone();
+    assert!(
+        roles.as_array().unwrap().contains(&json!("grade_leader")),
+        "{roles}"
+    );
+
     // A teacher of school B joins school A as a second school.
     b.type_in("#new-person input[name=name]", &teacher_b_name)
         .await;
