@@ -5,6 +5,7 @@
 //! (`routes::console` logs in, `auth::credential` reads the cookie), so nothing the console shows
 //! or does is decided here.
 
+use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
@@ -14,11 +15,16 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 /// The console's own policy: its scripts and styles from this server only (no inline script, no
-/// CDN), calls to this server only, images from this server (signed page photos) and from the
-/// charts' canvases; no frames, no forms posted elsewhere.
-const CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// CDN), calls to this server only, images from this server and from the blob store's presigned
+/// URLs (page photos in S3) and from the charts' canvases; no frames, no forms posted elsewhere.
+fn policy(state: &AppState) -> String {
+    let images = state.config.storage.image_origin().unwrap_or_default();
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; \
+         img-src 'self' data: blob: {images}; connect-src 'self'; font-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
 /// The pages and their assets, outside the API's router (they are not API routes).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,11 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every page of the console is this shell; its script reads the path and draws the page.
-async fn shell() -> HttpResponse {
+async fn shell(state: web::Data<AppState>) -> HttpResponse {
     match Assets::get("index.html") {
         Some(file) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+            .insert_header((header::CONTENT_SECURITY_POLICY, policy(&state)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(file.data.into_owned()),
         None => HttpResponse::NotFound().finish(),
@@ -41,7 +47,11 @@ async fn shell() -> HttpResponse {
 
 /// A script, style sheet or vendored library, revalidated by its hash (`ETag`): a new binary's
 /// console is never mixed with a cached old one.
-async fn asset(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
+async fn asset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> HttpResponse {
     let Some(found) = Assets::get(&file) else {
         use actix_web::ResponseError;
         return crate::error::ApiError::not_found().error_response();
@@ -57,7 +67,7 @@ async fn asset(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
     };
     res.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP));
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy(&state)));
     if fresh {
         return res.finish();
     }

@@ -65,6 +65,14 @@ pub enum StorageConfig {
 }
 
 impl StorageConfig {
+    /// The origin of page images when they are not served by this server (S3's presigned URLs).
+    pub fn image_origin(&self) -> Option<String> {
+        match self {
+            StorageConfig::File { .. } => None,
+            StorageConfig::S3(settings) => s3::image_origin(settings),
+        }
+    }
+
     /// Reads `TINGKE_STORAGE` (`file`, the default, or `s3`) and, for S3, `TINGKE_S3_BUCKET`,
     /// `TINGKE_S3_ENDPOINT`, `TINGKE_S3_REGION`, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
     /// Local files go to `<data_dir>/blobs`.

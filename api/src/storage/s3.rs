@@ -72,6 +72,13 @@ impl S3Store {
     }
 }
 
+/// Where the page images' presigned URLs point (`scheme://host[:port]`, path-style): a web page
+/// that shows them must allow this origin (the console's Content-Security-Policy).
+pub fn image_origin(settings: &S3Settings) -> Option<String> {
+    let region = region(settings).ok()?;
+    Some(format!("{}://{}", region.scheme(), region.host()))
+}
+
 fn region(settings: &S3Settings) -> Result<Region, StorageError> {
     match &settings.endpoint {
         Some(endpoint) => Ok(Region::Custom {
