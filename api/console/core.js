@@ -214,6 +214,12 @@ export function fmtDay(value) {
 /** A role's name in the chosen language. */
 export const roleName = (role) => t(`role.${role}`);
 
+/** The names of a quota rule's parts (`QuotaRule`), shared by every page that shows rules. */
+export const activityName = (activity) => t(`activity.${activity}`);
+export const periodName = (period) => t(`period.${period}`);
+export const qualifierName = (qualifier) => t(`qualifier.${qualifier}`);
+export const groupKindName = (kind) => t(`group_kind.${kind}`);
+
 // ---------------------------------------------------------------------------------------------
 // Routes: a page module calls `route('/console/schools/:id', render)`; `render(main, params)`
 // draws into `main` (params: the path's `:names` and the query string's values).
@@ -259,6 +265,15 @@ addStrings({
     'role.grade_leader': '年级组长', 'role.teacher': '教师', 'role.researcher': '教研员',
     'role.bureau_leader': '局领导、科室负责人', 'role.mentor': '师傅', 'role.apprentice': '徒弟',
     'role.admin': '管理员',
+    'activity.observations': '听课', 'activity.unannounced_observations': '推门听课',
+    'activity.report_lessons_given': '上汇报课', 'activity.open_lessons_given': '上公开课',
+    'activity.demonstration_lessons_given': '上示范课', 'activity.mentor_observes': '师傅听徒弟课',
+    'activity.apprentice_observes': '徒弟听师傅课', 'activity.guidance': '师徒指导',
+    'activity.research_activities': '教研活动', 'activity.collective_preparations': '集体备课',
+    'activity.open_weeks': '教学开放周',
+    'period.week': '每周', 'period.term': '每学期', 'period.school_year': '每学年',
+    'qualifier.in_charge_of_teaching': '分管教学', 'qualifier.experienced': '骨干',
+    'group_kind.subject': '教研组', 'group_kind.preparation': '备课组', 'group_kind.grade': '年级组',
   },
   en: {
     'app.name': 'Tingke',
@@ -276,5 +291,14 @@ addStrings({
     'role.grade_leader': 'Grade leader', 'role.teacher': 'Teacher', 'role.researcher': 'Researcher',
     'role.bureau_leader': 'Bureau leader or office head', 'role.mentor': 'Mentor', 'role.apprentice': 'Apprentice',
     'role.admin': 'Administrator',
+    'activity.observations': 'Observations', 'activity.unannounced_observations': 'Unannounced observations',
+    'activity.report_lessons_given': 'Report lessons given', 'activity.open_lessons_given': 'Open lessons given',
+    'activity.demonstration_lessons_given': 'Demonstration lessons given', 'activity.mentor_observes': 'Mentor observes apprentice',
+    'activity.apprentice_observes': 'Apprentice observes mentor', 'activity.guidance': 'Guidance sessions',
+    'activity.research_activities': 'Research activities', 'activity.collective_preparations': 'Collective preparations',
+    'activity.open_weeks': 'Open weeks',
+    'period.week': 'each week', 'period.term': 'each term', 'period.school_year': 'each school year',
+    'qualifier.in_charge_of_teaching': 'in charge of teaching', 'qualifier.experienced': 'experienced',
+    'group_kind.subject': 'Subject group', 'group_kind.preparation': 'Preparation group', 'group_kind.grade': 'Grade group',
   },
 });

@@ -4,8 +4,8 @@
 // (`GET /v1/districts/{id}/compliance`, `GET /v1/schools/{id}/compliance`,
 // `GET /v1/quotas/progress`): nothing is counted here. The exports are the same reports as CSV.
 import {
-  addStrings, fill, get, getAll, h, isAdmin, lang, leaderSchools, link, may, roleName, route,
-  setTitle, staffDistricts, t, table, withQuery, fmtDay,
+  activityName, addStrings, fill, get, getAll, groupKindName, h, isAdmin, lang, leaderSchools, link, may,
+  periodName, qualifierName, roleName, route, setTitle, staffDistricts, t, table, withQuery, fmtDay,
 } from '../core.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -90,9 +90,9 @@ const aside = (text) => (lang() === 'en' ? ` (${text})` : `（${text}）`);
 
 /** "听课 · 每周 · 教师": what the rule counts, its period, and whose it is. */
 export function ruleName(item) {
-  const parts = [t(`compliance.activity.${item.activity}`), t(`compliance.period.${item.period}`)];
-  if (item.role) parts.push(roleName(item.role) + (item.qualifier ? aside(t(`compliance.qualifier.${item.qualifier}`)) : ''));
-  if (item.group_kind) parts.push(t(`compliance.group_kind.${item.group_kind}`));
+  const parts = [activityName(item.activity), periodName(item.period)];
+  if (item.role) parts.push(roleName(item.role) + (item.qualifier ? aside(qualifierName(item.qualifier)) : ''));
+  if (item.group_kind) parts.push(groupKindName(item.group_kind));
   if (item.source === 'school') parts.push(t('compliance.school_rule'));
   return parts.join(' · ');
 }
@@ -421,15 +421,6 @@ addStrings({
     'compliance.observations_made': '听课记录（本人听的课，{n} 节）',
     'compliance.observations_received': '被听课记录（本人执教，{n} 节）',
     'compliance.no_observations': '没有记录。',
-    'compliance.activity.observations': '听课', 'compliance.activity.unannounced_observations': '推门听课',
-    'compliance.activity.report_lessons_given': '上汇报课', 'compliance.activity.open_lessons_given': '上公开课',
-    'compliance.activity.demonstration_lessons_given': '上示范课', 'compliance.activity.mentor_observes': '师傅听徒弟的课',
-    'compliance.activity.apprentice_observes': '徒弟听师傅的课', 'compliance.activity.guidance': '师徒指导',
-    'compliance.activity.research_activities': '教研活动', 'compliance.activity.collective_preparations': '集体备课',
-    'compliance.activity.open_weeks': '教学开放周',
-    'compliance.period.week': '每周', 'compliance.period.term': '每学期', 'compliance.period.school_year': '每学年',
-    'compliance.qualifier.in_charge_of_teaching': '分管教学', 'compliance.qualifier.experienced': '骨干',
-    'compliance.group_kind.subject': '教研组', 'compliance.group_kind.preparation': '备课组', 'compliance.group_kind.grade': '年级组',
     'compliance.obs.date': '日期', 'compliance.obs.teacher': '执教', 'compliance.obs.observer': '听课人', 'compliance.obs.kind': '课型',
     'compliance.obs.lesson': '课', 'compliance.obs.score': '总分', 'compliance.obs.status': '状态', 'compliance.obs.draft': '草稿',
     'compliance.obs.counted': '已计入', 'compliance.obs.not_counted': '未计入',
@@ -491,15 +482,6 @@ addStrings({
     'compliance.observations_made': 'Observations made ({n})',
     'compliance.observations_received': 'Lessons observed ({n})',
     'compliance.no_observations': 'None.',
-    'compliance.activity.observations': 'Observations', 'compliance.activity.unannounced_observations': 'Unannounced observations',
-    'compliance.activity.report_lessons_given': 'Report lessons given', 'compliance.activity.open_lessons_given': 'Open lessons given',
-    'compliance.activity.demonstration_lessons_given': 'Demonstration lessons given', 'compliance.activity.mentor_observes': 'Mentor observes',
-    'compliance.activity.apprentice_observes': 'Apprentice observes', 'compliance.activity.guidance': 'Guidance',
-    'compliance.activity.research_activities': 'Research activities', 'compliance.activity.collective_preparations': 'Collective preparations',
-    'compliance.activity.open_weeks': 'Open weeks',
-    'compliance.period.week': 'weekly', 'compliance.period.term': 'per term', 'compliance.period.school_year': 'per school year',
-    'compliance.qualifier.in_charge_of_teaching': 'in charge of teaching', 'compliance.qualifier.experienced': 'experienced',
-    'compliance.group_kind.subject': 'subject groups', 'compliance.group_kind.preparation': 'preparation groups', 'compliance.group_kind.grade': 'grade groups',
     'compliance.obs.date': 'Date', 'compliance.obs.teacher': 'Teacher', 'compliance.obs.observer': 'Observer', 'compliance.obs.kind': 'Kind',
     'compliance.obs.lesson': 'Lesson', 'compliance.obs.score': 'Score', 'compliance.obs.status': 'State', 'compliance.obs.draft': 'Draft',
     'compliance.obs.counted': 'Counted', 'compliance.obs.not_counted': 'Not counted',

@@ -1,7 +1,10 @@
 // Pieces shared by the setup pages (districts, terms, schools, rubric): a form that shows the
 // API's answer next to itself, quota rules beside the policy's defaults, and a calendar's days.
 // Nothing here decides who may do what: the API answers 403 and the form says so.
-import { ApiError, addStrings, call, field, fill, get, h, problem, roleName, t } from '../core.js';
+import {
+  ApiError, activityName, addStrings, call, field, fill, get, groupKindName, h, periodName, problem,
+  qualifierName, roleName, t,
+} from '../core.js';
 
 /**
  * Runs `action` when `form` is submitted: the submit button waits, then `out` shows the API's
@@ -64,14 +67,14 @@ export function select(name, options, attrs = {}) {
 const duty = (r) => [r.target, r.role, r.qualifier, r.group_kind, r.activity, r.period].join('|');
 
 export function whom(r) {
-  if (r.target === 'group') return t(`setup.group_kind.${r.group_kind}`);
+  if (r.target === 'group') return groupKindName(r.group_kind);
   if (r.target === 'school') return t('setup.target.school');
-  const q = r.qualifier ? `（${t(`setup.qualifier.${r.qualifier}`)}）` : '';
+  const q = r.qualifier ? `（${qualifierName(r.qualifier)}）` : '';
   return `${roleName(r.role)}${q}`;
 }
 
-export const what = (r) => t(`setup.activity.${r.activity}`);
-export const per = (r) => t(`setup.period.${r.period}`);
+export const what = (r) => activityName(r.activity);
+export const per = (r) => periodName(r.period);
 
 /** The rule as `PUT …/quota-rules` takes it. */
 export const ruleInput = (r, minimum, feedback) => ({
@@ -187,15 +190,6 @@ addStrings({
     'setup.rule_default': '政策默认', 'setup.rule_minimum': '要求次数', 'setup.rule_feedback': '评语最少字数',
     'setup.no_default': '无默认', 'setup.default_is': '（默认 {n}）', 'setup.rules_save': '保存考核要求',
     'setup.target.school': '学校',
-    'setup.group_kind.subject': '教研组', 'setup.group_kind.preparation': '备课组', 'setup.group_kind.grade': '年级组',
-    'setup.qualifier.in_charge_of_teaching': '分管教学', 'setup.qualifier.experienced': '骨干',
-    'setup.activity.observations': '听课', 'setup.activity.unannounced_observations': '推门听课',
-    'setup.activity.report_lessons_given': '上汇报课', 'setup.activity.open_lessons_given': '上公开课',
-    'setup.activity.demonstration_lessons_given': '上示范课', 'setup.activity.mentor_observes': '师傅听徒弟课',
-    'setup.activity.apprentice_observes': '徒弟听师傅课', 'setup.activity.guidance': '师徒指导',
-    'setup.activity.research_activities': '教研活动', 'setup.activity.collective_preparations': '集体备课',
-    'setup.activity.open_weeks': '教学开放周',
-    'setup.period.week': '每周', 'setup.period.term': '每学期', 'setup.period.school_year': '每学年',
   },
   en: {
     'setup.remove': 'Remove',
@@ -209,14 +203,5 @@ addStrings({
     'setup.rule_default': 'Policy default', 'setup.rule_minimum': 'Minimum', 'setup.rule_feedback': 'Feedback, least characters',
     'setup.no_default': 'none', 'setup.default_is': '(default {n})', 'setup.rules_save': 'Save the quota rules',
     'setup.target.school': 'School',
-    'setup.group_kind.subject': 'Subject group', 'setup.group_kind.preparation': 'Preparation group', 'setup.group_kind.grade': 'Grade group',
-    'setup.qualifier.in_charge_of_teaching': 'in charge of teaching', 'setup.qualifier.experienced': 'experienced',
-    'setup.activity.observations': 'Observations', 'setup.activity.unannounced_observations': 'Unannounced observations',
-    'setup.activity.report_lessons_given': 'Report lessons given', 'setup.activity.open_lessons_given': 'Open lessons given',
-    'setup.activity.demonstration_lessons_given': 'Demonstration lessons given', 'setup.activity.mentor_observes': 'Mentor observes apprentice',
-    'setup.activity.apprentice_observes': 'Apprentice observes mentor', 'setup.activity.guidance': 'Guidance sessions',
-    'setup.activity.research_activities': 'Research activities', 'setup.activity.collective_preparations': 'Collective preparations',
-    'setup.activity.open_weeks': 'Open weeks',
-    'setup.period.week': 'a week', 'setup.period.term': 'a term', 'setup.period.school_year': 'a school year',
   },
 });

@@ -2,7 +2,7 @@
 // school, reset a password, end sessions), its groups, its own quota rules and days off, and its
 // rubric editor. The API decides who may do what; the pages show its answers.
 import {
-  addStrings, call, fill, get, getAll, h, link, roleName, route, setTitle, t, table, withQuery,
+  addStrings, call, fill, get, getAll, groupKindName, h, link, roleName, route, setTitle, t, table, withQuery,
 } from '../core.js';
 import {
   daysEditor, field, input, oneTimeOrJoined, onSubmit, per, refusal, rulesEditor, select, smallForm, weeksTable, what, whom,
@@ -160,7 +160,7 @@ async function groupsSection(schoolId, groups) {
   const list = h('div', { id: 'groups' });
   const draw = () => fill(list, table([
     [t('school.group'), (g) => h('span', { class: 'group-name' }, g.name)],
-    [t('school.group_kind'), (g) => t(`setup.group_kind.${g.kind}`)],
+    [t('school.group_kind'), (g) => groupKindName(g.kind)],
     [t('school.subject_grade'), (g) => [g.subject, g.grade].filter(Boolean).join(' · ')],
     [t('school.group_people'), (g) => g.members.map((p) => (p.leader ? `${p.name}（${t('school.leader')}）` : p.name)).join('、')],
     [t('school.actions'), (g) => h('button', { type: 'button', class: 'edit-group', onclick: () => edit(g) }, t('school.edit'))],
@@ -210,7 +210,7 @@ async function groupsSection(schoolId, groups) {
   const out = h('div', { class: 'result' });
   const create = onSubmit(
     smallForm('new-group', t('school.add_group'), [
-      field(t('school.group_kind'), select('kind', ['subject', 'preparation', 'grade'].map((k) => [k, t(`setup.group_kind.${k}`)]))),
+      field(t('school.group_kind'), select('kind', ['subject', 'preparation', 'grade'].map((k) => [k, groupKindName(k)]))),
       field(t('school.group'), input('name', { required: true, maxlength: 50 })),
       field(t('school.subject'), input('subject', { maxlength: 20, placeholder: t('school.subject_hint') })),
       field(t('school.grade'), input('grade', { maxlength: 20, placeholder: t('school.grade_hint') })),

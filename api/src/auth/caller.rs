@@ -11,6 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use std::sync::Arc;
 use tingke_models::members::Membership;
+use tingke_models::rules::accounts::Resetter;
 use tingke_models::rules::visibility::{self, GroupReading};
 use tingke_models::users::User;
 use tingke_models::{auth, roles::Role, DbConn};
@@ -310,6 +311,16 @@ impl Caller {
             district_ids: self.district_staff_ids(),
             groups: self.groups.clone(),
             member_of: Vec::new(),
+        }
+    }
+
+    /// The caller as the account rules see them (`rules::accounts`: who resets a password, ends
+    /// sessions, sets roles).
+    pub fn actor(&self) -> Resetter<'_> {
+        Resetter {
+            id: self.id(),
+            is_admin: self.is_admin(),
+            memberships: &self.memberships,
         }
     }
 

@@ -3,6 +3,7 @@
 use super::users::MeView;
 use super::Router;
 use crate::auth::{password, tokens, Pending};
+use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Valid;
 use crate::state::AppState;
@@ -50,7 +51,7 @@ struct RefreshRequest {
 }
 
 #[derive(Debug, Serialize)]
-pub(super) struct TokenResponse {
+struct TokenResponse {
     access_token: String,
     refresh_token: String,
     token_type: &'static str,
@@ -58,10 +59,7 @@ pub(super) struct TokenResponse {
     /// A one-time password was used: every route but `POST /v1/me/password`, `GET /v1/me` and
     /// logout answers 403 `password_change_required` until the person chooses their own.
     password_change_required: bool,
-    pub(super) user: MeView,
-    /// The session the tokens belong to (the console keeps it in its cookie's token).
-    #[serde(skip)]
-    pub(super) session_id: String,
+    user: MeView,
 }
 
 /// Failed logins are counted per phone and per client address, in the same table; an address's
@@ -77,18 +75,20 @@ async fn login(
     body: Valid<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { phone, password } = body.0;
-    let tokens = log_in(&state, &req, phone, password).await?;
+    let tokens = log_in(&state, &req, (phone, password), issue_tokens).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
 /// A new session for `phone` if `password` is theirs, within the login limits (per phone and per
-/// client address): the phone's login and the console's share them.
-pub(super) async fn log_in(
+/// client address): the phone's login and the console's share them. `answer` makes what the
+/// caller is given for the session (the phone's tokens, the console's cookie), in the same
+/// transaction as the session.
+pub(super) async fn log_in<T: Send + 'static>(
     state: &web::Data<AppState>,
     req: &HttpRequest,
-    phone: String,
-    password: String,
-) -> ApiResult<TokenResponse> {
+    (phone, password): (String, String),
+    answer: fn(&mut DbConn, &Config, &users::User, &str, NaiveDateTime) -> ApiResult<T>,
+) -> ApiResult<T> {
     let now = tingke_models::now();
     let (key, address) = (phone.clone(), address_key(req));
     let (from, limits) = (address.clone(), state.config.login.clone());
@@ -129,7 +129,7 @@ pub(super) async fn log_in(
                 revoked_at: None,
             };
             sessions::insert_session(conn, &session)?;
-            issue_tokens(conn, &config, &user, &session.id, now)
+            answer(conn, &config, &user, &session.id, now)
         })
         .await
 }
@@ -208,7 +208,6 @@ fn answer_tokens(
         expires_in: config.access_ttl.as_secs(),
         password_change_required: user.password_change_required,
         user: MeView::new(user, &memberships),
-        session_id: session_id.to_string(),
     })
 }
 

@@ -8,14 +8,18 @@ use super::auth::{log_in, LoginRequest};
 use super::users::MeView;
 use super::Router;
 use crate::auth::{credential, tokens, Pending};
+use crate::config::Config;
 use crate::error::ApiResult;
 use crate::extract::Valid;
 use crate::state::AppState;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tingke_models::auth as sessions;
+use tingke_models::users::User;
+use tingke_models::{members, DbConn};
 
 pub fn routes(r: &mut Router) {
     r.add(Method::POST, "/console/session", log_in_console)
@@ -33,28 +37,42 @@ struct ConsoleSession {
 }
 
 /// The same login as the phone's (`POST /v1/auth/login`: the same limits, the same lock), answered
-/// with an `HttpOnly`, `SameSite=Strict` cookie holding an access token of the new session.
+/// with an `HttpOnly`, `SameSite=Strict` cookie holding an access token of the new session (no
+/// refresh token: the cookie lasts the console's working day).
 async fn log_in_console(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Valid<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { phone, password } = body.0;
-    let answer = log_in(&state, &req, phone, password).await?;
-    let config = &state.config;
-    let token = tokens::issue_access(
-        &config.jwt_secret,
-        &answer.user.id,
-        &answer.session_id,
-        config.console_ttl,
-    );
-    let cookie = session_cookie(&req, token, config.console_ttl.as_secs() as i64);
-    Ok(HttpResponse::Ok().cookie(cookie).json(ConsoleSession {
-        csrf_token: credential::csrf_token(&config.jwt_secret, &answer.session_id),
-        expires_in: config.console_ttl.as_secs(),
-        password_change_required: answer.user.password_change_required,
-        user: answer.user,
-    }))
+    let (answer, token) = log_in(&state, &req, (phone, password), console_session).await?;
+    let cookie = session_cookie(&req, token, answer.expires_in as i64);
+    Ok(HttpResponse::Ok().cookie(cookie).json(answer))
+}
+
+/// The console's answer for a new session, and the token its cookie holds.
+fn console_session(
+    conn: &mut DbConn,
+    config: &Config,
+    user: &User,
+    session_id: &str,
+    _: NaiveDateTime,
+) -> ApiResult<(ConsoleSession, String)> {
+    let memberships = members::for_user(conn, &user.id)?;
+    let token = tokens::issue_access(&config.jwt_secret, &user.id, session_id, config.console_ttl);
+    let answer = ConsoleSession::new(config, MeView::new(user, &memberships), session_id);
+    Ok((answer, token))
+}
+
+impl ConsoleSession {
+    fn new(config: &Config, user: MeView, session_id: &str) -> ConsoleSession {
+        ConsoleSession {
+            csrf_token: credential::csrf_token(&config.jwt_secret, session_id),
+            expires_in: config.console_ttl.as_secs(),
+            password_change_required: user.password_change_required,
+            user,
+        }
+    }
 }
 
 /// The cookie, `Secure` when the console is reached over TLS (directly or behind a proxy that
@@ -74,12 +92,7 @@ fn session_cookie(req: &HttpRequest, value: String, max_age: i64) -> Cookie<'sta
 /// their own), with the CSRF token of the session.
 async fn current(Pending(caller): Pending, state: web::Data<AppState>) -> HttpResponse {
     let user = MeView::new(&caller.user, &caller.memberships);
-    HttpResponse::Ok().json(ConsoleSession {
-        csrf_token: credential::csrf_token(&state.config.jwt_secret, &caller.session_id),
-        expires_in: state.config.console_ttl.as_secs(),
-        password_change_required: user.password_change_required,
-        user,
-    })
+    HttpResponse::Ok().json(ConsoleSession::new(&state.config, user, &caller.session_id))
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,11 +13,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tingke_models::districts;
-use tingke_models::members::{self, Member, NewMembership};
+use tingke_models::members::{self, Member, Membership, NewMembership};
 use tingke_models::roles::{Qualifier, Role};
-use tingke_models::rules::accounts::{self, Resetter};
+use tingke_models::rules::accounts;
 use tingke_models::users::{self, NewUser};
+use tingke_models::{districts, DbConn};
 use validator::Validate;
 
 pub fn routes(r: &mut Router) {
@@ -439,6 +439,30 @@ struct QualifiersUpdate {
     qualifiers: Vec<String>,
 }
 
+/// The member of membership `id`, or 404.
+fn find_member(conn: &mut DbConn, id: &str) -> ApiResult<Member> {
+    members::by_ids(conn, &[id.to_string()])?
+        .pop()
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Whether the caller sees `m` at all: a school's membership by whoever sees the school, a
+/// district's by whoever sees the district's people.
+fn sees_member(caller: &Caller, m: &Membership) -> bool {
+    match m.school_id.as_deref() {
+        Some(school) => caller.can_view_school(school, &m.district_id),
+        None => caller.can_view_district_members(&m.district_id),
+    }
+}
+
+/// A changed member, with its new tag; whoever's membership it is has their caller read again.
+fn changed_member(state: &AppState, member: Member) -> HttpResponse {
+    state.forget_caller(&member.membership.user_id);
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, member_tag(&member)))
+        .json(MemberView::from(member))
+}
+
 /// A membership's entity tag: memberships keep no version, and only their roles, qualifiers
 /// and contact schools change.
 fn member_tag(m: &Member) -> String {
@@ -464,23 +488,15 @@ async fn set_qualifiers(
     let if_match = etag::if_match(&req);
     let member = state
         .write(move |conn| {
-            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
-                .pop()
-                .ok_or_else(ApiError::not_found)?;
+            let mut member = find_member(conn, &id)?;
             let m = &member.membership;
-            let (sees, manages) = match m.school_id.as_deref() {
-                Some(school) => (
-                    caller.can_view_school(school, &m.district_id),
-                    caller.can_manage_school(school),
-                ),
-                None => (
-                    caller.can_view_district_members(&m.district_id),
-                    caller.is_admin(),
-                ),
-            };
-            if !sees {
+            if !sees_member(&caller, m) {
                 return Err(ApiError::not_found());
             }
+            let manages = match m.school_id.as_deref() {
+                Some(school) => caller.can_manage_school(school),
+                None => caller.is_admin(),
+            };
             if !manages {
                 return Err(ApiError::forbidden());
             }
@@ -492,11 +508,7 @@ async fn set_qualifiers(
             Ok(member)
         })
         .await?;
-    state.forget_caller(&member.membership.user_id);
-    let tag = member_tag(&member);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(MemberView::from(member)))
+    Ok(changed_member(&state, member))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -520,22 +532,13 @@ async fn set_roles(
     let if_match = etag::if_match(&req);
     let member = state
         .write(move |conn| {
-            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
-                .pop()
-                .ok_or_else(ApiError::not_found)?;
+            let mut member = find_member(conn, &id)?;
             let m = &member.membership;
-            let Some(school) = m.school_id.as_deref() else {
-                return Err(ApiError::not_found());
-            };
-            if !caller.can_view_school(school, &m.district_id) {
+            // A district membership holds district roles, set elsewhere: not found here.
+            if m.school_id.is_none() || !sees_member(&caller, m) {
                 return Err(ApiError::not_found());
             }
-            let by = Resetter {
-                id: caller.id(),
-                is_admin: caller.is_admin(),
-                memberships: &caller.memberships,
-            };
-            if !accounts::may_set_roles(&by, m) {
+            if !accounts::may_set_roles(&caller.actor(), m) {
                 return Err(ApiError::forbidden());
             }
             let roles = parse_roles(&body.read()?.roles, &Role::SCHOOL_ROLES)?;
@@ -547,11 +550,7 @@ async fn set_roles(
             Ok(member)
         })
         .await?;
-    state.forget_caller(&member.membership.user_id);
-    let tag = member_tag(&member);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(MemberView::from(member)))
+    Ok(changed_member(&state, member))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -574,15 +573,9 @@ async fn set_contact_schools(
     let if_match = etag::if_match(&req);
     let member = state
         .write(move |conn| {
-            let mut member = members::by_ids(conn, std::slice::from_ref(&id))?
-                .pop()
-                .ok_or_else(ApiError::not_found)?;
+            let mut member = find_member(conn, &id)?;
             let m = &member.membership;
-            let sees = match m.school_id.as_deref() {
-                Some(school) => caller.can_view_school(school, &m.district_id),
-                None => caller.can_view_district_members(&m.district_id),
-            };
-            if !sees {
+            if !sees_member(&caller, m) {
                 return Err(ApiError::not_found());
             }
             if !caller.is_admin() {
@@ -619,9 +612,5 @@ async fn set_contact_schools(
             Ok(member)
         })
         .await?;
-    state.forget_caller(&member.membership.user_id);
-    let tag = member_tag(&member);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(MemberView::from(member)))
+    Ok(changed_member(&state, member))
 }

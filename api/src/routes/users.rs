@@ -199,11 +199,7 @@ fn may_act_for(
 ) -> ApiResult<()> {
     let target = users::find_active(conn, id)?.ok_or_else(ApiError::not_found)?;
     let target_memberships = members::for_user(conn, id)?;
-    let by = Resetter {
-        id: caller.id(),
-        is_admin: caller.is_admin(),
-        memberships: &caller.memberships,
-    };
+    let by = caller.actor();
     let target = Target {
         id: &target.id,
         is_admin: target.is_admin,
