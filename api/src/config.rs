@@ -62,6 +62,9 @@ pub struct Config {
     /// How long a caller (session, user, memberships) read from the database is answered from
     /// memory (`auth::cache`); zero keeps nothing.
     pub session_cache: Duration,
+    /// How long a person's quota progress, once computed, is answered from memory
+    /// (`memory::KeptProgress`); zero keeps nothing.
+    pub progress_cache: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,14 +108,15 @@ fn notice_limits() -> Result<tingke_models::rules::notices::Limits, ConfigError>
     }
 }
 
-/// `TINGKE_SESSION_CACHE_MS`: 2,000 unless set; 0 turns the memory off; more than 2,000 is
-/// refused (DESIGN.md: a revoked session is refused everywhere within 2 seconds).
-fn session_cache() -> Result<Duration, ConfigError> {
-    let max = crate::auth::cache::MAX_KEEP.as_millis() as u64;
-    match number::<u64>("TINGKE_SESSION_CACHE_MS", max)? {
+/// `TINGKE_SESSION_CACHE_MS` and `TINGKE_PROGRESS_CACHE_MS`: 2,000 unless set; 0 turns the
+/// memory off; more than 2,000 is refused (DESIGN.md: a revoked session is refused everywhere
+/// within 2 seconds, and counts are kept no longer).
+fn keeping_time(name: &'static str) -> Result<Duration, ConfigError> {
+    let max = crate::memory::MAX_KEEP.as_millis() as u64;
+    match number::<u64>(name, max)? {
         ms if ms <= max => Ok(Duration::from_millis(ms)),
         other => Err(ConfigError::Invalid {
-            name: "TINGKE_SESSION_CACHE_MS",
+            name,
             reason: format!("at most {max} ms, got {other}"),
         }),
     }
@@ -209,7 +213,8 @@ impl Config {
             },
             photo_workers: number("TINGKE_PHOTO_WORKERS", 0)?,
             url_ttl: Duration::from_secs(number("TINGKE_URL_TTL", 600)?),
-            session_cache: session_cache()?,
+            session_cache: keeping_time("TINGKE_SESSION_CACHE_MS")?,
+            progress_cache: keeping_time("TINGKE_PROGRESS_CACHE_MS")?,
             data_dir,
         })
     }
@@ -247,7 +252,8 @@ impl Config {
             photo_limits: crate::photo::Limits::default(),
             photo_workers: 2,
             url_ttl: Duration::from_secs(600),
-            session_cache: crate::auth::cache::MAX_KEEP,
+            session_cache: crate::memory::MAX_KEEP,
+            progress_cache: crate::memory::MAX_KEEP,
         }
     }
 }

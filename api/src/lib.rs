@@ -13,6 +13,7 @@ pub mod extract;
 pub mod i18n;
 pub mod idempotency;
 pub mod import;
+pub mod memory;
 pub mod reference;
 pub mod routes;
 pub mod school_year;

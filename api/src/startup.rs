@@ -89,8 +89,15 @@ impl Application {
         // On PostgreSQL nothing is kept until the listener hears other instances.
         let postgres = db.backend() == tingke_models::Backend::Postgres;
         let callers = Arc::new(crate::auth::Callers::new(config.session_cache, !postgres));
-        if postgres && !config.session_cache.is_zero() {
-            crate::auth::cache::listen(config.database_url.clone(), Arc::downgrade(&callers))
+        let progress = Arc::new(crate::memory::KeptProgress::new(
+            config.progress_cache,
+            !postgres,
+        ));
+        if postgres && !(config.session_cache.is_zero() && config.progress_cache.is_zero()) {
+            let first: Arc<dyn crate::auth::cache::Hears> = callers.clone();
+            let second: Arc<dyn crate::auth::cache::Hears> = progress.clone();
+            let hearers = vec![Arc::downgrade(&first), Arc::downgrade(&second)];
+            crate::auth::cache::listen(config.database_url.clone(), hearers)
                 .map_err(StartError::Listener)?;
         }
         let state = AppState {
@@ -100,6 +107,7 @@ impl Application {
             photo_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             reference: Arc::default(),
             callers,
+            progress,
         };
         let server = server(listener, state.clone())?;
         Ok(Application {
@@ -157,6 +165,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .wrap(middleware::from_fn(crate::body::guard))
             .wrap(middleware::from_fn(crate::idempotency::middleware))
             .wrap(middleware::from_fn(refuse_nul))
+            .wrap(middleware::from_fn(forget_progress_after_writes))
             .wrap_fn(|req, srv| {
                 // Errors are rendered deep inside the handler; they read language and request id
                 // from this task-local context.
@@ -233,6 +242,22 @@ async fn refuse_nul(
         return Ok(req.error_response(crate::error::ApiError::bad_request("invalid_query")));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Any write may change someone's counts: once it is answered (committed or refused), the
+/// progress this instance keeps is dropped, before the writer hears back, so that the writer's
+/// next read of progress counts what they just did (`memory::KeptProgress`).
+async fn forget_progress_after_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let writes = !req.method().is_safe();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await;
+    if let (true, Some(state)) = (writes, state) {
+        state.progress.forget_all();
+    }
+    res
 }
 
 /// Cross-origin calls from the listed web origins only (a future web client); no origin is

@@ -19,6 +19,8 @@ pub struct AppState {
     pub reference: Arc<crate::reference::Reference>,
     /// Callers (session, user, memberships) kept for at most `TINGKE_SESSION_CACHE_MS`.
     pub callers: Arc<crate::auth::Callers>,
+    /// People's quota progress kept for at most `TINGKE_PROGRESS_CACHE_MS`.
+    pub progress: Arc<crate::memory::KeptProgress>,
 }
 
 impl AppState {

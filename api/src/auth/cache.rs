@@ -18,67 +18,30 @@
 
 use super::Caller;
 use crate::error::ApiResult;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use crate::memory::Kept;
+use std::sync::Weak;
 use std::time::{Duration, Instant};
 
-/// The longest `TINGKE_SESSION_CACHE_MS` accepted (DESIGN.md: at most 2 seconds).
-pub const MAX_KEEP: Duration = Duration::from_secs(2);
-
-/// Entries are swept of expired ones when there are more than this many.
-const SWEEP_ABOVE: usize = 4096;
+pub use crate::memory::MAX_KEEP;
 
 /// Callers by session id.
-pub struct Callers {
-    keep: Duration,
-    /// False while an instance on PostgreSQL does not hear other instances' changes.
-    hearing: AtomicBool,
-    inner: Mutex<Kept>,
-}
-
-struct Kept {
-    /// Counts the drops: a caller read before one of them is not kept.
-    generation: u64,
-    by_session: HashMap<String, Entry>,
-    swept_at: Instant,
-}
-
-struct Entry {
-    read_at: Instant,
-    caller: Arc<Caller>,
-}
+pub struct Callers(Kept<String, Caller>);
 
 impl Callers {
     /// Keeps callers for `keep` (nothing when zero). `hearing` says whether changes made
     /// elsewhere are heard from the start (SQLite: there is no elsewhere); on PostgreSQL the
     /// listener says so once it listens.
     pub fn new(keep: Duration, hearing: bool) -> Callers {
-        Callers {
-            keep,
-            hearing: AtomicBool::new(hearing),
-            inner: Mutex::new(Kept {
-                generation: 0,
-                by_session: HashMap::new(),
-                swept_at: Instant::now(),
-            }),
-        }
-    }
-
-    fn on(&self) -> bool {
-        !self.keep.is_zero() && self.hearing.load(Ordering::Acquire)
+        Callers(Kept::new(keep, hearing))
     }
 
     /// The caller of session `session_id` (of user `user_id`, as the token says) if one was read
     /// within the keeping time.
     pub fn fresh(&self, session_id: &str, user_id: &str) -> Option<Caller> {
-        if !self.on() {
-            return None;
-        }
-        let kept = self.lock();
-        let entry = kept.by_session.get(session_id)?;
-        (entry.read_at.elapsed() < self.keep && entry.caller.user.id == user_id)
-            .then(|| Caller::clone(&entry.caller))
+        let kept = self
+            .0
+            .fresh(&session_id.to_string(), |c| c.user.id == user_id)?;
+        Some(Caller::clone(&kept))
     }
 
     /// The caller kept for `session_id`, or what `load` reads, which is kept unless something
@@ -89,64 +52,43 @@ impl Callers {
         user_id: &str,
         load: impl FnOnce() -> ApiResult<Caller>,
     ) -> ApiResult<Caller> {
-        if let Some(caller) = self.fresh(session_id, user_id) {
-            return Ok(caller);
-        }
-        if !self.on() {
-            return load();
-        }
-        let generation = self.lock().generation;
-        let read_at = Instant::now();
-        let caller = load()?;
-        let mut kept = self.lock();
-        if kept.generation == generation && self.on() {
-            if kept.by_session.len() > SWEEP_ABOVE && kept.swept_at.elapsed() > self.keep {
-                let keep = self.keep;
-                kept.by_session.retain(|_, e| e.read_at.elapsed() < keep);
-                kept.swept_at = Instant::now();
-            }
-            let entry = Entry {
-                read_at,
-                caller: Arc::new(caller.clone()),
-            };
-            kept.by_session.insert(session_id.to_string(), entry);
-        }
-        Ok(caller)
+        let valid = |c: &Caller| c.user.id == user_id;
+        let caller = self.0.get_or_load(session_id.to_string(), valid, load)?;
+        Ok(Caller::clone(&caller))
     }
 
     /// Drops every kept caller of `user_id`: call after a change to the user, their sessions or
     /// memberships has committed.
     pub fn forget_user(&self, user_id: &str) {
-        let mut kept = self.lock();
-        kept.generation += 1;
-        kept.by_session.retain(|_, e| e.caller.user.id != user_id);
+        self.0.forget_where(|c| c.user.id == user_id);
     }
 
     /// Drops every kept caller (a change that may concern anyone: groups, an import).
     pub fn forget_all(&self) {
-        let mut kept = self.lock();
-        kept.generation += 1;
-        kept.by_session.clear();
+        self.0.forget_all();
     }
+}
 
-    /// What a notification's payload asks to drop: a user id, or `*` for everyone.
-    pub fn heard(&self, payload: &str) {
+/// What the listener tells: something it heard, or whether it hears at all.
+pub trait Hears: Send + Sync {
+    /// A notification's payload.
+    fn heard(&self, payload: &str);
+    /// Whether other instances' changes are heard now.
+    fn set_hearing(&self, hearing: bool);
+}
+
+impl Hears for Callers {
+    /// A user id to drop, or `*` for everyone; other payloads are for other hearers.
+    fn heard(&self, payload: &str) {
         match payload {
             "*" => self.forget_all(),
+            crate::memory::COUNTS_CHANGED => {}
             user_id => self.forget_user(user_id),
         }
     }
 
     fn set_hearing(&self, hearing: bool) {
-        // Whatever was kept may predate a change made while nothing was heard.
-        self.forget_all();
-        self.hearing.store(hearing, Ordering::Release);
-        self.forget_all();
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Kept> {
-        // A panic while holding the lock leaves a map that is still whole.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.set_hearing(hearing);
     }
 }
 
@@ -157,10 +99,11 @@ const PING: Duration = Duration::from_secs(5);
 /// The longest wait between attempts to connect again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Listens on PostgreSQL for other instances' changes to callers, on a thread of its own, for
-/// as long as `callers` is alive; connects again (with growing pauses) when the connection
-/// drops.
-pub fn listen(database_url: String, callers: Weak<Callers>) -> std::io::Result<()> {
+/// Listens on PostgreSQL for other instances' changes, on a thread of its own, for as long as
+/// the first of `hearers` (the callers) is alive; connects again (with growing pauses) when the
+/// connection drops. Every hearer hears every payload.
+pub fn listen(database_url: String, hearers: Vec<Weak<dyn Hears>>) -> std::io::Result<()> {
+    let callers = Hearers(hearers);
     std::thread::Builder::new()
         .name("tingke-callers".into())
         .spawn(move || {
@@ -193,8 +136,33 @@ pub fn listen(database_url: String, callers: Weak<Callers>) -> std::io::Result<(
         .map(drop)
 }
 
-/// Applies notifications until the connection fails (answers why) or `callers` is gone.
-fn hear(listener: &mut tingke_models::notify::Listener, callers: &Weak<Callers>) -> String {
+/// What the listener tells, as one.
+struct Hearers(Vec<Weak<dyn Hears>>);
+
+impl Hearers {
+    /// All of them, while the server lives (the first is dropped with it).
+    fn upgrade(&self) -> Option<Hearers> {
+        self.0.first()?.upgrade()?;
+        Some(Hearers(self.0.clone()))
+    }
+
+    fn heard(&self, payload: &str) {
+        self.0
+            .iter()
+            .filter_map(Weak::upgrade)
+            .for_each(|h| h.heard(payload));
+    }
+
+    fn set_hearing(&self, hearing: bool) {
+        self.0
+            .iter()
+            .filter_map(Weak::upgrade)
+            .for_each(|h| h.set_hearing(hearing));
+    }
+}
+
+/// Applies notifications until the connection fails (answers why) or the server is gone.
+fn hear(listener: &mut tingke_models::notify::Listener, callers: &Hearers) -> String {
     let mut pinged = Instant::now();
     loop {
         std::thread::sleep(POLL);

@@ -988,7 +988,8 @@ async fn progress(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let reference = state.reference.clone();
-    let list = state
+    let kept = state.progress.clone();
+    let json = state
         .read(move |conn| {
             let caller = Caller::load(conn, &verified)?;
             let user_id = q.user_id.unwrap_or_else(|| caller.id().to_string());
@@ -1011,10 +1012,17 @@ async fn progress(
             if !may_see_progress(&caller, &user_id, &term.district_id, &of) {
                 return Err(ApiError::not_found());
             }
-            progress_in(conn, &reference, &user_id, &of, &term, &windows)
+            // Who may see it is decided above on every request; only the counting is kept.
+            kept.get_or_count((&user_id, &term.id, today()), || {
+                let list = progress_in(conn, &reference, &user_id, &of, &term, &windows)?;
+                let json = serde_json::to_vec(&list).map_err(ApiError::internal)?;
+                Ok(json.into())
+            })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
 }
 
 /// The term today falls in, in the first of the person's districts that has one.

@@ -248,3 +248,65 @@ async fn another_instance_refuses_a_session_ended_or_a_role_removed_on_the_first
     })
     .await;
 }
+
+// Quota progress kept in memory (issue 23, `memory::KeptProgress`): a write is counted in the
+// next read at once on the instance that made it, and on another as soon as it hears of it.
+// These servers keep progress for a minute too, so only the drops can explain a new count.
+
+async fn spawn_keeping_progress() -> TestApp {
+    spawn_demo_app_with(|c| c.progress_cache = KEEP).await
+}
+
+/// What the principal has done of their term's observations, read on `app`.
+async fn observations_done(app: &TestApp, principal: &Session) -> i64 {
+    let res = app
+        .get("/v1/quotas/progress")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let item = res
+        .items()
+        .iter()
+        .find(|i| i["role"] == "principal" && i["activity"] == "observations");
+    item.unwrap_or_else(|| panic!("no observations rule in {}", res.text))["done"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The principal observes a lesson of teacher A2 and submits it: one more observation done.
+async fn observe_one(app: &TestApp, principal: &Session, hours_ago: i64) {
+    use crate::observations::{create, lesson, submit};
+    let teacher = app.demo(TEACHER_A2).await;
+    let body = lesson(&principal.school_id(), teacher.id(), hours_ago, 40);
+    let draft = create(app, principal, &body).await.expect_status(201);
+    submit(app, principal, draft.str("id"))
+        .await
+        .expect_status(200);
+}
+
+#[tokio::test]
+async fn the_instance_that_writes_counts_it_in_the_next_read_at_once() {
+    let app = spawn_keeping_progress().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let before = observations_done(&app, &principal).await;
+    assert_eq!(observations_done(&app, &principal).await, before, "kept");
+    observe_one(&app, &principal, 3).await;
+    assert_eq!(observations_done(&app, &principal).await, before + 1);
+}
+
+#[tokio::test]
+async fn another_instance_counts_a_write_made_on_the_first_once_it_hears_of_it() {
+    if test_database_url().is_none() {
+        return;
+    }
+    let a = spawn_keeping_progress().await;
+    let b = a.another_instance().await;
+    let principal = a.demo(PRINCIPAL_A).await;
+    let before = observations_done(&b, &principal).await;
+    observe_one(&a, &principal, 3).await;
+    heard("an observation counted", || async {
+        observations_done(&b, &principal).await == before + 1
+    })
+    .await;
+}
