@@ -212,7 +212,9 @@ impl Config {
             },
             photo_workers: number("TINGKE_PHOTO_WORKERS", 0)?,
             url_ttl: Duration::from_secs(number("TINGKE_URL_TTL", 600)?),
-            upload_expiry: Duration::from_secs(3600 * number::<u64>("TINGKE_UPLOAD_EXPIRY_HOURS", 24)?),
+            upload_expiry: Duration::from_secs(
+                3600 * number::<u64>("TINGKE_UPLOAD_EXPIRY_HOURS", 24)?,
+            ),
             session_cache: session_cache()?,
             data_dir,
         })

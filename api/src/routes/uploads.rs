@@ -54,7 +54,10 @@ pub fn routes(r: &mut Router) {
 }
 
 fn is_tus(pattern: Option<&str>) -> bool {
-    matches!(pattern, Some("/v1/documents/{id}/uploads" | "/v1/uploads/{id}"))
+    matches!(
+        pattern,
+        Some("/v1/documents/{id}/uploads" | "/v1/uploads/{id}")
+    )
 }
 
 /// Around the tus routes: a request for another protocol version (or none) is answered 412
@@ -112,7 +115,10 @@ async fn options(_caller: Caller, state: web::Data<AppState>) -> HttpResponse {
         .insert_header(("Tus-Version", VERSION))
         .insert_header(("Tus-Extension", EXTENSIONS))
         .insert_header(("Tus-Checksum-Algorithm", ALGORITHMS))
-        .insert_header(("Tus-Max-Size", state.config.photo_limits.max_bytes.to_string()))
+        .insert_header((
+            "Tus-Max-Size",
+            state.config.photo_limits.max_bytes.to_string(),
+        ))
         .finish()
 }
 
@@ -121,7 +127,8 @@ fn upload_length(headers: &HeaderMap, max: u64) -> ApiResult<i64> {
     let text = headers
         .get("upload-length")
         .ok_or_else(|| {
-            ApiError::bad_request("missing_upload_length").detail("send the photo's size as Upload-Length")
+            ApiError::bad_request("missing_upload_length")
+                .detail("send the photo's size as Upload-Length")
         })?
         .to_str()
         .unwrap_or("");
@@ -132,7 +139,10 @@ fn upload_length(headers: &HeaderMap, max: u64) -> ApiResult<i64> {
         return Err(ApiError::bad_request("invalid_upload_length").detail("an empty photo"));
     }
     if length > max {
-        return Err(pages::photo_error(crate::photo::PhotoError::TooLarge { size: length, max }));
+        return Err(pages::photo_error(crate::photo::PhotoError::TooLarge {
+            size: length,
+            max,
+        }));
     }
     Ok(length as i64)
 }
@@ -152,7 +162,10 @@ fn metadata(headers: &HeaderMap) -> ApiResult<(String, Option<i32>)> {
         return Ok((String::new(), None));
     };
     let bad = |why: &str| ApiError::bad_request("invalid_upload_metadata").detail(why.to_string());
-    let raw = raw.to_str().map_err(|_| bad("Upload-Metadata is ASCII"))?.trim();
+    let raw = raw
+        .to_str()
+        .map_err(|_| bad("Upload-Metadata is ASCII"))?
+        .trim();
     if raw.len() > MAX_METADATA {
         return Err(bad("Upload-Metadata is longer than 2048 bytes"));
     }
@@ -362,7 +375,10 @@ fn is_offset_stream(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/offset+octet-stream"))
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/offset+octet-stream")
+        })
 }
 
 /// The bytes of a PATCH body as far as they arrived, and whether the body was cut off (the
@@ -374,8 +390,10 @@ async fn read_chunk(mut payload: web::Payload, room: i64) -> ApiResult<(Vec<u8>,
             return Ok((bytes, true));
         };
         if (bytes.len() + piece.len()) as i64 > room {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "upload_past_length")
-                .detail("the body goes past Upload-Length"));
+            return Err(
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "upload_past_length")
+                    .detail("the body goes past Upload-Length"),
+            );
         }
         bytes.extend_from_slice(&piece);
     }
@@ -491,13 +509,19 @@ async fn finish(
         .read(move |conn| pages::editable(conn, &check_caller, &document_id))
         .await?;
     let upload_id = u.id.clone();
-    let made = pages::add_page(state, req, (caller, d), photo, None, move |conn, row| {
-        match store::finish(conn, &upload_id, &row.id)? {
-            true => Ok(()),
-            false => Err(ApiError::conflict("upload_offset_mismatch")),
-        }
-    })
-    .await;
+    let made =
+        pages::add_page(
+            state,
+            req,
+            (caller, d),
+            photo,
+            None,
+            move |conn, row| match store::finish(conn, &upload_id, &row.id)? {
+                true => Ok(()),
+                false => Err(ApiError::conflict("upload_offset_mismatch")),
+            },
+        )
+        .await;
     match made {
         Ok(page) => {
             let keys: Vec<String> = chunks.into_iter().map(|c| c.blob_key).collect();
@@ -519,8 +543,10 @@ async fn finish(
 
 /// The chunks, in order, written to a temporary file in the data directory.
 async fn assemble(state: &AppState, u: &Upload, chunks: &[Chunk]) -> ApiResult<Photo> {
-    let tmp = tempfile::NamedTempFile::new_in(&state.config.data_dir).map_err(pages::spool_error)?;
-    let mut file = tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(pages::spool_error)?);
+    let tmp =
+        tempfile::NamedTempFile::new_in(&state.config.data_dir).map_err(pages::spool_error)?;
+    let mut file =
+        tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(pages::spool_error)?);
     let mut size = 0i64;
     for chunk in chunks {
         let bytes = state
@@ -535,7 +561,10 @@ async fn assemble(state: &AppState, u: &Upload, chunks: &[Chunk]) -> ApiResult<P
     }
     file.flush().await.map_err(pages::spool_error)?;
     if size != u.upload_length {
-        return Err(ApiError::internal(format!("upload {} holds {size} bytes", u.id)));
+        return Err(ApiError::internal(format!(
+            "upload {} holds {size} bytes",
+            u.id
+        )));
     }
     Ok(Photo {
         file: tmp,
@@ -560,11 +589,17 @@ mod tests {
     fn metadata_names_the_index_and_refuses_what_is_not_base64() {
         let h = headers(&[("upload-metadata", "filename cGFnZS5qcGc=,index Mg==,flag")]);
         let (raw, index) = metadata(&h).unwrap();
-        assert_eq!((raw.as_str(), index), ("filename cGFnZS5qcGc=,index Mg==,flag", Some(2)));
+        assert_eq!(
+            (raw.as_str(), index),
+            ("filename cGFnZS5qcGc=,index Mg==,flag", Some(2))
+        );
         let bad = headers(&[("upload-metadata", "index !!!")]);
         assert_eq!(metadata(&bad).unwrap_err().code, "invalid_upload_metadata");
         let twice = headers(&[("upload-metadata", "index Mg==,index Mw==")]);
-        assert_eq!(metadata(&twice).unwrap_err().code, "invalid_upload_metadata");
+        assert_eq!(
+            metadata(&twice).unwrap_err().code,
+            "invalid_upload_metadata"
+        );
         let zero = headers(&[("upload-metadata", "index MA==")]);
         assert_eq!(metadata(&zero).unwrap_err().code, "invalid_index");
     }
@@ -576,7 +611,10 @@ mod tests {
         assert_eq!(of("-1").unwrap_err().code, "invalid_upload_length");
         assert_eq!(of("+5").unwrap_err().code, "invalid_upload_length");
         assert_eq!(of("0").unwrap_err().code, "invalid_upload_length");
-        assert_eq!(of("99999999999999999999999").unwrap_err().code, "invalid_upload_length");
+        assert_eq!(
+            of("99999999999999999999999").unwrap_err().code,
+            "invalid_upload_length"
+        );
         assert_eq!(of("101").unwrap_err().status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(
             upload_length(&HeaderMap::new(), 100).unwrap_err().code,

@@ -88,7 +88,11 @@ fn referenced_keys(db: &Db) -> Result<HashSet<String>, GcError> {
     let mut conn = db.read_conn()?;
     let pairs = tingke_models::documents::all_blob_keys(&mut conn)?;
     let chunks = tingke_models::uploads::all_chunk_keys(&mut conn)?;
-    Ok(pairs.into_iter().flat_map(|(a, b)| [a, b]).chain(chunks).collect())
+    Ok(pairs
+        .into_iter()
+        .flat_map(|(a, b)| [a, b])
+        .chain(chunks)
+        .collect())
 }
 
 /// Removes the rows of the uploads past their expiry (unless `dry_run`): how many, and the

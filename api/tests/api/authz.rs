@@ -307,10 +307,7 @@ const MATRIX: &[(&str, &str)] = &[
         "OPTIONS /v1/documents/{id}/uploads",
         "o oooooo oo o o o o u",
     ),
-    (
-        "POST /v1/documents/{id}/uploads",
-        "f ffffho hh h h f f u",
-    ),
+    ("POST /v1/documents/{id}/uploads", "f ffffho hh h h f f u"),
     ("HEAD /v1/uploads/{id}", "h hhhhho hh h h h h u"),
     ("PATCH /v1/uploads/{id}", "h hhhhho hh h h h h u"),
     ("DELETE /v1/uploads/{id}", "h hhhhho hh h h h h u"),

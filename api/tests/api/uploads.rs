@@ -33,13 +33,21 @@ async fn start(app: &TestApp, by: &Session, doc: &str, length: usize, metadata: 
     let res = call.send().await.expect_status(201);
     assert_eq!(res.header("tus-resumable"), Some("1.0.0"));
     assert_eq!(res.header("upload-offset"), Some("0"));
-    assert!(res.header("upload-expires").is_some_and(|e| e.ends_with("GMT")));
+    assert!(res
+        .header("upload-expires")
+        .is_some_and(|e| e.ends_with("GMT")));
     let location = res.header("location").expect("Location");
     assert!(location.starts_with(&app.address), "{location}");
     location[app.address.len()..].to_string()
 }
 
-async fn send_chunk(app: &TestApp, by: &Session, path: &str, offset: usize, bytes: &[u8]) -> Response {
+async fn send_chunk(
+    app: &TestApp,
+    by: &Session,
+    path: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> Response {
     app.patch(path)
         .token(&by.token)
         .header("tus-resumable", "1.0.0")
@@ -82,7 +90,11 @@ async fn send_rest(
         if end == photo.len() {
             return res;
         }
-        assert_eq!(res.header("tingke-page-id"), None, "no page before the last byte");
+        assert_eq!(
+            res.header("tingke-page-id"),
+            None,
+            "no page before the last byte"
+        );
         offset = end;
     }
 }
@@ -111,10 +123,17 @@ async fn stored_image(page: &serde_json::Value) -> Vec<u8> {
 /// The page a multipart upload of `photo` makes, in a document of its own: (sha256, stored
 /// image).
 async fn multipart_page(app: &TestApp, by: &Session, photo: &[u8]) -> (String, Vec<u8>) {
-    let doc = create_document(app, by, "lesson_plan").await.expect_status(201);
-    let page = upload(app, by, doc.str("id"), photo).await.expect_status(201);
+    let doc = create_document(app, by, "lesson_plan")
+        .await
+        .expect_status(201);
+    let page = upload(app, by, doc.str("id"), photo)
+        .await
+        .expect_status(201);
     let pages = pages_of(app, by, doc.str("id")).await;
-    (page.str("sha256").to_string(), stored_image(&pages[0]).await)
+    (
+        page.str("sha256").to_string(),
+        stored_image(&pages[0]).await,
+    )
 }
 
 /// The page a finished upload made, checked against the multipart upload of the same photo.
@@ -126,8 +145,14 @@ async fn assert_same_page(app: &TestApp, by: &Session, doc: &str, page_id: &str,
         .unwrap_or_else(|| panic!("page {page_id} in {pages:?}"));
     let (sha256, image) = multipart_page(app, by, photo).await;
     assert_eq!(page["sha256"], sha256.as_str(), "the same original bytes");
-    assert_eq!((page["width"].clone(), page["height"].clone()), (1200.into(), 1600.into()));
-    assert!(stored_image(page).await == image, "the stored page is byte-identical");
+    assert_eq!(
+        (page["width"].clone(), page["height"].clone()),
+        (1200.into(), 1600.into())
+    );
+    assert!(
+        stored_image(page).await == image,
+        "the stored page is byte-identical"
+    );
 }
 
 async fn chunk_blobs(app: &TestApp) -> Vec<String> {
@@ -141,10 +166,15 @@ async fn chunk_blobs(app: &TestApp) -> Vec<String> {
 async fn a_photo_sent_in_chunks_becomes_the_page_a_multipart_upload_makes() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let doc = doc.str("id");
     let options = app
-        .call(reqwest::Method::OPTIONS, &format!("/v1/documents/{doc}/uploads"))
+        .call(
+            reqwest::Method::OPTIONS,
+            &format!("/v1/documents/{doc}/uploads"),
+        )
         .token(&teacher.token)
         .send()
         .await
@@ -155,7 +185,10 @@ async fn a_photo_sent_in_chunks_becomes_the_page_a_multipart_upload_makes() {
         options.header("tus-extension"),
         Some("creation,termination,expiration,checksum")
     );
-    assert_eq!(options.header("tus-checksum-algorithm"), Some("sha1,sha256"));
+    assert_eq!(
+        options.header("tus-checksum-algorithm"),
+        Some("sha1,sha256")
+    );
     assert_eq!(options.header("tus-max-size"), Some("20971520"));
 
     let photo = photo();
@@ -168,17 +201,29 @@ async fn a_photo_sent_in_chunks_becomes_the_page_a_multipart_upload_makes() {
     // Another instance on the same database and store carries on where the first stopped.
     let other = app.another_instance().await;
     let res = head(&other, &teacher, &path).await.expect_status(200);
-    assert_eq!(res.header("upload-offset"), Some(third.to_string().as_str()));
-    assert_eq!(res.header("upload-length"), Some(photo.len().to_string().as_str()));
+    assert_eq!(
+        res.header("upload-offset"),
+        Some(third.to_string().as_str())
+    );
+    assert_eq!(
+        res.header("upload-length"),
+        Some(photo.len().to_string().as_str())
+    );
     assert_eq!(res.header("upload-metadata"), Some(metadata));
     assert_eq!(res.header("tingke-page-id"), None);
     let last = send_rest(&other, &teacher, &path, &photo, third, third / 2 + 1).await;
     let page_id = last.header("tingke-page-id").expect("the page").to_string();
     let res = head(&app, &teacher, &path).await.expect_status(200);
     assert_eq!(res.header("tingke-page-id"), Some(page_id.as_str()));
-    assert_eq!(res.header("upload-offset"), Some(photo.len().to_string().as_str()));
+    assert_eq!(
+        res.header("upload-offset"),
+        Some(photo.len().to_string().as_str())
+    );
     assert_same_page(&app, &teacher, doc, &page_id, &photo).await;
-    assert!(chunk_blobs(&app).await.is_empty(), "the chunks are removed once assembled");
+    assert!(
+        chunk_blobs(&app).await.is_empty(),
+        "the chunks are removed once assembled"
+    );
 
     // `index` in the metadata places the page as the multipart route's `index` does.
     let small = testimages::page_jpeg(3, 800, 600, 85);
@@ -193,7 +238,9 @@ async fn a_photo_sent_in_chunks_becomes_the_page_a_multipart_upload_makes() {
 async fn a_chunk_whose_checksum_differs_is_discarded() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let photo = photo();
     let path = start(&app, &teacher, doc.str("id"), photo.len(), "").await;
     let chunk = &photo[..4096];
@@ -241,20 +288,32 @@ async fn a_chunk_whose_checksum_differs_is_discarded() {
 async fn a_patch_from_another_offset_or_of_another_kind_is_refused() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let photo = photo();
     let path = start(&app, &teacher, doc.str("id"), photo.len(), "").await;
-    send_chunk(&app, &teacher, &path, 0, &photo[..1000]).await.expect_status(204);
+    send_chunk(&app, &teacher, &path, 0, &photo[..1000])
+        .await
+        .expect_status(204);
     for wrong in [0, 999, 1001, photo.len()] {
-        send_chunk(&app, &teacher, &path, wrong, &photo[wrong.min(1000)..1000 + 10])
-            .await
-            .expect_problem(409, "upload_offset_mismatch");
+        send_chunk(
+            &app,
+            &teacher,
+            &path,
+            wrong,
+            &photo[wrong.min(1000)..1000 + 10],
+        )
+        .await
+        .expect_problem(409, "upload_offset_mismatch");
     }
     send_chunk(&app, &teacher, &path, 1000, &photo[1000..])
         .await
         .expect_status(204);
     // Past the declared length: refused whole, nothing kept.
-    let doc2 = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc2 = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let path = start(&app, &teacher, doc2.str("id"), 100, "").await;
     send_chunk(&app, &teacher, &path, 0, &photo[..101])
         .await
@@ -285,18 +344,27 @@ async fn a_patch_from_another_offset_or_of_another_kind_is_refused() {
         .token(&teacher.token)
         .send()
         .await;
-    assert_eq!((res.status, res.header("tus-version")), (412, Some("1.0.0")));
+    assert_eq!(
+        (res.status, res.header("tus-version")),
+        (412, Some("1.0.0"))
+    );
 }
 
 #[tokio::test]
 async fn a_terminated_upload_is_gone_with_its_bytes() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let photo = photo();
     let path = start(&app, &teacher, doc.str("id"), photo.len(), "").await;
-    send_chunk(&app, &teacher, &path, 0, &photo[..5000]).await.expect_status(204);
-    send_chunk(&app, &teacher, &path, 5000, &photo[5000..9000]).await.expect_status(204);
+    send_chunk(&app, &teacher, &path, 0, &photo[..5000])
+        .await
+        .expect_status(204);
+    send_chunk(&app, &teacher, &path, 5000, &photo[5000..9000])
+        .await
+        .expect_status(204);
     assert_eq!(chunk_blobs(&app).await.len(), 2);
     let gone = app
         .delete(&path)
@@ -319,12 +387,18 @@ async fn a_terminated_upload_is_gone_with_its_bytes() {
 async fn an_expired_upload_answers_410_and_gc_blobs_removes_it() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let photo = photo();
     let stale = start(&app, &teacher, doc.str("id"), photo.len(), "").await;
-    send_chunk(&app, &teacher, &stale, 0, &photo[..3000]).await.expect_status(204);
+    send_chunk(&app, &teacher, &stale, 0, &photo[..3000])
+        .await
+        .expect_status(204);
     let live = start(&app, &teacher, doc.str("id"), photo.len(), "").await;
-    send_chunk(&app, &teacher, &live, 0, &photo[..2000]).await.expect_status(204);
+    send_chunk(&app, &teacher, &live, 0, &photo[..2000])
+        .await
+        .expect_status(204);
     let stale_id = stale.rsplit('/').next().unwrap();
     app.execute(&format!(
         "UPDATE uploads SET expires_at = '2020-01-01 00:00:00' WHERE id = '{stale_id}'"
@@ -350,15 +424,36 @@ async fn an_expired_upload_answers_410_and_gc_blobs_removes_it() {
     assert!(left[0].contains(live.rsplit('/').next().unwrap()));
     // A chunk no upload row points at (a server died between storing and recording it) is an
     // orphan like a page blob: removed once older than the minimum age.
-    let store = tingke_api::storage::open(&app.config.storage).await.unwrap();
-    let orphan = format!("uploads/{}/{:020}-{}", uuid::Uuid::now_v7(), 0, uuid::Uuid::now_v7());
-    store.put(&orphan, b"half a photo".to_vec(), "application/octet-stream").await.unwrap();
+    let store = tingke_api::storage::open(&app.config.storage)
+        .await
+        .unwrap();
+    let orphan = format!(
+        "uploads/{}/{:020}-{}",
+        uuid::Uuid::now_v7(),
+        0,
+        uuid::Uuid::now_v7()
+    );
+    store
+        .put(
+            &orphan,
+            b"half a photo".to_vec(),
+            "application/octet-stream",
+        )
+        .await
+        .unwrap();
     let mut cmd = tingke(app.dir(), &app.config.database_url);
     with_storage(&mut cmd, &app.config.storage);
-    let out = cmd.args(["gc-blobs", "--min-age-minutes", "0"]).output().unwrap();
+    let out = cmd
+        .args(["gc-blobs", "--min-age-minutes", "0"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&format!("removed {orphan}")), "{stdout}");
-    assert_eq!(chunk_blobs(&app).await.len(), 1, "the live upload's chunk is kept");
+    assert_eq!(
+        chunk_blobs(&app).await.len(),
+        1,
+        "the live upload's chunk is kept"
+    );
     // The live upload carries on.
     let last = send_rest(&app, &teacher, &live, &photo, 2000, photo.len()).await;
     assert!(last.header("tingke-page-id").is_some());
@@ -370,7 +465,9 @@ async fn nobody_uploads_into_anothers_document_or_touches_anothers_upload() {
     let teacher = app.demo(TEACHER_A).await;
     let colleague = app.demo(TEACHER_A2).await;
     let other_school = app.demo(TEACHER_B).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let doc = doc.str("id");
     let photo = photo();
     // A draft is its teacher's alone: for a colleague as for another school, not found.
@@ -400,7 +497,9 @@ async fn nobody_uploads_into_anothers_document_or_touches_anothers_upload() {
     assert_eq!(offset_of(&app, &teacher, &path).await, 0);
     // The document submitted meanwhile: the last byte is refused as the multipart route
     // refuses a page, and no page is added.
-    send_chunk(&app, &teacher, &path, 0, &photo[..100]).await.expect_status(204);
+    send_chunk(&app, &teacher, &path, 0, &photo[..100])
+        .await
+        .expect_status(204);
     upload(&app, &teacher, doc, &testimages::page_jpeg(5, 800, 600, 85))
         .await
         .expect_status(201);
@@ -421,12 +520,16 @@ async fn nobody_uploads_into_anothers_document_or_touches_anothers_upload() {
 async fn a_retried_last_patch_makes_no_second_page() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let doc = doc.str("id");
     let photo = photo();
     let half = photo.len() / 2;
     let path = start(&app, &teacher, doc, photo.len(), "").await;
-    send_chunk(&app, &teacher, &path, 0, &photo[..half]).await.expect_status(204);
+    send_chunk(&app, &teacher, &path, 0, &photo[..half])
+        .await
+        .expect_status(204);
     // Two copies of the last PATCH at once (a retry racing the first): one page.
     let (a, b) = tokio::join!(
         send_chunk(&app, &teacher, &path, half, &photo[half..]),
@@ -454,7 +557,14 @@ async fn a_retried_last_patch_makes_no_second_page() {
 
 /// Sends the head of a PATCH and the first `sent` bytes of `body`, then drops the connection:
 /// a phone whose network went away in the middle of a chunk.
-async fn cut_patch(app: &TestApp, by: &Session, path: &str, offset: usize, body: &[u8], sent: usize) {
+async fn cut_patch(
+    app: &TestApp,
+    by: &Session,
+    path: &str,
+    offset: usize,
+    body: &[u8],
+    sent: usize,
+) {
     let host = app.address.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).await.expect("connect");
     let head = format!(
@@ -465,7 +575,10 @@ async fn cut_patch(app: &TestApp, by: &Session, path: &str, offset: usize, body:
         body.len()
     );
     stream.write_all(head.as_bytes()).await.expect("head");
-    stream.write_all(&body[..sent]).await.expect("part of the body");
+    stream
+        .write_all(&body[..sent])
+        .await
+        .expect("part of the body");
     stream.flush().await.expect("flush");
     // Give the bytes time to reach the server before the connection goes.
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -490,7 +603,9 @@ async fn settled(app: &TestApp, by: &Session, path: &str, want: usize) -> usize 
 async fn a_connection_cut_at_random_bytes_resumes_where_the_server_stopped() {
     let app = spawn_demo_app().await;
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let doc = doc.str("id");
     let photo = photo();
     let path = start(&app, &teacher, doc, photo.len(), "").await;
@@ -503,7 +618,11 @@ async fn a_connection_cut_at_random_bytes_resumes_where_the_server_stopped() {
         let sent = rng.random_range(1..rest.len() / 2);
         cut_patch(&app, &teacher, &path, offset, rest, sent).await;
         let held = settled(&app, &teacher, &path, offset + sent).await;
-        assert_eq!(held, offset + sent, "the bytes before the cut are kept (seed {seed})");
+        assert_eq!(
+            held,
+            offset + sent,
+            "the bytes before the cut are kept (seed {seed})"
+        );
         offset = held;
     }
     let last = send_rest(&app, &teacher, &path, &photo, offset, photo.len()).await;
@@ -527,12 +646,16 @@ async fn an_upload_resumes_after_the_server_is_killed_and_started_again() {
     wait_ready(&address).await;
     let mut app = attach(config.clone(), dir, pg, address);
     let teacher = app.demo(TEACHER_A).await;
-    let doc = create_document(&app, &teacher, "lesson_plan").await.expect_status(201);
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
     let doc = doc.str("id").to_string();
     let photo = photo();
     let path = start(&app, &teacher, &doc, photo.len(), "").await;
     let half = photo.len() / 2;
-    send_chunk(&app, &teacher, &path, 0, &photo[..half]).await.expect_status(204);
+    send_chunk(&app, &teacher, &path, 0, &photo[..half])
+        .await
+        .expect_status(204);
     // A chunk in flight when the server dies: its bytes may be lost, never half-counted.
     let host = app.address.trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&host).await.expect("connect");
