@@ -579,8 +579,8 @@ mod tests {
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.insert(name(*k), header::HeaderValue::from_str(v).unwrap());
+        for &(k, v) in pairs {
+            map.insert(name(k), header::HeaderValue::from_str(v).unwrap());
         }
         map
     }
