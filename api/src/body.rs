@@ -126,6 +126,8 @@ pub const ROUTES: &[(&str, &str, BodyKind)] = &[
     // Last, so that the fuzz corpus's route indices keep their meaning.
     ("POST", "/console/session", BodyKind::Small),
     ("PUT", "/v1/memberships/{id}/roles", BodyKind::Small),
+    // A chunk of a resumable (tus) photo upload: raw bytes, at most the photo.
+    ("PATCH", "/v1/uploads/{id}", BodyKind::Upload),
 ];
 
 /// Bytes of a small body.

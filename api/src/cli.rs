@@ -326,6 +326,11 @@ fn gc_blobs(
         report.removed,
         report.young
     );
+    println!(
+        "{} resumable uploads past their expiry{}",
+        report.expired_uploads,
+        if dry_run { "" } else { " removed" }
+    );
     Ok(())
 }
 

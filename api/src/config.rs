@@ -59,6 +59,9 @@ pub struct Config {
     pub photo_workers: usize,
     /// How long a signed image URL stays valid.
     pub url_ttl: Duration,
+    /// How long a resumable (tus) upload waits for its next chunk before it expires
+    /// (`TINGKE_UPLOAD_EXPIRY_HOURS`, 24 by default); `gc-blobs` removes expired ones.
+    pub upload_expiry: Duration,
     /// How long a caller (session, user, memberships) read from the database is answered from
     /// memory (`auth::cache`); zero keeps nothing.
     pub session_cache: Duration,
@@ -213,6 +216,9 @@ impl Config {
             },
             photo_workers: number("TINGKE_PHOTO_WORKERS", 0)?,
             url_ttl: Duration::from_secs(number("TINGKE_URL_TTL", 600)?),
+            upload_expiry: Duration::from_secs(
+                3600 * number::<u64>("TINGKE_UPLOAD_EXPIRY_HOURS", 24)?,
+            ),
             session_cache: keeping_time("TINGKE_SESSION_CACHE_MS")?,
             progress_cache: keeping_time("TINGKE_PROGRESS_CACHE_MS")?,
             data_dir,
@@ -252,6 +258,7 @@ impl Config {
             photo_limits: crate::photo::Limits::default(),
             photo_workers: 2,
             url_ttl: Duration::from_secs(600),
+            upload_expiry: Duration::from_secs(24 * 3600),
             session_cache: crate::memory::MAX_KEEP,
             progress_cache: crate::memory::MAX_KEEP,
         }

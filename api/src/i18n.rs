@@ -832,6 +832,62 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "授课教师无需签到",
         "The teacher who gives the lesson does not check in to it",
     ),
+    // Resumable photo uploads (tus 1.0, issue 25).
+    (
+        "tus_version_unsupported",
+        "不支持的断点续传协议版本",
+        "Only version 1.0.0 of the tus protocol is served (Tus-Resumable: 1.0.0)",
+    ),
+    (
+        "missing_upload_length",
+        "缺少上传大小(Upload-Length)",
+        "Upload-Length is required",
+    ),
+    (
+        "invalid_upload_length",
+        "上传大小(Upload-Length)无效",
+        "Upload-Length must be a number of bytes from 1",
+    ),
+    (
+        "invalid_upload_metadata",
+        "上传元数据(Upload-Metadata)格式错误",
+        "Upload-Metadata must be key and base64 value pairs",
+    ),
+    (
+        "invalid_upload_offset",
+        "上传位置(Upload-Offset)无效",
+        "Upload-Offset must be a number of bytes",
+    ),
+    (
+        "upload_offset_mismatch",
+        "上传位置与服务器已收到的不符,请先查询进度",
+        "Upload-Offset is not where the upload stands; ask with HEAD and resume from there",
+    ),
+    (
+        "upload_past_length",
+        "上传内容超出声明的大小",
+        "The bytes go past the declared Upload-Length",
+    ),
+    (
+        "invalid_upload_checksum",
+        "校验值(Upload-Checksum)格式错误",
+        "Upload-Checksum must be an algorithm and a base64 digest",
+    ),
+    (
+        "checksum_algorithm_unsupported",
+        "不支持的校验算法",
+        "This checksum algorithm is not supported",
+    ),
+    (
+        "checksum_mismatch",
+        "校验值不符,这部分内容已丢弃,请重新发送",
+        "The checksum does not match; the chunk was discarded, send it again",
+    ),
+    (
+        "upload_expired",
+        "上传已过期,请重新开始",
+        "This upload has expired; start a new one",
+    ),
 ];
 
 /// The title of `code` in `lang`.

@@ -166,6 +166,7 @@ fn server(listener: TcpListener, state: AppState) -> Result<Server, StartError> 
             .wrap(middleware::from_fn(crate::idempotency::middleware))
             .wrap(middleware::from_fn(refuse_nul))
             .wrap(middleware::from_fn(forget_progress_after_writes))
+            .wrap(middleware::from_fn(crate::routes::tus_middleware))
             .wrap_fn(|req, srv| {
                 // Errors are rendered deep inside the handler; they read language and request id
                 // from this task-local context.

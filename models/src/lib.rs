@@ -30,6 +30,7 @@ pub mod schema;
 pub mod schools;
 pub mod sync;
 pub mod terms;
+pub mod uploads;
 pub mod users;
 
 pub use db::{Backend, Db, DbConn, DbError, PoolOptions};

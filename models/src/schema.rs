@@ -597,3 +597,28 @@ diesel::table! {
         checked_in_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    uploads (id) {
+        id -> Text,
+        user_id -> Text,
+        document_id -> Text,
+        school_id -> Text,
+        page_index -> Nullable<Integer>,
+        upload_length -> BigInt,
+        upload_offset -> BigInt,
+        metadata -> Text,
+        page_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    upload_chunks (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        chunk_length -> BigInt,
+        blob_key -> Text,
+    }
+}

@@ -29,9 +29,11 @@ mod rubrics;
 mod schools;
 mod sync;
 mod terms;
+mod uploads;
 mod users;
 
 pub use health::not_found_route;
+pub use uploads::middleware as tus_middleware;
 
 /// Collects routes before registering them, grouped by path so an unknown method on a known path
 /// answers 405.
@@ -122,6 +124,7 @@ pub fn router() -> Router {
     inspections::routes(&mut r);
     sync::routes(&mut r);
     pages::routes(&mut r);
+    uploads::routes(&mut r);
     r
 }
 

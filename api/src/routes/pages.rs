@@ -47,7 +47,7 @@ pub(super) struct SimilarPage {
 
 #[derive(Debug, Serialize)]
 pub(super) struct PageView {
-    id: String,
+    pub(super) id: String,
     index: i32,
     width: i32,
     height: i32,
@@ -155,7 +155,7 @@ pub(super) async fn sign(
     Ok(())
 }
 
-fn store_error(e: crate::storage::StorageError) -> ApiError {
+pub(super) fn store_error(e: crate::storage::StorageError) -> ApiError {
     match e {
         crate::storage::StorageError::Unavailable(cause) => {
             tracing::warn!(%cause, "blob store unavailable");
@@ -165,7 +165,7 @@ fn store_error(e: crate::storage::StorageError) -> ApiError {
     }
 }
 
-fn photo_error(e: PhotoError) -> ApiError {
+pub(super) fn photo_error(e: PhotoError) -> ApiError {
     let status = match e {
         PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -178,16 +178,17 @@ fn photo_error(e: PhotoError) -> ApiError {
 /// Parts beyond this many are refused: a page upload has a file and an index.
 const MAX_PARTS: usize = 4;
 
-/// What the multipart body held: the file, spooled to a temporary file, and the wanted index.
-struct Upload {
-    file: tempfile::NamedTempFile,
-    size: u64,
-    index: Option<i32>,
+/// A photo for a page: the file, spooled to a temporary file, and the wanted index (from a
+/// multipart body, or assembled from a tus upload's chunks).
+pub(super) struct Upload {
+    pub(super) file: tempfile::NamedTempFile,
+    pub(super) size: u64,
+    pub(super) index: Option<i32>,
 }
 
 /// Spooling an upload to the data directory failed: a full or read-only disk is a 503 that
 /// the phone retries later, anything else is unexpected.
-fn spool_error(e: std::io::Error) -> ApiError {
+pub(super) fn spool_error(e: std::io::Error) -> ApiError {
     tracing::error!(error = %e, "cannot spool an upload to the data directory");
     match e.kind() {
         std::io::ErrorKind::StorageFull => ApiError::disk("storage_full"),
@@ -297,7 +298,7 @@ fn editable_locked(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Do
     editable(conn, caller, id)
 }
 
-fn editable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
+pub(super) fn editable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<Document> {
     let d = documents::held(conn, caller, id)?;
     match d.is_editable() {
         true => Ok(d),
@@ -312,8 +313,7 @@ async fn upload(
     req: HttpRequest,
     payload: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let (check_caller, check_id) = (caller.clone(), id.clone());
+    let (check_caller, check_id) = (caller.clone(), id.into_inner());
     let if_match = etag::if_match(&req);
     let check_tag = if_match.clone();
     // Refuse before reading a byte of the photo when the page could not be kept anyway.
@@ -325,12 +325,29 @@ async fn upload(
         })
         .await?;
     let upload = read_upload(payload, &state).await?;
+    let page = add_page(&state, &req, (caller, d), upload, if_match, |_, _| Ok(())).await?;
+    Ok(HttpResponse::Created().json(page))
+}
+
+/// Makes a page of `upload` in the caller's document `d` (checked editable before the photo was
+/// read): the photo pipeline, the page and thumbnail blobs, the page's place in the document
+/// and its new version in one transaction, and its signed URLs. `saved` runs in that
+/// transaction with the new page (a tus upload marks itself finished there); its error rolls
+/// the page back. Both the multipart route and a finished tus upload come through here.
+pub(super) async fn add_page(
+    state: &AppState,
+    req: &HttpRequest,
+    (caller, d): (Caller, Document),
+    upload: Upload,
+    if_match: Option<String>,
+    saved: impl FnOnce(&mut DbConn, &PageRow) -> ApiResult<()> + Send + 'static,
+) -> ApiResult<PageView> {
     let index = upload.index;
-    let processed = run_pipeline(&state, upload).await?;
+    let processed = run_pipeline(state, upload).await?;
     let page_id = tingke_models::new_id();
     let base = format!("schools/{}/pages/{page_id}", d.school_id);
     let keys = (format!("{base}/page.jpg"), format!("{base}/thumb.jpg"));
-    store_blobs(&state, &keys, &processed).await?;
+    store_blobs(state, &keys, &processed).await?;
     let row = PageRow {
         id: page_id,
         document_id: d.id.clone(),
@@ -346,11 +363,13 @@ async fn upload(
         thumb_key: keys.1.clone(),
         created_at: tingke_models::now(),
     };
+    let id = d.id.clone();
     let saved = state
         .write(move |conn| {
             let d = editable_locked(conn, &caller, &id)?;
             let row = place_page(conn, &d, row, index)?;
             documents::save(conn, d, if_match.as_deref())?;
+            saved(conn, &row)?;
             let prints = docs::fingerprints(conn, &row.school_id)?;
             let found = similar(&prints, &row, caller.id());
             Ok(page_view(row, found))
@@ -360,13 +379,13 @@ async fn upload(
         Ok(page) => page,
         Err(e) => {
             // No page record points at these blobs: remove them (a cleanup finds any left).
-            remove_blobs(&state, &keys).await;
+            remove_blobs(state, &keys).await;
             return Err(e);
         }
     };
-    page.image_url = url(&state, &req, &page.keys.0).await?;
-    page.thumbnail_url = url(&state, &req, &page.keys.1).await?;
-    Ok(HttpResponse::Created().json(page))
+    page.image_url = url(state, req, &page.keys.0).await?;
+    page.thumbnail_url = url(state, req, &page.keys.1).await?;
+    Ok(page)
 }
 
 /// Page and thumbnail, both or neither.

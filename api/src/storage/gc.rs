@@ -5,6 +5,11 @@
 //! blobs, but a crash or a failing store can leave them behind. Page ids are UUIDv7, so a
 //! blob's key tells when its upload began: blobs younger than `min_age` may belong to an upload
 //! still in flight and are kept.
+//!
+//! Resumable (tus) uploads keep their bytes as chunk blobs, `uploads/{upload}/{offset}-{chunk}`
+//! with a UUIDv7 chunk id: an upload past its expiry loses its row and its chunks, and a chunk
+//! no upload row points at (its upload finished or was terminated and the removal failed, or
+//! the server died between storing it and recording it) is an orphan like a page blob.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,6 +21,8 @@ use super::{BlobStore, StorageError};
 
 /// Every page blob lives under this prefix: `schools/{school}/pages/{page}/{name}.jpg`.
 const PAGES_PREFIX: &str = "schools/";
+/// Every chunk of a resumable upload lives under this prefix.
+const UPLOADS_PREFIX: &str = "uploads/";
 
 /// What a run found and did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -28,6 +35,8 @@ pub struct Report {
     pub young: usize,
     /// Orphans removed (0 on a dry run).
     pub removed: usize,
+    /// Resumable uploads past their expiry (removed with their chunks unless a dry run).
+    pub expired_uploads: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,11 +57,24 @@ pub async fn collect(
     min_age: Duration,
     dry_run: bool,
 ) -> Result<Report, GcError> {
+    let (expired_uploads, expired_chunks) = expire_uploads(db, dry_run)?;
     // List before reading the records: a page committed in between is then in both, and a
     // blob stored after the listing is not looked at.
-    let keys = store.list(PAGES_PREFIX).await?;
+    let mut keys = store.list(PAGES_PREFIX).await?;
+    keys.extend(store.list(UPLOADS_PREFIX).await?);
     let referenced = referenced_keys(db)?;
     let mut report = classify(keys, &referenced, tingke_models::now(), min_age);
+    report.expired_uploads = expired_uploads;
+    // The chunks of an expired upload go whatever their age: the upload is over.
+    for key in expired_chunks {
+        if !report.orphans.contains(&key) {
+            // Its row is gone (not on a dry run): it was counted young by its age.
+            if !dry_run {
+                report.young = report.young.saturating_sub(1);
+            }
+            report.orphans.push(key);
+        }
+    }
     if !dry_run {
         for key in &report.orphans {
             store.delete(key).await?;
@@ -65,7 +87,27 @@ pub async fn collect(
 fn referenced_keys(db: &Db) -> Result<HashSet<String>, GcError> {
     let mut conn = db.read_conn()?;
     let pairs = tingke_models::documents::all_blob_keys(&mut conn)?;
-    Ok(pairs.into_iter().flat_map(|(a, b)| [a, b]).collect())
+    let chunks = tingke_models::uploads::all_chunk_keys(&mut conn)?;
+    Ok(pairs
+        .into_iter()
+        .flat_map(|(a, b)| [a, b])
+        .chain(chunks)
+        .collect())
+}
+
+/// Removes the rows of the uploads past their expiry (unless `dry_run`): how many, and the
+/// keys of their chunks.
+fn expire_uploads(db: &Db, dry_run: bool) -> Result<(usize, Vec<String>), GcError> {
+    let mut conn = db.write_conn()?;
+    let expired = tingke_models::uploads::expired(&mut conn, tingke_models::now())?;
+    let mut keys = Vec::new();
+    for id in &expired {
+        match dry_run {
+            true => keys.extend(tingke_models::uploads::chunk_keys(&mut conn, id)?),
+            false => keys.extend(tingke_models::uploads::delete(&mut conn, id)?),
+        }
+    }
+    Ok((expired.len(), keys))
 }
 
 /// Splits the page blobs without a record into orphans and young ones. Keys that are not page
@@ -99,10 +141,12 @@ fn classify(
 /// are not page blobs.
 fn upload_started(key: &str) -> Option<NaiveDateTime> {
     let parts: Vec<&str> = key.split('/').collect();
-    let ["schools", _, "pages", page_id, _] = parts.as_slice() else {
-        return None;
+    let id = match parts.as_slice() {
+        ["schools", _, "pages", page_id, _] => page_id,
+        ["uploads", _, chunk] => chunk.split_once('-')?.1,
+        _ => return None,
     };
-    let id = uuid::Uuid::parse_str(page_id).ok()?;
+    let id = uuid::Uuid::parse_str(id).ok()?;
     let (seconds, nanos) = id.get_timestamp()?.to_unix();
     chrono::DateTime::from_timestamp(seconds as i64, nanos).map(|t| t.naive_utc())
 }
@@ -157,5 +201,8 @@ mod tests {
         assert_eq!(upload_started("schools/s1/pages/x/page.jpg"), None);
         assert_eq!(upload_started(&format!("bench/pages/{id}/page.jpg")), None);
         assert_eq!(upload_started(&format!("schools/s1/pages/{id}")), None);
+        let chunk = format!("uploads/u1/{:020}-{id}", 4096);
+        assert_eq!(upload_started(&chunk), Some(started));
+        assert_eq!(upload_started("uploads/u1/00000000000000004096"), None);
     }
 }

@@ -301,6 +301,16 @@ const MATRIX: &[(&str, &str)] = &[
         "f ffffho hh h h f f u",
     ),
     ("POST /v1/documents/{id}/submit", "f ffffho hh h h f f u"),
+    // resumable (tus) uploads: started as a page is added; an upload (teacher A's, into the
+    // document that needs revision) is its creator's alone, hidden from everyone else
+    (
+        "OPTIONS /v1/documents/{id}/uploads",
+        "o oooooo oo o o o o u",
+    ),
+    ("POST /v1/documents/{id}/uploads", "f ffffho hh h h f f u"),
+    ("HEAD /v1/uploads/{id}", "h hhhhho hh h h h h u"),
+    ("PATCH /v1/uploads/{id}", "h hhhhho hh h h h h u"),
+    ("DELETE /v1/uploads/{id}", "h hhhhho hh h h h h u"),
     ("POST /v1/documents/{id}/reviews", "o oooohf hh h h f f u"),
     // the sheet is of the fifth grade, which has no grade group: any grade-group leader of the
     // school approves it (`may_approve_sheet`), and so reads it
@@ -863,6 +873,21 @@ impl World {
             .raw(body, &content_type)
             .send()
             .await
+    }
+
+    /// The path of a fresh resumable upload of the photo into `doc`, by `by`.
+    async fn tus_upload(&self, by: &Session, doc: &str) -> String {
+        let created = self
+            .app
+            .post(&format!("/v1/documents/{doc}/uploads"))
+            .token(&by.token)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", &self.photo.len().to_string())
+            .send()
+            .await
+            .expect_status(201);
+        let location = created.header("location").expect("Location");
+        location[location.find("/v1/").expect("a path")..].to_string()
     }
 
     /// A check round of school A opened by the admin.
@@ -1892,6 +1917,30 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .raw(body, &content_type)
                 .send()
                 .await
+        }
+        "OPTIONS /v1/documents/{id}/uploads" => {
+            go(format!("/v1/documents/{}/uploads", w.revision_document))
+                .send()
+                .await
+        }
+        "POST /v1/documents/{id}/uploads" => {
+            go(format!("/v1/documents/{}/uploads", w.revision_document))
+                .header("tus-resumable", "1.0.0")
+                .header("upload-length", &w.photo.len().to_string())
+                .send()
+                .await
+        }
+        "HEAD /v1/uploads/{id}" | "PATCH /v1/uploads/{id}" | "DELETE /v1/uploads/{id}" => {
+            let upload = w.tus_upload(w.s(TEACHER), &w.revision_document).await;
+            let call = go(upload).header("tus-resumable", "1.0.0");
+            match method == Method::PATCH {
+                true => call
+                    .header("upload-offset", "0")
+                    .raw(w.photo[..1000].to_vec(), "application/offset+octet-stream"),
+                false => call,
+            }
+            .send()
+            .await
         }
         "PUT /v1/documents/{id}/pages/order" => {
             let doc = w

@@ -146,6 +146,8 @@ const TABLES: &[&str] = &[
     "events",
     "event_attendance",
     "open_weeks",
+    "uploads",
+    "upload_chunks",
 ];
 
 fn counts(app: &TestApp) -> BTreeMap<&'static str, i64> {

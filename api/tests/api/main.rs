@@ -33,4 +33,5 @@ mod routine;
 mod schema;
 mod spec;
 mod sync;
+mod uploads;
 mod versions;

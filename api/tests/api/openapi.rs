@@ -77,10 +77,17 @@ async fn every_protected_route_answers_401_without_a_token() {
         }
         let concrete = path.replace("{id}", "0192f0c4-0000-7000-8000-000000000000");
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        app.call(method, &concrete)
+        // The tus routes answer a request of another protocol version 412 first.
+        let res = app
+            .call(method.clone(), &concrete)
+            .header("tus-resumable", "1.0.0")
             .send()
-            .await
-            .expect_problem(401, "missing_token");
+            .await;
+        match method == reqwest::Method::HEAD {
+            // An answer to HEAD has no body.
+            true => assert_eq!(res.status, 401, "HEAD {concrete}"),
+            false => drop(res.expect_problem(401, "missing_token")),
+        }
     }
 }
 

@@ -12,15 +12,27 @@ pub struct Spec {
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
 }
 
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+/// `head` and `options`: the resumable (tus) upload routes.
+const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
-/// Response headers a client acts on (`check_headers`).
-const MEANINGFUL_HEADERS: [&str; 5] = [
+/// Response headers a client acts on (`check_headers`), the tus protocol's among them.
+const MEANINGFUL_HEADERS: [&str; 16] = [
     "etag",
     "idempotent-replayed",
     "content-disposition",
     "retry-after",
     "allow",
+    "location",
+    "tus-resumable",
+    "tus-version",
+    "tus-extension",
+    "tus-max-size",
+    "tus-checksum-algorithm",
+    "upload-offset",
+    "upload-length",
+    "upload-expires",
+    "upload-metadata",
+    "tingke-page-id",
 ];
 
 impl Spec {
