@@ -483,6 +483,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "Only JPEG, PNG and WebP images are accepted",
     ),
     (
+        "heic_not_enabled",
+        "服务器不接受 HEIC 照片，请转换为 JPEG 后重新上传",
+        "This server does not accept HEIC photos: convert the photo to JPEG and send it again",
+    ),
+    (
         "too_many_pixels",
         "图片像素过多",
         "The image has too many pixels",

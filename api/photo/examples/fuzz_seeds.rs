@@ -1,5 +1,6 @@
 //! Writes the starting corpus of the photo fuzz target: small pages in each accepted format, a
-//! phone photo with EXIF orientation and GPS, a decompression-bomb header and a truncated JPEG.
+//! phone photo with EXIF orientation and GPS, a decompression-bomb header and a truncated JPEG,
+//! and HEIC: a page, a fake one and a bomb.
 //!
 //! `cargo run -p tingke-photo --example fuzz_seeds -- api/fuzz/corpus/photo`
 
@@ -21,6 +22,10 @@ fn main() -> std::io::Result<()> {
         ),
         ("bomb.png", testimages::png_bomb_header(100_000, 100_000)),
         ("truncated.jpg", testimages::truncated_jpeg()),
+        // HEIC: decoded only in a build with the feature `heic`, refused by its brand otherwise.
+        ("page.heic", testimages::heic_page().to_vec()),
+        ("fake.heic", testimages::fake_heic()),
+        ("bomb.heic", testimages::heic_with_size(100_000, 100_000)),
     ];
     for (name, bytes) in seeds {
         std::fs::write(dir.join(name), bytes)?;

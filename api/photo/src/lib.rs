@@ -5,14 +5,21 @@
 //! It also returns the SHA-256 of the original and a perceptual hash ([`phash`]) to find the same
 //! page uploaded again.
 //!
+//! HEIC/HEIF photos are decoded with libheif when the crate is built with the feature `heic`
+//! (see [`HEIC`]); without it they are recognised and refused with their own code.
+//!
 //! Everything here is CPU-bound and blocking: callers run it off the reactor with bounded
 //! concurrency.
 
+mod heic;
 pub mod phash;
 mod pipeline;
 pub mod testimages;
 
 pub use pipeline::{process, sniff};
+
+/// Whether this build decodes HEIC/HEIF uploads (the cargo feature `heic`, which links libheif).
+pub const HEIC: bool = cfg!(feature = "heic");
 
 /// How much work one upload may ask for, and the size of what the pipeline writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +54,9 @@ pub enum Format {
     Jpeg,
     Png,
     WebP,
+    /// HEIF with HEVC pictures: what iPhones and many Android phones take photos in. Decoded
+    /// only when [`HEIC`] is true.
+    Heic,
 }
 
 impl Format {
@@ -56,14 +66,17 @@ impl Format {
             Format::Jpeg => "image/jpeg",
             Format::Png => "image/png",
             Format::WebP => "image/webp",
+            Format::Heic => "image/heic",
         }
     }
 
-    fn image_format(self) -> image::ImageFormat {
+    /// The image crate's decoder of the format; HEIC has none there (libheif decodes it).
+    fn image_format(self) -> Option<image::ImageFormat> {
         match self {
-            Format::Jpeg => image::ImageFormat::Jpeg,
-            Format::Png => image::ImageFormat::Png,
-            Format::WebP => image::ImageFormat::WebP,
+            Format::Jpeg => Some(image::ImageFormat::Jpeg),
+            Format::Png => Some(image::ImageFormat::Png),
+            Format::WebP => Some(image::ImageFormat::WebP),
+            Format::Heic => None,
         }
     }
 }
@@ -96,8 +109,13 @@ pub enum PhotoError {
     Empty,
     #[error("the file has {size} bytes, at most {max} are accepted")]
     TooLarge { size: u64, max: u64 },
-    #[error("not a JPEG, PNG or WebP image")]
+    #[error("not a JPEG, PNG, WebP or HEIC image")]
     UnsupportedFormat,
+    /// A HEIC/HEIF photo, and this build has no HEIC decoder: the app converts it to JPEG.
+    #[error(
+        "HEIC photos are not accepted by this server: convert the photo to JPEG and send it again"
+    )]
+    HeicNotEnabled,
     #[error("the image is too large to decode: {0}")]
     TooManyPixels(String),
     #[error("the image is truncated or corrupt: {0}")]
@@ -115,6 +133,7 @@ impl PhotoError {
             PhotoError::Empty => "empty_file",
             PhotoError::TooLarge { .. } => "file_too_large",
             PhotoError::UnsupportedFormat => "unsupported_format",
+            PhotoError::HeicNotEnabled => "heic_not_enabled",
             PhotoError::TooManyPixels(_) => "too_many_pixels",
             PhotoError::Corrupt(_) => "corrupt_image",
             PhotoError::Processing(_) => "image_processing_failed",

@@ -7,7 +7,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, RgbImage, RgbaImage};
 use sha2::{Digest, Sha256};
 
-use super::{phash, Format, Limits, PhotoError, Processed};
+use super::{heic, phash, Format, Limits, PhotoError, Processed};
 
 /// The widest pixel among the accepted formats (16-bit RGBA PNG), to turn the pixel cap into a
 /// byte cap for the decoders' own allocations.
@@ -17,6 +17,14 @@ const JPEG_SOI: [u8; 3] = [0xFF, 0xD8, 0xFF];
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 const JPEG_SOS: u8 = 0xDA;
 const JPEG_EOI: [u8; 2] = [0xFF, 0xD9];
+/// Brands of the `ftyp` box of a HEIF file whose pictures are HEVC, as cameras write them:
+/// still images (`heic`, `heix` for 10 bits), sequences (`hevc`, `hevx`: bursts, Live Photos),
+/// and the generic structural brands they list besides (`mif1`, `msf1`).
+const HEIF_BRANDS: [&[u8; 4]; 10] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1",
+];
+/// AVIF is HEIF too (brand `mif1`), with AV1 pictures: not what phones' cameras send.
+const AVIF_BRANDS: [&[u8; 4]; 2] = [b"avif", b"avis"];
 
 /// The real format of an upload, from its magic bytes only: the file name and the declared
 /// content type are the uploader's word, not the file's.
@@ -29,14 +37,36 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, PhotoError> {
         Ok(Format::Png)
     } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Ok(Format::WebP)
+    } else if is_heic(bytes) {
+        Ok(Format::Heic)
     } else {
         Err(PhotoError::UnsupportedFormat)
     }
 }
 
+/// Whether the file starts with the `ftyp` box of a HEIF file with HEVC pictures: its size, the
+/// type, the major brand, a minor version, then compatible brands up to the box's end.
+fn is_heic(bytes: &[u8]) -> bool {
+    let Some(size) = bytes.get(..4) else {
+        return false;
+    };
+    let size = u32::from_be_bytes([size[0], size[1], size[2], size[3]]) as usize;
+    if bytes.get(4..8) != Some(b"ftyp") || size < 16 {
+        return false;
+    }
+    let major = &bytes[8..12.min(bytes.len())];
+    let compatible = bytes.get(16..size.min(bytes.len())).unwrap_or_default();
+    let brands: Vec<&[u8]> = std::iter::once(major)
+        .chain(compatible.chunks_exact(4))
+        .collect();
+    let any_of = |wanted: &[&[u8; 4]]| brands.iter().any(|b| wanted.iter().any(|w| *b == *w));
+    any_of(&HEIF_BRANDS) && !any_of(&AVIF_BRANDS)
+}
+
 /// Turns one upload into an upright page and thumbnail without metadata, plus its hashes.
 ///
-/// Refuses an upload over `limits.max_bytes`, of another format than JPEG, PNG or WebP, whose
+/// Refuses an upload over `limits.max_bytes`, of another format than JPEG, PNG, WebP or HEIC
+/// (HEIC only with the feature `heic`), whose
 /// header claims more than `limits.max_pixels` (before anything is decoded), or that is truncated
 /// or corrupt. Blocking and CPU-bound.
 pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
@@ -75,10 +105,16 @@ fn decode(
     format: Format,
     limits: &Limits,
 ) -> Result<(DynamicImage, Orientation), PhotoError> {
+    let Some(image_format) = format.image_format() else {
+        // libheif stands the picture upright itself, from the file's rotation and mirroring
+        // (`irot`, `imir`): a HEIF's EXIF orientation describes the same turn and must not be
+        // applied a second time.
+        return Ok((heic::decode(bytes, limits)?, Orientation::NoTransforms));
+    };
     if let Some((width, height)) = png_dimensions(bytes) {
         check_pixels(width, height, limits)?;
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
     reader.limits(decoder_limits(limits));
     // Building the decoder reads the header only: no pixel buffer exists yet.
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
@@ -120,7 +156,7 @@ fn png_dimensions(png: &[u8]) -> Option<(u32, u32)> {
     Some((be(16)?, be(20)?))
 }
 
-fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<(), PhotoError> {
+pub(crate) fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<(), PhotoError> {
     if width == 0 || height == 0 {
         return Err(PhotoError::Corrupt(format!("{width}×{height} pixels")));
     }
@@ -301,11 +337,15 @@ mod tests {
 
     #[test]
     fn sniff_refuses_everything_else() {
-        let others: [&[u8]; 7] = [
+        let others: [&[u8]; 10] = [
             b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
             b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
             b"<?xml version=\"1.0\"?><svg/>",
-            b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+            // AVIF is HEIF with AV1 pictures; an MP4 video; an ftyp box too short for a brand.
+            b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",
+            b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2",
+            b"\x00\x00\x00\x0cftypheic",
+            b"\x00\x00\x00\x18ftyp",
             b"RIFF\x24\x00\x00\x00WAVEfmt ",
             b"\xFF\xD8",
             &testimages::text_file(),
@@ -314,6 +354,41 @@ mod tests {
             assert_eq!(sniff(bytes).unwrap_err().code(), "unsupported_format");
         }
         assert_eq!(sniff(b"").unwrap_err().code(), "empty_file");
+    }
+
+    #[test]
+    fn sniff_knows_heic_by_the_brands_of_its_ftyp_box() {
+        for heic in [
+            testimages::heic_page(),
+            testimages::heic_rotated_with_exif(),
+        ] {
+            assert_eq!(sniff(heic).unwrap(), Format::Heic);
+        }
+        assert_eq!(sniff(&testimages::fake_heic()).unwrap(), Format::Heic);
+        // A major brand of the generic kind, HEVC pictures among the compatible brands.
+        let mif1 = b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic";
+        assert_eq!(sniff(mif1).unwrap(), Format::Heic);
+        assert_eq!(Format::Heic.mime(), "image/heic");
+    }
+
+    /// Without the feature every HEIC, good or bad, gets the code that tells the app to send
+    /// a JPEG instead.
+    #[cfg(not(feature = "heic"))]
+    #[test]
+    fn without_the_feature_heic_is_refused_with_its_own_code() {
+        const { assert!(!crate::HEIC) };
+        let page = testimages::heic_page();
+        let broken = testimages::fake_heic();
+        let bomb = testimages::heic_with_size(100_000, 100_000);
+        for heic in [page, testimages::heic_rotated_with_exif(), &broken, &bomb] {
+            assert_eq!(refusal(heic, &limits()), "heic_not_enabled");
+        }
+        // The size limit still comes first.
+        let small = Limits {
+            max_bytes: 1000,
+            ..limits()
+        };
+        assert_eq!(refusal(page, &small), "file_too_large");
     }
 
     #[test]
@@ -462,5 +537,98 @@ mod tests {
         let processed = process(&testimages::jpeg(&gray, 85), &limits()).unwrap();
         assert_eq!(decoded(&processed.page_jpeg).color(), image::ColorType::L8);
         assert_eq!((processed.width, processed.height), (600, 800));
+    }
+
+    /// Viewed upright, the HEIC photos of `testimages` are 600×800 with a dark square top-left.
+    #[cfg(feature = "heic")]
+    fn assert_upright_page(processed: &Processed) {
+        assert_eq!((processed.width, processed.height), (600, 800));
+        assert_eq!(processed.format, Format::Heic);
+        let page = decoded(&processed.page_jpeg);
+        assert_eq!(page.dimensions(), (600, 800));
+        let side = 20;
+        assert!(
+            mean_gray(&page, 15, 15, side) < 60.0,
+            "the mark is top-left"
+        );
+        for (x, y) in [(600 - 35, 15), (15, 800 - 35), (600 - 35, 800 - 35)] {
+            assert!(mean_gray(&page, x, y, side) > 200.0, "paper at {x},{y}");
+        }
+        assert_eq!(decoded(&processed.thumb_jpeg).dimensions(), (240, 320));
+        assert_no_metadata(&processed.page_jpeg);
+        assert_no_metadata(&processed.thumb_jpeg);
+    }
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn a_heic_page_becomes_a_jpeg_page_and_thumbnail() {
+        const { assert!(crate::HEIC) };
+        let heic = testimages::heic_page();
+        let processed = process(heic, &limits()).unwrap();
+        assert_upright_page(&processed);
+        assert_eq!(processed.original_sha256, hex::encode(Sha256::digest(heic)));
+    }
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn a_rotated_heic_is_turned_once_and_loses_its_exif_and_gps() {
+        let heic = testimages::heic_rotated_with_exif();
+        assert!(contains(heic, b"irot"), "stored landscape, turned by irot");
+        assert!(contains(heic, &testimages::gps_latitude_bytes()), "GPS");
+        assert!(contains(heic, testimages::EXIF_MAKE));
+        // libheif applies irot; the EXIF orientation (6) says the same turn and is not applied
+        // again, else the page would lie on its side.
+        assert_upright_page(&process(heic, &limits()).unwrap());
+    }
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn heic_bombs_are_refused_from_the_header_in_milliseconds() {
+        let started = Instant::now();
+        // Past libheif's own limit, and within it but over our cap.
+        for (width, height) in [(100_000, 100_000), (1 << 31, 1 << 31), (8000, 6000)] {
+            let bomb = testimages::heic_with_size(width, height);
+            assert_eq!(
+                refusal(&bomb, &limits()),
+                "too_many_pixels",
+                "{width}×{height}"
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            started.elapsed()
+        );
+        let tight = Limits {
+            max_pixels: 600 * 800 - 1,
+            ..limits()
+        };
+        assert_eq!(refusal(testimages::heic_page(), &tight), "too_many_pixels");
+    }
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn broken_heic_is_corrupt_like_a_broken_jpeg() {
+        assert_eq!(
+            refusal(&testimages::fake_heic(), &limits()),
+            "corrupt_image"
+        );
+        let whole = testimages::heic_page();
+        for cut in [whole.len() / 2, whole.len() - 100, 400, 40] {
+            assert_eq!(
+                refusal(&whole[..cut], &limits()),
+                "corrupt_image",
+                "cut at {cut} of {}",
+                whole.len()
+            );
+        }
+        let zero = testimages::heic_with_size(0, 800);
+        assert_eq!(refusal(&zero, &limits()), "corrupt_image");
+        // A picture smaller than its header says: within the cap either way, so kept or
+        // refused as broken, never a processing failure (the API's 500).
+        match process(&testimages::heic_with_size(300, 400), &limits()) {
+            Ok(done) => assert!(done.width <= 600 && done.height <= 800),
+            Err(e) => assert_eq!(e.code(), "corrupt_image", "{e}"),
+        }
     }
 }

@@ -136,6 +136,43 @@ pub fn png_bomb_header(width: u32, height: u32) -> Vec<u8> {
     png
 }
 
+/// A HEIC photo of an upright 600×800 page with a dark square in its top-left corner and no
+/// metadata, written by heif-enc (`tests/heic/make.py`).
+pub fn heic_page() -> &'static [u8] {
+    include_bytes!("../tests/heic/page.heic")
+}
+
+/// A HEIC photo as an iPhone held upright writes it: the page of [`heic_page`] stored landscape
+/// (800×600) with an `irot` turning it upright, EXIF Orientation 6 saying the same (applying
+/// both would turn it twice), GPS ([`gps_latitude_bytes`]) and the make [`EXIF_MAKE`]. Viewed
+/// upright it is 600×800 with the dark square top-left.
+pub fn heic_rotated_with_exif() -> &'static [u8] {
+    include_bytes!("../tests/heic/rotated-exif-gps.heic")
+}
+
+/// [`heic_page`] whose image spatial extents (`ispe`) claim `width`×`height`: a decompression
+/// bomb as far as the header tells.
+pub fn heic_with_size(width: u32, height: u32) -> Vec<u8> {
+    let mut heic = heic_page().to_vec();
+    let at = heic
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("page.heic has an ispe box");
+    // Type, version and flags, then the width and the height.
+    heic[at + 8..at + 12].copy_from_slice(&width.to_be_bytes());
+    heic[at + 12..at + 16].copy_from_slice(&height.to_be_bytes());
+    heic
+}
+
+/// An `ftyp` box of a HEIC file, then noise: a fake or broken photo that the first bytes
+/// cannot tell from a real one.
+pub fn fake_heic() -> Vec<u8> {
+    let mut heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic".to_vec();
+    let mut rng = Rng(0x4845_4943);
+    heic.extend((0..4096).map(|_| rng.next() as u8));
+    heic
+}
+
 /// The first half of a page JPEG: what a dropped connection leaves.
 pub fn truncated_jpeg() -> Vec<u8> {
     let mut whole = page_jpeg(7, 600, 800, 85);

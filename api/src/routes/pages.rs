@@ -168,7 +168,9 @@ pub(super) fn store_error(e: crate::storage::StorageError) -> ApiError {
 pub(super) fn photo_error(e: PhotoError) -> ApiError {
     let status = match e {
         PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::UnsupportedFormat | PhotoError::HeicNotEnabled => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
         PhotoError::Processing(_) => return ApiError::internal(e),
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };

@@ -107,6 +107,70 @@ async fn a_portrait_phone_photo_comes_back_upright_and_without_exif() {
     assert_eq!(thumb.height().max(thumb.width()), 320);
 }
 
+/// An iPhone's HEIC photo, stored landscape with a rotation (`irot`), EXIF Orientation 6 and GPS,
+/// is stored like a JPEG: turned upright once, as JPEG, with no metadata.
+#[cfg(feature = "heic")]
+#[tokio::test]
+async fn a_heic_phone_photo_is_stored_upright_as_a_jpeg_without_exif() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let photo = testimages::heic_rotated_with_exif();
+    assert!(contains(photo, &testimages::gps_latitude_bytes()));
+    let page = upload(&app, &teacher, doc.str("id"), photo)
+        .await
+        .expect_status(201);
+    assert_eq!(
+        (page.body["width"].clone(), page.body["height"].clone()),
+        (json!(600), json!(800))
+    );
+    let (status, stored) = fetch(page.str("image_url")).await;
+    assert_eq!(status, 200);
+    let image = image::load_from_memory_with_format(&stored, image::ImageFormat::Jpeg)
+        .expect("stored as JPEG");
+    assert_eq!((image.width(), image.height()), (600, 800), "upright");
+    let corner = image.to_luma8().get_pixel(25, 25).0[0];
+    assert!(corner < 80, "the mark is top-left, turned once: {corner}");
+    assert!(!contains(&stored, b"Exif"), "no EXIF left");
+    assert!(!contains(&stored, &testimages::gps_latitude_bytes()));
+    assert!(!contains(&stored, testimages::EXIF_MAKE));
+    let (_, thumb) = fetch(page.str("thumbnail_url")).await;
+    let thumb = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (240, 320));
+}
+
+/// A server built without the feature `heic` tells the app to convert the photo, keeps
+/// nothing, and takes the JPEG the app sends instead.
+#[cfg(not(feature = "heic"))]
+#[tokio::test]
+async fn without_heic_support_a_heic_photo_is_refused_with_the_code_to_convert_it() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let pages = app.count("pages");
+    for heic in [
+        testimages::heic_page(),
+        testimages::heic_rotated_with_exif(),
+    ] {
+        upload(&app, &teacher, doc.str("id"), heic)
+            .await
+            .expect_problem(415, "heic_not_enabled");
+    }
+    assert_eq!(app.count("pages"), pages, "nothing kept");
+    upload(
+        &app,
+        &teacher,
+        doc.str("id"),
+        &testimages::page_jpeg(2, 600, 800, 85),
+    )
+    .await
+    .expect_status(201);
+}
+
 #[tokio::test]
 async fn a_lesson_plan_is_photographed_reviewed_rectified_and_approved() {
     let app = spawn_demo_app().await;
