@@ -355,6 +355,7 @@ class Replay:
         self.base_url = base_url
         self.vars = Vars()
         self.calls = 0
+        self.files = 0
 
     def client(self, as_user):
         if as_user is None:
@@ -398,6 +399,24 @@ class Replay:
         (kind,) = options(op.hints["body"])
         return kind(**form)
 
+    def fetch_a_page(self, body):
+        """The first page image an answer names, through the generated getFile with the parts
+        the page gives (`image_file`): the signed URL needs no taking apart."""
+        page = next(pages_in(body), None)
+        if page is None or self.files:
+            return
+        parts = page["image_file"]
+        res = self.modules["get_file"].sync_detailed(
+            parts["token"], client=self.client(None), expires=parts["expires"], sig=parts["sig"]
+        )
+        self.calls += 1
+        payload = res.parsed.payload.read() if res.status_code == 200 and res.parsed else b""
+        if not payload.startswith(b"\xff\xd8"):
+            raise Failure(f"getFile with a page's image_file answered {res.status_code}, not a JPEG")
+        if page["image_url"] != f"{self.base_url}/v1/files/{parts['token']}?expires={parts['expires']}&sig={parts['sig']}":
+            raise Failure(f"image_file {parts} are not the parts of image_url {page['image_url']}")
+        self.files += 1
+
     def step(self, step):
         if "login" in step:
             name = step["login"]
@@ -432,6 +451,7 @@ class Replay:
                 raise Failure(f"{op.name}: code {got!r}, expected {expect['code']!r}")
             if type(res.parsed).__name__ != "Problem":
                 raise Failure(f"{op.name}: the client read the {status} answer as {type(res.parsed).__name__}, not a Problem")
+        self.fetch_a_page(body)
         if "body" in expect:
             why = matches(self.vars.json(expect["body"]), body)
             if why:
@@ -447,6 +467,18 @@ class Replay:
                     raise Failure(f"{op.name}: nothing at {pointer} to save as {var}")
             self.vars.saved[var] = value
         return body
+
+
+def pages_in(value):
+    """Every page (an object with `image_file`) in an answer."""
+    if isinstance(value, dict):
+        if value.get("image_file"):
+            yield value
+        for v in value.values():
+            yield from pages_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from pages_in(v)
 
 
 # ------------------------------------------------------------------------------ the server
@@ -504,7 +536,35 @@ def run_flow(package, modules, binary, path):
                 raise Failure(f"flow {flow['name']}, step {n}: {e}") from None
     finally:
         server.stop()
-    return replay.calls
+    return replay.calls, replay.files
+
+
+def non_json_answers(package, modules, binary):
+    """What no flow reads: the answers that are not JSON (a report as CSV, the spec as YAML, the
+    import template), each through its generated function, read as the type the client gives."""
+    server = Server(binary, {})
+    try:
+        replay = Replay(package, modules, server.url)
+        replay.step({"login": "principal", "phone": "13800000001"})
+        saved = replay.vars.saved
+        client = replay.client("principal")
+        terms = modules["list_terms"].sync_detailed(saved["principal.district_id"], client=client)
+        term = json.loads(terms.content)["items"][0]["id"] if terms.status_code == 200 else None
+        checks = [
+            ("get_school_compliance_csv", (saved["principal.school_id"],), {"term_id": term}, str, "\ufeff"),
+            ("get_mentorship_compliance_csv", (saved["principal.school_id"],), {"term_id": term}, str, "\ufeff"),
+            ("get_open_api", (), {}, str, "openapi: 3.1"),
+        ]
+        for name, args, kwargs, kind, start in checks:
+            res = modules[name].sync_detailed(*args, client=client, **kwargs)
+            if res.status_code != 200 or not isinstance(res.parsed, kind) or not res.parsed.startswith(start):
+                raise Failure(f"{name} answered {res.status_code}, read as {type(res.parsed).__name__}: {res.content[:200]!r}")
+        res = modules["get_import_template"].sync_detailed(client=client)
+        if res.status_code != 200 or not res.parsed.payload.read().startswith(b"PK"):
+            raise Failure(f"get_import_template answered {res.status_code}, not a workbook")
+        return len(checks) + 3
+    finally:
+        server.stop()
 
 
 def main():
@@ -516,9 +576,17 @@ def main():
             continue
         started = time.monotonic()
         try:
-            calls = run_flow(package, modules, binary, path)
+            calls, files = run_flow(package, modules, binary, path)
             ran += 1
-            print(f"ok   {path.stem}: {calls} calls through the generated client, {time.monotonic() - started:.1f}s")
+            pages = f", a page image by getFile" if files else ""
+            print(f"ok   {path.stem}: {calls} calls through the generated client{pages}, {time.monotonic() - started:.1f}s")
+        except Failure as e:
+            failures.append(str(e))
+            print(f"FAIL {e}")
+    if not only:
+        try:
+            calls = non_json_answers(package, modules, binary)
+            print(f"ok   CSV reports, the spec and the import template: {calls} calls through the generated client")
         except Failure as e:
             failures.append(str(e))
             print(f"FAIL {e}")
