@@ -156,14 +156,14 @@ impl Spec {
     /// The response the spec lists for a route and status, resolved; an unknown path's 404 and
     /// an unlisted method's 405 are the shared `NotFound` and `MethodNotAllowed`.
     fn response_for(&self, method: &str, path: &str, status: u16) -> Option<&Value> {
-        let shared = |name: &str| Some(&self.doc["components"]["responses"][name]);
+        let shared = |name: &str, shared_status: u16| {
+            (status == shared_status).then(|| &self.doc["components"]["responses"][name])
+        };
         let Some(template) = self.template_for(path) else {
-            return (status == 404).then(|| shared("NotFound")).flatten();
+            return shared("NotFound", 404);
         };
         let Some(op) = self.doc["paths"][&template].get(method.to_lowercase()) else {
-            return (status == 405)
-                .then(|| shared("MethodNotAllowed"))
-                .flatten();
+            return shared("MethodNotAllowed", 405);
         };
         op["responses"].get(status.to_string()).map(|r| self.resolve(r))
     }
