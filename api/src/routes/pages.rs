@@ -151,7 +151,10 @@ async fn url(
     let path = signed::path(&state.config.jwt_secret, key, expires);
     let parts = signed::parts(&state.config.jwt_secret, key, expires);
     let info = req.connection_info();
-    Ok((format!("{}://{}{path}", info.scheme(), info.host()), Some(parts)))
+    Ok((
+        format!("{}://{}{path}", info.scheme(), info.host()),
+        Some(parts),
+    ))
 }
 
 /// Fills in the signed URLs of a document's pages.

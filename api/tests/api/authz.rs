@@ -207,7 +207,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o o u"),
     ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f f u"),
     ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o o u"),
-    ("GET /v1/schools/{id}/compliance.csv", "o ooofff ff h h o o u"),
+    (
+        "GET /v1/schools/{id}/compliance.csv",
+        "o ooofff ff h h o o u",
+    ),
     // a term of district 2 for school A: `term_not_found` for those who may read the report
     (
         "GET /v1/schools/{id}/compliance [term of district 2]",

@@ -514,7 +514,10 @@ async fn a_page_gives_the_parts_of_its_signed_urls() {
         assert_eq!(page.body["thumbnail_file"], Value::Null);
         return;
     }
-    for (url, parts) in [("image_url", "image_file"), ("thumbnail_url", "thumbnail_file")] {
+    for (url, parts) in [
+        ("image_url", "image_file"),
+        ("thumbnail_url", "thumbnail_file"),
+    ] {
         let parts = &page.body[parts];
         let (token, expires, sig) = (
             parts["token"].as_str().unwrap(),

@@ -125,7 +125,10 @@ fn every_route_names_the_codes_of_its_errors() {
         }
     };
     for (name, response) in SPEC.doc["components"]["responses"].as_object().unwrap() {
-        check(&format!("components/responses/{name}"), &response["x-problem-codes"]);
+        check(
+            &format!("components/responses/{name}"),
+            &response["x-problem-codes"],
+        );
     }
     for (method, path) in SPEC.operations() {
         let op = &SPEC.doc["paths"][&path][method.to_lowercase()];
@@ -142,10 +145,7 @@ fn every_route_names_the_codes_of_its_errors() {
     }
     // The answer to an unknown path.
     named.insert("route_not_found".into());
-    let unnamed: Vec<&&str> = catalogue
-        .iter()
-        .filter(|c| !named.contains(**c))
-        .collect();
+    let unnamed: Vec<&&str> = catalogue.iter().filter(|c| !named.contains(**c)).collect();
     assert!(
         problems.is_empty() && unnamed.is_empty(),
         "{}\ncodes no route names: {unnamed:?}",

@@ -165,7 +165,9 @@ impl Spec {
         let Some(op) = self.doc["paths"][&template].get(method.to_lowercase()) else {
             return shared("MethodNotAllowed", 405);
         };
-        op["responses"].get(status.to_string()).map(|r| self.resolve(r))
+        op["responses"]
+            .get(status.to_string())
+            .map(|r| self.resolve(r))
     }
 
     /// The problem codes the spec lists for a route and status: the operation's
@@ -173,7 +175,11 @@ impl Spec {
     pub fn codes_for(&self, method: &str, path: &str, status: u16) -> Vec<String> {
         let strings = |v: &Value| -> Vec<String> {
             v.as_array()
-                .map(|a| a.iter().filter_map(|c| c.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut codes = Vec::new();
@@ -181,7 +187,10 @@ impl Spec {
             codes.extend(strings(&response["x-problem-codes"]));
         }
         let template = self.template_for(path);
-        match template.as_ref().and_then(|t| self.doc["paths"][t].get(method.to_lowercase())) {
+        match template
+            .as_ref()
+            .and_then(|t| self.doc["paths"][t].get(method.to_lowercase()))
+        {
             Some(op) => codes.extend(strings(&op["x-problem-codes"][status.to_string()])),
             // An unknown path.
             None if template.is_none() && status == 404 => codes.push("route_not_found".into()),
@@ -192,7 +201,13 @@ impl Spec {
 
     /// A problem answer must carry a code the spec lists for its route and status, so that a
     /// client knows every code it may meet.
-    pub fn check_code(&self, method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
+    pub fn check_code(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), String> {
         let Some(code) = body.get("code").and_then(Value::as_str) else {
             return Ok(());
         };
