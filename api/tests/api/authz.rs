@@ -1498,7 +1498,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "GET /v1/districts/{id}/compliance" | "GET /v1/districts/{id}/compliance.csv" => {
             go(format!(
                 "{}?term_id={}",
-                template.replace("{id}", &district_a),
+                template.replace("{id}", district_a),
                 w.term_a
             ))
             .send()
@@ -1649,7 +1649,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         "GET /v1/schools/{id}/compliance" | "GET /v1/schools/{id}/compliance.csv" => {
             go(format!(
                 "{}?term_id={}",
-                template.replace("{id}", &school_a),
+                template.replace("{id}", school_a),
                 w.term_a
             ))
             .send()
@@ -1672,7 +1672,7 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
         | "GET /v1/schools/{id}/mentorships/compliance.csv" => {
             go(format!(
                 "{}?term_id={}",
-                template.replace("{id}", &school_a),
+                template.replace("{id}", school_a),
                 w.term_a
             ))
             .send()

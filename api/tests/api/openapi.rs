@@ -140,7 +140,14 @@ fn every_route_names_the_codes_of_its_errors() {
             let at = format!("{method} {path} {status}");
             // A status the route does not list: the codes under it are never answered.
             let listed = op["responses"].get(status).is_some();
-            check(&at, if listed { codes } else { &serde_json::Value::Null });
+            check(
+                &at,
+                if listed {
+                    codes
+                } else {
+                    &serde_json::Value::Null
+                },
+            );
             if !listed {
                 unlisted.push(format!("{at}: codes for a status the route does not list"));
             }
