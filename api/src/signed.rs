@@ -25,10 +25,31 @@ fn mac(secret: &[u8], key: &str, expires: i64) -> HmacSha256 {
     mac
 }
 
+/// The parts of a signed URL, as `GET /v1/files/{token}?expires=&sig=` takes them: a client
+/// (a generated one) can call the route with them without taking the URL apart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Parts {
+    pub token: String,
+    pub expires: i64,
+    pub sig: String,
+}
+
+/// The parts of a URL that serves `key` until `expires` (Unix seconds).
+pub fn parts(secret: &[u8], key: &str, expires: i64) -> Parts {
+    Parts {
+        token: URL_SAFE_NO_PAD.encode(key.as_bytes()),
+        expires,
+        sig: hex::encode(mac(secret, key, expires).finalize().into_bytes()),
+    }
+}
+
 /// The path and query of a URL that serves `key` until `expires` (Unix seconds).
 pub fn path(secret: &[u8], key: &str, expires: i64) -> String {
-    let sig = hex::encode(mac(secret, key, expires).finalize().into_bytes());
-    let token = URL_SAFE_NO_PAD.encode(key.as_bytes());
+    let Parts {
+        token,
+        expires,
+        sig,
+    } = parts(secret, key, expires);
     format!("/v1/files/{token}?expires={expires}&sig={sig}")
 }
 

@@ -42,6 +42,11 @@ pub fn routes(r: &mut Router) {
             Method::GET,
             "/v1/schools/{id}/mentorships/compliance",
             compliance,
+        )
+        .add(
+            Method::GET,
+            "/v1/schools/{id}/mentorships/compliance.csv",
+            compliance,
         );
 }
 

@@ -55,6 +55,10 @@ pub(super) struct PageView {
     sha256: String,
     image_url: String,
     thumbnail_url: String,
+    /// The parts of `image_url` and `thumbnail_url` when this server signs them (pages in
+    /// local files; null with S3, whose presigned URLs are the store's own).
+    image_file: Option<signed::Parts>,
+    thumbnail_file: Option<signed::Parts>,
     similar_pages: Vec<SimilarPage>,
     #[serde(skip)]
     keys: (String, String),
@@ -94,6 +98,8 @@ fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
         sha256: row.sha256,
         image_url: String::new(),
         thumbnail_url: String::new(),
+        image_file: None,
+        thumbnail_file: None,
         similar_pages,
         keys: (row.page_key, row.thumb_key),
     }
@@ -125,8 +131,13 @@ pub(super) fn views_of(
     Ok(views)
 }
 
-/// A URL for one blob: the store's own presigned URL (S3), or one the API signs and serves.
-async fn url(state: &AppState, req: &HttpRequest, key: &str) -> ApiResult<String> {
+/// A URL for one blob: the store's own presigned URL (S3), or one the API signs and serves,
+/// then with its parts.
+async fn url(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+) -> ApiResult<(String, Option<signed::Parts>)> {
     let ttl = state.config.url_ttl;
     if let Some(url) = state
         .store
@@ -134,12 +145,16 @@ async fn url(state: &AppState, req: &HttpRequest, key: &str) -> ApiResult<String
         .await
         .map_err(store_error)?
     {
-        return Ok(url);
+        return Ok((url, None));
     }
     let expires = chrono::Utc::now().timestamp() + ttl.as_secs() as i64;
     let path = signed::path(&state.config.jwt_secret, key, expires);
+    let parts = signed::parts(&state.config.jwt_secret, key, expires);
     let info = req.connection_info();
-    Ok(format!("{}://{}{path}", info.scheme(), info.host()))
+    Ok((
+        format!("{}://{}{path}", info.scheme(), info.host()),
+        Some(parts),
+    ))
 }
 
 /// Fills in the signed URLs of a document's pages.
@@ -149,8 +164,8 @@ pub(super) async fn sign(
     v: &mut DocumentView,
 ) -> ApiResult<()> {
     for page in v.pages_mut() {
-        page.image_url = url(state, req, &page.keys.0).await?;
-        page.thumbnail_url = url(state, req, &page.keys.1).await?;
+        (page.image_url, page.image_file) = url(state, req, &page.keys.0).await?;
+        (page.thumbnail_url, page.thumbnail_file) = url(state, req, &page.keys.1).await?;
     }
     Ok(())
 }
@@ -385,8 +400,8 @@ pub(super) async fn add_page(
             return Err(e);
         }
     };
-    page.image_url = url(state, req, &page.keys.0).await?;
-    page.thumbnail_url = url(state, req, &page.keys.1).await?;
+    (page.image_url, page.image_file) = url(state, req, &page.keys.0).await?;
+    (page.thumbnail_url, page.thumbnail_file) = url(state, req, &page.keys.1).await?;
     Ok(page)
 }
 

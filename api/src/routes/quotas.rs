@@ -51,6 +51,16 @@ pub fn routes(r: &mut Router) {
             Method::GET,
             "/v1/districts/{id}/compliance",
             district_compliance,
+        )
+        .add(
+            Method::GET,
+            "/v1/schools/{id}/compliance.csv",
+            school_compliance,
+        )
+        .add(
+            Method::GET,
+            "/v1/districts/{id}/compliance.csv",
+            district_compliance,
         );
 }
 
@@ -1217,7 +1227,12 @@ struct DistrictReportQuery {
     contact_schools: Option<bool>,
 }
 
+/// A report's `.csv` path always answers CSV (one answer type per operation, for generated
+/// clients); its plain path answers CSV for `format=csv` or an `Accept` asking for it.
 pub(super) fn wants_csv(req: &HttpRequest, format: Option<&str>) -> ApiResult<bool> {
+    if req.path().ends_with(".csv") {
+        return Ok(true);
+    }
     match format {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),

@@ -159,6 +159,10 @@ const MATRIX: &[(&str, &str)] = &[
         "o ffffff ff f h f f u",
     ),
     ("GET /v1/districts/{id}/compliance", "o ffffff ff f h o o u"),
+    (
+        "GET /v1/districts/{id}/compliance.csv",
+        "o ffffff ff f h o o u",
+    ),
     // schools (school A unless said)
     ("POST /v1/schools", "o ffffff ff f f f f u"),
     ("GET /v1/schools", "o oooooo oo o o o o u"),
@@ -203,6 +207,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o o u"),
     ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f f u"),
     ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o o u"),
+    (
+        "GET /v1/schools/{id}/compliance.csv",
+        "o ooofff ff h h o o u",
+    ),
     // a term of district 2 for school A: `term_not_found` for those who may read the report
     (
         "GET /v1/schools/{id}/compliance [term of district 2]",
@@ -214,6 +222,10 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     (
         "GET /v1/schools/{id}/mentorships/compliance",
+        "o ooofff ff h h o o u",
+    ),
+    (
+        "GET /v1/schools/{id}/mentorships/compliance.csv",
         "o ooofff ff h h o o u",
     ),
     // quotas: teacher A's progress; then teacher B's (school B)
@@ -1508,9 +1520,10 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/districts/{id}/compliance" => {
+        "GET /v1/districts/{id}/compliance" | "GET /v1/districts/{id}/compliance.csv" => {
             go(format!(
-                "/v1/districts/{district_a}/compliance?term_id={}",
+                "{}?term_id={}",
+                template.replace("{id}", district_a),
                 w.term_a
             ))
             .send()
@@ -1658,9 +1671,10 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/schools/{id}/compliance" => {
+        "GET /v1/schools/{id}/compliance" | "GET /v1/schools/{id}/compliance.csv" => {
             go(format!(
-                "/v1/schools/{school_a}/compliance?term_id={}",
+                "{}?term_id={}",
+                template.replace("{id}", school_a),
                 w.term_a
             ))
             .send()
@@ -1679,9 +1693,11 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/schools/{id}/mentorships/compliance" => {
+        "GET /v1/schools/{id}/mentorships/compliance"
+        | "GET /v1/schools/{id}/mentorships/compliance.csv" => {
             go(format!(
-                "/v1/schools/{school_a}/mentorships/compliance?term_id={}",
+                "{}?term_id={}",
+                template.replace("{id}", school_a),
                 w.term_a
             ))
             .send()

@@ -556,6 +556,45 @@ async fn signed_urls_stop_working_when_altered_or_expired() {
         .expect_problem(403, "url_expired");
 }
 
+/// A client calls `GET /v1/files/{token}?expires=&sig=` with the parts a page gives, without
+/// taking the URL apart; with S3 the URL is S3's own and there are no parts.
+#[tokio::test]
+async fn a_page_gives_the_parts_of_its_signed_urls() {
+    let app = spawn_demo_app().await;
+    let teacher = app.demo(TEACHER_A).await;
+    let doc = create_document(&app, &teacher, "lesson_plan")
+        .await
+        .expect_status(201);
+    let page = upload(
+        &app,
+        &teacher,
+        doc.str("id"),
+        &testimages::page_jpeg(4, 600, 800, 80),
+    )
+    .await
+    .expect_status(201);
+    if !uses_files() {
+        assert_eq!(page.body["image_file"], Value::Null);
+        assert_eq!(page.body["thumbnail_file"], Value::Null);
+        return;
+    }
+    for (url, parts) in [
+        ("image_url", "image_file"),
+        ("thumbnail_url", "thumbnail_file"),
+    ] {
+        let parts = &page.body[parts];
+        let (token, expires, sig) = (
+            parts["token"].as_str().unwrap(),
+            parts["expires"].as_i64().unwrap(),
+            parts["sig"].as_str().unwrap(),
+        );
+        let path = format!("/v1/files/{token}?expires={expires}&sig={sig}");
+        assert_eq!(page.str(url), format!("{}{path}", app.address));
+        let image = app.get(&path).send().await.expect_status(200);
+        assert_eq!(image.header("content-type"), Some("image/jpeg"));
+    }
+}
+
 #[tokio::test]
 async fn the_same_page_uploaded_again_is_reported() {
     let app = spawn_demo_app().await;

@@ -484,6 +484,11 @@ impl Call<'_> {
         if let Err(e) = SPEC.check_headers(self.method.as_str(), &path, status, &sent) {
             record_undeclared(e);
         }
+        if content_type.starts_with("application/problem+json") {
+            if let Err(e) = SPEC.check_code(self.method.as_str(), &path, status, &body) {
+                record_undeclared(e);
+            }
+        }
         Response {
             status,
             headers,
@@ -493,7 +498,7 @@ impl Call<'_> {
     }
 }
 
-/// Undeclared headers are collected across the run (`TINGKE_LIST_UNDECLARED=1` prints them all)
+/// Undeclared headers and problem codes are collected across the run (`TINGKE_LIST_UNDECLARED=1` prints them all)
 /// and otherwise fail the test that met them.
 fn record_undeclared(e: String) {
     if std::env::var("TINGKE_LIST_UNDECLARED").is_ok_and(|v| v == "1") {

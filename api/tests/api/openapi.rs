@@ -111,3 +111,62 @@ fn every_route_that_takes_a_body_has_a_body_limit() {
         "routes with a requestBody in openapi.yaml and rows of body::ROUTES differ"
     );
 }
+
+/// Every route's error responses name their codes (`x-problem-codes`, per operation and on the
+/// shared responses): each one a code of the catalogue, under a status the route lists, and every
+/// code of the catalogue named by some route. (That every problem answer a test receives carries
+/// a code listed for its route and status is checked on every answer: `Spec::check_code`.)
+#[test]
+fn every_route_names_the_codes_of_its_errors() {
+    let catalogue: BTreeSet<&str> = tingke_api::i18n::CODES.iter().map(|(c, _, _)| *c).collect();
+    let mut named = BTreeSet::new();
+    let mut problems = Vec::new();
+    let mut unlisted = Vec::new();
+    let mut check = |at: &str, codes: &serde_json::Value| {
+        for code in codes.as_array().into_iter().flatten() {
+            match code.as_str() {
+                Some(c) if catalogue.contains(c) => {
+                    named.insert(c.to_string());
+                }
+                _ => problems.push(format!("{at}: {code} is not a code of i18n::CODES")),
+            }
+        }
+    };
+    for (name, response) in SPEC.doc["components"]["responses"].as_object().unwrap() {
+        check(
+            &format!("components/responses/{name}"),
+            &response["x-problem-codes"],
+        );
+    }
+    for (method, path) in SPEC.operations() {
+        let op = &SPEC.doc["paths"][&path][method.to_lowercase()];
+        let Some(by_status) = op.get("x-problem-codes") else {
+            continue;
+        };
+        for (status, codes) in by_status.as_object().expect("x-problem-codes is a map") {
+            let at = format!("{method} {path} {status}");
+            // A status the route does not list: the codes under it are never answered.
+            let listed = op["responses"].get(status).is_some();
+            check(
+                &at,
+                if listed {
+                    codes
+                } else {
+                    &serde_json::Value::Null
+                },
+            );
+            if !listed {
+                unlisted.push(format!("{at}: codes for a status the route does not list"));
+            }
+        }
+    }
+    problems.extend(unlisted);
+    // The answer to an unknown path.
+    named.insert("route_not_found".into());
+    let unnamed: Vec<&&str> = catalogue.iter().filter(|c| !named.contains(**c)).collect();
+    assert!(
+        problems.is_empty() && unnamed.is_empty(),
+        "{}\ncodes no route names: {unnamed:?}",
+        problems.join("\n")
+    );
+}

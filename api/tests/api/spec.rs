@@ -15,8 +15,11 @@ pub struct Spec {
 /// `head` and `options`: the resumable (tus) upload routes.
 const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
-/// Response headers a client acts on (`check_headers`), the tus protocol's among them.
-const MEANINGFUL_HEADERS: [&str; 16] = [
+/// The server's own response headers, which a client may act on (`check_headers`), the tus
+/// protocol's among them: each one an answer carries must be declared for that route and status.
+/// (The security headers and the default `Cache-Control: no-store` that every answer carries are
+/// described once, in the spec's introduction.)
+const MEANINGFUL_HEADERS: [&str; 18] = [
     "etag",
     "idempotent-replayed",
     "content-disposition",
@@ -33,6 +36,8 @@ const MEANINGFUL_HEADERS: [&str; 16] = [
     "upload-expires",
     "upload-metadata",
     "tingke-page-id",
+    "x-request-id",
+    "content-language",
 ];
 
 impl Spec {
@@ -137,16 +142,12 @@ impl Spec {
         status: u16,
         sent: &[&str],
     ) -> Result<(), String> {
-        let Some(template) = self.template_for(path) else {
-            return Ok(());
+        let response = match self.response_for(method, path, status) {
+            Some(response) => response,
+            None => return Ok(()),
         };
-        let Some(op) = self.doc["paths"][&template].get(method.to_lowercase()) else {
-            return Ok(());
-        };
-        let Some(response) = op["responses"].get(status.to_string()) else {
-            return Ok(());
-        };
-        let declared: Vec<String> = self.resolve(response)["headers"]
+        let template = self.template_for(path).unwrap_or_else(|| path.to_string());
+        let declared: Vec<String> = response["headers"]
             .as_object()
             .map(|h| h.keys().map(|k| k.to_lowercase()).collect())
             .unwrap_or_default();
@@ -161,6 +162,74 @@ impl Spec {
                 "{method} {template} {status} sends undeclared headers {missing:?}"
             )),
         }
+    }
+
+    /// The response the spec lists for a route and status, resolved; an unknown path's 404 and
+    /// an unlisted method's 405 are the shared `NotFound` and `MethodNotAllowed`.
+    fn response_for(&self, method: &str, path: &str, status: u16) -> Option<&Value> {
+        let shared = |name: &str, shared_status: u16| {
+            (status == shared_status).then(|| &self.doc["components"]["responses"][name])
+        };
+        let Some(template) = self.template_for(path) else {
+            return shared("NotFound", 404);
+        };
+        let Some(op) = self.doc["paths"][&template].get(method.to_lowercase()) else {
+            return shared("MethodNotAllowed", 405);
+        };
+        op["responses"]
+            .get(status.to_string())
+            .map(|r| self.resolve(r))
+    }
+
+    /// The problem codes the spec lists for a route and status: the operation's
+    /// `x-problem-codes` for that status, and those of the shared response it refers to.
+    pub fn codes_for(&self, method: &str, path: &str, status: u16) -> Vec<String> {
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut codes = Vec::new();
+        if let Some(response) = self.response_for(method, path, status) {
+            codes.extend(strings(&response["x-problem-codes"]));
+        }
+        let template = self.template_for(path);
+        match template
+            .as_ref()
+            .and_then(|t| self.doc["paths"][t].get(method.to_lowercase()))
+        {
+            Some(op) => codes.extend(strings(&op["x-problem-codes"][status.to_string()])),
+            // An unknown path.
+            None if template.is_none() && status == 404 => codes.push("route_not_found".into()),
+            None => {}
+        }
+        codes
+    }
+
+    /// A problem answer must carry a code the spec lists for its route and status, so that a
+    /// client knows every code it may meet.
+    pub fn check_code(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), String> {
+        let Some(code) = body.get("code").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let listed = self.codes_for(method, path, status);
+        if listed.iter().any(|c| c == code) {
+            return Ok(());
+        }
+        let template = self.template_for(path).unwrap_or_else(|| path.to_string());
+        Err(format!(
+            "{method} {template} {status} answers code {code:?}, not among those the spec lists: {listed:?}"
+        ))
     }
 
     /// Answers every route may give that are not listed per operation (404, 405).
