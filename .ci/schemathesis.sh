@@ -40,7 +40,7 @@ login() {
 # depends on.
 for phone in 13800000001 13800000000; do
     token=$(login "$phone")
-    schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
+    PYTHONPATH=.ci SCHEMATHESIS_HOOKS=schemathesis_hooks schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
         -H "Authorization: Bearer $token" \
         --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
         --phases examples,coverage,fuzzing --max-examples 20 --seed "$ST_SEED" \
