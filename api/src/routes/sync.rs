@@ -24,6 +24,7 @@ use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use tingke_models::rules::notices::Limits as NoticeLimits;
@@ -61,24 +62,36 @@ struct SyncQuery {
     limit: Option<i64>,
 }
 
-/// Where a sync stands: the last change answered, and what the caller could see then. A cursor
-/// from before a change of roles or schools starts over with the full view.
+/// Where a sync stands: the last change answered, what the caller could see then, and the
+/// progress the phone was last given. A cursor from before a change of roles or schools starts
+/// over with the full view.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Cursor {
     seq: i64,
     scope: u64,
+    /// A fingerprint of the progress lists last answered (`None` in a cursor of before they
+    /// were fingerprinted): the last page carries `progress` only when it differs, so the page
+    /// a phone calls all day with nothing new stays a cursor and two flags.
+    progress: Option<u64>,
 }
 
 impl Cursor {
     /// Reads a cursor as `encode` writes it, and nothing else: a cursor cut short (its scope
     /// shorter than 16 digits) used to read as another scope and restart a full sync silently.
+    /// `s1` cursors (no progress fingerprint) are still read: phones hold them.
     fn parse(s: &str) -> ApiResult<Cursor> {
         let bad = || ApiError::bad_request("invalid_cursor");
-        let rest = s.strip_prefix("s1.").ok_or_else(bad)?;
-        let (seq, scope) = rest.split_once('.').ok_or_else(bad)?;
+        let hex = |part: &str| u64::from_str_radix(part, 16).map_err(|_| bad());
+        let parts: Vec<&str> = s.split('.').collect();
+        let (seq, scope, progress) = match parts.as_slice() {
+            ["s1", seq, scope] => (seq, hex(scope)?, None),
+            ["s2", seq, scope, progress] => (seq, hex(scope)?, Some(hex(progress)?)),
+            _ => return Err(bad()),
+        };
         let cursor = Cursor {
             seq: seq.parse().ok().filter(|n| *n >= 0).ok_or_else(bad)?,
-            scope: u64::from_str_radix(scope, 16).map_err(|_| bad())?,
+            scope,
+            progress,
         };
         match cursor.encode() == s {
             true => Ok(cursor),
@@ -87,8 +100,18 @@ impl Cursor {
     }
 
     fn encode(&self) -> String {
-        format!("s1.{}.{:016x}", self.seq, self.scope)
+        match self.progress {
+            None => format!("s1.{}.{:016x}", self.seq, self.scope),
+            Some(p) => format!("s2.{}.{:016x}.{p:016x}", self.seq, self.scope),
+        }
     }
+}
+
+/// A fingerprint of progress lists as answered.
+fn fingerprint(lists: &[ProgressList]) -> ApiResult<u64> {
+    let json = serde_json::to_vec(lists).map_err(ApiError::internal)?;
+    let digest = Sha256::digest(json);
+    Ok(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")))
 }
 
 /// A fingerprint of what the caller may see: admin or not, every membership with its roles, the
@@ -160,7 +183,8 @@ struct SyncView {
     events: Vec<super::events::EventView>,
     open_weeks: Vec<super::events::OpenWeekView>,
     deleted: Vec<Tombstone>,
-    /// The caller's own quota progress in each current term, on the last page.
+    /// The caller's own quota progress in each current term, on the last page when it differs
+    /// from what the cursor's page last brought.
     progress: Vec<ProgressList>,
 }
 
@@ -198,7 +222,32 @@ async fn sync(
     for d in &mut view.documents {
         super::pages::sign(&state, &req, d).await?;
     }
-    Ok(HttpResponse::Ok().json(view))
+    let mut answer = serde_json::to_value(view).map_err(ApiError::internal)?;
+    lean(&mut answer);
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Leaves out of a sync answer what the phone reads the same when it is missing: a field whose
+/// value is null, at any depth, and a list of the page with nothing in it. A cursor page with
+/// nothing new is then its cursor and flags, and each synced item loses the nulls of what has
+/// not happened yet (no reply, no event, not acknowledged); the bytes are in figure 7 of
+/// `BENCHMARKS.md`. Other routes answer their nulls: the console reads them.
+fn lean(answer: &mut Value) {
+    if let Value::Object(page) = answer {
+        page.retain(|_, v| !matches!(v, Value::Array(items) if items.is_empty()));
+    }
+    drop_nulls(answer);
+}
+
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|_, v| !v.is_null());
+            fields.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// One page of changes after `from` (everything when `None`).
@@ -216,8 +265,13 @@ fn page(
     let has_more = changes.len() as i64 > limit;
     changes.truncate(limit as usize);
     let seq = changes.last().and_then(|c| c.seq).unwrap_or(after);
+    let given = from.and_then(|c| c.progress);
+    let mut cursor = Cursor {
+        seq,
+        scope,
+        progress: given,
+    };
     let mut view = SyncView {
-        cursor: Cursor { seq, scope }.encode(),
         has_more,
         full: from.is_none(),
         ..SyncView::default()
@@ -242,8 +296,13 @@ fn page(
         false => view.deleted.extend(gone),
     }
     if !has_more {
-        view.progress = progress(conn, reference, caller)?;
+        let lists = progress(conn, reference, caller)?;
+        cursor.progress = Some(fingerprint(&lists)?);
+        if cursor.progress != given {
+            view.progress = lists;
+        }
     }
+    view.cursor = cursor.encode();
     Ok(view)
 }
 

@@ -295,10 +295,10 @@ async fn phones_sync_the_calendar_and_only_their_schools_days_off() {
     assert_eq!(came.len(), 1, "{}", next.text);
     assert_eq!(came[0]["id"], day_off);
     let theirs = sync(&app, &elsewhere, Some(other_first.str("cursor"))).await;
-    assert!(theirs.body["calendar_entries"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        theirs.body.get("calendar_entries").is_none(),
+        "lean: no list"
+    );
 
     app.put(&format!("/v1/schools/{school}/calendar"))
         .token(&principal.token)

@@ -508,7 +508,7 @@ async fn phones_sync_events_and_a_cancelled_one_goes_away() {
         .send()
         .await
         .expect_status(200);
-    assert!(theirs.body["events"].as_array().unwrap().is_empty());
+    assert!(theirs.body.get("events").is_none(), "lean: no list");
 }
 
 #[tokio::test]

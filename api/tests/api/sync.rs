@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use crate::observations::{create, lesson, submit};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// Everything a caller gets by syncing from `since` until `has_more` is false, a page of at most
 /// `limit` at a time; answers the merged pages and the final cursor.
@@ -33,12 +33,12 @@ pub async fn sync_all(app: &TestApp, by: &Session, since: Option<&str>, limit: u
         since = Some(body["cursor"].as_str().unwrap().to_string());
         if !body["has_more"].as_bool().unwrap() {
             synced.cursor = since.unwrap();
-            synced.progress = body["progress"].clone();
+            // A lean answer leaves an empty list out: the app reads it as empty.
+            synced.progress = body.get("progress").cloned().unwrap_or(json!([]));
             return synced;
         }
-        assert_eq!(
-            body["progress"],
-            serde_json::json!([]),
+        assert!(
+            body.get("progress").is_none(),
             "progress only on the last page"
         );
     }
@@ -247,6 +247,11 @@ async fn a_broken_cursor_or_limit_is_refused() {
         "s1.5.zz",
         "s1.5",
         "s1.99999999999999999999.0",
+        // The progress fingerprint comes only in `s2` cursors, and whole.
+        "s1.5.0000000000000000.0000000000000000",
+        "s2.5.0000000000000000",
+        "s2.5.0000000000000000.zz",
+        "s2.5.0000000000000000.0000000000000000.0",
     ] {
         app.get(&format!("/v1/sync?since={since}"))
             .token(&teacher.token)
@@ -271,7 +276,7 @@ async fn a_broken_cursor_or_limit_is_refused() {
             .await
             .expect_problem(400, "invalid_cursor");
     }
-    let leading_zero = cursor.replacen("s1.", "s1.0", 1);
+    let leading_zero = cursor.replacen('.', ".0", 1);
     app.get(&format!("/v1/sync?since={leading_zero}"))
         .token(&teacher.token)
         .send()
@@ -288,6 +293,89 @@ async fn a_broken_cursor_or_limit_is_refused() {
         .send()
         .await
         .expect_problem(401, "missing_token");
+}
+
+/// Sync answers are lean (issue 25): no nulls, no empty lists, and the caller's progress only
+/// when it changed since the cursor's sync; the single reads keep their nulls.
+#[tokio::test]
+async fn a_sync_answer_leaves_out_nulls_empty_lists_and_progress_the_phone_has() {
+    let app = spawn_demo_app().await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let teacher = app.demo(TEACHER_A).await;
+    let first = app
+        .get("/v1/sync?limit=500")
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(first.body["has_more"], false);
+    assert_no_nulls(&first.body, "");
+    let page = first.body.as_object().unwrap();
+    assert!(page.values().all(|v| v != &json!([])), "{page:?}");
+    assert!(page["progress"].as_array().is_some_and(|p| !p.is_empty()));
+    // An observation with no reply yet leaves `teacher_reply` out; its single read answers null.
+    let synced = page["observations"].as_array().unwrap();
+    let unreplied = synced.iter().find(|o| o.get("teacher_reply").is_none());
+    let id = unreplied.expect("a synced observation without a reply")["id"]
+        .as_str()
+        .unwrap();
+    let single = app
+        .get(&format!("/v1/observations/{id}"))
+        .token(&teacher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(single.body.get("teacher_reply"), Some(&Value::Null));
+
+    // Nothing new: the page is its cursor and two flags, progress included (the phone has it).
+    let cursor = first.str("cursor").to_string();
+    let quiet = sync_page(&app, &teacher, &cursor).await;
+    let mut keys: Vec<&String> = quiet.body.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["cursor", "full", "has_more"], "{}", quiet.body);
+    assert_eq!(quiet.str("cursor"), cursor);
+
+    // The teacher observes a lesson: their progress changes and comes once.
+    let lesson = lesson(&principal.school_id(), principal.id(), 2, 45);
+    let made = create(&app, &teacher, &lesson).await.expect_status(201);
+    submit(&app, &teacher, made.str("id"))
+        .await
+        .expect_status(200);
+    let changed = sync_page(&app, &teacher, &cursor).await;
+    assert_eq!(changed.body["observations"][0]["id"], made.body["id"]);
+    assert_ne!(changed.body["progress"], first.body["progress"]);
+    let after = sync_page(&app, &teacher, changed.str("cursor")).await;
+    assert!(after.body.get("progress").is_none(), "{}", after.body);
+
+    // A cursor of before fingerprints (`s1`, what phones hold) is still read: progress comes.
+    let (seq_and_scope, _) = cursor[3..].rsplit_once('.').unwrap();
+    let old = sync_page(&app, &teacher, &format!("s1.{seq_and_scope}")).await;
+    assert!(old.body["progress"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
+    assert!(old.str("cursor").starts_with("s2."));
+}
+
+async fn sync_page(app: &TestApp, by: &Session, since: &str) -> Response {
+    app.get(&format!("/v1/sync?since={since}"))
+        .token(&by.token)
+        .send()
+        .await
+        .expect_status(200)
+}
+
+fn assert_no_nulls(value: &Value, at: &str) {
+    match value {
+        Value::Null => panic!("{at}: null in a sync answer"),
+        Value::Object(fields) => fields
+            .iter()
+            .for_each(|(k, v)| assert_no_nulls(v, &format!("{at}/{k}"))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| assert_no_nulls(v, &format!("{at}/{i}"))),
+        _ => {}
+    }
 }
 
 #[tokio::test]
