@@ -14,4 +14,4 @@ TINGKE_TEST_DATABASE_URL="$PG_URL" \
 echo "-- load: ${TINGKE_LOAD_PHONES:=100} phones for ${TINGKE_LOAD_SECONDS:=20} s"
 TINGKE_TEST_DATABASE_URL="$PG_URL" TINGKE_TEST_STORAGE=s3 \
     TINGKE_LOAD_PHONES="$TINGKE_LOAD_PHONES" TINGKE_LOAD_SECONDS="$TINGKE_LOAD_SECONDS" \
-    cargo test --test api load -- --ignored --nocapture
+    cargo test --test api load::hundreds_of_phones -- --ignored --nocapture

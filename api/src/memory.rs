@@ -40,7 +40,11 @@ struct Entries<K, V> {
 }
 
 struct Entry<V> {
-    read_at: Instant,
+    /// When it was read plus a keeping time drawn between half the keeping time and all of it:
+    /// values read together (a burst of phones at the same minute, every person after a drop)
+    /// would otherwise expire together and be read again together, every keeping time, as a
+    /// burst that the requests behind it wait for (the p99 of figure 3).
+    expires_at: Instant,
     value: Arc<V>,
 }
 
@@ -70,7 +74,7 @@ impl<K: Eq + Hash, V> Kept<K, V> {
         }
         let kept = self.lock();
         let entry = kept.by_key.get(key)?;
-        (entry.read_at.elapsed() < self.keep && valid(&entry.value)).then(|| entry.value.clone())
+        (Instant::now() < entry.expires_at && valid(&entry.value)).then(|| entry.value.clone())
     }
 
     /// The value kept for `key` (as [`Kept::fresh`]), or what `load` reads, kept unless
@@ -93,12 +97,12 @@ impl<K: Eq + Hash, V> Kept<K, V> {
         let mut kept = self.lock();
         if kept.generation == generation && self.on() {
             if kept.by_key.len() > SWEEP_ABOVE && kept.swept_at.elapsed() > self.keep {
-                let keep = self.keep;
-                kept.by_key.retain(|_, e| e.read_at.elapsed() < keep);
-                kept.swept_at = Instant::now();
+                let now = Instant::now();
+                kept.by_key.retain(|_, e| now < e.expires_at);
+                kept.swept_at = now;
             }
             let entry = Entry {
-                read_at,
+                expires_at: read_at + self.keep.mul_f64(rand::random_range(0.5..=1.0)),
                 value: value.clone(),
             };
             kept.by_key.insert(key, entry);
@@ -138,24 +142,37 @@ impl<K: Eq + Hash, V> Kept<K, V> {
 /// trigger on the change log and the quota rules, migration 000061).
 pub const COUNTS_CHANGED: &str = "counts";
 
-/// A person's quota progress in a term (`GET /v1/quotas/progress`), as answered in JSON, by
-/// person, term and the day it was computed on (the pace of a week depends on today).
-pub struct KeptProgress(Kept<(String, String, NaiveDate), Bytes>);
+/// A person's quota progress in a term (`GET /v1/quotas/progress`), as answered in JSON, with
+/// the term's district, by person, term and the day it was computed on (the pace of a week
+/// depends on today).
+pub struct KeptProgress(Kept<ProgressKey, (String, Bytes)>);
+
+type ProgressKey = (String, String, NaiveDate);
 
 impl KeptProgress {
     pub fn new(keep: Duration, hearing: bool) -> KeptProgress {
         KeptProgress(Kept::new(keep, hearing))
     }
 
-    /// The progress answered for `person` in `term` today, or what `count` answers.
+    /// The progress answered for `person` in `term` today, or what `count` answers; `district`
+    /// is the term's.
     pub fn get_or_count<E>(
         &self,
         (person, term, today): (&str, &str, NaiveDate),
+        district: &str,
         count: impl FnOnce() -> Result<Bytes, E>,
     ) -> Result<Bytes, E> {
         let key = (person.to_string(), term.to_string(), today);
-        let kept = self.0.get_or_load(key, |_| true, count)?;
-        Ok(Bytes::clone(&kept))
+        let load = || Ok((district.to_string(), count()?));
+        let kept = self.0.get_or_load(key, |_| true, load)?;
+        Ok(Bytes::clone(&kept.1))
+    }
+
+    /// The progress kept for `person` in `term` today, with the term's district.
+    pub fn fresh(&self, (person, term, today): (&str, &str, NaiveDate)) -> Option<(String, Bytes)> {
+        let key = (person.to_string(), term.to_string(), today);
+        let kept = self.0.fresh(&key, |_| true)?;
+        Some((kept.0.clone(), Bytes::clone(&kept.1)))
     }
 
     /// Drops every progress kept: after any write on this instance. Which people a write

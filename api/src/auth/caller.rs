@@ -85,8 +85,9 @@ impl std::fmt::Debug for Verified {
 }
 
 impl Verified {
-    /// The caller if one was read for this session within the keeping time.
-    fn fresh(&self) -> Option<Caller> {
+    /// The caller if one was read for this session within the keeping time (whether they
+    /// still hold a one-time password is the user's to check).
+    pub fn fresh(&self) -> Option<Caller> {
         self.callers.fresh(&self.claims.sid, &self.claims.sub)
     }
 }

@@ -310,3 +310,62 @@ async fn another_instance_counts_a_write_made_on_the_first_once_it_hears_of_it()
     })
     .await;
 }
+
+/// A person's own progress in a named term, read with their session and the progress both kept,
+/// is answered from memory alone (`quotas::own_progress_kept`): the same bytes as counted, and
+/// still a write counted at once and a logout refused at once.
+#[tokio::test]
+async fn own_progress_from_memory_counts_a_write_and_refuses_a_logout_at_once() {
+    let app = spawn_demo_app_with(|c| {
+        c.progress_cache = KEEP;
+        c.session_cache = KEEP;
+    })
+    .await;
+    let principal = app.demo(PRINCIPAL_A).await;
+    let counted = app
+        .get("/v1/quotas/progress")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(200);
+    let path = format!("/v1/quotas/progress?term_id={}", counted.str("term_id"));
+    let read = || async {
+        app.get(&path)
+            .token(&principal.token)
+            .send()
+            .await
+            .expect_status(200)
+    };
+    let kept = read().await;
+    assert_eq!(
+        kept.text, counted.text,
+        "the kept answer is the counted one"
+    );
+    let done = |res: &Response| -> i64 {
+        let items = res.items();
+        let item = items
+            .iter()
+            .find(|i| i["role"] == "principal" && i["activity"] == "observations");
+        item.expect("an observations rule")["done"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = done(&kept);
+    observe_one(&app, &principal, 3).await;
+    assert_eq!(
+        done(&read().await),
+        before + 1,
+        "a write is counted at once"
+    );
+    assert_eq!(done(&read().await), before + 1);
+    app.post("/v1/auth/logout")
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_status(204);
+    app.get(&path)
+        .token(&principal.token)
+        .send()
+        .await
+        .expect_problem(401, "token_revoked");
+}
