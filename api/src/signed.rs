@@ -43,14 +43,21 @@ pub fn parts(secret: &[u8], key: &str, expires: i64) -> Parts {
     }
 }
 
+impl Parts {
+    /// The path and query of the URL these parts make.
+    pub fn path(&self) -> String {
+        let Parts {
+            token,
+            expires,
+            sig,
+        } = self;
+        format!("/v1/files/{token}?expires={expires}&sig={sig}")
+    }
+}
+
 /// The path and query of a URL that serves `key` until `expires` (Unix seconds).
 pub fn path(secret: &[u8], key: &str, expires: i64) -> String {
-    let Parts {
-        token,
-        expires,
-        sig,
-    } = parts(secret, key, expires);
-    format!("/v1/files/{token}?expires={expires}&sig={sig}")
+    parts(secret, key, expires).path()
 }
 
 /// The blob key a URL names, when its signature is good and it has not expired.

@@ -148,11 +148,11 @@ async fn url(
         return Ok((url, None));
     }
     let expires = chrono::Utc::now().timestamp() + ttl.as_secs() as i64;
-    let path = signed::path(&state.config.jwt_secret, key, expires);
+    // One signature for both the URL and its parts.
     let parts = signed::parts(&state.config.jwt_secret, key, expires);
     let info = req.connection_info();
     Ok((
-        format!("{}://{}{path}", info.scheme(), info.host()),
+        format!("{}://{}{}", info.scheme(), info.host(), parts.path()),
         Some(parts),
     ))
 }

@@ -169,10 +169,25 @@ impl Phone<'_> {
 
     /// A leader's round: a draft made offline, submitted, progress and sync checked.
     async fn observe(&self, world: &World, n: i64, cursor: &mut Option<String>) {
-        let (school, teacher) = (&world.school, &world.teacher_id);
-        let body = lesson(school, teacher, 2 + n % 4000, 40);
+        let body = lesson(&world.school, &world.teacher_id, 2 + n % 4000, 40);
+        self.record_observation("other", &body).await;
+        let path = format!("/v1/quotas/progress?term_id={}", world.term_id);
+        let progress = self.request(reqwest::Method::GET, &path);
+        self.tally.send(progress, &[200]).await;
+        *cursor = self.sync(cursor.take()).await;
+    }
+
+    /// A teacher's round: a lesson plan with one photographed page, then a sync.
+    async fn photograph(&self, school: &str, photo: &[u8], cursor: &mut Option<String>) {
+        self.photograph_page("other", school, photo).await;
+        *cursor = self.sync(cursor.take()).await;
+    }
+
+    /// A lesson observed, recorded as a draft with its client id and submitted with an
+    /// `Idempotency-Key`; its latencies kept under `kind`.
+    async fn record_observation(&self, kind: &'static str, body: &Value) {
         let post = self.request(reqwest::Method::POST, "/v1/observations");
-        let Some(created) = self.tally.send(post.json(&body), &[201]).await else {
+        let Some(created) = self.tally.send_as(kind, post.json(body), &[201]).await else {
             return;
         };
         let id = created["id"].as_str().unwrap_or_default().to_string();
@@ -183,18 +198,14 @@ impl Phone<'_> {
                 &format!("/v1/observations/{id}/submit"),
             )
             .header("idempotency-key", uuid::Uuid::new_v4().to_string());
-        self.tally.send(submit, &[200]).await;
-        let path = format!("/v1/quotas/progress?term_id={}", world.term_id);
-        let progress = self.request(reqwest::Method::GET, &path);
-        self.tally.send(progress, &[200]).await;
-        *cursor = self.sync(cursor.take()).await;
+        self.tally.send_as(kind, submit, &[200]).await;
     }
 
-    /// A teacher's round: a lesson plan with one photographed page, then a sync.
-    async fn photograph(&self, school: &str, photo: &[u8], cursor: &mut Option<String>) {
+    /// A lesson plan with one photographed page; its latencies kept under `kind`.
+    async fn photograph_page(&self, kind: &'static str, school: &str, photo: &[u8]) {
         let post = self.request(reqwest::Method::POST, "/v1/documents");
         let body = new_document(school, "lesson_plan");
-        let Some(doc) = self.tally.send(post.json(&body), &[201]).await else {
+        let Some(doc) = self.tally.send_as(kind, post.json(&body), &[201]).await else {
             return;
         };
         let id = doc["id"].as_str().unwrap_or_default().to_string();
@@ -205,11 +216,10 @@ impl Phone<'_> {
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
             .header("content-type", content_type)
             .body(body);
-        if let Some(page) = self.tally.send(upload, &[201]).await {
+        if let Some(page) = self.tally.send_as(kind, upload, &[201]).await {
             let page = page["id"].as_str().unwrap_or_default().to_string();
             self.tally.pages.lock().unwrap().push(page);
         }
-        *cursor = self.sync(cursor.take()).await;
     }
 }
 
@@ -445,7 +455,12 @@ impl Phone<'_> {
     /// One tap of a person at 8 a.m.: mostly the next sync and their progress; a leader
     /// sometimes records a lesson observed or looks at the school's latest observations, a
     /// teacher sometimes photographs a page of a plan.
-    async fn morning_tap(&self, me: &Person, colleagues: &[&Person], term: &str, n: u64) {
+    async fn morning_tap(
+        &self,
+        (me, colleagues): (&Person, &[&Person]),
+        (term, photo): (&str, &[u8]),
+        n: u64,
+    ) {
         let progress = format!("/v1/quotas/progress?term_id={term}");
         match (me.leader, n % 20) {
             (_, 0..=9) => {
@@ -466,22 +481,7 @@ impl Phone<'_> {
             (true, 15..=17) => {
                 let teacher = colleagues[n as usize % colleagues.len()];
                 let body = lesson(&me.school, &teacher.id, 2 + (n % 3000) as i64, 40);
-                let post = self.request(reqwest::Method::POST, "/v1/observations");
-                if let Some(made) = self
-                    .tally
-                    .send_as("observe", post.json(&body), &[201])
-                    .await
-                {
-                    let id = made["id"].as_str().unwrap_or_default().to_string();
-                    self.tally.observations.lock().unwrap().push(id.clone());
-                    let submit = self
-                        .request(
-                            reqwest::Method::POST,
-                            &format!("/v1/observations/{id}/submit"),
-                        )
-                        .header("idempotency-key", uuid::Uuid::new_v4().to_string());
-                    self.tally.send_as("observe", submit, &[200]).await;
-                }
+                self.record_observation("observe", &body).await;
             }
             (true, _) => {
                 let teacher = colleagues[n as usize % colleagues.len()];
@@ -498,33 +498,7 @@ impl Phone<'_> {
                 let get = self.request(reqwest::Method::GET, "/v1/observations?limit=20");
                 self.tally.send_as("teacher reads", get, &[200]).await;
             }
-            (false, _) => self.photograph_page(&me.school).await,
-        }
-    }
-
-    /// A plan with one page photographed by a cheap camera.
-    async fn photograph_page(&self, school: &str) {
-        let post = self.request(reqwest::Method::POST, "/v1/documents");
-        let body = new_document(school, "lesson_plan");
-        let Some(doc) = self
-            .tally
-            .send_as("photograph", post.json(&body), &[201])
-            .await
-        else {
-            return;
-        };
-        let id = doc["id"].as_str().unwrap_or_default().to_string();
-        self.tally.documents.lock().unwrap().push(id.clone());
-        let photo = testimages::page_jpeg(id.len() as u64, 900, 1200, 85);
-        let (body, content_type) = multipart(&[("file", Some("page.jpg"), &photo)]);
-        let upload = self
-            .request(reqwest::Method::POST, &format!("/v1/documents/{id}/pages"))
-            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-            .header("content-type", content_type)
-            .body(body);
-        if let Some(page) = self.tally.send_as("photograph", upload, &[201]).await {
-            let page = page["id"].as_str().unwrap_or_default().to_string();
-            self.tally.pages.lock().unwrap().push(page);
+            (false, _) => self.photograph_page("photograph", &me.school, photo).await,
         }
     }
 }
@@ -590,6 +564,8 @@ async fn a_real_districts_morning() {
         .build()
         .unwrap();
     let everyone = log_everyone_in(&client, &address, people).await;
+    // A cheap camera's page, the same for every phone.
+    let photo = testimages::page_jpeg(36, 900, 1200, 85);
     let tally = Tally::default();
     let phones: Vec<Phone> = everyone
         .iter()
@@ -630,14 +606,14 @@ async fn a_real_districts_morning() {
                 .iter()
                 .filter(|p| p.school == me.school && !p.leader)
                 .collect();
-            let term = &term;
+            let (term, photo) = (&term, &photo);
             async move {
                 let mut n = i as u64 * 7;
                 while Instant::now() < deadline {
                     n += 1;
                     let spread = n.wrapping_mul(2_654_435_761) % (pause_ms + 1);
                     tokio::time::sleep(Duration::from_millis(pause_ms / 2 + spread)).await;
-                    phone.morning_tap(me, &colleagues, term, n).await;
+                    phone.morning_tap((me, &colleagues), (term, photo), n).await;
                 }
             }
         });
