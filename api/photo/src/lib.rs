@@ -11,7 +11,9 @@
 //! Everything here is CPU-bound and blocking: callers run it off the reactor with bounded
 //! concurrency.
 
+pub mod corpus;
 mod heic;
+pub mod likeness;
 pub mod phash;
 mod pipeline;
 pub mod testimages;
@@ -98,6 +100,9 @@ pub struct Processed {
     /// (see [`phash::SIMILAR_MAX_DISTANCE`]); a new photo of the same sheet, framed differently,
     /// is usually beyond it.
     pub phash: u64,
+    /// The page's keypoints, to find it photographed again however it was framed (see
+    /// [`likeness`]).
+    pub print: likeness::Print,
     /// The sniffed format of the upload.
     pub format: Format,
 }

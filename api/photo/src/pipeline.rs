@@ -7,7 +7,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, RgbImage, RgbaImage};
 use sha2::{Digest, Sha256};
 
-use super::{heic, phash, Format, Limits, PhotoError, Processed};
+use super::{heic, likeness, phash, Format, Limits, PhotoError, Processed};
 
 /// The widest pixel among the accepted formats (16-bit RGBA PNG), to turn the pixel cap into a
 /// byte cap for the decoders' own allocations.
@@ -85,6 +85,7 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
     page.apply_orientation(orientation);
     let page_jpeg = encode_jpeg(&page, limits.jpeg_quality)?;
     let (width, height) = (page.width(), page.height());
+    let print = likeness::Print::of(&page);
     // From the page rather than the original: a source a few times smaller, decoded only once.
     let thumb = shrink(page, limits.thumb_long_edge)?;
     Ok(Processed {
@@ -95,6 +96,7 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
         original_sha256: hex::encode(Sha256::digest(bytes)),
         // The thumbnail is the page, small: the hash shrinks to 32×32 anyway.
         phash: phash::phash(&thumb),
+        print,
         format,
     })
 }
