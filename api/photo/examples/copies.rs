@@ -134,6 +134,11 @@ struct Tally {
 }
 
 impl Tally {
+    fn add(&mut self, found: bool) {
+        self.found += usize::from(found);
+        self.tried += 1;
+    }
+
     fn rate(&self) -> f64 {
         self.found as f64 / self.tried.max(1) as f64 * 100.0
     }
@@ -153,14 +158,12 @@ fn report(title: &str, sheets: &[Sheet], threads: usize) {
     let mut all_pairs = Tally::default();
     for sheet in sheets {
         for (changes, print) in &sheet.retakes {
-            let found = same_page(print, &sheet.original).is_some() as usize;
+            let found = same_page(print, &sheet.original).is_some();
             if changes.len() == 1 {
-                let t = singles.entry(changes[0]).or_default();
-                (t.found, t.tried) = (t.found + found, t.tried + 1);
+                singles.entry(changes[0]).or_default().add(found);
             } else {
-                let t = pairs.entry(name(changes)).or_default();
-                (t.found, t.tried) = (t.found + found, t.tried + 1);
-                (all_pairs.found, all_pairs.tried) = (all_pairs.found + found, all_pairs.tried + 1);
+                pairs.entry(name(changes)).or_default().add(found);
+                all_pairs.add(found);
             }
         }
     }

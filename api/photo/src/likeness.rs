@@ -136,15 +136,7 @@ pub struct Likeness {
 
 /// Whether `a` and `b` are prints of the same page, and how strongly.
 pub fn same_page(a: &Print, b: &Print) -> Option<Likeness> {
-    same_page_without(a, b, &[])
-}
-
-/// [`same_page`] with some keypoints of `a` left out (those of a printed form many pages share).
-pub fn same_page_without(a: &Print, b: &Print, left_out: &[usize]) -> Option<Likeness> {
-    let pairs: Vec<(usize, usize)> = matches(a, b)
-        .into_iter()
-        .filter(|(i, _)| !left_out.contains(i))
-        .collect();
+    let pairs = matches(a, b);
     if pairs.len() < MIN_INLIERS {
         return None;
     }
@@ -256,16 +248,14 @@ impl Frame {
 
 /// Whether (x, y) is inside the convex quadrilateral `quad` (either winding).
 fn inside(quad: &[(f32, f32); 4], x: f32, y: f32) -> bool {
-    let sides: Vec<f32> = (0..4)
-        .map(|k| {
-            let (a, b) = (quad[k], quad[(k + 1) % 4]);
-            (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0)
-        })
-        .collect();
+    let sides: [f32; 4] = std::array::from_fn(|k| {
+        let (a, b) = (quad[k], quad[(k + 1) % 4]);
+        (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0)
+    });
     sides.iter().all(|&s| s >= 0.0) || sides.iter().all(|&s| s <= 0.0)
 }
 
-pub fn hamming(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+fn hamming(a: &[u64; 4], b: &[u64; 4]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
@@ -435,40 +425,18 @@ fn working_gray(image: &DynamicImage) -> GrayImage {
         ((h * scale).round() as u32).max(1),
     );
     // Shrunk in colour first (fast_image_resize's SIMD), made gray small.
-    let mut target = Image::new(width, height, image.pixel_type_or_rgb());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     let source = match image {
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => {
             std::borrow::Cow::Borrowed(image)
         }
         other => std::borrow::Cow::Owned(DynamicImage::ImageRgb8(other.to_rgb8())),
     };
+    let mut small = DynamicImage::new(width, height, source.color());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     Resizer::new()
-        .resize(source.as_ref(), &mut target, &options)
+        .resize(source.as_ref(), &mut small, &options)
         .expect("gray or RGB to the same is supported");
-    let small = match target.pixel_type() {
-        PixelType::U8 => DynamicImage::ImageLuma8(
-            GrayImage::from_raw(width, height, target.into_vec()).expect("one byte per pixel"),
-        ),
-        _ => DynamicImage::ImageRgb8(
-            image::RgbImage::from_raw(width, height, target.into_vec()).expect("three bytes"),
-        ),
-    };
     small.into_luma8()
-}
-
-/// The fast_image_resize pixel type of an 8-bit gray or RGB image (others become RGB).
-trait PixelTypeOf {
-    fn pixel_type_or_rgb(&self) -> PixelType;
-}
-
-impl PixelTypeOf for DynamicImage {
-    fn pixel_type_or_rgb(&self) -> PixelType {
-        match self {
-            DynamicImage::ImageLuma8(_) => PixelType::U8,
-            _ => PixelType::U8x3,
-        }
-    }
 }
 
 fn resize(gray: &GrayImage, width: u32, height: u32) -> GrayImage {
