@@ -47,6 +47,10 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         min_age_minutes: u64,
     },
+    /// Take the print of every page that has none (pages uploaded before the index of copied
+    /// pages existed) from its stored photo, and find the same pages among the district's.
+    /// Safe to run again, and while the server runs.
+    RebuildPrints,
     /// Import a district's workbook (.xlsx, or a .csv of people): prints the preview (what is
     /// created, changed, missing, and every problem); with --commit applies it, all or nothing,
     /// and writes the login sheet of the new people.
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             dry_run,
             min_age_minutes,
         } => gc_blobs(config, dry_run, min_age_minutes),
+        Command::RebuildPrints => rebuild_prints(config),
         Command::Import {
             file,
             district,
@@ -330,6 +335,25 @@ fn gc_blobs(
         "{} resumable uploads past their expiry{}",
         report.expired_uploads,
         if dry_run { "" } else { " removed" }
+    );
+    Ok(())
+}
+
+fn rebuild_prints(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = open_database(&config)?;
+    let runtime = actix_web::rt::System::new();
+    let done = runtime.block_on(async move {
+        let store = crate::storage::open(&config.storage).await?;
+        crate::prints::rebuild(&db, store.as_ref(), &config.photo_limits).await
+    })?;
+    for page in &done.unreadable {
+        println!("unreadable {page}");
+    }
+    println!(
+        "{} pages printed, {} matches found, {} pages without a readable photo",
+        done.pages,
+        done.matches,
+        done.unreadable.len()
     );
     Ok(())
 }

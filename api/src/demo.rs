@@ -900,7 +900,7 @@ pub async fn seed_documents(
         documents::insert(&mut conn, doc)?;
         for (i, seed) in seeds.iter().enumerate() {
             let page = demo_page(store, doc, *seed, i as i32 + 1).await?;
-            documents::insert_page(&mut conn, &page)?;
+            keep_page(&mut conn, doc, page)?;
         }
     }
     let mut plan = plan;
@@ -970,7 +970,7 @@ async fn seed_group_sheet(
     sheet.signed_off_by = Some(principal.to_string());
     documents::insert(conn, &sheet)?;
     let page = demo_page(store, &sheet, 24, 1).await?;
-    documents::insert_page(conn, &page)?;
+    keep_page(conn, &sheet, page)?;
     Ok(())
 }
 
@@ -1005,13 +1005,25 @@ fn demo_document(
     }
 }
 
+/// A demo page and its print into the database and the district's index of prints.
+fn keep_page(
+    conn: &mut DbConn,
+    doc: &documents::Document,
+    (page, print): (documents::PageRow, crate::photo::likeness::Print),
+) -> Result<(), SeedError> {
+    documents::insert_page(conn, &page)?;
+    let found = crate::prints::find(conn, &doc.district_id, &print)?;
+    crate::prints::keep(conn, &page.id, &doc.district_id, &found)?;
+    Ok(())
+}
+
 /// A generated handwritten page, through the real pipeline, into the store.
 async fn demo_page(
     store: &dyn crate::storage::BlobStore,
     doc: &documents::Document,
     seed: u64,
     position: i32,
-) -> Result<documents::PageRow, SeedError> {
+) -> Result<(documents::PageRow, crate::photo::likeness::Print), SeedError> {
     let photo = crate::photo::testimages::page_jpeg(seed, 1200, 1600, 85);
     let processed = crate::photo::process(&photo, &crate::photo::Limits::default())
         .map_err(|e| SeedError::Missing(e.to_string()))?;
@@ -1024,7 +1036,7 @@ async fn demo_page(
     store
         .put(&thumb_key, processed.thumb_jpeg, "image/jpeg")
         .await?;
-    Ok(documents::PageRow {
+    let row = documents::PageRow {
         id,
         document_id: doc.id.clone(),
         school_id: doc.school_id.clone(),
@@ -1038,7 +1050,8 @@ async fn demo_page(
         page_key,
         thumb_key,
         created_at: tingke_models::now(),
-    })
+    };
+    Ok((row, processed.print))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod import;
 pub mod memory;
+pub mod prints;
 pub mod reference;
 pub mod routes;
 pub mod school_year;

@@ -253,7 +253,9 @@ pub fn insert_page(conn: &mut DbConn, p: &PageRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Deletes a page and takes it out of the index of prints.
 pub fn delete_page(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    crate::copies::forget(conn, id)?;
     diesel::delete(pages::table.filter(pages::id.eq(id)))
         .execute(conn)
         .map(|_| ())

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bulk;
 pub mod calendar;
 pub mod checks;
+pub mod copies;
 pub mod db;
 pub mod districts;
 pub mod documents;

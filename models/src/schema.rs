@@ -127,7 +127,40 @@ diesel::joinable!(observation_corrections -> observations (observation_id));
 diesel::joinable!(mentorship_terms -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
+diesel::table! {
+    page_prints (page_id) {
+        page_id -> Text,
+        district_id -> Text,
+        print -> Binary,
+    }
+}
+
+diesel::table! {
+    page_marks (mark, page_id) {
+        mark -> BigInt,
+        page_id -> Text,
+    }
+}
+
+diesel::table! {
+    mark_counts (mark) {
+        mark -> BigInt,
+        pages -> Integer,
+    }
+}
+
+diesel::table! {
+    page_matches (page_id, other_page_id) {
+        page_id -> Text,
+        other_page_id -> Text,
+        district_id -> Text,
+        inliers -> Integer,
+        found_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(pages -> documents (document_id));
+diesel::joinable!(page_prints -> pages (page_id));
 diesel::joinable!(reviews -> documents (document_id));
 diesel::joinable!(group_members -> school_groups (group_id));
 diesel::joinable!(group_meetings -> school_groups (group_id));
@@ -155,6 +188,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentorship_evaluations,
     documents,
     pages,
+    page_prints,
+    page_marks,
+    mark_counts,
+    page_matches,
     reviews,
     idempotency_keys,
     sync_log,

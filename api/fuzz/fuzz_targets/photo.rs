@@ -36,6 +36,13 @@ fn check_outputs(done: &tingke_photo::Processed, limits: &Limits) {
         // No APP1 (EXIF, XMP) segment: a phone photo's GPS position must not survive.
         assert!(!header_markers(jpeg).contains(&0xE1), "metadata kept");
     }
+    // The print kept in the district's index reads back as it was written, and gives keys and
+    // a comparison with itself without a panic.
+    let bytes = done.print.to_bytes();
+    let again = tingke_photo::likeness::Print::from_bytes(&bytes).expect("its own bytes");
+    assert_eq!(again.points.len(), done.print.points.len());
+    assert_eq!(again.keys(), done.print.keys());
+    tingke_photo::likeness::same_page(&again, &done.print);
 }
 
 /// The markers of the segments before the image data (start of scan).

@@ -2,7 +2,7 @@
 //! angle, under a shadow, blurred, small, on a desk or as half of a spread.
 //!
 //! A page's [`Print`] is a few hundred keypoints: corners of the pen's strokes found on the
-//! page's ink (the photo divided by its own paper, so light and shadow fall away), at four
+//! page's ink (the photo divided by its own paper, so light and shadow fall away), at eight
 //! scales, each with the direction of the ink around it and a 256-bit binary descriptor of
 //! that neighbourhood turned to that direction (ORB: Rublee et al., 2011). Two prints are the
 //! same page when enough of their keypoints match one to one *and* agree on one perspective
@@ -11,8 +11,8 @@
 //! that no single transformation places.
 //!
 //! To find candidates among a district's pages without comparing with each, a print also
-//! yields a few [`Print::keys`]: the descriptors of its strongest keypoints cut into short
-//! words, kept in the database's index; a page that shares enough words is verified.
+//! yields [`Print::keys`]: for each keypoint a short word of its descriptor and of a wider one
+//! around it, kept in the database's index; a page that shares enough words is compared.
 
 use std::f32::consts::PI;
 
@@ -61,6 +61,9 @@ pub struct Point {
     /// The pyramid level that found it (0: the working image).
     pub level: u8,
     pub bits: [u64; 4],
+    /// 64 comparisons over a neighbourhood three times wider: the strokes around the corner,
+    /// which tell corners of the same shape apart (the index's keys, see [`Print::keys`]).
+    pub wide: u64,
 }
 
 /// The keypoints of one page, strongest first.
@@ -75,10 +78,16 @@ pub struct Print {
 impl Print {
     /// The print of an upright or turned page photo, of any size.
     pub fn of(image: &DynamicImage) -> Print {
+        Print::of_at(image, WORK_EDGE)
+    }
+
+    /// The print with the working image's long edge at `edge` pixels.
+    #[doc(hidden)]
+    pub fn of_at(image: &DynamicImage, edge: u32) -> Print {
         if image.width() < 16 || image.height() < 16 {
             return Print::default();
         }
-        let ink = ink(&working_gray(image));
+        let ink = ink(&working_gray(image, edge));
         let (width, height) = ink.dimensions();
         let mut points = Vec::new();
         let mut level = ink;
@@ -90,6 +99,7 @@ impl Print {
         for (depth, share) in shares.iter().enumerate() {
             let budget = (MAX_POINTS as f32 * share / total).round() as usize;
             let smooth = box_blur(&box_blur(&level));
+            let smoother = box_blur(&box_blur(&box_blur(&smooth)));
             // Lines are left out before the budget is spent: a desk's grain or a ruled page
             // must not take the places of the handwriting's corners.
             let corners: Vec<(i32, i32, u32)> = fast_corners(&smooth)
@@ -104,6 +114,7 @@ impl Print {
                     angle,
                     level: depth as u8,
                     bits: describe(&smooth, x, y, angle),
+                    wide: describe_wide(&smoother, x, y, angle),
                 });
             }
             let (w, h) = (
@@ -123,6 +134,88 @@ impl Print {
         }
     }
 }
+
+impl Print {
+    /// The print as kept in the database: a version byte, the working size, then each point
+    /// as x and y in sixteenths of a pixel, its direction in 65536ths of a turn, its level,
+    /// its 256 bits and its 64 wide ones (47 bytes a point, about 24 KB a page).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(9 + self.points.len() * POINT_BYTES);
+        out.push(PRINT_VERSION);
+        out.extend_from_slice(&(self.width as u16).to_le_bytes());
+        out.extend_from_slice(&(self.height as u16).to_le_bytes());
+        for p in &self.points {
+            out.extend_from_slice(&((p.x * 16.0).round() as u16).to_le_bytes());
+            out.extend_from_slice(&((p.y * 16.0).round() as u16).to_le_bytes());
+            let turn = p.angle.rem_euclid(2.0 * PI) / (2.0 * PI);
+            out.extend_from_slice(&((turn * 65536.0) as u32 as u16).to_le_bytes());
+            out.push(p.level);
+            for word in p.bits.iter().chain([&p.wide]) {
+                out.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// A print read back from [`Print::to_bytes`]; `None` for bytes it did not write.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Print> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != PRINT_VERSION || rest.len() < 4 || (rest.len() - 4) % POINT_BYTES != 0 {
+            return None;
+        }
+        let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u64_at =
+            |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let points = rest[4..]
+            .chunks_exact(POINT_BYTES)
+            .map(|c| Point {
+                x: f32::from(u16_at(c, 0)) / 16.0,
+                y: f32::from(u16_at(c, 2)) / 16.0,
+                angle: f32::from(u16_at(c, 4)) / 65536.0 * 2.0 * PI,
+                level: c[6],
+                bits: std::array::from_fn(|k| u64_at(c, 7 + 8 * k)),
+                wide: u64_at(c, 39),
+            })
+            .collect();
+        Some(Print {
+            points,
+            width: u32::from(u16_at(rest, 0)),
+            height: u32::from(u16_at(rest, 2)),
+        })
+    }
+}
+
+impl Print {
+    /// The page's index keys, each once: for every keypoint, [`KEY_BITS`] of its descriptor's
+    /// bits and the first [`KEY_WIDE_BITS`] of its wide ones, a 24-bit number. The same corner
+    /// photographed again often gives the same key; a page that shares several with another is
+    /// worth comparing ([`same_page`]).
+    pub fn keys(&self) -> Vec<u32> {
+        let mut keys: Vec<u32> = self
+            .points
+            .iter()
+            .map(|p| {
+                let fine = KEY_BITS.iter().enumerate().fold(0u32, |k, (n, &i)| {
+                    k | ((p.bits[i / 64] >> (i % 64)) as u32 & 1) << n
+                });
+                let wide = (p.wide & ((1 << KEY_WIDE_BITS) - 1)) as u32;
+                fine | wide << KEY_BITS.len()
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+}
+
+/// Descriptor bits of the index keys: about as often 1 as 0 over handwriting, the most often the
+/// same in two photos of one corner and the least alike each other (chosen on pages 1–30 of
+/// the corpus's tuning part).
+const KEY_BITS: [usize; 12] = [34, 113, 97, 160, 202, 175, 141, 78, 193, 72, 83, 197];
+const KEY_WIDE_BITS: u32 = 12;
+
+const PRINT_VERSION: u8 = 1;
+const POINT_BYTES: usize = 2 + 2 + 2 + 1 + 32 + 8;
 
 /// How two prints are the same page: the keypoints one transformation places.
 #[derive(Debug, Clone, PartialEq)]
@@ -417,9 +510,9 @@ fn solve(mut m: [[f64; 9]; 8]) -> Option<[f64; 8]> {
 }
 
 /// The photo as gray pixels with its long edge [`WORK_EDGE`] long.
-fn working_gray(image: &DynamicImage) -> GrayImage {
+fn working_gray(image: &DynamicImage, edge: u32) -> GrayImage {
     let (w, h) = (image.width() as f32, image.height() as f32);
-    let scale = WORK_EDGE as f32 / w.max(h);
+    let scale = edge as f32 / w.max(h);
     let (width, height) = (
         ((w * scale).round() as u32).max(1),
         ((h * scale).round() as u32).max(1),
@@ -703,6 +796,29 @@ fn direction(image: &GrayImage, x: i32, y: i32) -> f32 {
     my.atan2(mx)
 }
 
+/// 64 comparisons of the pattern's first pairs spread [`WIDE`] times as far, on a smoother
+/// image.
+fn describe_wide(image: &GrayImage, x: i32, y: i32, angle: f32) -> u64 {
+    let (sin, cos) = angle.sin_cos();
+    let (w, h) = (image.width() as i32, image.height() as i32);
+    let at = |(dx, dy): (f32, f32)| {
+        let (dx, dy) = (dx * WIDE, dy * WIDE);
+        let rx = (dx * cos - dy * sin).round() as i32;
+        let ry = (dx * sin + dy * cos).round() as i32;
+        let (px, py) = ((x + rx).clamp(0, w - 1), (y + ry).clamp(0, h - 1));
+        image.get_pixel(px as u32, py as u32).0[0]
+    };
+    pattern()
+        .iter()
+        .take(64)
+        .enumerate()
+        .fold(0, |bits, (i, (p, q))| {
+            bits | u64::from(at(*p) < at(*q)) << i
+        })
+}
+
+const WIDE: f32 = 3.0;
+
 /// 256 comparisons of two pixels each around the keypoint, the pattern turned by `angle`.
 fn describe(image: &GrayImage, x: i32, y: i32, angle: f32) -> [u64; 4] {
     let (sin, cos) = angle.sin_cos();
@@ -850,6 +966,50 @@ mod tests {
                 assert!(i == j || same_page(bad, other).is_none(), "{i} and {j}");
             }
         }
+    }
+
+    #[test]
+    fn a_print_reads_back_from_its_bytes_and_nothing_else_does() {
+        let print = scanned(corpus::page(5));
+        let again = Print::from_bytes(&print.to_bytes()).expect("its own bytes");
+        assert_eq!((again.width, again.height), (print.width, print.height));
+        assert_eq!(again.points.len(), print.points.len());
+        for (a, b) in again.points.iter().zip(&print.points) {
+            assert!((a.x - b.x).abs() <= 1.0 / 32.0 && (a.y - b.y).abs() <= 1.0 / 32.0);
+            let turn = (a.angle - b.angle).rem_euclid(2.0 * PI);
+            assert!(turn.min(2.0 * PI - turn) < 1e-3, "{} {}", a.angle, b.angle);
+            assert_eq!((a.level, a.bits, a.wide), (b.level, b.bits, b.wide));
+        }
+        assert_eq!(again.keys(), print.keys());
+        assert!(same_page(&again, &print).is_some());
+        let bytes = print.to_bytes();
+        for bad in [&[][..], &[9, 0, 0, 0, 0][..], &bytes[..bytes.len() - 1]] {
+            assert!(Print::from_bytes(bad).is_none());
+        }
+    }
+
+    #[test]
+    fn a_page_and_its_photo_flat_on_a_desk_share_index_keys() {
+        let page = corpus::page(7);
+        let original = scanned(page.clone()).keys();
+        let turned = imageops::rotate90(&page);
+        let (w, h) = turned.dimensions();
+        let small = imageops::resize(&turned, w * 6 / 10, h * 6 / 10, ImageFilter::Triangle);
+        let again = scanned(small).keys();
+        let shared = again
+            .iter()
+            .filter(|k| original.binary_search(k).is_ok())
+            .count();
+        assert!(shared >= 8, "{shared} keys shared");
+        let other = scanned(corpus::page(8)).keys();
+        let by_chance = other
+            .iter()
+            .filter(|k| original.binary_search(k).is_ok())
+            .count();
+        assert!(
+            by_chance < shared / 2,
+            "{by_chance} shared with another page"
+        );
     }
 
     #[test]

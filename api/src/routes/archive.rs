@@ -136,7 +136,7 @@ fn written(
 ) -> ApiResult<Vec<DocumentView>> {
     let mut list = tingke_models::documents::of_teacher_between(conn, user_id, from, to)?;
     list.retain(|d| documents::can_see(caller, d));
-    documents::views(conn, list, true, caller.id())
+    documents::views(conn, list, true, caller)
 }
 
 /// The observations of the user's lessons in the terms, those the caller may see.

@@ -118,7 +118,7 @@ pub(super) fn view(
     conn: &mut DbConn,
     d: Document,
     full: bool,
-    viewer: &str,
+    viewer: &Caller,
 ) -> ApiResult<DocumentView> {
     let mut one = views(conn, vec![d], full, viewer)?;
     Ok(one.pop().expect("one document in, one view out"))
@@ -130,7 +130,7 @@ pub(super) fn views(
     conn: &mut DbConn,
     list: Vec<Document>,
     full: bool,
-    viewer: &str,
+    viewer: &Caller,
 ) -> ApiResult<Vec<DocumentView>> {
     let (mut pages, mut reviews) = match full {
         true => (
@@ -360,10 +360,7 @@ async fn create(
                     && existing.deleted_at.is_none();
                 return match same {
                     true => Ok(Created::Again(Box::new(view(
-                        conn,
-                        existing,
-                        true,
-                        caller.id(),
+                        conn, existing, true, &caller,
                     )?))),
                     false => Err(ApiError::conflict("id_conflict")),
                 };
@@ -398,7 +395,7 @@ async fn create(
                 group_id,
             };
             docs::insert(conn, &d)?;
-            Ok(Created::New(Box::new(view(conn, d, true, caller.id())?)))
+            Ok(Created::New(Box::new(view(conn, d, true, &caller)?)))
         })
         .await?;
     let (status, mut v) = match created {
@@ -448,7 +445,7 @@ async fn list(
             visibility.member_of = tingke_models::groups::of_member(conn, caller.id())?;
             let page = docs::list(conn, &visibility, &filter, &page)?;
             Ok(List {
-                items: views(conn, page.items, false, caller.id())?,
+                items: views(conn, page.items, false, &caller)?,
                 next_cursor: page.next_cursor,
             })
         })
@@ -466,7 +463,7 @@ async fn get(
     let mut v = state
         .read(move |conn| {
             let d = visible(conn, &caller, &id)?;
-            view(conn, d, true, caller.id())
+            view(conn, d, true, &caller)
         })
         .await?;
     if let Some(not_modified) = etag::not_modified(&req, &etag::tag(&v.id, v.version)) {
@@ -501,7 +498,7 @@ async fn delete(
 async fn transition<F>(
     state: web::Data<AppState>,
     req: HttpRequest,
-    (status_code, viewer): (StatusCode, String),
+    (status_code, viewer): (StatusCode, Caller),
     change: F,
 ) -> ApiResult<HttpResponse>
 where
@@ -528,7 +525,7 @@ async fn submit(
     transition(
         state,
         req,
-        (StatusCode::OK, caller.id().to_string()),
+        (StatusCode::OK, caller.clone()),
         move |conn, if_match| {
             let mut d = held(conn, &caller, &id)?;
             let next = chain(&d, Step::Submit)?;
@@ -617,7 +614,7 @@ async fn review(
     transition(
         state,
         req,
-        (StatusCode::CREATED, caller.id().to_string()),
+        (StatusCode::CREATED, caller.clone()),
         move |conn, if_match| {
             let mut d = reviewed(conn, &caller, &id)?;
             let body = review_body(&body)?;
@@ -658,7 +655,7 @@ async fn approve(
     transition(
         state,
         req,
-        (StatusCode::OK, caller.id().to_string()),
+        (StatusCode::OK, caller.clone()),
         move |conn, if_match| {
             tingke_models::db::lock_key(conn, &id)?;
             let mut d = docs::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
@@ -699,7 +696,7 @@ async fn sign_off(
     transition(
         state,
         req,
-        (StatusCode::OK, caller.id().to_string()),
+        (StatusCode::OK, caller.clone()),
         move |conn, if_match| {
             let mut d = visible(conn, &caller, &id)?;
             if !caller.is_senior_leader(&d.school_id) {

@@ -9,6 +9,7 @@ mod auth;
 mod calendar;
 mod checks;
 mod console;
+mod copies;
 mod districts;
 mod documents;
 mod events;
@@ -118,6 +119,7 @@ pub fn router() -> Router {
     mentorships::routes(&mut r);
     archive::routes(&mut r);
     documents::routes(&mut r);
+    copies::routes(&mut r);
     checks::routes(&mut r);
     notices::routes(&mut r);
     follow_ups::routes(&mut r);

@@ -1,6 +1,8 @@
 //! Pages of a document: photos uploaded as multipart, made upright and stripped of metadata by
 //! the photo pipeline, stored as a page and a thumbnail, compared with every page of the school
-//! to find the same page uploaded again, and served through short-lived signed URLs.
+//! to find the same file or picture uploaded again, looked up in the district's index of page
+//! prints to find the same handwritten page photographed again anywhere in the district
+//! (issue 24), and served through short-lived signed URLs.
 
 use super::documents::{self, DocumentView};
 use super::Router;
@@ -17,7 +19,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use tingke_models::copies::{self, Match};
 use tingke_models::documents::{self as docs, Document, Fingerprint, PageRow};
+use tingke_models::rules::copies::{self as rule, Shown};
 use tingke_models::DbConn;
 use tokio::io::AsyncWriteExt;
 use validator::Validate;
@@ -45,6 +49,21 @@ pub(super) struct SimilarPage {
     distance: u32,
 }
 
+/// The same handwritten page found elsewhere in the district, however it was photographed, as
+/// the viewer may know of it (`rules::copies`): unnamed when it is in another school the
+/// viewer does not read.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct SamePage {
+    /// `reused`: the same teacher's page in another document; `other_teacher`: another's.
+    kind: &'static str,
+    /// Keypoints one transformation of the page placed on the other (16 at least).
+    strength: i32,
+    page_id: Option<String>,
+    document_id: Option<String>,
+    teacher_id: Option<String>,
+    school_id: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub(super) struct PageView {
     pub(super) id: String,
@@ -60,6 +79,7 @@ pub(super) struct PageView {
     image_file: Option<signed::Parts>,
     thumbnail_file: Option<signed::Parts>,
     similar_pages: Vec<SimilarPage>,
+    same_pages: Vec<SamePage>,
     #[serde(skip)]
     keys: (String, String),
 }
@@ -88,6 +108,44 @@ fn similar(fingerprints: &[Fingerprint], page: &PageRow, viewer: &str) -> Vec<Si
         .collect()
 }
 
+/// Matches shown with a page at most, the strongest: a page photographed again and again
+/// (a school's template sheet) is listed with a few of its copies, not all.
+const SAME_PAGES_SHOWN: usize = 20;
+
+/// The matches of `page` as `viewer` may see them (`matches` strongest first).
+fn same_pages(matches: &[Match], page: &PageRow, viewer: &Caller, district: &str) -> Vec<SamePage> {
+    matches
+        .iter()
+        .filter(|m| m.page_id == page.id)
+        .filter_map(|m| {
+            let v = rule::Viewer {
+                id: viewer.id(),
+                reads_other_school: viewer.sees_school_work(&m.other_school_id, district),
+                in_other_school: !viewer.school_roles(&m.other_school_id).is_empty(),
+            };
+            let other = rule::Other {
+                teacher_id: &m.other_teacher_id,
+                draft: m.other_status == docs::status::DRAFT,
+            };
+            let named = match rule::shown(v, other) {
+                Shown::Hidden => return None,
+                Shown::Named => true,
+                Shown::Unnamed => false,
+            };
+            let name = |s: &String| named.then(|| s.clone());
+            Some(SamePage {
+                kind: rule::kind(&page.teacher_id, &m.other_teacher_id),
+                strength: m.inliers,
+                page_id: name(&m.other_page_id),
+                document_id: name(&m.other_document_id),
+                teacher_id: name(&m.other_teacher_id),
+                school_id: name(&m.other_school_id),
+            })
+        })
+        .take(SAME_PAGES_SHOWN)
+        .collect()
+}
+
 fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
     PageView {
         id: row.id,
@@ -101,6 +159,7 @@ fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
         image_file: None,
         thumbnail_file: None,
         similar_pages,
+        same_pages: Vec::new(),
         keys: (row.page_key, row.thumb_key),
     }
 }
@@ -111,10 +170,16 @@ fn page_view(row: PageRow, similar_pages: Vec<SimilarPage>) -> PageView {
 pub(super) fn views_of(
     conn: &mut DbConn,
     documents: &[Document],
-    viewer: &str,
+    viewer: &Caller,
 ) -> ApiResult<HashMap<String, Vec<PageView>>> {
     let ids: Vec<String> = documents.iter().map(|d| d.id.clone()).collect();
     let rows = docs::pages_of_documents(conn, &ids)?;
+    let page_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let matches = copies::matches_of(conn, &page_ids)?;
+    let district: HashMap<&str, &str> = documents
+        .iter()
+        .map(|d| (d.id.as_str(), d.district_id.as_str()))
+        .collect();
     let mut prints: HashMap<String, Vec<Fingerprint>> = HashMap::new();
     let mut views: HashMap<String, Vec<PageView>> = HashMap::new();
     for row in rows {
@@ -122,18 +187,23 @@ pub(super) fn views_of(
         if !prints.contains_key(school) {
             prints.insert(school.clone(), docs::fingerprints(conn, school)?);
         }
-        let found = similar(&prints[school], &row, viewer);
-        views
-            .entry(row.document_id.clone())
-            .or_default()
-            .push(page_view(row, found));
+        let found = similar(&prints[school], &row, viewer.id());
+        let in_district = district
+            .get(row.document_id.as_str())
+            .copied()
+            .unwrap_or_default();
+        let same = same_pages(&matches, &row, viewer, in_district);
+        let document_id = row.document_id.clone();
+        let mut view = page_view(row, found);
+        view.same_pages = same;
+        views.entry(document_id).or_default().push(view);
     }
     Ok(views)
 }
 
 /// A URL for one blob: the store's own presigned URL (S3), or one the API signs and serves,
 /// then with its parts.
-async fn url(
+pub(super) async fn url(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
@@ -360,7 +430,15 @@ pub(super) async fn add_page(
     saved: impl FnOnce(&mut DbConn, &PageRow) -> ApiResult<()> + Send + 'static,
 ) -> ApiResult<PageView> {
     let index = upload.index;
-    let processed = run_pipeline(state, upload).await?;
+    let mut processed = run_pipeline(state, upload).await?;
+    let print = std::mem::take(&mut processed.print);
+    let district = d.district_id.clone();
+    // Found before the write (a read, off the single writer): the pages of the district this
+    // one is the same as.
+    let in_district = district.clone();
+    let found = state
+        .read(move |conn| Ok(crate::prints::find(conn, &in_district, &print)?))
+        .await?;
     let page_id = tingke_models::new_id();
     let base = format!("schools/{}/pages/{page_id}", d.school_id);
     let keys = (format!("{base}/page.jpg"), format!("{base}/thumb.jpg"));
@@ -387,9 +465,14 @@ pub(super) async fn add_page(
             let row = place_page(conn, &d, row, index)?;
             documents::save(conn, d, if_match.as_deref())?;
             saved(conn, &row)?;
+            crate::prints::keep(conn, &row.id, &district, &found)?;
             let prints = docs::fingerprints(conn, &row.school_id)?;
-            let found = similar(&prints, &row, caller.id());
-            Ok(page_view(row, found))
+            let similar_pages = similar(&prints, &row, caller.id());
+            let matches = copies::matches_of(conn, std::slice::from_ref(&row.id))?;
+            let same = same_pages(&matches, &row, &caller, &district);
+            let mut view = page_view(row, similar_pages);
+            view.same_pages = same;
+            Ok(view)
         })
         .await;
     let mut page = match saved {
@@ -495,7 +578,7 @@ async fn reorder(
                 docs::set_position(conn, page_id, i as i32 + 1)?;
             }
             let d = documents::save(conn, d, if_match.as_deref())?;
-            documents::view(conn, d, true, caller.id())
+            documents::view(conn, d, true, &caller)
         })
         .await?;
     sign(&state, &req, &mut v).await?;

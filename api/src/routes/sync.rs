@@ -363,7 +363,7 @@ fn load(
                     (_, false) => {}
                 }
             }
-            view.documents = documents::views(conn, shown, true, caller.id())?;
+            view.documents = documents::views(conn, shown, true, caller)?;
         }
         log::MENTORSHIP => {
             for m in log::mentorships(conn, ids)? {

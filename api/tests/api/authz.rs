@@ -159,6 +159,7 @@ const MATRIX: &[(&str, &str)] = &[
         "o ffffff ff f h f f u",
     ),
     ("GET /v1/districts/{id}/compliance", "o ffffff ff f h o o u"),
+    ("GET /v1/districts/{id}/same-pages", "o ffffff ff f h o o u"),
     (
         "GET /v1/districts/{id}/compliance.csv",
         "o ffffff ff f h o o u",
@@ -207,6 +208,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/schools/{id}/rubric", "o oooooo oo h h o o u"),
     ("PUT /v1/schools/{id}/rubric", "o offfff ff h h f f u"),
     ("GET /v1/schools/{id}/compliance", "o ooofff ff h h o o u"),
+    ("GET /v1/schools/{id}/same-pages", "o ooofff ff h h o o u"),
     (
         "GET /v1/schools/{id}/compliance.csv",
         "o ooofff ff h h o o u",
@@ -1520,7 +1522,9 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/districts/{id}/compliance" | "GET /v1/districts/{id}/compliance.csv" => {
+        "GET /v1/districts/{id}/compliance"
+        | "GET /v1/districts/{id}/compliance.csv"
+        | "GET /v1/districts/{id}/same-pages" => {
             go(format!(
                 "{}?term_id={}",
                 template.replace("{id}", district_a),
@@ -1671,7 +1675,9 @@ async fn cell(w: &World, key: &str, a: usize) -> Response {
                 .send()
                 .await
         }
-        "GET /v1/schools/{id}/compliance" | "GET /v1/schools/{id}/compliance.csv" => {
+        "GET /v1/schools/{id}/compliance"
+        | "GET /v1/schools/{id}/compliance.csv"
+        | "GET /v1/schools/{id}/same-pages" => {
             go(format!(
                 "{}?term_id={}",
                 template.replace("{id}", school_a),

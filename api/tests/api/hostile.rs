@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tingke_api::photo::testimages;
+use tingke_api::photo::{corpus, testimages};
 
 // ------------------------------------------------------------------ the corpus
 
@@ -81,6 +81,8 @@ struct Expect {
     stored_or_refused: Option<String>,
     /// Width and height of the stored page, when stored.
     upright: Option<(u32, u32)>,
+    /// How many pages of the district the stored page is the same page as.
+    same_pages: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -486,6 +488,10 @@ async fn the_hostile_corpus_gets_stable_4xx_and_stores_nothing() {
                     eprintln!("{what}: {} {}", res.status, res.code());
                     if res.status == 201 {
                         *stored.entry(table.clone()).or_default() += 1;
+                        let same = res.body["same_pages"].as_array().map(Vec::len);
+                        if e.same_pages.is_some_and(|n| same != Some(n)) {
+                            failures.push(format!("{what}: the same page as {same:?} pages"));
+                        }
                         if let Some((w, h)) = e.upright {
                             let size = (res.body["width"].as_u64(), res.body["height"].as_u64());
                             if size != (Some(w.into()), Some(h.into())) {
@@ -637,6 +643,10 @@ async fn injection_strings_are_refused_or_stored_verbatim() {
 // ------------------------------------------------------------------ generated images
 
 /// The files the corpus uploads, made here so that nothing binary is kept in the repository.
+fn corpus_jpeg(page: image::RgbImage, quality: u8) -> Vec<u8> {
+    testimages::jpeg(&image::DynamicImage::ImageRgb8(page), quality)
+}
+
 fn image(name: &str) -> Vec<u8> {
     let page = || testimages::page_jpeg(3, 600, 400, 80);
     match name {
@@ -663,6 +673,14 @@ fn image(name: &str) -> Vec<u8> {
         }
         "png_zero_width" => testimages::png_bomb_header(0, 100),
         "heic_fake" => testimages::fake_heic(),
+        // Pages made to collide in the index of prints (copies.json).
+        "blank_page" => corpus_jpeg(corpus::blank_page(), 88),
+        "blank_page_again" => corpus_jpeg(corpus::blank_page(), 55),
+        "ruled_page" => corpus_jpeg(corpus::ruled_page(), 88),
+        "ruled_page_again" => corpus_jpeg(corpus::ruled_page(), 55),
+        "empty_form" => corpus_jpeg(corpus::form_page(), 88),
+        "noise_page" => corpus_jpeg(corpus::noise_page(1), 88),
+        "other_noise_page" => corpus_jpeg(corpus::noise_page(2), 88),
         "heic_truncated" => {
             let whole = testimages::heic_page();
             whole[..whole.len() / 2].to_vec()

@@ -9,6 +9,7 @@ mod callers;
 mod cli;
 mod console;
 mod contract;
+mod copies;
 mod documents;
 mod events;
 mod faults;

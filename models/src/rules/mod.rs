@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod checks;
+pub mod copies;
 pub mod counting;
 pub mod documents;
 pub mod events;

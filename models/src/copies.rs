@@ -1,0 +1,286 @@
+//! The district's index of page prints (issue 24): where the pages that may be the same as a
+//! new one are found without comparing it with every page, and the matches found.
+//!
+//! A page's keys (`tingke_photo::likeness::Print::keys`, 24-bit numbers) are kept as *marks*:
+//! the key joined with a hash of the district, so one table serves every district and a lookup
+//! only meets its own. A lookup reads the marks of the new page that fewer than
+//! [`COMMON_MARK`] pages hold, and answers the pages holding the most of them.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::schema::{documents, mark_counts, page_marks, page_matches, page_prints, pages};
+use crate::DbConn;
+
+/// Pages at most that may hold a mark for it to be looked up: a mark held by more tells little
+/// (a district's printed form, the commonest strokes) and would make every lookup long.
+pub const COMMON_MARK: i32 = 64;
+/// Marks a page must share with the new one to be a candidate.
+pub const MIN_SHARED: i64 = 2;
+/// Candidates compared at most, the most shared marks first.
+pub const CANDIDATES: i64 = 24;
+
+/// The marks of a page's keys in its district.
+pub fn marks(district_id: &str, keys: &[u32]) -> Vec<i64> {
+    let digest = Sha256::digest(district_id.as_bytes());
+    let district = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) >> 24;
+    keys.iter()
+        .map(|&k| ((district << 24) | u64::from(k & 0xFF_FFFF)) as i64)
+        .collect()
+}
+
+/// The pages that share the most looked-up marks with `marks` (at least [`MIN_SHARED`]), with
+/// how many, the most first.
+pub fn candidates(conn: &mut DbConn, marks: &[i64]) -> QueryResult<Vec<(String, i64)>> {
+    let telling = mark_counts::table
+        .filter(mark_counts::mark.eq_any(marks))
+        .filter(mark_counts::pages.le(COMMON_MARK))
+        .select(mark_counts::mark);
+    page_marks::table
+        .filter(page_marks::mark.eq_any(telling))
+        .group_by(page_marks::page_id)
+        .having(count_star().ge(MIN_SHARED))
+        .select((page_marks::page_id, count_star()))
+        .order((count_star().desc(), page_marks::page_id.asc()))
+        .limit(CANDIDATES)
+        .load(conn)
+}
+
+/// The stored prints of `page_ids`, as `(page id, bytes)`.
+pub fn prints_of(conn: &mut DbConn, page_ids: &[String]) -> QueryResult<Vec<(String, Vec<u8>)>> {
+    page_prints::table
+        .filter(page_prints::page_id.eq_any(page_ids))
+        .select((page_prints::page_id, page_prints::print))
+        .load(conn)
+}
+
+/// Keeps a page's print and its marks in the index (in the caller's transaction).
+pub fn keep(
+    conn: &mut DbConn,
+    page_id: &str,
+    district_id: &str,
+    print: &[u8],
+    marks: &[i64],
+) -> QueryResult<()> {
+    diesel::insert_into(page_prints::table)
+        .values((
+            page_prints::page_id.eq(page_id),
+            page_prints::district_id.eq(district_id),
+            page_prints::print.eq(print),
+        ))
+        .execute(conn)?;
+    // Written into the statement (one statement for a page's marks, on both backends): the
+    // marks are numbers and the id one the server made, checked to be only letters, digits and
+    // hyphens.
+    let safe = page_id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !safe {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "a page id of letters, digits and hyphens".into(),
+        ));
+    }
+    for chunk in marks.chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|m| format!("({m}, '{page_id}')"))
+            .collect();
+        diesel::sql_query(format!(
+            "INSERT INTO page_marks (mark, page_id) VALUES {}",
+            values.join(", ")
+        ))
+        .execute(conn)?;
+        count(conn, chunk, "+ 1")?;
+    }
+    Ok(())
+}
+
+/// Adds to (`"+ 1"`) or takes from (`"- 1"`) the count of each of `marks`. The marks are
+/// numbers the server made, written into the statement: one statement for a page's marks.
+fn count(conn: &mut DbConn, marks: &[i64], change: &str) -> QueryResult<()> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let start = if change == "+ 1" { 1 } else { 0 };
+    let values: Vec<String> = marks.iter().map(|m| format!("({m}, {start})")).collect();
+    let sql = format!(
+        "INSERT INTO mark_counts (mark, pages) VALUES {} \
+         ON CONFLICT (mark) DO UPDATE SET pages = mark_counts.pages {change}",
+        values.join(", ")
+    );
+    diesel::sql_query(sql).execute(conn).map(|_| ())
+}
+
+/// Takes a page out of the index: its marks and their counts (its print and matches go with the
+/// page, by the foreign keys).
+pub fn forget(conn: &mut DbConn, page_id: &str) -> QueryResult<()> {
+    let marks: Vec<i64> = page_marks::table
+        .filter(page_marks::page_id.eq(page_id))
+        .select(page_marks::mark)
+        .load(conn)?;
+    for chunk in marks.chunks(500) {
+        diesel::delete(
+            page_marks::table
+                .filter(page_marks::page_id.eq(page_id))
+                .filter(page_marks::mark.eq_any(chunk)),
+        )
+        .execute(conn)?;
+        count(conn, chunk, "- 1")?;
+    }
+    Ok(())
+}
+
+/// Records that `page_id` is the same page as each of `found` (page id, keypoints placed), in
+/// both directions.
+pub fn record_matches(
+    conn: &mut DbConn,
+    page_id: &str,
+    district_id: &str,
+    found: &[(String, i32)],
+) -> QueryResult<()> {
+    let now = crate::now();
+    // A page deleted since it was found is not recorded.
+    let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
+    let live: Vec<String> = pages::table
+        .filter(pages::id.eq_any(ids))
+        .select(pages::id)
+        .load(conn)?;
+    for (other, inliers) in found.iter().filter(|(id, _)| live.contains(id)) {
+        for (a, b) in [(page_id, other.as_str()), (other.as_str(), page_id)] {
+            diesel::insert_into(page_matches::table)
+                .values((
+                    page_matches::page_id.eq(a),
+                    page_matches::other_page_id.eq(b),
+                    page_matches::district_id.eq(district_id),
+                    page_matches::inliers.eq(inliers),
+                    page_matches::found_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// A page found to be the same as one of ours, with what decides who may see it.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct Match {
+    /// Our page.
+    pub page_id: String,
+    pub other_page_id: String,
+    pub other_document_id: String,
+    pub other_teacher_id: String,
+    pub other_school_id: String,
+    pub other_status: String,
+    pub inliers: i32,
+    pub found_at: NaiveDateTime,
+}
+
+/// The matches of `page_ids` with pages of documents not deleted.
+pub fn matches_of(conn: &mut DbConn, page_ids: &[String]) -> QueryResult<Vec<Match>> {
+    page_matches::table
+        .inner_join(pages::table.on(pages::id.eq(page_matches::other_page_id)))
+        .inner_join(documents::table.on(documents::id.eq(pages::document_id)))
+        .filter(page_matches::page_id.eq_any(page_ids))
+        .filter(documents::deleted_at.is_null())
+        .order((
+            page_matches::inliers.desc(),
+            page_matches::other_page_id.asc(),
+        ))
+        .select((
+            page_matches::page_id,
+            page_matches::other_page_id,
+            pages::document_id,
+            pages::teacher_id,
+            pages::school_id,
+            documents::status,
+            page_matches::inliers,
+            page_matches::found_at,
+        ))
+        .load(conn)
+}
+
+/// One side of a match in a report: the page, its document and teacher, its school.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct Side {
+    pub page_id: String,
+    pub document_id: String,
+    pub teacher_id: String,
+    pub school_id: String,
+    pub thumb_key: String,
+}
+
+/// Two pages found to be the same page, and how many keypoints one transformation placed.
+pub type Pair = (Side, Side, i32);
+
+/// Every match of the district found between `from` and `to` (inclusive), each pair once, both
+/// documents submitted or further (no drafts) and not deleted.
+pub fn matches_in(
+    conn: &mut DbConn,
+    district_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Pair>> {
+    let rows: Vec<(String, String, i32)> = page_matches::table
+        .filter(page_matches::district_id.eq(district_id))
+        .filter(page_matches::found_at.ge(from))
+        .filter(page_matches::found_at.le(to))
+        .select((
+            page_matches::page_id,
+            page_matches::other_page_id,
+            page_matches::inliers,
+        ))
+        .load(conn)?;
+    let rows: Vec<_> = rows.into_iter().filter(|(a, b, _)| a < b).collect();
+    let mut ids: Vec<String> = rows
+        .iter()
+        .flat_map(|(a, b, _)| [a.clone(), b.clone()])
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut sides = std::collections::HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let found: Vec<Side> = pages::table
+            .inner_join(documents::table)
+            .filter(pages::id.eq_any(chunk))
+            .filter(documents::deleted_at.is_null())
+            .filter(documents::status.ne(crate::documents::status::DRAFT))
+            .select((
+                pages::id,
+                pages::document_id,
+                pages::teacher_id,
+                pages::school_id,
+                pages::thumb_key,
+            ))
+            .load(conn)?;
+        sides.extend(found.into_iter().map(|s| (s.page_id.clone(), s)));
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, b, n)| Some((sides.get(&a)?.clone(), sides.get(&b)?.clone(), n)))
+        .collect())
+}
+
+/// Pages that have no print yet (uploaded before the index), at most `limit`, oldest first:
+/// `(page id, district id, page key)`.
+pub fn pages_without_print(
+    conn: &mut DbConn,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, String)>> {
+    let rows: Vec<(String, String, String)> = pages::table
+        .left_join(page_prints::table)
+        .inner_join(
+            crate::schema::schools::table.on(crate::schema::schools::id.eq(pages::school_id)),
+        )
+        .filter(page_prints::page_id.is_null())
+        .order((pages::created_at.asc(), pages::id.asc()))
+        .limit(limit)
+        .select((
+            pages::id,
+            crate::schema::schools::district_id,
+            pages::page_key,
+        ))
+        .load(conn)?;
+    Ok(rows)
+}
