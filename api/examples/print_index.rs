@@ -10,11 +10,11 @@
 //! by an earlier run is reused: drop it to fill it again.)
 //!
 //! The index holds the real prints of corpus pages 1..=real and, for the rest, pages made from
-//! them: each key of a real page with each of its 24 bits flipped with probability 0.1 — a
-//! different page with the key statistics of handwriting (the commonest corners stay common;
-//! a flip of a tenth of the bits gives keys no real page has). The queries are the corpus's
-//! retakes of the real pages under every single change; each is timed through
-//! `tingke_models::copies::candidates`, the upload's own lookup.
+//! the keys of corpus pages 1..=300: a made-up page takes as many keys as a real page has, each
+//! a key drawn from all 300 pages' keys with three of its 24 bits flipped — the statistics of
+//! handwriting's corners (a common kind of corner stays common) without ever repeating a real
+//! page's keys. The queries are the corpus's retakes of the real pages under every single
+//! change; each is timed through `tingke_models::copies::candidates`, the upload's own lookup.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -57,38 +57,70 @@ fn args() -> Args {
 }
 
 fn print_of(jpeg: &[u8]) -> Print {
-    process(jpeg, &Limits::default()).expect("a photo").print
+    prints_of(jpeg).0
+}
+
+/// The print and the half-step print the upload looks a page up with.
+fn prints_of(jpeg: &[u8]) -> (Print, Print) {
+    let p = process(jpeg, &Limits::default()).expect("a photo");
+    (p.print, p.half_step)
+}
+
+/// `make`'s prints, kept in `/tmp/print-index-corpus/` between runs.
+fn kept(name: &str, make: impl FnOnce() -> (Print, Print)) -> (Print, Print) {
+    let dir = std::path::Path::new("/tmp/print-index-corpus");
+    let read = |suffix: &str| {
+        std::fs::read(dir.join(format!("{name}.{suffix}")))
+            .ok()
+            .and_then(|b| Print::from_bytes(&b))
+    };
+    if let (Some(a), Some(b)) = (read("print"), read("half")) {
+        return (a, b);
+    }
+    let made = make();
+    std::fs::create_dir_all(dir).expect("a folder in /tmp");
+    std::fs::write(dir.join(format!("{name}.print")), made.0.to_bytes()).expect("written");
+    std::fs::write(dir.join(format!("{name}.half")), made.1.to_bytes()).expect("written");
+    made
 }
 
 /// The real pages' prints and, for each, its retakes under every single change.
-fn corpus_prints(real: u64) -> Vec<(Print, Vec<(Change, Print)>)> {
-    let seeds: Vec<u64> = (1..=real).collect();
+type Retakes = Vec<(Change, (Print, Print))>;
+
+fn corpus_prints(real: u64) -> Vec<(Print, Retakes)> {
+    on_two_threads(real, |seed| {
+        let page = corpus::page(seed);
+        let scanned = testimages::jpeg(&image::DynamicImage::ImageRgb8(page.clone()), 88);
+        let original = kept(&format!("{seed}"), || prints_of(&scanned)).0;
+        let retakes = Change::ALL
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                let retake = Retake::new(&[c], seed * 1000 + k as u64);
+                let name = format!("{seed}-{k}");
+                (c, kept(&name, || prints_of(&retake.photograph(&page))))
+            })
+            .collect();
+        (original, retakes)
+    })
+}
+
+/// The prints of corpus pages 1..=count as scanned.
+fn originals(count: u64) -> Vec<Print> {
+    on_two_threads(count, |seed| {
+        let page = image::DynamicImage::ImageRgb8(corpus::page(seed));
+        print_of(&testimages::jpeg(&page, 88))
+    })
+}
+
+/// `work` of seeds 1..=count, on two threads, in order.
+fn on_two_threads<T: Send>(count: u64, work: impl Fn(u64) -> T + Sync) -> Vec<T> {
+    let seeds: Vec<u64> = (1..=count).collect();
+    let work = &work;
     std::thread::scope(|s| {
         let workers: Vec<_> = seeds
             .chunks(seeds.len().div_ceil(2))
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&seed| {
-                            let page = corpus::page(seed);
-                            let original = print_of(&testimages::jpeg(
-                                &image::DynamicImage::ImageRgb8(page.clone()),
-                                88,
-                            ));
-                            let retakes = Change::ALL
-                                .iter()
-                                .enumerate()
-                                .map(|(k, &c)| {
-                                    let photo =
-                                        Retake::new(&[c], seed * 1000 + k as u64).photograph(&page);
-                                    (c, print_of(&photo))
-                                })
-                                .collect();
-                            (original, retakes)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || part.iter().map(|&seed| work(seed)).collect::<Vec<_>>()))
             .collect();
         workers
             .into_iter()
@@ -113,15 +145,17 @@ impl Rng {
     }
 }
 
-/// Keys of a page like `real`: each bit flipped with probability 0.1.
-fn made_up(real: &[u32], rng: &mut Rng) -> Vec<u32> {
-    let mut keys: Vec<u32> = real
-        .iter()
-        .map(|&k| {
-            let flips = (0..24).fold(0u32, |f, bit| {
-                f | u32::from(rng.next().is_multiple_of(10)) << bit
-            });
-            k ^ flips
+/// `count` keys drawn from `pool`, each with three of its bits flipped.
+fn made_up(pool: &[u32], count: usize, rng: &mut Rng) -> Vec<u32> {
+    let mut keys: Vec<u32> = (0..count)
+        .map(|_| {
+            let mut k = pool[(rng.next() % pool.len() as u64) as usize];
+            let mut flipped = 0u32;
+            while flipped.count_ones() < 3 {
+                flipped |= 1 << (rng.next() % 24);
+            }
+            k ^= flipped;
+            k
         })
         .collect();
     keys.sort_unstable();
@@ -138,14 +172,14 @@ fn execute(conn: &mut DbConn, sql: &str) {
 
 /// Fills the index with `pages` pages (the first `real.len()` the real ones), in the order of
 /// the marks so that both backends append to their B-trees.
-fn fill(db: &Db, real: &[Vec<u32>], pages: usize) {
+fn fill(db: &Db, real: &[Vec<u32>], pool: &[u32], pages: usize) {
     let started = Instant::now();
     let mut rows: Vec<(i64, u32)> = Vec::new();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for n in 0..pages {
         let keys = match real.get(n) {
             Some(keys) => keys.clone(),
-            None => made_up(&real[n % real.len()], &mut rng),
+            None => made_up(pool, real[n % real.len()].len(), &mut rng),
         };
         rows.extend(
             copies::marks(DISTRICT, &keys)
@@ -223,16 +257,41 @@ fn main() {
     let corpus = corpus_prints(a.real);
     if !filled(&db) {
         let real: Vec<Vec<u32>> = corpus.iter().map(|(p, _)| p.keys()).collect();
-        fill(&db, &real, a.pages);
+        eprintln!("the keys of 300 corpus pages...");
+        let pool: Vec<u32> = originals(300).iter().flat_map(|p| p.keys()).collect();
+        fill(&db, &real, &pool, a.pages);
     }
+    // `ROWS=12000,6000` tries other budgets of index rows per lookup.
+    let budgets: Vec<i64> = std::env::var("ROWS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.parse().ok()).collect())
+        .unwrap_or_else(|| vec![copies::ROWS_READ]);
+    // One pass first, untimed: the index's pages into memory, as on a server that has run.
+    lookups(
+        &db,
+        &corpus,
+        (copies::COMMON_MARK, copies::ROWS_READ),
+        &a,
+        false,
+    );
+    for rows in budgets {
+        lookups(&db, &corpus, (copies::COMMON_MARK, rows), &a, true);
+    }
+}
+
+fn lookups(db: &Db, corpus: &[(Print, Retakes)], within: (i32, i64), a: &Args, report: bool) {
     let mut conn = db.read_conn().expect("a connection");
     let mut times = Vec::new();
     let mut found: HashMap<Change, (usize, usize)> = HashMap::new();
     for (n, (_, retakes)) in corpus.iter().enumerate() {
-        for (change, print) in retakes {
-            let marks = copies::marks(DISTRICT, &print.keys());
+        for (change, (print, half_step)) in retakes {
+            let mut marks = copies::marks(DISTRICT, &print.keys());
+            marks.extend(copies::marks(DISTRICT, &half_step.keys()));
+            marks.sort_unstable();
+            marks.dedup();
             let started = Instant::now();
-            let candidates = copies::candidates(&mut conn, &marks).expect("the lookup");
+            let candidates =
+                copies::candidates_within(&mut conn, &marks, within).expect("the lookup");
             times.push(started.elapsed());
             let hit = candidates.iter().any(|(id, _)| *id == page_id(n));
             let tally = found.entry(*change).or_default();
@@ -241,9 +300,15 @@ fn main() {
         }
     }
     times.sort();
+    if !report {
+        return;
+    }
     println!(
-        "\n{} pages, {} lookups on {}: median {:?}, 95th percentile {:?}, slowest {:?}",
+        "\n{} pages, marks held by at most {} pages, at most {} index rows: {} lookups on {}: \
+         median {:?}, 95th percentile {:?}, slowest {:?}",
         a.pages,
+        within.0,
+        within.1,
         times.len(),
         if a.url.starts_with("postgres") {
             "PostgreSQL"

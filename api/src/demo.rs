@@ -1,6 +1,7 @@
 //! `tingke serve --demo`: a small district to click through, seeded only into an empty database.
 
 use crate::auth::password;
+use crate::photo::likeness::Print;
 use chrono::{Datelike, NaiveDate};
 use diesel::Connection;
 use std::fmt;
@@ -1009,10 +1010,10 @@ fn demo_document(
 fn keep_page(
     conn: &mut DbConn,
     doc: &documents::Document,
-    (page, print): (documents::PageRow, crate::photo::likeness::Print),
+    (page, prints): (documents::PageRow, (Print, Print)),
 ) -> Result<(), SeedError> {
     documents::insert_page(conn, &page)?;
-    let found = crate::prints::find(conn, &doc.district_id, &print)?;
+    let found = crate::prints::find(conn, &doc.district_id, (&prints.0, &prints.1))?;
     crate::prints::keep(conn, &page.id, &doc.district_id, &found)?;
     Ok(())
 }
@@ -1023,7 +1024,7 @@ async fn demo_page(
     doc: &documents::Document,
     seed: u64,
     position: i32,
-) -> Result<(documents::PageRow, crate::photo::likeness::Print), SeedError> {
+) -> Result<(documents::PageRow, (Print, Print)), SeedError> {
     let photo = crate::photo::testimages::page_jpeg(seed, 1200, 1600, 85);
     let processed = crate::photo::process(&photo, &crate::photo::Limits::default())
         .map_err(|e| SeedError::Missing(e.to_string()))?;
@@ -1051,7 +1052,7 @@ async fn demo_page(
         thumb_key,
         created_at: tingke_models::now(),
     };
-    Ok((row, processed.print))
+    Ok((row, (processed.print, processed.half_step)))
 }
 
 #[cfg(test)]

@@ -14,11 +14,20 @@ pub struct Found {
     same: Vec<(String, i32)>,
 }
 
-/// The pages of `district` that are the same page as `print`: the index's candidates, each
+/// The pages of `district` that are the same page as `print`: the index's candidates (looked
+/// up with the keys of both prints, `half_step` being the same page a half step larger), each
 /// compared with it.
-pub fn find(conn: &mut DbConn, district: &str, print: &Print) -> diesel::QueryResult<Found> {
+pub fn find(
+    conn: &mut DbConn,
+    district: &str,
+    (print, half_step): (&Print, &Print),
+) -> diesel::QueryResult<Found> {
     let marks = copies::marks(district, &print.keys());
-    let candidates: Vec<String> = copies::candidates(conn, &marks)?
+    let mut wanted = copies::marks(district, &half_step.keys());
+    wanted.extend(&marks);
+    wanted.sort_unstable();
+    wanted.dedup();
+    let candidates: Vec<String> = copies::candidates(conn, &wanted)?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -82,15 +91,13 @@ pub async fn rebuild(
             let photo = store.get(&key).await?;
             // The stored page goes through the upload's own pipeline: the same print as had it
             // been uploaded today.
-            let print = photo
-                .and_then(|bytes| tingke_photo::process(&bytes, limits).ok())
-                .map(|p| p.print);
-            let Some(print) = print else {
+            let processed = photo.and_then(|bytes| tingke_photo::process(&bytes, limits).ok());
+            let Some(p) = processed else {
                 done.unreadable.push(page_id);
                 continue;
             };
             let mut conn = db.write_conn()?;
-            let found = find(&mut conn, &district, &print)?;
+            let found = find(&mut conn, &district, (&p.print, &p.half_step))?;
             conn.transaction(|conn| keep(conn, &page_id, &district, &found))?;
             done.pages += 1;
             done.matches += found.same.len();

@@ -3,8 +3,9 @@
 //!
 //! A page's keys (`tingke_photo::likeness::Print::keys`, 24-bit numbers) are kept as *marks*:
 //! the key joined with a hash of the district, so one table serves every district and a lookup
-//! only meets its own. A lookup reads the marks of the new page that fewer than
-//! [`COMMON_MARK`] pages hold, and answers the pages holding the most of them.
+//! only meets its own. A lookup counts the new page's marks, reads the pages of the rarest of
+//! them (held by at most [`COMMON_MARK`] pages, [`ROWS_READ`] index rows at most), and answers
+//! the pages holding the most of them (BENCHMARKS.md, figure 14).
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -15,8 +16,12 @@ use crate::schema::{documents, mark_counts, page_marks, page_matches, page_print
 use crate::DbConn;
 
 /// Pages at most that may hold a mark for it to be looked up: a mark held by more tells little
-/// (a district's printed form, the commonest strokes) and would make every lookup long.
+/// (a district's printed form, the commonest strokes).
 pub const COMMON_MARK: i32 = 64;
+/// Index rows one lookup reads at most: the rarest of the page's marks are read first (they
+/// tell the most), until their pages add up to this. It bounds a lookup's time however the
+/// district's marks are spread (BENCHMARKS.md, figure 14).
+pub const ROWS_READ: i64 = 20_000;
 /// Marks a page must share with the new one to be a candidate.
 pub const MIN_SHARED: i64 = 2;
 /// Candidates compared at most, the most shared marks first.
@@ -34,10 +39,40 @@ pub fn marks(district_id: &str, keys: &[u32]) -> Vec<i64> {
 /// The pages that share the most looked-up marks with `marks` (at least [`MIN_SHARED`]), with
 /// how many, the most first.
 pub fn candidates(conn: &mut DbConn, marks: &[i64]) -> QueryResult<Vec<(String, i64)>> {
-    let telling = mark_counts::table
-        .filter(mark_counts::mark.eq_any(marks))
-        .filter(mark_counts::pages.le(COMMON_MARK))
-        .select(mark_counts::mark);
+    candidates_within(conn, marks, (COMMON_MARK, ROWS_READ))
+}
+
+/// [`candidates`] with marks held by at most `common` pages looked up, the rarest first until
+/// `rows` index rows (the benchmark tries several).
+pub fn candidates_within(
+    conn: &mut DbConn,
+    marks: &[i64],
+    (common, rows): (i32, i64),
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut counted: Vec<(i64, i32)> = Vec::new();
+    for chunk in marks.chunks(5000) {
+        counted.extend(
+            mark_counts::table
+                .filter(mark_counts::mark.eq_any(chunk))
+                .filter(mark_counts::pages.gt(0))
+                .filter(mark_counts::pages.le(common))
+                .select((mark_counts::mark, mark_counts::pages))
+                .load::<(i64, i32)>(conn)?,
+        );
+    }
+    counted.sort_by_key(|&(mark, pages)| (pages, mark));
+    let mut budget = rows;
+    let telling: Vec<i64> = counted
+        .into_iter()
+        .take_while(|&(_, pages)| {
+            budget -= i64::from(pages);
+            budget >= 0
+        })
+        .map(|(mark, _)| mark)
+        .collect();
+    if telling.is_empty() {
+        return Ok(Vec::new());
+    }
     page_marks::table
         .filter(page_marks::mark.eq_any(telling))
         .group_by(page_marks::page_id)

@@ -160,6 +160,20 @@ impl Retake {
     }
 }
 
+/// Issue 24's case of the page of `seed`: photographed flat on a desk and stored sideways with
+/// no EXIF to say so (turned 90°), cropped 1% a side, at 60% of its size.
+pub fn flat_on_a_desk(seed: u64) -> RgbImage {
+    let turned = imageops::rotate90(&page(seed));
+    let (w, h) = turned.dimensions();
+    let cropped = imageops::crop_imm(&turned, w / 100, h / 100, w - w / 50, h - h / 50);
+    imageops::resize(
+        &cropped.to_image(),
+        w * 6 / 10,
+        h * 6 / 10,
+        FilterType::Triangle,
+    )
+}
+
 /// The page of `seed`, as scanned: upright, tightly framed.
 pub fn page(seed: u64) -> RgbImage {
     drawn(seed).0

@@ -103,6 +103,9 @@ pub struct Processed {
     /// The page's keypoints, to find it photographed again however it was framed (see
     /// [`likeness`]).
     pub print: likeness::Print,
+    /// The page's print taken again half a pyramid step larger ([`likeness::Print::half_step`]),
+    /// to look the page up in the index; not kept.
+    pub half_step: likeness::Print,
     /// The sniffed format of the upload.
     pub format: Format,
 }

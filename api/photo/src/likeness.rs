@@ -22,6 +22,8 @@ use image::{DynamicImage, GrayImage};
 
 /// Long edge of the image keypoints are found on, in pixels.
 const WORK_EDGE: u32 = 800;
+/// [`WORK_EDGE`] × 2^⅛ ([`Print::half_step`]).
+const HALF_STEP_EDGE: u32 = 872;
 /// Pyramid levels, each smaller by [`STEP`]: a page photographed at any size from about 40% to
 /// 250% of another's still meets it on some level.
 const LEVELS: usize = 8;
@@ -81,9 +83,17 @@ impl Print {
         Print::of_at(image, WORK_EDGE)
     }
 
+    /// The print of the page with its working image 2^⅛ larger, half of a pyramid step: a page
+    /// photographed again at a size that falls between two of the stored print's levels (a
+    /// crop, a desk around it) gives keypoints, and index keys, much like the stored ones on
+    /// one of the two prints. Only to look a page up ([`Print::keys`]); comparisons use
+    /// [`Print::of`].
+    pub fn half_step(image: &DynamicImage) -> Print {
+        Print::of_at(image, HALF_STEP_EDGE)
+    }
+
     /// The print with the working image's long edge at `edge` pixels.
-    #[doc(hidden)]
-    pub fn of_at(image: &DynamicImage, edge: u32) -> Print {
+    fn of_at(image: &DynamicImage, edge: u32) -> Print {
         if image.width() < 16 || image.height() < 16 {
             return Print::default();
         }
@@ -882,18 +892,8 @@ mod tests {
     #[test]
     fn a_page_photographed_flat_on_a_desk_is_found() {
         // The case: stored sideways with no EXIF to say so, 1% cropped, rescaled.
-        let page = corpus::page(7);
-        let original = scanned(page.clone());
-        let turned = imageops::rotate90(&page);
-        let (w, h) = turned.dimensions();
-        let cropped = imageops::crop_imm(&turned, w / 100, h / 100, w - w / 50, h - h / 50);
-        let small = imageops::resize(
-            &cropped.to_image(),
-            w * 6 / 10,
-            h * 6 / 10,
-            ImageFilter::Triangle,
-        );
-        let again = scanned(small);
+        let original = scanned(corpus::page(7));
+        let again = scanned(corpus::flat_on_a_desk(7));
         let found = same_page(&again, &original).expect("the same page");
         assert!(
             found.inliers.len() >= 3 * MIN_INLIERS,
@@ -990,12 +990,8 @@ mod tests {
 
     #[test]
     fn a_page_and_its_photo_flat_on_a_desk_share_index_keys() {
-        let page = corpus::page(7);
-        let original = scanned(page.clone()).keys();
-        let turned = imageops::rotate90(&page);
-        let (w, h) = turned.dimensions();
-        let small = imageops::resize(&turned, w * 6 / 10, h * 6 / 10, ImageFilter::Triangle);
-        let again = scanned(small).keys();
+        let original = scanned(corpus::page(7)).keys();
+        let again = scanned(corpus::flat_on_a_desk(7)).keys();
         let shared = again
             .iter()
             .filter(|k| original.binary_search(k).is_ok())

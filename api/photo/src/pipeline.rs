@@ -85,7 +85,12 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
     page.apply_orientation(orientation);
     let page_jpeg = encode_jpeg(&page, limits.jpeg_quality)?;
     let (width, height) = (page.width(), page.height());
-    let print = likeness::Print::of(&page);
+    // The second print only looks the page up; on its own thread, beside the first.
+    let (print, half_step) = std::thread::scope(|s| {
+        let half_step = s.spawn(|| likeness::Print::half_step(&page));
+        let print = likeness::Print::of(&page);
+        (print, half_step.join().unwrap_or_default())
+    });
     // From the page rather than the original: a source a few times smaller, decoded only once.
     let thumb = shrink(page, limits.thumb_long_edge)?;
     Ok(Processed {
@@ -97,6 +102,7 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
         // The thumbnail is the page, small: the hash shrinks to 32×32 anyway.
         phash: phash::phash(&thumb),
         print,
+        half_step,
         format,
     })
 }

@@ -116,7 +116,8 @@ const SAME_PAGES_SHOWN: usize = 20;
 fn same_pages(matches: &[Match], page: &PageRow, viewer: &Caller, district: &str) -> Vec<SamePage> {
     matches
         .iter()
-        .filter(|m| m.page_id == page.id)
+        // A page twice in one document is a slip of the thumb, not a copy.
+        .filter(|m| m.page_id == page.id && m.other_document_id != page.document_id)
         .filter_map(|m| {
             let v = rule::Viewer {
                 id: viewer.id(),
@@ -431,13 +432,22 @@ pub(super) async fn add_page(
 ) -> ApiResult<PageView> {
     let index = upload.index;
     let mut processed = run_pipeline(state, upload).await?;
-    let print = std::mem::take(&mut processed.print);
+    let prints = (
+        std::mem::take(&mut processed.print),
+        std::mem::take(&mut processed.half_step),
+    );
     let district = d.district_id.clone();
     // Found before the write (a read, off the single writer): the pages of the district this
     // one is the same as.
     let in_district = district.clone();
     let found = state
-        .read(move |conn| Ok(crate::prints::find(conn, &in_district, &print)?))
+        .read(move |conn| {
+            Ok(crate::prints::find(
+                conn,
+                &in_district,
+                (&prints.0, &prints.1),
+            )?)
+        })
         .await?;
     let page_id = tingke_models::new_id();
     let base = format!("schools/{}/pages/{page_id}", d.school_id);

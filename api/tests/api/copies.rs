@@ -4,7 +4,6 @@
 
 use crate::documents::{create_document, upload};
 use crate::helpers::*;
-use image::imageops;
 use serde_json::Value;
 use tingke_api::photo::corpus;
 
@@ -17,19 +16,9 @@ fn scanned(seed: u64) -> Vec<u8> {
     jpeg(corpus::page(seed), 88)
 }
 
-/// The case: the page photographed flat on a desk, stored sideways with no EXIF to
-/// say so, 1% cropped, smaller.
+/// The case: the page photographed flat on a desk (`corpus::flat_on_a_desk`).
 fn flat_on_a_desk(seed: u64) -> Vec<u8> {
-    let turned = imageops::rotate90(&corpus::page(seed));
-    let (w, h) = turned.dimensions();
-    let cropped = imageops::crop_imm(&turned, w / 100, h / 100, w - w / 50, h - h / 50);
-    let small = imageops::resize(
-        &cropped.to_image(),
-        w * 6 / 10,
-        h * 6 / 10,
-        imageops::FilterType::Triangle,
-    );
-    jpeg(small, 80)
+    jpeg(corpus::flat_on_a_desk(seed), 80)
 }
 
 /// A submitted lesson plan of `by` with one page of `photo`: (document, page answer).
@@ -243,4 +232,103 @@ async fn a_report_for_a_term_of_another_district_or_unknown_is_404() {
         .send()
         .await
         .expect_problem(404, "not_found");
+}
+
+/// Pages uploaded before the index existed (their prints, marks and matches wiped here) get
+/// their prints from `tingke rebuild-prints`, which finds the matches again; run twice, the
+/// second run has nothing to do.
+#[tokio::test]
+async fn rebuild_prints_indexes_pages_uploaded_before_the_index() {
+    let app = spawn_demo_app().await;
+    let (teacher_a, teacher_b) = (app.demo(TEACHER_A).await, app.demo(TEACHER_B).await);
+    let researcher = app.demo(RESEARCHER).await;
+    let (doc_a, _) = submitted_page(&app, &teacher_a, &scanned(9)).await;
+    let (_, page_b) = submitted_page(&app, &teacher_b, &flat_on_a_desk(9)).await;
+    assert_eq!(page_b.body["same_pages"].as_array().unwrap().len(), 1);
+    for table in ["page_matches", "page_marks", "mark_counts", "page_prints"] {
+        app.execute(&format!("DELETE FROM {table}"));
+    }
+    let read = || {
+        app.get(&format!("/v1/documents/{doc_a}"))
+            .token(&researcher.token)
+            .send()
+    };
+    assert!(same_pages_of(&read().await.expect_status(200)).is_empty());
+    let pages = app.count("pages");
+    let rebuild = || {
+        let mut cmd = crate::process::tingke(app.dir(), &app.config.database_url);
+        crate::process::with_storage(&mut cmd, &app.config.storage);
+        let out = cmd
+            .arg("rebuild-prints")
+            .output()
+            .expect("run rebuild-prints");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let first = rebuild();
+    assert!(first.contains(&format!("{pages} pages printed")), "{first}");
+    assert_eq!(app.count("page_prints"), pages);
+    let seen = same_pages_of(&read().await.expect_status(200));
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["page_id"], page_b.body["id"]);
+    let again = rebuild();
+    assert!(again.contains("0 pages printed"), "{again}");
+}
+
+/// A deleted page leaves the index: its marks, their counts and its matches go with it.
+#[tokio::test]
+async fn a_deleted_page_is_found_no_more() {
+    let app = spawn_demo_app().await;
+    let (teacher_a, teacher_b) = (app.demo(TEACHER_A).await, app.demo(TEACHER_B).await);
+    let (_, first) = submitted_page(&app, &teacher_a, &scanned(13)).await;
+    let marks = app.count("page_marks");
+    let doc = create_document(&app, &teacher_b, "lesson_plan")
+        .await
+        .expect_status(201);
+    let page = upload(&app, &teacher_b, doc.str("id"), &flat_on_a_desk(13))
+        .await
+        .expect_status(201);
+    assert_eq!(page.body["same_pages"].as_array().unwrap().len(), 1);
+    assert!(app.count("page_marks") > marks);
+    app.delete(&format!(
+        "/v1/documents/{}/pages/{}",
+        doc.str("id"),
+        page.str("id")
+    ))
+    .token(&teacher_b.token)
+    .send()
+    .await
+    .expect_status(204);
+    assert_eq!(app.count("page_marks"), marks);
+    assert_eq!(app.count("page_matches"), 0);
+    // Uploaded again by the first teacher: found the same page as their own, nothing else.
+    let next = create_document(&app, &teacher_a, "lesson_plan")
+        .await
+        .expect_status(201);
+    let again = upload(&app, &teacher_a, next.str("id"), &flat_on_a_desk(13))
+        .await
+        .expect_status(201);
+    let found = again.body["same_pages"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", again.text);
+    assert_eq!(found[0]["page_id"], first.body["id"]);
+}
+
+/// The index is the database's: a server started afresh on the same data finds a page the
+/// first one indexed.
+#[tokio::test]
+async fn the_index_survives_a_restart() {
+    let app = spawn_demo_app().await;
+    let teacher_a = app.demo(TEACHER_A).await;
+    submitted_page(&app, &teacher_a, &scanned(17)).await;
+    let again = app.another_instance().await;
+    let teacher_b = again.demo(TEACHER_B).await;
+    let (_, page) = submitted_page(&again, &teacher_b, &flat_on_a_desk(17)).await;
+    let found = page.body["same_pages"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", page.text);
+    assert!(found[0]["strength"].as_i64().unwrap() >= 16);
 }

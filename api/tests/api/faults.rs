@@ -56,20 +56,8 @@ async fn check_pages_readable(app: &TestApp, by: &Session, doc: &str) -> Vec<Str
 /// Runs `tingke gc-blobs` with no minimum age against the app's database and store; answers
 /// its output.
 fn gc_blobs(app: &TestApp, extra: &[&str]) -> String {
-    let mut cmd = tingke(app.dir(), &app.config.database_url);
-    with_storage(&mut cmd, &app.config.storage);
-    let out = cmd
-        .args(["gc-blobs", "--min-age-minutes", "0"])
-        .args(extra)
-        .output()
-        .expect("run gc-blobs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    let args = [&["gc-blobs", "--min-age-minutes", "0"][..], extra].concat();
+    run_on(app, &args)
 }
 
 /// Every page blob in the store belongs to a page record.

@@ -34,6 +34,21 @@ pub fn with_storage(cmd: &mut Command, storage: &StorageConfig) {
     }
 }
 
+/// Runs the binary with `args` against the app's database and blob store; answers its
+/// standard output, and fails the test when it fails.
+pub fn run_on(app: &crate::helpers::TestApp, args: &[&str]) -> String {
+    let mut cmd = tingke(app.dir(), &app.config.database_url);
+    with_storage(&mut cmd, &app.config.storage);
+    let out = cmd.args(args).output().expect("run tingke");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A running server, killed when dropped.
 pub struct Server(pub Child);
 
