@@ -14,36 +14,63 @@ pub struct Found {
     same: Vec<(String, i32)>,
 }
 
-/// The pages of `district` that are the same page as `print`: the index's candidates (looked
-/// up with the keys of both prints, `half_step` being the same page a half step larger), each
-/// compared with it.
-pub fn find(
+/// The index's candidates for a page, read, not compared yet.
+pub struct Candidates {
+    marks: Vec<i64>,
+    prints: Vec<(String, Vec<u8>)>,
+}
+
+/// The candidates of `district` for a page (looked up with the keys of both its prints,
+/// `half_step` being the same page a half step larger) and their stored prints: the database's
+/// part, kept short.
+pub fn look_up(
     conn: &mut DbConn,
     district: &str,
     (print, half_step): (&Print, &Print),
-) -> diesel::QueryResult<Found> {
+) -> diesel::QueryResult<Candidates> {
     let marks = copies::marks(district, &print.keys());
     let mut wanted = copies::marks(district, &half_step.keys());
     wanted.extend(&marks);
     wanted.sort_unstable();
     wanted.dedup();
-    let candidates: Vec<String> = copies::candidates(conn, &wanted)?
+    let ids: Vec<String> = copies::candidates(conn, &wanted)?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let same = copies::prints_of(conn, &candidates)?
-        .into_iter()
-        .filter_map(|(id, bytes)| {
-            let other = Print::from_bytes(&bytes)?;
-            let placed = same_page(print, &other)?.inliers.len();
-            Some((id, placed as i32))
-        })
-        .collect();
-    Ok(Found {
-        print: print.to_bytes(),
+    Ok(Candidates {
         marks,
-        same,
+        prints: copies::prints_of(conn, &ids)?,
     })
+}
+
+impl Candidates {
+    /// The candidates that are the same page as `print` (the CPU's part: about a millisecond
+    /// each, off the database's connection).
+    pub fn compare(self, print: &Print) -> Found {
+        let same = self
+            .prints
+            .into_iter()
+            .filter_map(|(id, bytes)| {
+                let other = Print::from_bytes(&bytes)?;
+                let placed = same_page(print, &other)?.inliers.len();
+                Some((id, placed as i32))
+            })
+            .collect();
+        Found {
+            print: print.to_bytes(),
+            marks: self.marks,
+            same,
+        }
+    }
+}
+
+/// [`look_up`] then [`Candidates::compare`], for one-off callers (the demo, the rebuild).
+pub fn find(
+    conn: &mut DbConn,
+    district: &str,
+    prints: (&Print, &Print),
+) -> diesel::QueryResult<Found> {
+    Ok(look_up(conn, district, prints)?.compare(prints.0))
 }
 
 /// Keeps the page's print and marks, and the matches [`find`] found (in the page's write).

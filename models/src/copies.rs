@@ -127,22 +127,22 @@ pub fn keep(
             values.join(", ")
         ))
         .execute(conn)?;
-        count(conn, chunk, "+ 1")?;
+        count(conn, chunk, 1)?;
     }
     Ok(())
 }
 
-/// Adds to (`"+ 1"`) or takes from (`"- 1"`) the count of each of `marks`. The marks are
-/// numbers the server made, written into the statement: one statement for a page's marks.
-fn count(conn: &mut DbConn, marks: &[i64], change: &str) -> QueryResult<()> {
+/// Adds `delta` (1 or -1) to the count of each of `marks`. The marks are numbers the server
+/// made, written into the statement: one statement for a page's marks.
+fn count(conn: &mut DbConn, marks: &[i64], delta: i32) -> QueryResult<()> {
     if marks.is_empty() {
         return Ok(());
     }
-    let start = if change == "+ 1" { 1 } else { 0 };
+    let start = delta.max(0);
     let values: Vec<String> = marks.iter().map(|m| format!("({m}, {start})")).collect();
     let sql = format!(
         "INSERT INTO mark_counts (mark, pages) VALUES {} \
-         ON CONFLICT (mark) DO UPDATE SET pages = mark_counts.pages {change}",
+         ON CONFLICT (mark) DO UPDATE SET pages = mark_counts.pages + ({delta})",
         values.join(", ")
     );
     diesel::sql_query(sql).execute(conn).map(|_| ())
@@ -162,7 +162,7 @@ pub fn forget(conn: &mut DbConn, page_id: &str) -> QueryResult<()> {
                 .filter(page_marks::mark.eq_any(chunk)),
         )
         .execute(conn)?;
-        count(conn, chunk, "- 1")?;
+        count(conn, chunk, -1)?;
     }
     Ok(())
 }
@@ -261,13 +261,14 @@ pub fn matches_in(
         .filter(page_matches::district_id.eq(district_id))
         .filter(page_matches::found_at.ge(from))
         .filter(page_matches::found_at.le(to))
+        // Each pair is kept both ways: one way is enough here.
+        .filter(page_matches::page_id.lt(page_matches::other_page_id))
         .select((
             page_matches::page_id,
             page_matches::other_page_id,
             page_matches::inliers,
         ))
         .load(conn)?;
-    let rows: Vec<_> = rows.into_iter().filter(|(a, b, _)| a < b).collect();
     let mut ids: Vec<String> = rows
         .iter()
         .flat_map(|(a, b, _)| [a.clone(), b.clone()])
@@ -303,7 +304,7 @@ pub fn pages_without_print(
     conn: &mut DbConn,
     limit: i64,
 ) -> QueryResult<Vec<(String, String, String)>> {
-    let rows: Vec<(String, String, String)> = pages::table
+    pages::table
         .left_join(page_prints::table)
         .inner_join(
             crate::schema::schools::table.on(crate::schema::schools::id.eq(pages::school_id)),
@@ -316,6 +317,5 @@ pub fn pages_without_print(
             crate::schema::schools::district_id,
             pages::page_key,
         ))
-        .load(conn)?;
-    Ok(rows)
+        .load(conn)
 }

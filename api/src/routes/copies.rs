@@ -148,7 +148,8 @@ fn report(
     let (from, to) = (day(&term.starts_on, false)?, day(&term.ends_on, true)?);
     let found = copies::matches_in(conn, district, from, to)?;
     let mut by_pair: HashMap<(String, String), Vec<Pair>> = HashMap::new();
-    let reported = |(a, b, _): &Pair| shown(a) && shown(b) && a.document_id != b.document_id;
+    let reported =
+        |(a, b, _): &Pair| shown(a) && shown(b) && rule::is_a_copy(&a.document_id, &b.document_id);
     for (a, b, strength) in found.into_iter().filter(reported) {
         // One order for a pair of teachers, whichever page came first.
         let (a, b) = match a.teacher_id <= b.teacher_id {

@@ -116,8 +116,9 @@ const SAME_PAGES_SHOWN: usize = 20;
 fn same_pages(matches: &[Match], page: &PageRow, viewer: &Caller, district: &str) -> Vec<SamePage> {
     matches
         .iter()
-        // A page twice in one document is a slip of the thumb, not a copy.
-        .filter(|m| m.page_id == page.id && m.other_document_id != page.document_id)
+        .filter(|m| {
+            m.page_id == page.id && rule::is_a_copy(&page.document_id, &m.other_document_id)
+        })
         .filter_map(|m| {
             let v = rule::Viewer {
                 id: viewer.id(),
@@ -432,23 +433,21 @@ pub(super) async fn add_page(
 ) -> ApiResult<PageView> {
     let index = upload.index;
     let mut processed = run_pipeline(state, upload).await?;
-    let prints = (
-        std::mem::take(&mut processed.print),
-        std::mem::take(&mut processed.half_step),
-    );
+    let print = std::mem::take(&mut processed.print);
+    let half_step = std::mem::take(&mut processed.half_step);
     let district = d.district_id.clone();
-    // Found before the write (a read, off the single writer): the pages of the district this
-    // one is the same as.
+    // Found before the write: the index's candidates (a read, off the single writer), then
+    // compared with the page off the database's connection.
     let in_district = district.clone();
-    let found = state
+    let (candidates, print) = state
         .read(move |conn| {
-            Ok(crate::prints::find(
-                conn,
-                &in_district,
-                (&prints.0, &prints.1),
-            )?)
+            let found = crate::prints::look_up(conn, &in_district, (&print, &half_step))?;
+            Ok((found, print))
         })
         .await?;
+    let found = web::block(move || candidates.compare(&print))
+        .await
+        .map_err(ApiError::internal)?;
     let page_id = tingke_models::new_id();
     let base = format!("schools/{}/pages/{page_id}", d.school_id);
     let keys = (format!("{base}/page.jpg"), format!("{base}/thumb.jpg"));

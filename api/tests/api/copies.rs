@@ -255,21 +255,7 @@ async fn rebuild_prints_indexes_pages_uploaded_before_the_index() {
     };
     assert!(same_pages_of(&read().await.expect_status(200)).is_empty());
     let pages = app.count("pages");
-    let rebuild = || {
-        let mut cmd = crate::process::tingke(app.dir(), &app.config.database_url);
-        crate::process::with_storage(&mut cmd, &app.config.storage);
-        let out = cmd
-            .arg("rebuild-prints")
-            .output()
-            .expect("run rebuild-prints");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    };
+    let rebuild = || crate::process::run_on(&app, &["rebuild-prints"]);
     let first = rebuild();
     assert!(first.contains(&format!("{pages} pages printed")), "{first}");
     assert_eq!(app.count("page_prints"), pages);

@@ -54,6 +54,12 @@ pub fn shown(viewer: Viewer, other: Other) -> Shown {
     }
 }
 
+/// Whether two matching pages are a copy worth telling: not when both are in one document (a
+/// page photographed twice for one plan is a slip of the thumb).
+pub fn is_a_copy(document_id: &str, other_document_id: &str) -> bool {
+    document_id != other_document_id
+}
+
 /// What a match is: the same teacher's page again, or another teacher's.
 pub fn kind(teacher_id: &str, other_teacher_id: &str) -> &'static str {
     match teacher_id == other_teacher_id {
@@ -102,6 +108,12 @@ mod tests {
             draft: true,
         };
         assert_eq!(shown(viewer(false, false), mine), Shown::Named);
+    }
+
+    #[test]
+    fn a_page_twice_in_one_document_is_no_copy() {
+        assert!(!is_a_copy("d", "d"));
+        assert!(is_a_copy("d", "e"));
     }
 
     #[test]
