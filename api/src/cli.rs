@@ -350,10 +350,13 @@ fn rebuild_prints(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("unreadable {page}");
     }
     println!(
-        "{} pages printed, {} matches found, {} pages without a readable photo",
+        "{} pages printed, {} matches found, {} pages without a readable photo, \
+         {} prints marked again with the keys of version {}",
         done.pages,
         done.matches,
-        done.unreadable.len()
+        done.unreadable.len(),
+        done.marked,
+        tingke_photo::likeness::KEYS_VERSION
     );
     Ok(())
 }

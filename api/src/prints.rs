@@ -5,7 +5,10 @@
 use diesel::Connection;
 use tingke_models::copies;
 use tingke_models::DbConn;
-use tingke_photo::likeness::{same_page, Print};
+use tingke_photo::likeness::{same_page, Print, KEYS_VERSION, KEY_LEN};
+
+// A mark holds a key in its low bits: the index and the keys agree on how many.
+const _: () = assert!(KEY_LEN == copies::KEY_LEN);
 
 /// What a page brings to the index: its print, its marks and the pages it is the same as.
 pub struct Found {
@@ -33,13 +36,13 @@ pub fn look_up(
     wanted.extend(&marks);
     wanted.sort_unstable();
     wanted.dedup();
-    let ids: Vec<String> = copies::candidates(conn, &wanted)?
+    let numbers: Vec<i32> = copies::candidates(conn, &wanted)?
         .into_iter()
-        .map(|(id, _)| id)
+        .map(|(no, _)| no)
         .collect();
     Ok(Candidates {
         marks,
-        prints: copies::prints_of(conn, &ids)?,
+        prints: copies::prints_of(conn, &numbers)?,
     })
 }
 
@@ -80,28 +83,60 @@ pub fn keep(
     district: &str,
     f: &Found,
 ) -> diesel::QueryResult<()> {
-    copies::keep(conn, page_id, district, &f.print, &f.marks)?;
+    let kept = copies::Kept {
+        print: &f.print,
+        marks: &f.marks,
+        keys_version: KEYS_VERSION,
+    };
+    copies::keep(conn, page_id, district, &kept)?;
     copies::record_matches(conn, page_id, district, &f.same)
+}
+
+/// Deletes a page and takes it out of the index: its marks are read off its stored print (in
+/// the caller's transaction).
+pub fn delete_page(conn: &mut DbConn, page_id: &str) -> diesel::QueryResult<()> {
+    let kept = copies::print_of(conn, page_id)?;
+    // A print marked with older keys has no marks in the index (they went with its migration).
+    if let Some(kept) = kept.filter(|k| k.keys_version == KEYS_VERSION) {
+        // A print this version cannot read leaves its marks: they point at a number no page
+        // has any more, and a lookup that meets them finds no print to compare.
+        let marks = marks_of(&kept.district_id, &kept.print);
+        copies::forget(conn, kept.page_no, &marks)?;
+    }
+    tingke_models::documents::delete_page(conn, page_id)
+}
+
+/// The marks of a kept print in its district (none for a print this version cannot read).
+fn marks_of(district: &str, print: &[u8]) -> Vec<i64> {
+    Print::from_bytes(print)
+        .map(|p| copies::marks(district, &p.keys()))
+        .unwrap_or_default()
 }
 
 /// What a rebuild did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Rebuilt {
     pub pages: usize,
+    /// Kept prints marked again with the keys of this version.
+    pub marked: usize,
     pub matches: usize,
     /// Pages whose photo is missing from the store or is not a picture.
     pub unreadable: Vec<String>,
 }
 
-/// Takes the print of every page that has none (uploaded before the index existed, or by a
-/// version that did not keep one), from its stored photo, oldest first, and finds its matches
-/// among the pages already in the index. Safe to run again: pages with a print are skipped.
+/// Marks every kept print whose marks were made with older keys again, with the keys of this
+/// version (from the print alone: no photo is read), then takes the print of every page that
+/// has none (uploaded before the index existed), from its stored photo, oldest first, and finds
+/// its matches among the pages already in the index. Safe to run again: what is done is skipped.
 pub async fn rebuild(
     db: &tingke_models::Db,
     store: &dyn crate::storage::BlobStore,
     limits: &tingke_photo::Limits,
 ) -> Result<Rebuilt, Box<dyn std::error::Error>> {
-    let mut done = Rebuilt::default();
+    let mut done = Rebuilt {
+        marked: mark_again(db)?,
+        ..Rebuilt::default()
+    };
     loop {
         let batch = {
             let mut conn = db.write_conn()?;
@@ -129,5 +164,26 @@ pub async fn rebuild(
             done.pages += 1;
             done.matches += found.same.len();
         }
+    }
+}
+
+/// Marks the prints kept with older keys again, a hundred in a transaction; answers how many.
+/// (The matches they were found in stay: they were found by comparing prints, not keys.)
+fn mark_again(db: &tingke_models::Db) -> Result<usize, Box<dyn std::error::Error>> {
+    let mut marked = 0;
+    loop {
+        let mut conn = db.write_conn()?;
+        let n = conn.transaction(|conn| {
+            let batch = copies::prints_marked_before(conn, KEYS_VERSION, 100)?;
+            for (page_no, district, print) in &batch {
+                let marks = marks_of(district, print);
+                copies::mark_again(conn, *page_no, &marks, KEYS_VERSION)?;
+            }
+            Ok::<_, diesel::result::Error>(batch.len())
+        })?;
+        if n == 0 {
+            return Ok(marked);
+        }
+        marked += n;
     }
 }

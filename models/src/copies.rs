@@ -1,7 +1,7 @@
 //! The district's index of page prints (issue 24): where the pages that may be the same as a
 //! new one are found without comparing it with every page, and the matches found.
 //!
-//! A page's keys (`tingke_photo::likeness::Print::keys`, 24-bit numbers) are kept as *marks*:
+//! A page's keys (`tingke_photo::likeness::Print::keys`, [`KEY_LEN`]-bit numbers) are kept as *marks*:
 //! the key joined with a hash of the district, so one table serves every district and a lookup
 //! only meets its own. A lookup counts the new page's marks, reads the pages of the rarest of
 //! them (held by at most [`COMMON_MARK`] pages, [`ROWS_READ`] index rows at most), and answers
@@ -21,24 +21,29 @@ pub const COMMON_MARK: i32 = 64;
 /// Index rows one lookup reads at most: the rarest of the page's marks are read first (they
 /// tell the most), until their pages add up to this. It bounds a lookup's time however the
 /// district's marks are spread (BENCHMARKS.md, figure 14).
-pub const ROWS_READ: i64 = 20_000;
+pub const ROWS_READ: i64 = 8_000;
 /// Marks a page must share with the new one to be a candidate.
 pub const MIN_SHARED: i64 = 2;
 /// Candidates compared at most, the most shared marks first.
 pub const CANDIDATES: i64 = 24;
 
+/// Bits of a key (`tingke_photo::likeness::KEY_LEN`, which a test holds equal): the rest of a
+/// mark's 64 bits are the district's.
+pub const KEY_LEN: u32 = 28;
+
 /// The marks of a page's keys in its district.
 pub fn marks(district_id: &str, keys: &[u32]) -> Vec<i64> {
     let digest = Sha256::digest(district_id.as_bytes());
-    let district = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) >> 24;
+    let district = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) >> KEY_LEN;
+    let key_mask = (1u64 << KEY_LEN) - 1;
     keys.iter()
-        .map(|&k| ((district << 24) | u64::from(k & 0xFF_FFFF)) as i64)
+        .map(|&k| ((district << KEY_LEN) | (u64::from(k) & key_mask)) as i64)
         .collect()
 }
 
-/// The pages that share the most looked-up marks with `marks` (at least [`MIN_SHARED`]), with
-/// how many, the most first.
-pub fn candidates(conn: &mut DbConn, marks: &[i64]) -> QueryResult<Vec<(String, i64)>> {
+/// The pages (by their number in the index) that share the most looked-up marks with `marks`
+/// (at least [`MIN_SHARED`]), with how many, the most first.
+pub fn candidates(conn: &mut DbConn, marks: &[i64]) -> QueryResult<Vec<(i32, i64)>> {
     candidates_within(conn, marks, (COMMON_MARK, ROWS_READ))
 }
 
@@ -48,7 +53,7 @@ pub fn candidates_within(
     conn: &mut DbConn,
     marks: &[i64],
     (common, rows): (i32, i64),
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(i32, i64)>> {
     let mut counted: Vec<(i64, i32)> = Vec::new();
     for chunk in marks.chunks(5000) {
         counted.extend(
@@ -75,55 +80,86 @@ pub fn candidates_within(
     }
     page_marks::table
         .filter(page_marks::mark.eq_any(telling))
-        .group_by(page_marks::page_id)
+        .group_by(page_marks::page_no)
         .having(count_star().ge(MIN_SHARED))
-        .select((page_marks::page_id, count_star()))
-        .order((count_star().desc(), page_marks::page_id.asc()))
+        .select((page_marks::page_no, count_star()))
+        .order((count_star().desc(), page_marks::page_no.asc()))
         .limit(CANDIDATES)
         .load(conn)
 }
 
-/// The stored prints of `page_ids`, as `(page id, bytes)`.
-pub fn prints_of(conn: &mut DbConn, page_ids: &[String]) -> QueryResult<Vec<(String, Vec<u8>)>> {
+/// The stored prints of the pages numbered `page_nos`, as `(page id, bytes)`.
+pub fn prints_of(conn: &mut DbConn, page_nos: &[i32]) -> QueryResult<Vec<(String, Vec<u8>)>> {
     page_prints::table
-        .filter(page_prints::page_id.eq_any(page_ids))
+        .filter(page_prints::page_no.eq_any(page_nos))
         .select((page_prints::page_id, page_prints::print))
         .load(conn)
 }
 
+/// A page's print as the index keeps it.
+pub struct Kept<'a> {
+    pub print: &'a [u8],
+    /// The marks of the print's keys.
+    pub marks: &'a [i64],
+    /// The version of the keys the marks were made with.
+    pub keys_version: i32,
+}
+
 /// Keeps a page's print and its marks in the index (in the caller's transaction).
-pub fn keep(
-    conn: &mut DbConn,
-    page_id: &str,
-    district_id: &str,
-    print: &[u8],
-    marks: &[i64],
-) -> QueryResult<()> {
+pub fn keep(conn: &mut DbConn, page_id: &str, district_id: &str, kept: &Kept) -> QueryResult<()> {
     diesel::insert_into(page_prints::table)
         .values((
             page_prints::page_id.eq(page_id),
             page_prints::district_id.eq(district_id),
-            page_prints::print.eq(print),
+            page_prints::print.eq(kept.print),
+            page_prints::keys_version.eq(kept.keys_version),
         ))
         .execute(conn)?;
-    // Written into the statement (one statement for a page's marks, on both backends): the
-    // marks are numbers and the id one the server made, checked to be only letters, digits and
-    // hyphens.
-    let safe = page_id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !safe {
-        return Err(diesel::result::Error::QueryBuilderError(
-            "a page id of letters, digits and hyphens".into(),
-        ));
-    }
+    let page_no = number_of(conn, page_id)?.ok_or(diesel::result::Error::NotFound)?;
+    add_marks(conn, page_no, kept.marks)
+}
+
+/// Kept prints whose marks were made with keys older than `keys_version`, at most `limit`:
+/// `(page number, district id, print)`.
+pub fn prints_marked_before(
+    conn: &mut DbConn,
+    keys_version: i32,
+    limit: i64,
+) -> QueryResult<Vec<(i32, String, Vec<u8>)>> {
+    page_prints::table
+        .filter(page_prints::keys_version.lt(keys_version))
+        .order(page_prints::page_no.asc())
+        .limit(limit)
+        .select((
+            page_prints::page_no,
+            page_prints::district_id,
+            page_prints::print,
+        ))
+        .load(conn)
+}
+
+/// Marks the kept print numbered `page_no` again with `marks`, the keys of `keys_version`
+/// (the marks of older keys are gone already: the migration that brought new keys drops them).
+pub fn mark_again(
+    conn: &mut DbConn,
+    page_no: i32,
+    marks: &[i64],
+    keys_version: i32,
+) -> QueryResult<()> {
+    add_marks(conn, page_no, marks)?;
+    diesel::update(page_prints::table.filter(page_prints::page_no.eq(page_no)))
+        .set(page_prints::keys_version.eq(keys_version))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Adds the page's marks to the index and to their counts. Written into the statement (one
+/// statement for a page's marks, on both backends): they are all numbers.
+fn add_marks(conn: &mut DbConn, page_no: i32, marks: &[i64]) -> QueryResult<()> {
     for chunk in marks.chunks(500) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|m| format!("({m}, '{page_id}')"))
-            .collect();
+        let values: Vec<String> = chunk.iter().map(|m| format!("({m}, {page_no})")).collect();
         diesel::sql_query(format!(
-            "INSERT INTO page_marks (mark, page_id) VALUES {}",
+            "INSERT INTO page_marks (mark, page_no) VALUES {}",
             values.join(", ")
         ))
         .execute(conn)?;
@@ -132,8 +168,18 @@ pub fn keep(
     Ok(())
 }
 
-/// Adds `delta` (1 or -1) to the count of each of `marks`. The marks are numbers the server
-/// made, written into the statement: one statement for a page's marks.
+/// The page's number in the index, if it has a print.
+fn number_of(conn: &mut DbConn, page_id: &str) -> QueryResult<Option<i32>> {
+    page_prints::table
+        .filter(page_prints::page_id.eq(page_id))
+        .select(page_prints::page_no)
+        .first(conn)
+        .optional()
+}
+
+/// Adds `delta` (1 or -1) to the count of each of `marks`, and drops the counts that reach
+/// none. The marks are numbers the server made, written into the statement: one statement for
+/// a page's marks.
 fn count(conn: &mut DbConn, marks: &[i64], delta: i32) -> QueryResult<()> {
     if marks.is_empty() {
         return Ok(());
@@ -145,21 +191,51 @@ fn count(conn: &mut DbConn, marks: &[i64], delta: i32) -> QueryResult<()> {
          ON CONFLICT (mark) DO UPDATE SET pages = mark_counts.pages + ({delta})",
         values.join(", ")
     );
-    diesel::sql_query(sql).execute(conn).map(|_| ())
+    diesel::sql_query(sql).execute(conn)?;
+    if delta < 0 {
+        diesel::delete(
+            mark_counts::table
+                .filter(mark_counts::mark.eq_any(marks))
+                .filter(mark_counts::pages.le(0)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
-/// Takes a page out of the index: its marks and their counts (its print and matches go with the
-/// page, by the foreign keys).
-pub fn forget(conn: &mut DbConn, page_id: &str) -> QueryResult<()> {
-    let marks: Vec<i64> = page_marks::table
-        .filter(page_marks::page_id.eq(page_id))
-        .select(page_marks::mark)
-        .load(conn)?;
+/// A page's print as kept: its number in the index, district, print and the version of the
+/// keys its marks were made with.
+#[derive(Debug, Clone, Queryable)]
+pub struct KeptPrint {
+    pub page_no: i32,
+    pub district_id: String,
+    pub print: Vec<u8>,
+    pub keys_version: i32,
+}
+
+/// The page's kept print, if it has one.
+pub fn print_of(conn: &mut DbConn, page_id: &str) -> QueryResult<Option<KeptPrint>> {
+    page_prints::table
+        .filter(page_prints::page_id.eq(page_id))
+        .select((
+            page_prints::page_no,
+            page_prints::district_id,
+            page_prints::print,
+            page_prints::keys_version,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Takes the page numbered `page_no` out of the index: its `marks` (those of its print, which
+/// the caller reads: the index has no way from a page to its marks but the print) and their
+/// counts. Its print and matches go with the page, by the foreign keys.
+pub fn forget(conn: &mut DbConn, page_no: i32, marks: &[i64]) -> QueryResult<()> {
     for chunk in marks.chunks(500) {
         diesel::delete(
             page_marks::table
-                .filter(page_marks::page_id.eq(page_id))
-                .filter(page_marks::mark.eq_any(chunk)),
+                .filter(page_marks::mark.eq_any(chunk))
+                .filter(page_marks::page_no.eq(page_no)),
         )
         .execute(conn)?;
         count(conn, chunk, -1)?;

@@ -253,9 +253,9 @@ pub fn insert_page(conn: &mut DbConn, p: &PageRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Deletes a page and takes it out of the index of prints.
+/// Deletes a page (`crate::copies::forget` takes it out of the index of prints first: the api's
+/// `prints::delete_page` does both).
 pub fn delete_page(conn: &mut DbConn, id: &str) -> QueryResult<()> {
-    crate::copies::forget(conn, id)?;
     diesel::delete(pages::table.filter(pages::id.eq(id)))
         .execute(conn)
         .map(|_| ())

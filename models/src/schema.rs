@@ -128,17 +128,19 @@ diesel::joinable!(mentorship_terms -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_activities -> mentorships (mentorship_id));
 diesel::joinable!(mentorship_evaluations -> mentorships (mentorship_id));
 diesel::table! {
-    page_prints (page_id) {
+    page_prints (page_no) {
+        page_no -> Integer,
         page_id -> Text,
         district_id -> Text,
         print -> Binary,
+        keys_version -> Integer,
     }
 }
 
 diesel::table! {
-    page_marks (mark, page_id) {
+    page_marks (mark, page_no) {
         mark -> BigInt,
-        page_id -> Text,
+        page_no -> Integer,
     }
 }
 

@@ -196,20 +196,19 @@ impl Print {
 }
 
 impl Print {
-    /// The page's index keys, each once: for every keypoint, [`KEY_BITS`] of its descriptor's
-    /// bits and the first [`KEY_WIDE_BITS`] of its wide ones, a 24-bit number. The same corner
-    /// photographed again often gives the same key; a page that shares several with another is
-    /// worth comparing ([`same_page`]).
+    /// The page's index keys, each once: for every keypoint, the [`KEY_BITS`] of its
+    /// descriptors, a [`KEY_LEN`]-bit number. The same corner photographed again often gives
+    /// the same key; a page that shares several with another is worth comparing
+    /// ([`same_page`]).
     pub fn keys(&self) -> Vec<u32> {
         let mut keys: Vec<u32> = self
             .points
             .iter()
             .map(|p| {
-                let fine = KEY_BITS.iter().enumerate().fold(0u32, |k, (n, &i)| {
-                    k | ((p.bits[i / 64] >> (i % 64)) as u32 & 1) << n
-                });
-                let wide = (p.wide & ((1 << KEY_WIDE_BITS) - 1)) as u32;
-                fine | wide << KEY_BITS.len()
+                KEY_BITS
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |k, (n, &i)| k | u32::from(p.bit(usize::from(i))) << n)
             })
             .collect();
         keys.sort_unstable();
@@ -218,11 +217,33 @@ impl Print {
     }
 }
 
-/// Descriptor bits of the index keys: about as often 1 as 0 over handwriting, the most often the
-/// same in two photos of one corner and the least alike each other (chosen on pages 1–30 of
-/// the corpus's tuning part).
-const KEY_BITS: [usize; 12] = [34, 113, 97, 160, 202, 175, 141, 78, 193, 72, 83, 197];
-const KEY_WIDE_BITS: u32 = 12;
+impl Point {
+    /// Bit `i` of the keypoint's descriptors: 0–255 the descriptor, 256–319 the wide one.
+    fn bit(&self, i: usize) -> bool {
+        let word = if i < 256 {
+            self.bits[i / 64]
+        } else {
+            self.wide
+        };
+        (word >> (i % 64)) & 1 == 1
+    }
+}
+
+/// The descriptor bits of the index keys (0–255 the descriptor, 256–319 the wide one), chosen
+/// on pages 1–30 of the corpus's tuning part photographed again (`examples/key_bits.rs`):
+/// the fewest changes from one photo of a corner to the next for how evenly they split corners
+/// (flips ÷ 2p(1−p), p how often the bit is 1, kept within 0.25–0.75), each less alike every
+/// bit chosen before (|φ| ≤ 0.25), the best first.
+const KEY_BITS: [u16; 28] = [
+    203, 245, 237, 57, 26, 125, 79, 9, 13, 23, 162, 180, 264, 142, 25, 116, 228, 42, 139, 62, 22,
+    282, 261, 133, 286, 102, 265, 231,
+];
+/// The length of a key in bits.
+pub const KEY_LEN: u32 = KEY_BITS.len() as u32;
+/// The version of [`Print::keys`]: a new one whenever the keys change (version 1 was 24 bits,
+/// 12 of the descriptor and 12 wide ones); the migration that brings it drops the older marks
+/// and `tingke rebuild-prints` marks the kept prints again.
+pub const KEYS_VERSION: i32 = 2;
 
 const PRINT_VERSION: u8 = 1;
 const POINT_BYTES: usize = 2 + 2 + 2 + 1 + 32 + 8;

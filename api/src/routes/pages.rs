@@ -610,7 +610,7 @@ async fn delete_page(
                 .iter()
                 .find(|p| p.id == page_id)
                 .ok_or_else(ApiError::not_found)?;
-            docs::delete_page(conn, &page.id)?;
+            crate::prints::delete_page(conn, &page.id)?;
             let rest = pages.iter().filter(|p| p.id != page.id);
             for (i, p) in rest.enumerate() {
                 docs::set_position(conn, &p.id, i as i32 + 1)?;

@@ -12,17 +12,21 @@ fn jpeg(page: image::RgbImage, quality: u8) -> Vec<u8> {
 }
 
 /// Page `seed` of the corpus as a scanner would give it.
-fn scanned(seed: u64) -> Vec<u8> {
+pub(crate) fn scanned(seed: u64) -> Vec<u8> {
     jpeg(corpus::page(seed), 88)
 }
 
 /// The case: the page photographed flat on a desk (`corpus::flat_on_a_desk`).
-fn flat_on_a_desk(seed: u64) -> Vec<u8> {
+pub(crate) fn flat_on_a_desk(seed: u64) -> Vec<u8> {
     jpeg(corpus::flat_on_a_desk(seed), 80)
 }
 
 /// A submitted lesson plan of `by` with one page of `photo`: (document, page answer).
-async fn submitted_page(app: &TestApp, by: &Session, photo: &[u8]) -> (String, Response) {
+pub(crate) async fn submitted_page(
+    app: &TestApp,
+    by: &Session,
+    photo: &[u8],
+) -> (String, Response) {
     let doc = create_document(app, by, "lesson_plan")
         .await
         .expect_status(201);
@@ -266,13 +270,66 @@ async fn rebuild_prints_indexes_pages_uploaded_before_the_index() {
     assert!(again.contains("0 pages printed"), "{again}");
 }
 
-/// A deleted page leaves the index: its marks, their counts and its matches go with it.
+/// After keys of a new version (the migration drops the marks of the older ones), the kept
+/// prints are marked again by `tingke rebuild-prints` from the prints alone, and a page
+/// photographed again is found among them; a page of the older keys deleted before that takes
+/// nothing from the counts.
+#[tokio::test]
+async fn rebuild_prints_marks_the_prints_of_older_keys_again() {
+    let app = spawn_demo_app().await;
+    let (teacher_a, teacher_b) = (app.demo(TEACHER_A).await, app.demo(TEACHER_B).await);
+    let (doc_a, page_a) = submitted_page(&app, &teacher_a, &scanned(11)).await;
+    let draft = create_document(&app, &teacher_a, "lesson_plan")
+        .await
+        .expect_status(201);
+    let (doc_gone, page_gone) = (
+        draft.str("id"),
+        upload(&app, &teacher_a, draft.str("id"), &scanned(12)).await,
+    );
+    // As the migration to new keys leaves the index: prints of the older keys, no marks.
+    app.execute("UPDATE page_prints SET keys_version = 1");
+    app.execute("DELETE FROM page_marks");
+    app.execute("DELETE FROM mark_counts");
+    app.delete(&format!(
+        "/v1/documents/{doc_gone}/pages/{}",
+        page_gone.expect_status(201).str("id")
+    ))
+    .token(&teacher_a.token)
+    .send()
+    .await
+    .expect_status(204);
+    assert_eq!(app.count("mark_counts"), 0);
+    let prints = app.count("page_prints");
+    let first = crate::process::run_on(&app, &["rebuild-prints"]);
+    assert!(
+        first.contains(&format!("{prints} prints marked again")),
+        "{first}"
+    );
+    assert!(app.count("page_marks") > 0);
+    let (_, page_b) = submitted_page(&app, &teacher_b, &flat_on_a_desk(11)).await;
+    let found = page_b.body["same_pages"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", page_b.text);
+    let researcher = app.demo(RESEARCHER).await;
+    let read = app
+        .get(&format!("/v1/documents/{doc_a}"))
+        .token(&researcher.token)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(same_pages_of(&read)[0]["page_id"], page_b.body["id"]);
+    assert_ne!(page_a.body["id"], page_b.body["id"]);
+    let again = crate::process::run_on(&app, &["rebuild-prints"]);
+    assert!(again.contains("0 prints marked again"), "{again}");
+}
+
+/// A deleted page leaves the index: its marks, their counts (a mark of no page is not counted)
+/// and its matches go with it.
 #[tokio::test]
 async fn a_deleted_page_is_found_no_more() {
     let app = spawn_demo_app().await;
     let (teacher_a, teacher_b) = (app.demo(TEACHER_A).await, app.demo(TEACHER_B).await);
     let (_, first) = submitted_page(&app, &teacher_a, &scanned(13)).await;
-    let marks = app.count("page_marks");
+    let (marks, counted) = (app.count("page_marks"), app.count("mark_counts"));
     let doc = create_document(&app, &teacher_b, "lesson_plan")
         .await
         .expect_status(201);
@@ -291,6 +348,8 @@ async fn a_deleted_page_is_found_no_more() {
     .await
     .expect_status(204);
     assert_eq!(app.count("page_marks"), marks);
+    // A mark no page holds any more is not counted.
+    assert_eq!(app.count("mark_counts"), counted);
     assert_eq!(app.count("page_matches"), 0);
     // Uploaded again by the first teacher: found the same page as their own, nothing else.
     let next = create_document(&app, &teacher_a, "lesson_plan")
