@@ -10,9 +10,10 @@ import * as importWizard from './pages/import.js';
 import * as compliance from './pages/compliance.js';
 import * as work from './pages/work.js';
 import * as setup from './pages/setup.js';
+import * as copies from './pages/copies.js';
 
 // The areas, in the order of the top bar (each module exports `nav(me)`: its links, if any).
-const MODULES = [home, setup, compliance, work, importWizard, login];
+const MODULES = [home, setup, compliance, work, copies, importWizard, login];
 
 // What went wrong in the page: script errors and what the Content-Security-Policy refused, kept
 // for the browser journeys (tests) to read.

@@ -49,7 +49,7 @@ function today() {
   return new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 }
 
-async function termsOf(districtId, wanted) {
+export async function termsOf(districtId, wanted) {
   const terms = await getAll(`/v1/districts/${districtId}/terms?limit=200`);
   terms.sort((a, b) => a.starts_on.localeCompare(b.starts_on));
   const day = today();
@@ -60,7 +60,7 @@ async function termsOf(districtId, wanted) {
 }
 
 /** A small GET form choosing the term (the page reloads with `?term_id=`). */
-function termPicker(terms, term) {
+export function termPicker(terms, term) {
   if (terms.length < 2) return term ? h('p', { class: 'term' }, termName(term)) : null;
   const select = h('select', { name: 'term_id', id: 'term-choice' },
     terms.map((x) => h('option', { value: x.id, selected: x.id === term?.id }, termName(x))));
@@ -71,7 +71,7 @@ function termPicker(terms, term) {
 
 const termName = (x) => `${x.name}${aside(`${fmtDay(x.starts_on)} – ${fmtDay(x.ends_on)}`)}`;
 
-function noTerm() {
+export function noTerm() {
   return h('p', { class: 'empty' }, t('compliance.no_term'));
 }
 
@@ -79,6 +79,11 @@ function noTerm() {
 function exportLink(path, termId) {
   return h('a', { class: 'export', href: withQuery(path, { term_id: termId, format: 'csv' }), download: '' },
     t('core.export'), ' (CSV)');
+}
+
+/** The report of pages found to be the same page in the term (copies.js). */
+function samePagesLink(path, termId) {
+  return link(withQuery(path, { term_id: termId }), t('compliance.same_pages'), { class: 'same-pages-link' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +204,8 @@ route('/console/districts/:id/compliance', async (main, params) => {
   const behindStaff = report.researchers.filter((r) => r.behind);
   fill(main,
     h('h1', {}, t('compliance.district_title')),
-    h('div', { class: 'toolbar' }, termPicker(terms, term), exportLink(path, term.id)),
+    h('div', { class: 'toolbar' }, termPicker(terms, term), exportLink(path, term.id),
+      samePagesLink(`/console/districts/${params.id}/same-pages`, term.id)),
     totalsLine(totals),
     h('section', {}, h('h2', {}, t('compliance.chart_schools')), chart),
     h('section', {},
@@ -275,7 +281,8 @@ route('/console/schools/:id/compliance', async (main, params) => {
   fill(main,
     district ? h('p', { class: 'crumbs' }, link(withQuery(`/console/districts/${school.district_id}/compliance`, { term_id: term.id }), t('compliance.district_title')), ' › ', report.school_name) : null,
     h('h1', {}, report.school_name, ' · ', t('compliance.school_title')),
-    h('div', { class: 'toolbar' }, termPicker(terms, term), exportLink(path, term.id)),
+    h('div', { class: 'toolbar' }, termPicker(terms, term), exportLink(path, term.id),
+      samePagesLink(`/console/schools/${params.id}/same-pages`, term.id)),
     totalsLine(report.totals),
     h('section', {}, h('h2', {}, t('compliance.chart_rules')),
       perRule.length ? chart : h('p', { class: 'empty' }, t('compliance.no_rules'))),
@@ -372,6 +379,7 @@ addStrings({
     'compliance.schools': '学校',
     'compliance.school': '学校',
     'compliance.term': '学期',
+    'compliance.same_pages': '相同页面',
     'compliance.show': '查看',
     'compliance.no_term': '此区县还没有学期。',
     'compliance.district_title': '全区达标情况',
@@ -433,6 +441,7 @@ addStrings({
     'compliance.schools': 'Schools',
     'compliance.school': 'School',
     'compliance.term': 'Term',
+    'compliance.same_pages': 'Same pages',
     'compliance.show': 'Show',
     'compliance.no_term': 'This district has no term yet.',
     'compliance.district_title': 'District compliance',

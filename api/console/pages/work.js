@@ -144,12 +144,35 @@ const fact = (name, value) => [h('dt', {}, name), h('dd', {}, value)];
 
 /** Near the top: how many pages resemble pages of other documents, linking to them below. */
 function similarNotice(pages) {
-  const alike = pages.filter((p) => (p.similar_pages || []).length);
+  const alike = pages.filter((p) => lookalikes(p).length);
   if (!alike.length) return null;
-  const exact = alike.some((p) => p.similar_pages.some((s) => s.exact));
+  const exact = alike.some((p) => (p.similar_pages || []).some((s) => s.exact));
+  const district = alike.some((p) => (p.same_pages || []).some((s) => s.kind === 'other_teacher'));
+  const key = exact ? 'work.similar_notice_exact' : district ? 'work.same_notice' : 'work.similar_notice';
   return h('p', { class: 'notice work-similar-notice', role: 'note' },
-    t(exact ? 'work.similar_notice_exact' : 'work.similar_notice', { n: alike.length }), ' ',
-    link('#work-similar', t('work.similar_see')));
+    t(key, { n: alike.length }), ' ', link('#work-similar', t('work.similar_see')));
+}
+
+/**
+ * A page's lookalikes, as `{ document_id, page_id, how, bad }`: the school's nearly equal
+ * pictures (`similar_pages`), then the same handwritten page photographed again anywhere in the
+ * district (`same_pages`, issue 24: ids null when in a school the person does not read).
+ */
+function lookalikes(page) {
+  const similar = (page.similar_pages || []).map((s) => ({
+    document_id: s.document_id,
+    page_id: s.page_id,
+    how: s.exact ? t('work.same_file') : t('work.near_picture', { bits: s.distance }),
+    bad: s.exact,
+  }));
+  const listed = new Set(similar.map((s) => s.page_id));
+  const same = (page.same_pages || []).filter((s) => !s.page_id || !listed.has(s.page_id)).map((s) => ({
+    document_id: s.document_id,
+    page_id: s.page_id,
+    how: t(s.kind === 'reused' ? 'work.same_reused' : 'work.same_other', { n: s.strength }),
+    bad: s.kind === 'other_teacher',
+  }));
+  return [...similar, ...same];
 }
 
 /** The page viewer: one page at a time on a canvas, zoom and turn by buttons and keys. */
@@ -224,12 +247,13 @@ function pageViewer(pages, start) {
 
 /** Each page's lookalikes in other documents, side by side, with a link when the caller may see it. */
 function similarSection(pages) {
-  const pairs = pages.flatMap((p) => (p.similar_pages || []).map((s) => ({ page: p, similar: s })));
+  const pairs = pages.flatMap((p) => lookalikes(p).map((similar) => ({ page: p, similar })));
   if (!pairs.length) return null;
   const box = h('div', { class: 'work-similar' }, h('p', { class: 'loading' }, t('core.loading')));
   const others = new Map();
   (async () => {
-    for (const id of new Set(pairs.map((x) => x.similar.document_id))) {
+    const named = pairs.map((x) => x.similar.document_id).filter(Boolean);
+    for (const id of new Set(named)) {
       try {
         others.set(id, await get(`/v1/documents/${encodeURIComponent(id)}`));
       } catch (error) {
@@ -237,21 +261,21 @@ function similarSection(pages) {
       }
     }
     fill(box, pairs.map(({ page, similar }) => {
-      const other = others.get(similar.document_id);
+      const other = similar.document_id ? others.get(similar.document_id) : null;
       const otherPage = other && !(other instanceof Error)
         ? (other.pages || []).find((p) => p.id === similar.page_id) : null;
-      const how = similar.exact ? t('work.same_file') : t('work.near_picture', { bits: similar.distance });
+      const hidden = similar.document_id ? t('work.other_hidden') : t('work.other_school');
       return h('figure', { class: 'work-pair' },
-        h('figcaption', {}, h('strong', { class: similar.exact ? 'bad' : 'work-warn' }, how), ' · ',
+        h('figcaption', {}, h('strong', { class: similar.bad ? 'bad' : 'work-warn' }, similar.how), ' · ',
           t('work.this_page', { n: page.index }), ' ↔ ',
           other && !(other instanceof Error)
             ? link(`/console/documents/${encodeURIComponent(other.id)}?page=${otherPage ? otherPage.index : 1}`,
               t('work.other_doc', { topic: other.topic, teacher: other.teacher_name, n: otherPage ? otherPage.index : '?' }), { class: 'work-other' })
-            : h('span', { class: 'muted' }, other instanceof Error ? other.message : t('work.other_hidden'))),
+            : h('span', { class: 'muted' }, other instanceof Error ? other.message : hidden)),
         h('div', { class: 'side-by-side' },
           h('img', { src: page.thumbnail_url, alt: t('work.page_alt', { n: page.index, turn: 0 }) }),
           otherPage ? h('img', { src: otherPage.thumbnail_url, alt: t('work.other_alt', { topic: other.topic }) })
-            : h('div', { class: 'work-hidden' }, t('work.other_hidden'))));
+            : h('div', { class: 'work-hidden' }, hidden)));
     }));
   })();
   return [h('h2', { id: 'work-similar', tabindex: '-1' }, t('work.similar', { n: pairs.length })), box];
@@ -380,6 +404,10 @@ addStrings({
     'work.other_doc': '{teacher}《{topic}》第 {n} 页',
     'work.other_alt': '《{topic}》中的相似页面',
     'work.other_hidden': '您无权查看的文档',
+    'work.other_school': '区内另一所学校的页面（不显示是谁的）',
+    'work.same_notice': '有 {n} 页与区内其他教师上传的页面是同一张手写页面。',
+    'work.same_other': '同一张手写页面，另一位教师（吻合 {n} 个特征点）',
+    'work.same_reused': '同一张手写页面，本人在另一文件中用过（吻合 {n} 个特征点）',
     'work.your_review': '审阅',
     'work.write_review': '填写审阅意见',
     'work.send_review': '提交审阅意见',
@@ -450,6 +478,10 @@ addStrings({
     'work.other_doc': '{teacher}, “{topic}”, page {n}',
     'work.other_alt': 'The similar page in “{topic}”',
     'work.other_hidden': 'A document you may not see',
+    'work.other_school': 'A page in another school of the district (not whose)',
+    'work.same_notice': '{n} pages are the same handwritten page as pages another teacher of the district uploaded.',
+    'work.same_other': 'The same handwritten page, another teacher\'s ({n} keypoints agree)',
+    'work.same_reused': 'The same handwritten page, used by the same teacher in another document ({n} keypoints agree)',
     'work.your_review': 'Review',
     'work.write_review': 'Write a review',
     'work.send_review': 'Send the review',

@@ -2,6 +2,7 @@
 //! journeys of the people who use it, in a real headless Chromium (`browser.rs`).
 
 pub mod browser;
+mod copies;
 mod insight;
 mod setup;
 mod work;
