@@ -6,8 +6,9 @@
 //! cargo run --release -p tingke-api --example print_index -- /tmp/print-index.db
 //! cargo run --release -p tingke-api --example print_index -- postgres://postgres@127.0.0.1:5432/print_index
 //! ```
-//! (`--pages N`, default 200000; `--real N` corpus pages, default 60. A database already filled
-//! by an earlier run is reused: drop it to fill it again.)
+//! (`--pages N`, default 200000; `--real N` corpus pages, default 60; `--combos N` pairs of
+//! changes a page besides the single ones, default 0, as figure 13 takes them. A database
+//! already filled by an earlier run is reused: drop it to fill it again.)
 //!
 //! The index holds the real prints of `real` pages of the corpus's held-out part (pages 301 on,
 //! never looked at while the keys were chosen) and, for the rest, pages made from the keys of
@@ -35,6 +36,7 @@ struct Args {
     url: String,
     pages: usize,
     real: u64,
+    combos: u64,
 }
 
 fn args() -> Args {
@@ -42,6 +44,7 @@ fn args() -> Args {
         url: "/tmp/print-index.db".into(),
         pages: 200_000,
         real: 60,
+        combos: 0,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -49,6 +52,7 @@ fn args() -> Args {
         match argv[i].as_str() {
             "--pages" => a.pages = argv[i + 1].parse().expect("a number of pages"),
             "--real" => a.real = argv[i + 1].parse().expect("a number of pages"),
+            "--combos" => a.combos = argv[i + 1].parse().expect("a number of pairs"),
             url => {
                 a.url = url.to_string();
                 i += 1;
@@ -84,23 +88,31 @@ fn kept(name: &str, make: impl FnOnce() -> (Print, Print)) -> (Print, Print) {
     made
 }
 
-/// The real pages' prints and, for each, its retakes under every single change.
-type Retakes = Vec<(Change, (Print, Print))>;
+/// The real pages' prints and, for each, its retakes under every single change (then pairs).
+type Retakes = Vec<(Vec<Change>, (Print, Print))>;
 
-fn corpus_prints(real: u64) -> Vec<(Print, Retakes)> {
+fn corpus_prints(real: u64, combos: u64) -> Vec<(Print, Retakes)> {
     on_two_threads(HELD_OUT..=HELD_OUT + real - 1, |seed| {
         let page = corpus::page(seed);
         let scanned = testimages::jpeg(&image::DynamicImage::ImageRgb8(page.clone()), 88);
         let original = kept(&format!("{seed}"), || prints_of(&scanned)).0;
-        let retakes = Change::ALL
+        let mut retakes: Retakes = Change::ALL
             .iter()
             .enumerate()
             .map(|(k, &c)| {
                 let retake = Retake::new(&[c], seed * 1000 + k as u64);
                 let name = format!("{seed}-{k}");
-                (c, kept(&name, || prints_of(&retake.photograph(&page))))
+                (
+                    vec![c],
+                    kept(&name, || prints_of(&retake.photograph(&page))),
+                )
             })
             .collect();
+        for (k, pair) in corpus::pairs(seed, combos as usize).into_iter().enumerate() {
+            let retake = Retake::new(&pair, seed * 1000 + 100 + k as u64);
+            let name = format!("{seed}-pair-{k}");
+            retakes.push((pair, kept(&name, || prints_of(&retake.photograph(&page)))));
+        }
         (original, retakes)
     })
 }
@@ -252,7 +264,7 @@ fn main() {
     let db = Db::connect(&a.url, &PoolOptions::default()).expect("the database");
     db.migrate().expect("migrations");
     eprintln!("prints of {} corpus pages and their retakes...", a.real);
-    let corpus = corpus_prints(a.real);
+    let corpus = corpus_prints(a.real, a.combos);
     if !filled(&db) {
         let real: Vec<Vec<u32>> = corpus.iter().map(|(p, _)| p.keys()).collect();
         eprintln!("the keys of 300 corpus pages...");
@@ -280,7 +292,7 @@ fn main() {
 fn lookups(db: &Db, corpus: &[(Print, Retakes)], within: (i32, i64), a: &Args, report: bool) {
     let mut conn = db.read_conn().expect("a connection");
     let mut times = Vec::new();
-    let mut found: HashMap<Change, (usize, usize)> = HashMap::new();
+    let mut found: HashMap<Vec<Change>, (usize, usize)> = HashMap::new();
     for (n, (_, retakes)) in corpus.iter().enumerate() {
         for (change, (print, half_step)) in retakes {
             let mut marks = copies::marks(DISTRICT, &print.keys());
@@ -292,7 +304,7 @@ fn lookups(db: &Db, corpus: &[(Print, Retakes)], within: (i32, i64), a: &Args, r
                 copies::candidates_within(&mut conn, &marks, within).expect("the lookup");
             times.push(started.elapsed());
             let hit = candidates.iter().any(|&(no, _)| no as usize == n);
-            let tally = found.entry(*change).or_default();
+            let tally = found.entry(change.clone()).or_default();
             tally.0 += usize::from(hit);
             tally.1 += 1;
         }
@@ -319,7 +331,18 @@ fn lookups(db: &Db, corpus: &[(Print, Retakes)], within: (i32, i64), a: &Args, r
     );
     println!("\n| photographed again | the page among the candidates |\n|---|---:|");
     for change in Change::ALL {
-        let (hit, all) = found.get(&change).copied().unwrap_or_default();
+        let (hit, all) = found.get(&vec![change]).copied().unwrap_or_default();
         println!("| {} | {hit}/{all} |", change.name());
+    }
+    let pairs: Vec<_> = found.iter().filter(|(c, _)| c.len() == 2).collect();
+    if !pairs.is_empty() {
+        let (hit, all) = pairs
+            .iter()
+            .fold((0, 0), |(h, n), (_, &(hit, all))| (h + hit, n + all));
+        println!("| two changes at once | {hit}/{all} |");
+        for (pair, (hit, all)) in pairs.iter().filter(|(_, &(hit, all))| hit < all) {
+            let names: Vec<&str> = pair.iter().map(|c| c.name()).collect();
+            println!("| … missed: {} | {hit}/{all} |", names.join(" + "));
+        }
     }
 }

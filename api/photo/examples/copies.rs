@@ -70,24 +70,7 @@ struct Sheet {
 /// The retakes of page `seed`: every single change, then `combos` pairs of kinds.
 fn retakes_of(seed: u64, combos: usize) -> Vec<Vec<Change>> {
     let mut all: Vec<Vec<Change>> = Change::ALL.iter().map(|c| vec![*c]).collect();
-    let kinds = Change::kinds();
-    let mut pairs = Vec::new();
-    for (i, a) in kinds.iter().enumerate() {
-        for b in &kinds[i + 1..] {
-            pairs.push([*a, *b]);
-        }
-    }
-    let turns = [Change::Turn90, Change::Turn180, Change::Turn270];
-    for k in 0..combos {
-        // Every page takes other pairs; over the corpus each pair is tried as often.
-        let pair = pairs[(seed as usize * combos + k) % pairs.len()];
-        let turn = turns[(seed as usize + k) % 3];
-        all.push(
-            pair.iter()
-                .map(|&c| if c == Change::Turn90 { turn } else { c })
-                .collect(),
-        );
-    }
+    all.extend(corpus::pairs(seed, combos));
     all
 }
 

@@ -101,6 +101,29 @@ impl Change {
     }
 }
 
+/// `count` pairs of kinds of change to photograph page `seed` under (BENCHMARKS.md figures 13
+/// and 14): every page takes other pairs, each pair as often over the corpus, and a quarter
+/// turn stands for any of the three.
+pub fn pairs(seed: u64, count: usize) -> Vec<Vec<Change>> {
+    let kinds = Change::kinds();
+    let mut all = Vec::new();
+    for (i, a) in kinds.iter().enumerate() {
+        for b in &kinds[i + 1..] {
+            all.push([*a, *b]);
+        }
+    }
+    let turns = [Change::Turn90, Change::Turn180, Change::Turn270];
+    (0..count)
+        .map(|k| {
+            let pair = all[(seed as usize * count + k) % all.len()];
+            let turn = turns[(seed as usize + k) % 3];
+            pair.iter()
+                .map(|&c| if c == Change::Turn90 { turn } else { c })
+                .collect()
+        })
+        .collect()
+}
+
 /// A page photographed again with some changes, drawn from `seed`.
 #[derive(Debug, Clone)]
 pub struct Retake {
